@@ -1,0 +1,239 @@
+// Command mynthform reconciles Mynth image-generation tasks declared in HCL
+// with what the Mynth API holds, and records them in a committed state file.
+//
+// This package is thin on purpose: it parses flags into structs, wires the
+// spec, state, mynth and planner packages together, renders, and maps
+// outcomes to exit codes. Behaviour lives in those packages.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes are API: scripts and CI depend on them.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // only with --detailed-exitcode
+	exitSignal  = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// globals is what every command receives: the parsed global flags and the
+// process's streams and environment, injected so that tests can run the
+// whole CLI in-process.
+type globals struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// getenv reads the environment; tests replace it.
+	getenv func(string) string
+	// dir is the working directory after -C.
+	dir string
+	// color is true when output may be colored: a terminal, no NO_COLOR,
+	// no --no-color.
+	color bool
+	// interactive is true when stdin and stdout are terminals (confirmation
+	// prompts, live progress).
+	interactive bool
+	// emulator is --emulator: talk to an in-process emulator.
+	emulator bool
+}
+
+// command is one top-level command.
+type command struct {
+	name     string
+	synopsis string
+	run      func(g *globals, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"validate", "Check the spec offline", runValidate},
+		{"fmt", "Rewrite spec files in canonical form", runFmt},
+		{"plan", "Show what apply would do, and check expectations", runPlan},
+		{"apply", "Carry out a plan: record, generate, wait, save images", runApply},
+		{"show", "Show the state as a manifest, or a saved plan", runShow},
+		{"state", "Inspect and edit the state (list, show, rm, mv)", runState},
+		{"import", "Record an existing task under an address", runImport},
+		{"report", "Write the audit as HTML, markdown or JUnit", runReport},
+		{"emulator", "Run the local Mynth emulator in the foreground", runEmulator},
+		{"version", "Print the version and the state format version", runVersion},
+	}
+}
+
+// run is the whole CLI: it parses global flags, picks the command and
+// returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWithEnv(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := pflag.NewFlagSet("mynthform", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SetInterspersed(false)
+	var opts struct {
+		chdir    string
+		noColor  bool
+		emulator bool
+		help     bool
+		version  bool
+	}
+	fs.StringVarP(&opts.chdir, "chdir", "C", "", "run as if started in `DIR`")
+	fs.BoolVar(&opts.noColor, "no-color", false, "never color the output")
+	fs.BoolVar(&opts.emulator, "emulator", false, "talk to an in-process Mynth emulator instead of the real API")
+	fs.BoolVarP(&opts.help, "help", "h", false, "show this help")
+	fs.BoolVar(&opts.version, "version", false, "print the version")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "mynthform: %v\n", err)
+		fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
+		return exitError
+	}
+	rest := fs.Args()
+	if opts.version {
+		rest = []string{"version"}
+	}
+	if opts.help || len(rest) == 0 {
+		w := stdout
+		if !opts.help {
+			w = stderr
+		}
+		printUsage(w, fs)
+		if opts.help {
+			return exitOK
+		}
+		return exitError
+	}
+
+	dir := "."
+	if opts.chdir != "" {
+		dir = opts.chdir
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "mynthform: -C %s: not a directory\n", dir)
+		return exitError
+	}
+
+	g := &globals{
+		ctx:      ctx,
+		stdin:    stdin,
+		stdout:   stdout,
+		stderr:   stderr,
+		getenv:   getenv,
+		dir:      dir,
+		emulator: opts.emulator,
+	}
+	g.color = !opts.noColor && getenv("NO_COLOR") == "" && isTerminal(stdout)
+	g.interactive = isTerminal(stdin) && isTerminal(stdout)
+
+	name := rest[0]
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(g, rest[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, suggestCommand(name))
+	fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
+	return exitError
+}
+
+func printUsage(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "Usage: mynthform [global flags] <command> [flags]\n\n")
+	fmt.Fprintf(w, "mynthform reconciles Mynth image-generation tasks declared in *.mynth.hcl\nfiles with the Mynth API, and records them in a state file.\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
+	}
+	fmt.Fprintf(w, "\nGlobal flags:\n%s\nRun 'mynthform <command> --help' for a command's flags.\n", fs.FlagUsages())
+}
+
+// suggestCommand returns a "did you mean" hint for a mistyped command.
+func suggestCommand(name string) string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	sort.Strings(names)
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := levenshtein(strings.ToLower(name), n); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// newFlagSet returns a flag set for a command that reports errors instead
+// of exiting, and prints usage on --help.
+func newFlagSet(name, usage string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.BoolP("help", "h", false, "show this help")
+	fs.SortFlags = false
+	_ = usage
+	return fs
+}
+
+// parseFlags parses args into fs. It prints the command's help and returns
+// (exitOK, true) on --help, a one-line error with usage and (exitError,
+// true) on a bad flag, and (0, false) when the command should go on.
+func parseFlags(g *globals, fs *pflag.FlagSet, usage string, args []string) (int, bool) {
+	err := fs.Parse(args)
+	if help, _ := fs.GetBool("help"); help && err == nil {
+		fmt.Fprintf(g.stdout, "Usage: mynthform %s\n\nFlags:\n%s", usage, fs.FlagUsages())
+		return exitOK, true
+	}
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform %s: %v\nUsage: mynthform %s\nRun 'mynthform %s --help' for its flags.\n", fs.Name(), err, usage, fs.Name())
+		return exitError, true
+	}
+	return 0, false
+}

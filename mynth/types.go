@@ -1,0 +1,444 @@
+package mynth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Status is the state of a task.
+type Status string
+
+// The statuses a task moves through. A failed task is not an HTTP error: the
+// task simply ends in StatusFailed.
+const (
+	StatusPending   Status = "pending"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+)
+
+// Done reports whether the task will not change any more.
+func (s Status) Done() bool { return s == StatusCompleted || s == StatusFailed }
+
+// ImageStatus is the outcome of one image of a task.
+type ImageStatus string
+
+// The outcomes of an image.
+const (
+	ImageSucceeded ImageStatus = "succeeded"
+	ImageFailed    ImageStatus = "failed"
+)
+
+// Size presets accepted by the API in the string form of size.
+var SizePresets = []string{"auto", "square", "portrait", "landscape", "instagram"}
+
+// Task is a generation task as GET /tasks/:id returns it.
+type Task struct {
+	ID        string   `json:"id"`
+	Status    Status   `json:"status"`
+	Type      string   `json:"type,omitempty"`
+	CreatedAt string   `json:"createdAt,omitempty"`
+	UpdatedAt string   `json:"updatedAt,omitempty"`
+	Request   *Request `json:"request,omitempty"`
+	Result    *Result  `json:"result,omitempty"`
+
+	// Raw is the task exactly as the API sent it, unknown fields included.
+	// The client fills it; it is what the state records.
+	Raw json.RawMessage `json:"-"`
+}
+
+// Request is a generation request: the body of POST /image/generate and the
+// request stored on a task. Optional fields are nil or empty when not set,
+// so that a caller can tell a field that was left out from one set to its
+// default.
+type Request struct {
+	Prompt        *Prompt        `json:"prompt,omitempty"`
+	Model         string         `json:"model,omitempty"`
+	Size          *Size          `json:"size,omitempty"`
+	Count         int            `json:"count,omitempty"`
+	Inputs        []Input        `json:"inputs,omitempty"`
+	Output        *Output        `json:"output,omitempty"`
+	Webhook       *Webhook       `json:"webhook,omitempty"`
+	ContentRating *ContentRating `json:"content_rating,omitempty"`
+	// Metadata is a JSON object returned with the task, at most 2 KB.
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+	Access   *Access         `json:"access,omitempty"`
+}
+
+// Prompt is the prompt of a request. The API accepts a plain string (only
+// Positive set) or an object; both decode to the same Prompt, so that a
+// string prompt equals {positive = ...}.
+type Prompt struct {
+	Positive string `json:"positive"`
+	Negative string `json:"negative,omitempty"`
+	// Enhance is "" when not set, else "false", "prefer_magic" or
+	// "prefer_native" (the JSON boolean false is held as "false").
+	Enhance string `json:"-"`
+}
+
+// Enhance values.
+const (
+	EnhanceOff          = "false"
+	EnhancePreferMagic  = "prefer_magic"
+	EnhancePreferNative = "prefer_native"
+)
+
+// MarshalJSON writes a plain string when only Positive is set, else the
+// object form.
+func (p Prompt) MarshalJSON() ([]byte, error) {
+	if p.Negative == "" && p.Enhance == "" {
+		return json.Marshal(p.Positive)
+	}
+	obj := map[string]any{"positive": p.Positive}
+	if p.Negative != "" {
+		obj["negative"] = p.Negative
+	}
+	switch p.Enhance {
+	case "":
+	case EnhanceOff:
+		obj["enhance"] = false
+	case "true":
+		obj["enhance"] = true
+	default:
+		obj["enhance"] = p.Enhance
+	}
+	return json.Marshal(obj)
+}
+
+// UnmarshalJSON reads either form of the prompt.
+func (p *Prompt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*p = Prompt{}
+		return json.Unmarshal(b, &p.Positive)
+	}
+	var obj struct {
+		Positive string          `json:"positive"`
+		Negative string          `json:"negative"`
+		Enhance  json.RawMessage `json:"enhance"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return fmt.Errorf("prompt: %w", err)
+	}
+	*p = Prompt{Positive: obj.Positive, Negative: obj.Negative}
+	if len(obj.Enhance) > 0 && string(obj.Enhance) != "null" {
+		var s string
+		if err := json.Unmarshal(obj.Enhance, &s); err == nil {
+			p.Enhance = s
+		} else {
+			var on bool
+			if err := json.Unmarshal(obj.Enhance, &on); err != nil {
+				return fmt.Errorf("prompt.enhance: want false or a string, got %s", obj.Enhance)
+			}
+			p.Enhance = fmt.Sprint(on)
+		}
+	}
+	return nil
+}
+
+// Size is the size of a request: a string (a preset, "WxH" or "auto") or an
+// object (resolution, aspect_ratio or auto).
+type Size struct {
+	// Preset is the string form; when it is set, the other fields are empty.
+	Preset string
+
+	// The object form.
+	Type        string // "resolution", "aspect_ratio" or "auto"
+	Width       int    // resolution
+	Height      int    // resolution
+	Mode        string // resolution, optional
+	AspectRatio string // aspect_ratio, e.g. "4:5"
+	Scale       string // aspect_ratio, e.g. "1k"
+	Prefer      string // auto, optional
+}
+
+// Normalize returns the canonical form of s, so that equal sizes compare
+// equal: {type = "auto"} without a preference is "auto", a resolution
+// without a mode is "WxH", and presets are lower case.
+func (s Size) Normalize() Size {
+	switch {
+	case s.Preset != "":
+		return Size{Preset: strings.ToLower(s.Preset)}
+	case s.Type == "auto" && s.Prefer == "":
+		return Size{Preset: "auto"}
+	case s.Type == "resolution" && s.Mode == "" && s.Width > 0 && s.Height > 0:
+		return Size{Preset: fmt.Sprintf("%dx%d", s.Width, s.Height)}
+	}
+	return s
+}
+
+// String is a short human form of the size.
+func (s Size) String() string {
+	switch {
+	case s.Preset != "":
+		return s.Preset
+	case s.Type == "resolution":
+		if s.Mode != "" {
+			return fmt.Sprintf("%dx%d (%s)", s.Width, s.Height, s.Mode)
+		}
+		return fmt.Sprintf("%dx%d", s.Width, s.Height)
+	case s.Type == "aspect_ratio":
+		if s.Scale != "" {
+			return s.AspectRatio + " @ " + s.Scale
+		}
+		return s.AspectRatio
+	case s.Type == "auto" && s.Prefer != "":
+		return "auto (prefer " + s.Prefer + ")"
+	}
+	return s.Type
+}
+
+type sizeObject struct {
+	Type        string `json:"type"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	Mode        string `json:"mode,omitempty"`
+	AspectRatio string `json:"aspectRatio,omitempty"`
+	Scale       string `json:"scale,omitempty"`
+	Prefer      string `json:"prefer,omitempty"`
+}
+
+// MarshalJSON writes the string form when Preset is set, else the object.
+func (s Size) MarshalJSON() ([]byte, error) {
+	if s.Preset != "" {
+		return json.Marshal(s.Preset)
+	}
+	return json.Marshal(sizeObject{s.Type, s.Width, s.Height, s.Mode, s.AspectRatio, s.Scale, s.Prefer})
+}
+
+// UnmarshalJSON reads either form of the size.
+func (s *Size) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*s = Size{}
+		return json.Unmarshal(b, &s.Preset)
+	}
+	var o sizeObject
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("size: %w", err)
+	}
+	*s = Size{Type: o.Type, Width: o.Width, Height: o.Height, Mode: o.Mode,
+		AspectRatio: o.AspectRatio, Scale: o.Scale, Prefer: o.Prefer}
+	return nil
+}
+
+// Input is an input image: a URL string, or an object with a role.
+type Input struct {
+	URL  string
+	Role string // "reference", "context" or "init"; "" in the string form
+}
+
+type inputObject struct {
+	Type   string `json:"type"`
+	Role   string `json:"role,omitempty"`
+	Source struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	} `json:"source"`
+}
+
+// MarshalJSON writes a plain URL when no role is set, else the object form.
+func (in Input) MarshalJSON() ([]byte, error) {
+	if in.Role == "" {
+		return json.Marshal(in.URL)
+	}
+	var o inputObject
+	o.Type, o.Role = "image", in.Role
+	o.Source.Type, o.Source.URL = "url", in.URL
+	return json.Marshal(o)
+}
+
+// UnmarshalJSON reads either form of an input.
+func (in *Input) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*in = Input{}
+		return json.Unmarshal(b, &in.URL)
+	}
+	var o inputObject
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("input: %w", err)
+	}
+	*in = Input{URL: o.Source.URL, Role: o.Role}
+	return nil
+}
+
+// Output is the requested image format.
+type Output struct {
+	Format  string `json:"format,omitempty"`  // png, jpg or webp
+	Quality *int   `json:"quality,omitempty"` // 0 to 100
+}
+
+// Webhook configures delivery of task events.
+type Webhook struct {
+	Enabled *bool             `json:"enabled,omitempty"`
+	Custom  []WebhookEndpoint `json:"custom,omitempty"`
+}
+
+// WebhookEndpoint is one custom webhook URL.
+type WebhookEndpoint struct {
+	URL string `json:"url"`
+}
+
+// ContentRating asks Mynth to rate each image.
+type ContentRating struct {
+	Enabled *bool         `json:"enabled,omitempty"`
+	Levels  []RatingLevel `json:"levels,omitempty"`
+}
+
+// RatingLevel is one custom content-rating level.
+type RatingLevel struct {
+	Value       string `json:"value"`
+	Description string `json:"description"`
+}
+
+// Access asks for a task-scoped Public Access Token.
+type Access struct {
+	PAT *PATAccess `json:"pat,omitempty"`
+}
+
+// PATAccess enables a Public Access Token.
+type PATAccess struct {
+	Enabled bool `json:"enabled"`
+}
+
+// Result is a task's result: absent while pending and for failed tasks that
+// never reached generation.
+type Result struct {
+	Model         string          `json:"model,omitempty"`
+	Images        []Image         `json:"images"`
+	Cost          *Cost           `json:"cost,omitempty"`
+	PromptEnhance *PromptEnhance  `json:"prompt_enhance,omitempty"`
+	SizeAuto      json.RawMessage `json:"size_auto,omitempty"`
+}
+
+// Total is the task's total cost, $0 when the result has no cost.
+func (r *Result) Total() Amount {
+	if r == nil || r.Cost == nil {
+		return Amount{}
+	}
+	return r.Cost.Total
+}
+
+// Succeeded returns the images that succeeded, in order.
+func (r *Result) Succeeded() []Image {
+	if r == nil {
+		return nil
+	}
+	var out []Image
+	for _, im := range r.Images {
+		if im.Status == ImageSucceeded {
+			out = append(out, im)
+		}
+	}
+	return out
+}
+
+// Image is one image of a result: succeeded (ID, URL, Cost, Size) or
+// failed (Error).
+type Image struct {
+	Status        ImageStatus     `json:"status"`
+	ID            string          `json:"id,omitempty"`
+	URL           string          `json:"url,omitempty"`
+	Cost          *Amount         `json:"cost,omitempty"`
+	Size          string          `json:"size,omitempty"`
+	ContentRating json.RawMessage `json:"content_rating,omitempty"`
+	// Error says why a failed image failed; the API sends a string or an
+	// object, kept as sent. ErrorMessage gives it as text.
+	Error json.RawMessage `json:"error,omitempty"`
+}
+
+// ErrorMessage returns the image's error as one line of text.
+func (im Image) ErrorMessage() string {
+	if len(im.Error) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(im.Error, &s) == nil {
+		return s
+	}
+	var o struct {
+		Message string `json:"message"`
+		Code    string `json:"code"`
+	}
+	if json.Unmarshal(im.Error, &o) == nil && (o.Message != "" || o.Code != "") {
+		if o.Message == "" {
+			return o.Code
+		}
+		return o.Message
+	}
+	return string(im.Error)
+}
+
+// Cost is the cost breakdown of a result.
+type Cost struct {
+	Images      Amount          `json:"images"`
+	Total       Amount          `json:"total"`
+	Fee         *Amount         `json:"fee,omitempty"`
+	MagicPrompt json.RawMessage `json:"magic_prompt,omitempty"`
+}
+
+// PromptEnhance is present when prompt enhancement ran.
+type PromptEnhance struct {
+	Source   string `json:"source"`
+	Positive string `json:"positive,omitempty"`
+	Negative string `json:"negative,omitempty"`
+}
+
+// Created is the answer to POST /image/generate.
+type Created struct {
+	TaskID string
+	// PublicAccessToken is set when the request asked for one. It is a
+	// secret: never print or store it.
+	PublicAccessToken string
+}
+
+// UnmarshalJSON accepts both documented forms: {"taskId": ...} and the same
+// object wrapped in {"data": ...}.
+func (c *Created) UnmarshalJSON(b []byte) error {
+	type created struct {
+		TaskID string `json:"taskId"`
+		Access *struct {
+			PublicAccessToken string `json:"publicAccessToken"`
+		} `json:"access"`
+	}
+	var outer struct {
+		created
+		Data *created `json:"data"`
+	}
+	if err := json.Unmarshal(b, &outer); err != nil {
+		return err
+	}
+	in := outer.created
+	if outer.Data != nil {
+		in = *outer.Data
+	}
+	if in.TaskID == "" {
+		return fmt.Errorf("creation response has no taskId")
+	}
+	*c = Created{TaskID: in.TaskID}
+	if in.Access != nil {
+		c.PublicAccessToken = in.Access.PublicAccessToken
+	}
+	return nil
+}
+
+// MarshalJSON writes the unwrapped form, as the emulator answers.
+func (c Created) MarshalJSON() ([]byte, error) {
+	out := map[string]any{"taskId": c.TaskID}
+	if c.PublicAccessToken != "" {
+		out["access"] = map[string]string{"publicAccessToken": c.PublicAccessToken}
+	}
+	return json.Marshal(out)
+}
+
+// TaskStatus is the answer to GET /tasks/:id/status.
+type TaskStatus struct {
+	Status Status `json:"status"`
+}
+
+// Results is the answer to GET /tasks/:id/results.
+type Results struct {
+	Images []Image `json:"images"`
+}

@@ -1,0 +1,219 @@
+package planner
+
+import (
+	"github.com/mynthform/mynthform/mynth"
+)
+
+// PlanFormatVersion is the version of the JSON plan document. The document
+// is only ever extended.
+const PlanFormatVersion = "1"
+
+// Action is what apply will do for one task.
+type Action string
+
+// The actions of a plan.
+const (
+	ActionNone     Action = "none"
+	ActionGenerate Action = "generate"
+	ActionAdopt    Action = "adopt"
+	ActionReplace  Action = "replace"
+	ActionUpdate   Action = "update"
+	ActionForget   Action = "forget"
+)
+
+// Symbol is the action's mark in the human plan.
+func (a Action) Symbol() string {
+	switch a {
+	case ActionGenerate, ActionAdopt:
+		return "+"
+	case ActionReplace:
+		return "-/+"
+	case ActionUpdate:
+		return "~"
+	case ActionForget:
+		return "-"
+	}
+	return " "
+}
+
+// Status is a task's status in a plan: a mynth.Status, or StatusUnknown
+// when the task could not be read, or StatusNotCreated for a task that does
+// not exist yet.
+type Status string
+
+// Statuses beyond the API's own.
+const (
+	StatusPending    Status = "pending"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+	StatusUnknown    Status = "unknown"
+	StatusNotCreated Status = "not_created"
+)
+
+// Outcome is the result of one check.
+type Outcome string
+
+// Check outcomes.
+const (
+	OutcomePassed  Outcome = "passed"
+	OutcomeFailed  Outcome = "failed"
+	OutcomePending Outcome = "pending"
+)
+
+// Plan is the comparison of spec, state and remote. It is pure data: the
+// renderers in planner/render turn it into text, and apply carries it out.
+type Plan struct {
+	FormatVersion string      `json:"format_version"`
+	Summary       Summary     `json:"summary"`
+	Tasks         []*TaskPlan `json:"tasks"`
+	// Checks not tied to one task (the budget).
+	Checks      []Check      `json:"checks,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+}
+
+// Summary counts the plan's actions and checks, and totals its cost.
+type Summary struct {
+	Generate int          `json:"generate"`
+	Adopt    int          `json:"adopt"`
+	Replace  int          `json:"replace"`
+	Update   int          `json:"update"`
+	Forget   int          `json:"forget"`
+	None     int          `json:"none"`
+	Checks   CheckCounts  `json:"checks"`
+	Cost     mynth.Amount `json:"cost"`
+}
+
+// CheckCounts counts checks by outcome.
+type CheckCounts struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Pending int `json:"pending"`
+}
+
+// TaskPlan is the plan for one task address.
+type TaskPlan struct {
+	Address string `json:"address"`
+	// ID is the task id: pinned, recorded or observed; "" before generation.
+	ID     string `json:"id"`
+	Action Action `json:"action"`
+	// Reason says why the action was chosen, in a short phrase.
+	Reason string        `json:"reason,omitempty"`
+	Status Status        `json:"status"`
+	Model  string        `json:"model,omitempty"`
+	Cost   *mynth.Amount `json:"cost"`
+	Images []Image       `json:"images"`
+	// Changes are the differences found, each silenced by ignore_changes
+	// already removed.
+	Changes []Change `json:"changes"`
+	Checks  []Check  `json:"checks"`
+	// Drift is set when the request of a pinned task differs from the spec.
+	Drift bool `json:"drift,omitempty"`
+	// RequestVerifiable is false when only a PAT could read the task, so
+	// its request could not be compared.
+	RequestVerifiable bool `json:"request_verifiable"`
+	// Files are the task's declared files and their state on disk.
+	Files []FileStatus `json:"files,omitempty"`
+	// Request is the spec's request (nil for forget); it is what apply sends.
+	Request *mynth.Request `json:"request,omitempty"`
+	// Error says why the task could not be read or planned; nil otherwise.
+	Error *string `json:"error"`
+	// Range is where the task is declared (nil for forget).
+	Range *Range `json:"range,omitempty"`
+}
+
+// Image is one image of a task as the plan reports it.
+type Image struct {
+	ID     string        `json:"id,omitempty"`
+	Status string        `json:"status"`
+	URL    string        `json:"url,omitempty"`
+	Size   string        `json:"size,omitempty"`
+	Cost   *mynth.Amount `json:"cost,omitempty"`
+	Error  string        `json:"error,omitempty"`
+	// File is the repository path the image is saved to, if any.
+	File string `json:"file,omitempty"`
+}
+
+// Change is one difference, at a path such as "request.prompt" or
+// "result.images[0].url". Before and After are JSON values (nil when absent).
+type Change struct {
+	Path   string `json:"path"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+	// Sensitive changes print as (sensitive).
+	Sensitive bool `json:"sensitive,omitempty"`
+}
+
+// Check is one evaluated expectation.
+type Check struct {
+	// Name is the expectation: status, images, size, max_cost, file, budget.
+	Name    string  `json:"name"`
+	Outcome Outcome `json:"outcome"`
+	Message string  `json:"message"`
+	// Severity is "error" or "warning"; a failed warning does not fail the run.
+	Severity string `json:"severity,omitempty"`
+}
+
+// FileStatus is the state of one declared file on disk.
+type FileStatus struct {
+	Path string `json:"path"`
+	// State is "ok", "missing", "modified", "absent" (not yet saved) or
+	// "failed" (its image failed).
+	State   string `json:"state"`
+	ImageID string `json:"image_id,omitempty"`
+}
+
+// Diagnostic is a problem found while planning, with its source range when
+// it has one.
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Range    *Range `json:"range,omitempty"`
+}
+
+// Range is a source range in a spec file.
+type Range struct {
+	Filename string `json:"filename"`
+	Start    Pos    `json:"start"`
+	End      Pos    `json:"end"`
+}
+
+// Pos is a position in a spec file; lines and columns count from 1.
+type Pos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool {
+	s := p.Summary
+	return s.Generate+s.Adopt+s.Replace+s.Update+s.Forget > 0
+}
+
+// Failed reports whether the plan fails the run: an error diagnostic, a
+// task that could not be read or drifted, or a failed check of severity
+// error.
+func (p *Plan) Failed() bool {
+	for _, d := range p.Diagnostics {
+		if d.Severity == "error" {
+			return true
+		}
+	}
+	for _, c := range p.Checks {
+		if c.Outcome == OutcomeFailed && c.Severity != "warning" {
+			return true
+		}
+	}
+	for _, t := range p.Tasks {
+		if t.Error != nil || t.Drift {
+			return true
+		}
+		for _, c := range t.Checks {
+			if c.Outcome == OutcomeFailed && c.Severity != "warning" {
+				return true
+			}
+		}
+	}
+	return false
+}

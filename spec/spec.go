@@ -1,0 +1,113 @@
+package spec
+
+import (
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/mynth"
+)
+
+// Spec is the typed, validated result of reading a directory's
+// *.mynth.hcl and *.mynth.json files. Load returns the best partial Spec it
+// can together with its diagnostics.
+type Spec struct {
+	// Dir is the directory the spec was read from.
+	Dir string
+	// Files holds every parsed file by name, for printing diagnostics
+	// with source snippets (hcl.NewDiagnosticTextWriter).
+	Files map[string]*hcl.File
+	// Settings is the mynth block, with defaults filled in.
+	Settings Settings
+	// Budget is the budget block, nil when there is none.
+	Budget *Budget
+	// Tasks holds every task instance, sorted by address.
+	Tasks []*Task
+}
+
+// Task returns the task instance at addr, or nil.
+func (s *Spec) Task(addr string) *Task {
+	for _, t := range s.Tasks {
+		if t.Address == addr {
+			return t
+		}
+	}
+	return nil
+}
+
+// Settings is the mynth block.
+type Settings struct {
+	// State is the state file path, relative to Dir unless absolute.
+	// Default "mynth.state.json".
+	State string
+	// Parallelism bounds concurrent API calls. Default 10.
+	Parallelism int
+	// BaseURL is the API base URL, "" when not set (MYNTH_BASE_URL and the
+	// built-in default are applied by the caller).
+	BaseURL   string
+	DeclRange hcl.Range
+}
+
+// Budget is the budget block.
+type Budget struct {
+	// MaxTotal is the most that every task of the spec may cost together.
+	MaxTotal  mynth.Amount
+	DeclRange hcl.Range
+}
+
+// Task is one task instance: a task block, or one element of a task block
+// with for_each.
+type Task struct {
+	// Address is task.NAME, or task.NAME["KEY"] under for_each.
+	Address string
+	// Name is the block label; Key is the for_each key ("" without one).
+	Name   string
+	Key    string
+	HasKey bool
+
+	// ID is the pinned task id ("" when the task is to be generated).
+	ID string
+	// Request is the normalized API request. A field the spec leaves out
+	// is nil or empty and is not compared.
+	Request mynth.Request
+	// AccessToken is the task's Public Access Token. It is a secret: never
+	// print, log or store it.
+	AccessToken string
+	// Expect is the task's expectations, with defaults filled in; never nil.
+	Expect *Expect
+	// Files are the paths the task's succeeded images are saved to, one per
+	// image, relative to the spec directory.
+	Files []string
+	// IgnoreChanges are change paths (as in planner.Change.Path, with [*]
+	// wildcards) whose differences are not reported.
+	IgnoreChanges []string
+
+	// DeclRange is the range of the task block's header; Ranges holds the
+	// range of each attribute or block set in the task, by name ("prompt",
+	// "expect.max_cost", ...).
+	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
+}
+
+// Severity says whether a failed expectation fails the run.
+type Severity string
+
+// Severities of an expect block.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Expect is what a task's result must look like.
+type Expect struct {
+	// Status is the status the task must reach. Default completed.
+	Status mynth.Status
+	// Images is the least number of succeeded images. Default: the
+	// request's count, or 1.
+	Images int
+	// Size, when set, is the size every succeeded image must have ("1536x1024").
+	Size string
+	// MaxCost, when set, is the most the task may cost in total.
+	MaxCost *mynth.Amount
+	// Severity is error (default) or warning.
+	Severity  Severity
+	DeclRange hcl.Range
+}

@@ -1,0 +1,50 @@
+package state
+
+import (
+	"encoding/json"
+
+	"github.com/mynthform/mynthform/mynth"
+)
+
+// FormatVersion is the newest state format this build reads and the only
+// one it writes.
+const FormatVersion = 1
+
+// File is the state: what mynthform last observed of every task it manages.
+type File struct {
+	// Version is the format version.
+	Version int `json:"version"`
+	// Serial grows by one on every write.
+	Serial uint64 `json:"serial"`
+	// Lineage is a random id fixed when the state is first created.
+	Lineage string `json:"lineage"`
+	// ToolVersion is the mynthform version that wrote the file.
+	ToolVersion string `json:"tool_version"`
+	// Tasks holds every recorded task by address.
+	Tasks map[string]*Task `json:"tasks"`
+}
+
+// Task is one recorded task.
+type Task struct {
+	ID        string       `json:"id"`
+	Status    mynth.Status `json:"status"`
+	CreatedAt string       `json:"created_at,omitempty"`
+	UpdatedAt string       `json:"updated_at,omitempty"`
+	// Request and Result are the task's request and result as observed,
+	// unknown fields kept, keys sorted. Request is empty when only a PAT
+	// could read the task; Result is empty while the task is pending.
+	Request json.RawMessage `json:"request,omitempty"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	// Files are the images saved into the repository.
+	Files []SavedFile `json:"files,omitempty"`
+}
+
+// SavedFile is one image saved to a path of the repository.
+type SavedFile struct {
+	// Path is relative to the spec directory, with forward slashes.
+	Path    string `json:"path"`
+	ImageID string `json:"image_id"`
+	URL     string `json:"url"`
+	SHA256  string `json:"sha256"`
+	Size    int64  `json:"size"`
+}
