@@ -119,6 +119,10 @@ type TaskPlan struct {
 	Error *string `json:"error"`
 	// Range is where the task is declared (nil for forget).
 	Range *Range `json:"range,omitempty"`
+
+	// Observed is the task as refresh read it (nil when it was not read);
+	// apply records it. It is carried in saved plans, not in --json.
+	Observed *mynth.Task `json:"-"`
 }
 
 // Image is one image of a task as the plan reports it.
