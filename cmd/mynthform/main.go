@@ -30,6 +30,14 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels ctx: commands stop starting work, record
+	// what exists and exit 130. Then the default handling comes back, so a
+	// second Ctrl-C ends the process at once; state writes are atomic, so
+	// that never corrupts the state file.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
