@@ -1,0 +1,195 @@
+package state
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// isCanonical reports whether raw is already exactly what Canonical would
+// make of it, so that the common case (JSON this package wrote) costs one
+// scan instead of a decode and an encode. It may answer false for some
+// canonical input (it is conservative about escapes); it never answers
+// true for input that Canonical would change.
+func isCanonical(raw []byte) bool {
+	if !utf8.Valid(raw) || bytes.Contains(raw, []byte("\u2028")) || bytes.Contains(raw, []byte("\u2029")) {
+		return false
+	}
+	s := canonScanner{b: raw}
+	return s.value(0) && s.i == len(s.b)
+}
+
+type canonScanner struct {
+	b []byte
+	i int
+}
+
+const maxCanonDepth = 512
+
+func (s *canonScanner) value(depth int) bool {
+	if s.i >= len(s.b) || depth > maxCanonDepth {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(depth)
+	case c == '[':
+		return s.array(depth)
+	case c == '"':
+		_, ok := s.str()
+		return ok
+	case c == 't':
+		return s.lit("true")
+	case c == 'f':
+		return s.lit("false")
+	case c == 'n':
+		return s.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	}
+	return false
+}
+
+func (s *canonScanner) lit(w string) bool {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
+		return false
+	}
+	s.i += len(w)
+	return true
+}
+
+func (s *canonScanner) object(depth int) bool {
+	s.i++ // {
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return true
+	}
+	var prev []byte
+	for first := true; ; first = false {
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return false
+		}
+		key, ok := s.str()
+		if !ok || bytes.IndexByte(key, '\\') >= 0 {
+			return false
+		}
+		if !first && bytes.Compare(prev, key) >= 0 {
+			return false
+		}
+		prev = key
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		if !s.value(depth + 1) {
+			return false
+		}
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (s *canonScanner) array(depth int) bool {
+	s.i++ // [
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return true
+	}
+	for {
+		if !s.value(depth + 1) {
+			return false
+		}
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str scans a string and returns its content between the quotes. Only the
+// escapes that Go's encoder always writes the same way are accepted.
+func (s *canonScanner) str() ([]byte, bool) {
+	s.i++ // "
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			content := s.b[start:s.i]
+			s.i++
+			return content, true
+		case c < 0x20:
+			return nil, false
+		case c == '\\':
+			if s.i+1 >= len(s.b) {
+				return nil, false
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', 'n', 'r', 't':
+				s.i += 2
+			default:
+				return nil, false
+			}
+		default:
+			s.i++
+		}
+	}
+	return nil, false
+}
+
+// number scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, which
+// Canonical keeps as written.
+func (s *canonScanner) number() bool {
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	if s.i >= len(s.b) {
+		return false
+	}
+	if s.b[s.i] == '0' {
+		s.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,66 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The kinds of refusal, for errors.Is on an *Error.
+var (
+	// ErrNewerVersion: the file was written by a newer format version.
+	ErrNewerVersion = errors.New("newer state format version")
+	// ErrCorrupt: the file is empty, truncated, not JSON, or not a state.
+	ErrCorrupt = errors.New("damaged state file")
+	// ErrConflict: the file holds git conflict markers.
+	ErrConflict = errors.New("state file holds git conflict markers")
+	// ErrSerial: the file on disk has moved on since it was read.
+	ErrSerial = errors.New("state file changed since it was read")
+	// ErrLineage: the file on disk is another state altogether.
+	ErrLineage = errors.New("state file of another lineage")
+	// ErrSecret: the state holds what looks like an API key or a PAT.
+	ErrSecret = errors.New("state holds a secret")
+)
+
+// Error is a refusal to read or write a state file. Nothing on disk has
+// been changed when it is returned. Hint says how to recover.
+type Error struct {
+	// Path is the state file.
+	Path string
+	// Kind is one of the Err* values above; errors.Is matches it.
+	Kind error
+	// Problem says what is wrong, without the path.
+	Problem string
+	// Hint says what the user can do about it.
+	Hint string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+// Error returns "PATH: PROBLEM; HINT".
+func (e *Error) Error() string {
+	s := e.Problem
+	if e.Path != "" {
+		s = fmt.Sprintf("state file %s: %s", e.Path, e.Problem)
+	}
+	if e.Hint != "" {
+		s += "; " + e.Hint
+	}
+	return s
+}
+
+// Is reports whether target is the error's Kind.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// withPath returns err with Path set when it is an *Error.
+func withPath(err error, path string) error {
+	var se *Error
+	if errors.As(err, &se) && se.Path == "" {
+		c := *se
+		c.Path = path
+		return &c
+	}
+	return err
+}

@@ -1,0 +1,122 @@
+package state
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"sort"
+)
+
+// New returns an empty state of the newest format with a fresh lineage.
+func New(toolVersion string) *File {
+	return &File{
+		Version:     FormatVersion,
+		Lineage:     NewLineage(),
+		ToolVersion: toolVersion,
+		Tasks:       map[string]*Task{},
+	}
+}
+
+// NewLineage returns a fresh random lineage: 16 random bytes in hex.
+func NewLineage() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// Addresses returns the recorded addresses, sorted.
+func (f *File) Addresses() []string {
+	addrs := make([]string, 0, len(f.Tasks))
+	for a := range f.Tasks {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	return addrs
+}
+
+// Clone returns a deep copy of f.
+func (f *File) Clone() *File {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	c.Tasks = make(map[string]*Task, len(f.Tasks))
+	for a, t := range f.Tasks {
+		c.Tasks[a] = t.Clone()
+	}
+	return &c
+}
+
+// Clone returns a deep copy of t.
+func (t *Task) Clone() *Task {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.Request = bytes.Clone(t.Request)
+	c.Result = bytes.Clone(t.Result)
+	c.Files = slices.Clone(t.Files)
+	return &c
+}
+
+// Equal reports whether f and g hold the same state, serial and tool
+// version included. Request and result JSON are compared as values (key
+// order and spacing do not matter).
+func (f *File) Equal(g *File) bool {
+	if f == nil || g == nil {
+		return f == g
+	}
+	return f.Serial == g.Serial && f.ToolVersion == g.ToolVersion && f.ContentEqual(g)
+}
+
+// ContentEqual reports whether f and g record the same thing: everything
+// but the serial and the tool version is equal. Save writes nothing when
+// the file on disk has the same content.
+func (f *File) ContentEqual(g *File) bool {
+	if f == nil || g == nil {
+		return f == g
+	}
+	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) {
+		return false
+	}
+	for a, t := range f.Tasks {
+		u, ok := g.Tasks[a]
+		if !ok || !t.Equal(u) {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether t and u are the same record. Request and result
+// JSON are compared as values.
+func (t *Task) Equal(u *Task) bool {
+	if t == nil || u == nil {
+		return t == u
+	}
+	return t.ID == u.ID && t.Status == u.Status && t.CreatedAt == u.CreatedAt && t.UpdatedAt == u.UpdatedAt &&
+		slices.Equal(t.Files, u.Files) && jsonEqual(t.Request, u.Request) && jsonEqual(t.Result, u.Result)
+}
+
+// versionOf treats an unset version as the newest: New and Load always
+// set it, a File built by hand may not.
+func versionOf(f *File) int {
+	if f.Version == 0 {
+		return FormatVersion
+	}
+	return f.Version
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	ca, errA := canonicalField(a)
+	cb, errB := canonicalField(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	return bytes.Equal(ca, cb)
+}

@@ -1,0 +1,518 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynthform/mynthform/mynth"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const goldenPath = "../testdata/state/golden.mynth.state.json"
+
+// sample is a state with every field set, for_each addresses, unknown API
+// fields, exact decimals, characters that HTML escaping would mangle, and
+// non-ASCII text.
+func sample() *File {
+	return &File{
+		Version:     FormatVersion,
+		Serial:      7,
+		Lineage:     "5f0c8a3e9b1d4c7e8a2b6d0f1e3c5a79",
+		ToolVersion: "v0.1.0",
+		Tasks: map[string]*Task{
+			"task.hero_mug": {
+				ID:        "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP",
+				Status:    mynth.StatusCompleted,
+				CreatedAt: "2026-01-02T10:00:00Z",
+				UpdatedAt: "2026-01-02T10:00:09Z",
+				Request:   json.RawMessage(`{"prompt":"Editorial photo of a mug <b>&</b> café","model":"google/gemini-3.1-flash-image","size":"landscape","count":1,"future_field":{"z":1,"a":[1.50,2e10,12345678901234567890]}}`),
+				Result:    json.RawMessage(`{"model":"google/gemini-3.1-flash-image","images":[{"status":"succeeded","id":"img_1","url":"https://cdn.example/img_1.png?a=1&b=2","cost":"0.01250000","size":"1536x1024"}],"cost":{"images":"0.01250000","total":"0.01250000"}}`),
+				Files: []SavedFile{{Path: "assets/hero.webp", ImageID: "img_1", URL: "https://cdn.example/img_1.png?a=1&b=2",
+					SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Size: 48213}},
+			},
+			`task.product["mug"]`: {
+				ID:      "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RQ",
+				Status:  mynth.StatusPending,
+				Request: json.RawMessage(`{"prompt":{"positive":"Studio photo of \"a mug\"","negative":"text"},"count":2}`),
+			},
+			`task.product["bowl"]`: {
+				ID:     "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RS",
+				Status: mynth.StatusFailed,
+				Result: json.RawMessage(`{"images":[{"status":"failed","error":"blocked"}]}`),
+			},
+		},
+	}
+}
+
+func mustEncode(t *testing.T, f *File) []byte {
+	t.Helper()
+	b, err := Encode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestGolden(t *testing.T) {
+	got := mustEncode(t, sample())
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(goldenPath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(goldenPath, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatalf("%v (run go test ./state -run TestGolden -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("encoding differs from %s (-want +got):\n%s", goldenPath, diff)
+	}
+	f, err := Decode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Equal(sample()) {
+		t.Errorf("decoding the golden file: got %+v", f)
+	}
+	// Sorted keys at every level, two-space indentation, a newline at the end.
+	if !bytes.HasSuffix(want, []byte("}\n")) || !bytes.Contains(want, []byte("\n  \"lineage\": ")) {
+		t.Errorf("layout: %s", want)
+	}
+	for _, w := range []string{"1.50,\n", "2e10,\n", "12345678901234567890\n", `<b>&</b> café`, `?a=1&b=2`, `"future_field": {`} {
+		if !bytes.Contains(want, []byte(w)) {
+			t.Errorf("golden file lacks %s", w)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mynth.state.json")
+	s := Open(path)
+	f := sample()
+	f.Serial = 0
+	wrote, err := s.Save(f)
+	if err != nil || !wrote {
+		t.Fatalf("Save: %v, %v", wrote, err)
+	}
+	if f.Serial != 1 {
+		t.Errorf("serial after first save: %d, want 1", f.Serial)
+	}
+	first, _ := os.ReadFile(path)
+
+	// A fresh Store (another process) reads back exactly what was saved.
+	got, err := Open(path).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(f) {
+		t.Fatalf("Load(Save(x)) != x:\n%s", cmp.Diff(f, got))
+	}
+	if re := mustEncode(t, got); !bytes.Equal(re, first) {
+		t.Errorf("re-encoding a loaded state changed its bytes:\n%s", cmp.Diff(string(first), string(re)))
+	}
+	// Saving what was loaded writes nothing.
+	wrote, err = Open(path).Save(got)
+	if err != nil || wrote {
+		t.Fatalf("re-save: wrote %v, %v", wrote, err)
+	}
+	// Loading does not alias: changing the loaded file changes nothing else.
+	got.Tasks["task.hero_mug"].Request[2] = 'X'
+	again, _ := s.Load()
+	if !again.Equal(f) {
+		t.Error("Load returned shared memory")
+	}
+}
+
+func TestMissingFileIsNewState(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "none.json"))
+	f, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != FormatVersion || f.Serial != 0 || len(f.Lineage) != 32 || f.Tasks == nil || len(f.Tasks) != 0 {
+		t.Errorf("new state: %+v", f)
+	}
+	if g, _ := s.Load(); g.Lineage == f.Lineage {
+		t.Error("two new states share a lineage")
+	}
+	// An empty new state is not worth a file.
+	if wrote, err := s.Save(f); err != nil || wrote {
+		t.Errorf("saving an empty new state: wrote %v, %v", wrote, err)
+	}
+	if _, err := os.Stat(s.Path()); !os.IsNotExist(err) {
+		t.Errorf("an empty new state created the file: %v", err)
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{name: "empty", in: "", want: ""},
+		{name: "sorted", in: `{"b":1,"a":{"d":[3,{"y":1,"x":2}],"c":null}}`, want: `{"a":{"c":null,"d":[3,{"x":2,"y":1}]},"b":1}`},
+		{name: "spacing", in: " {\n \"a\" : [ 1 , 2 ] }\n", want: `{"a":[1,2]}`},
+		{name: "numbers kept", in: `[1.50,1e400,-0,12345678901234567890123,0.1]`, want: `[1.50,1e400,-0,12345678901234567890123,0.1]`},
+		{name: "no html escaping", in: `{"p":"<a&b>"}`, want: `{"p":"<a&b>"}`},
+		{name: "escapes normalized", in: `{"p":"\u00e9\/\u003c"}`, want: `{"p":"é/<"}`},
+		{name: "string", in: `"x"`, want: `"x"`},
+		{name: "invalid", in: `{"a":`, wantErr: true},
+		{name: "trailing", in: `{} {}`, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Canonical(json.RawMessage(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Error(diff)
+			}
+			if err == nil && len(got) > 0 {
+				again, _ := Canonical(got)
+				if !bytes.Equal(again, got) {
+					t.Errorf("not idempotent: %s", again)
+				}
+			}
+		})
+	}
+}
+
+// writeState writes content as the state file and returns its path.
+func writeState(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An old mtime, so that a rewrite would show.
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRefusals(t *testing.T) {
+	golden, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := string(golden)
+	conflict := strings.Replace(g, "  \"serial\": 7,\n", "<<<<<<< HEAD\n  \"serial\": 7,\n=======\n  \"serial\": 8,\n>>>>>>> feature\n", 1)
+	tests := []struct {
+		name    string
+		content string
+		kind    error
+		problem string // a part of the message
+		hint    string // a part of the hint
+	}{
+		{"newer version", strings.Replace(g, `"version": 1`, `"version": 2`, 1), ErrNewerVersion, "newer mynthform (state format version 2; this build reads up to 1)", "upgrade mynthform"},
+		{"truncated", g[:len(g)/2], ErrCorrupt, "truncated", ".backup"},
+		{"truncated at a brace", g[:len(g)-3], ErrCorrupt, "truncated", "git checkout"},
+		{"empty", "", ErrCorrupt, "empty", ".backup"},
+		{"blank", "\n  \n", ErrCorrupt, "empty", ".backup"},
+		{"not json", "tasks = {}\n", ErrCorrupt, "invalid JSON at line 1", ".backup"},
+		{"conflict", conflict, ErrConflict, "line 3 holds a git conflict marker", "resolve the merge conflict"},
+		{"only a separator", strings.Replace(g, "  \"serial\": 7,\n", "=======\n", 1), ErrConflict, "conflict marker", "resolve"},
+		{"no version", `{"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "no format version", ".backup"},
+		{"version zero", `{"version":0,"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "not a positive integer", ""},
+		{"version string", `{"version":"1","serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "not a positive integer", ""},
+		{"no lineage", `{"version":1,"serial":1,"tasks":{}}`, ErrCorrupt, "no lineage", ""},
+		{"empty lineage", `{"version":1,"serial":1,"lineage":"","tasks":{}}`, ErrCorrupt, "no lineage", ""},
+		{"no serial", `{"version":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "no serial", ""},
+		{"no tasks", `{"version":1,"serial":1,"lineage":"x"}`, ErrCorrupt, `no "tasks" object`, ""},
+		{"null tasks", `{"version":1,"serial":1,"lineage":"x","tasks":null}`, ErrCorrupt, `no "tasks" object`, ""},
+		{"null task", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":null}}`, ErrCorrupt, "task.a: the task is null", ""},
+		{"task without id", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"status":"pending"}}}`, ErrCorrupt, "task.a: the task has no id", ""},
+		{"unknown field", `{"version":1,"serial":1,"lineage":"x","tasks":{},"taks":{}}`, ErrCorrupt, `unknown field "taks"`, ""},
+		{"unknown task field", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","colour":1}}}`, ErrCorrupt, `unknown field "colour"`, ""},
+		{"wrong type", `{"version":1,"serial":"1","lineage":"x","tasks":{}}`, ErrCorrupt, "line 1", ""},
+		{"negative serial", `{"version":1,"serial":-1,"lineage":"x","tasks":{}}`, ErrCorrupt, "serial", ""},
+		{"array", `[1]`, ErrCorrupt, "", ""},
+		{"trailing data", `{"version":1,"serial":1,"lineage":"x","tasks":{}} {}`, ErrCorrupt, "invalid JSON", ""},
+		{"api key in a request", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","request":{"note":"mak_0123456789abcdef"}}}}`, ErrSecret, "task.a request holds what looks like an API key", "rotate"},
+		{"pat in a result", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","result":{"access":{"publicAccessToken":"pat_abcdefgh1234"}}}}}`, ErrSecret, "task.a result", "rotate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeState(t, tt.content)
+			before, _ := os.Stat(path)
+			s := Open(path)
+			f, err := s.Load()
+			if err == nil {
+				t.Fatalf("Load accepted it: %+v", f)
+			}
+			if f != nil {
+				t.Error("a refusal returned a state as well")
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("not a *state.Error: %T %v", err, err)
+			}
+			if !errors.Is(err, tt.kind) {
+				t.Errorf("kind: got %v, want %v", se.Kind, tt.kind)
+			}
+			if se.Path != path || !strings.HasPrefix(err.Error(), "state file "+path+": ") {
+				t.Errorf("path not named: %q", err)
+			}
+			if !strings.Contains(se.Problem, tt.problem) {
+				t.Errorf("problem %q lacks %q", se.Problem, tt.problem)
+			}
+			if se.Hint == "" || !strings.Contains(se.Hint, tt.hint) {
+				t.Errorf("hint %q lacks %q", se.Hint, tt.hint)
+			}
+			for _, secret := range []string{"mak_0123456789abcdef", "pat_abcdefgh1234"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("the error shows the secret: %v", err)
+				}
+			}
+			// Saving over a file that cannot be read is refused as well.
+			if _, err := s.Save(sample()); err == nil || !errors.Is(err, tt.kind) {
+				t.Errorf("Save over it: %v", err)
+			}
+			after, _ := os.Stat(path)
+			got, _ := os.ReadFile(path)
+			if string(got) != tt.content || !after.ModTime().Equal(before.ModTime()) {
+				t.Error("a refusal changed the file")
+			}
+			if _, err := os.Stat(s.BackupPath()); !os.IsNotExist(err) {
+				t.Error("a refusal wrote a backup")
+			}
+		})
+	}
+}
+
+func TestSaveRefusesNewerSerial(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	if _, err := Open(path).Save(sample()); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Open(path).Load()
+	b, _ := Open(path).Load()
+	delete(a.Tasks, "task.hero_mug")
+	if wrote, err := Open(path).Save(a); err != nil || !wrote {
+		t.Fatalf("first writer: %v %v", wrote, err)
+	}
+	written, _ := os.ReadFile(path)
+	b.Tasks["task.hero_mug"].Status = mynth.StatusFailed
+	_, err := Open(path).Save(b)
+	var se *Error
+	if !errors.As(err, &se) || !errors.Is(err, ErrSerial) {
+		t.Fatalf("second writer: %v", err)
+	}
+	if !strings.Contains(err.Error(), "another process wrote serial 9 since serial 8 was read; run plan again") {
+		t.Errorf("message: %v", err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, written) {
+		t.Error("the refused save changed the file")
+	}
+
+	// Another lineage is refused too.
+	c := sample()
+	c.Lineage = "0000"
+	c.Serial = 100
+	if _, err := Open(path).Save(c); !errors.Is(err, ErrLineage) {
+		t.Errorf("other lineage: %v", err)
+	}
+}
+
+func TestSaveNoopLeavesFileUntouched(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	s := Open(path)
+	f := sample()
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	serial := f.Serial
+
+	// The same content, another tool version, key order and spacing in the
+	// raw JSON, and a fresh Store: still nothing to write.
+	g := f.Clone()
+	g.ToolVersion = "v9.9.9"
+	g.Tasks["task.hero_mug"].Request = json.RawMessage(" {\"size\":\"landscape\", \"prompt\":\"Editorial photo of a mug <b>&</b> café\",\"model\":\"google/gemini-3.1-flash-image\",\"count\":1,\"future_field\":{\"a\":[1.50,2e10,12345678901234567890],\"z\":1}}")
+	for _, st := range []*Store{s, Open(path)} {
+		wrote, err := st.Save(g)
+		if err != nil || wrote {
+			t.Fatalf("Save of unchanged content: wrote %v, %v", wrote, err)
+		}
+	}
+	info, _ := os.Stat(path)
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) || !info.ModTime().Equal(old) || g.Serial != serial {
+		t.Errorf("a no-op save touched the file (mtime %v, serial %d)", info.ModTime(), g.Serial)
+	}
+	if _, err := os.Stat(s.BackupPath()); !os.IsNotExist(err) {
+		t.Error("a no-op save wrote a backup")
+	}
+}
+
+func TestBackup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	s := Open(path)
+	f := sample()
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(path)
+	f.Tasks[`task.product["mug"]`].Status = mynth.StatusCompleted
+	if wrote, err := s.Save(f); err != nil || !wrote {
+		t.Fatal(wrote, err)
+	}
+	second, _ := os.ReadFile(path)
+	backup, err := os.ReadFile(s.BackupPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(backup, first) {
+		t.Errorf("backup is not the previous state:\n%s", cmp.Diff(string(first), string(backup)))
+	}
+	f.Tasks[`task.product["bowl"]`].Status = mynth.StatusCompleted
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	backup, _ = os.ReadFile(s.BackupPath())
+	if !bytes.Equal(backup, second) {
+		t.Error("backup did not move on to the previous state")
+	}
+	b, err := Open(s.BackupPath()).Load()
+	if err != nil || b.Serial != f.Serial-1 {
+		t.Errorf("backup does not load as the previous serial: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"mynth.state.json", "mynth.state.json.backup"}, names); diff != "" {
+		t.Errorf("files left in the directory (-want +got):\n%s", diff)
+	}
+}
+
+func TestSaveNeverWritesSecrets(t *testing.T) {
+	const canary = "mak_canary0123456789"
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	s := Open(path)
+	f := sample()
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	for _, place := range []func(*File){
+		func(f *File) { f.Tasks["task.hero_mug"].Request = json.RawMessage(`{"access":{"token":"` + canary + `"}}`) },
+		func(f *File) { f.Tasks["task.hero_mug"].Result = json.RawMessage(`{"auth":"Bearer ` + canary + `"}`) },
+		func(f *File) { f.Tasks["task.hero_mug"].Files[0].URL = "https://x/?t=" + canary },
+		func(f *File) { f.Tasks["task.hero_mug"].ID = "pat_abcdefgh" },
+	} {
+		g := f.Clone()
+		place(g)
+		_, err := s.Save(g)
+		if !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), canary) {
+			t.Errorf("Save: %v", err)
+		}
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) || bytes.Contains(after, []byte("mak_")) {
+		t.Error("a refused save changed the file")
+	}
+	// Prose that merely contains the prefixes is fine.
+	g := f.Clone()
+	g.Tasks["task.hero_mug"].Request = json.RawMessage(`{"prompt":"a pat_of butter beside mak_ tea, tak_abcdefghij"}`)
+	if _, err := s.Save(g); err != nil {
+		t.Errorf("prose refused: %v", err)
+	}
+}
+
+func TestStrayTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mynth.state.json")
+	s := Open(path)
+	if _, err := s.Save(sample()); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string, stale bool) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"version":1,`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if stale {
+			_ = os.Chtimes(p, old, old)
+		}
+		return p
+	}
+	staleTemp := mk(".mynth.state.json123456789", true)
+	staleBackup := mk(".mynth.state.json.backup987", true)
+	fresh := mk(".mynth.state.json555", false)
+	other := mk(".other.json123", true)
+	unrelated := mk(".mynth.state.json.bak", true)
+
+	if _, err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	if exists(staleTemp) || exists(staleBackup) {
+		t.Error("Load left stale temporary files")
+	}
+	if !exists(fresh) {
+		t.Error("Load removed a fresh temporary file of a writer that may be alive")
+	}
+	lock, err := s.Lock(t.Context(), "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	if _, err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if exists(fresh) {
+		t.Error("under the lock, a temporary file is stray whatever its age")
+	}
+	if !exists(other) || !exists(unrelated) {
+		t.Error("removed files that are not its temporary files")
+	}
+}
+
+func TestEqualAndClone(t *testing.T) {
+	a := sample()
+	b := a.Clone()
+	if !a.Equal(b) {
+		t.Fatal("a clone is not equal")
+	}
+	b.Tasks["task.hero_mug"].Files[0].Size++
+	if a.Equal(b) || a.Tasks["task.hero_mug"].Files[0].Size == b.Tasks["task.hero_mug"].Files[0].Size {
+		t.Error("a clone shares files")
+	}
+	c := a.Clone()
+	c.Serial++
+	c.ToolVersion = "other"
+	if a.Equal(c) || !a.ContentEqual(c) {
+		t.Error("serial and tool version are not content")
+	}
+	c.Tasks["task.new"] = &Task{ID: "tsk_x"}
+	if a.ContentEqual(c) {
+		t.Error("an added task is content")
+	}
+	if diff := cmp.Diff([]string{"task.hero_mug", `task.product["bowl"]`, `task.product["mug"]`}, a.Addresses()); diff != "" {
+		t.Error(diff)
+	}
+}

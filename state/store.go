@@ -1,0 +1,279 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/renameio/v2"
+)
+
+// Store reads and writes one state file. Its methods are safe for
+// concurrent use; Save calls are serialized.
+type Store struct {
+	path string
+
+	mu sync.Mutex
+	// last is the file as this Store last read or wrote it, so that Save
+	// need not parse the file again when nobody else changed it.
+	last struct {
+		raw  []byte
+		file *File
+	}
+	// locked counts the locks this Store holds (stray temporary files may
+	// then be removed at once: nobody else is writing).
+	locked int
+}
+
+// Open returns the Store of the state file at path. Nothing is read yet.
+func Open(path string) *Store {
+	return &Store{path: path}
+}
+
+// Path returns the state file's path.
+func (s *Store) Path() string { return s.path }
+
+// BackupPath returns where Save keeps the previous state: <state>.backup.
+func (s *Store) BackupPath() string { return s.path + ".backup" }
+
+// LockPath returns the lock file: <state>.lock.
+func (s *Store) LockPath() string { return s.path + ".lock" }
+
+// Load reads the state. A missing file gives a new empty File (newest
+// version, serial 0, a fresh lineage, no tool version) and no error.
+// Anything else that is not a complete state this build can read is
+// refused with an *Error that says how to recover; it is never taken for
+// an empty state. Load changes nothing on disk but stray temporary files
+// of writers that were killed.
+func (s *Store) Load() (*File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanTemps()
+	data, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(""), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state: %w", err)
+	}
+	f, err := s.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return f.Clone(), nil
+}
+
+// decode decodes data read from the state file, with the Store's path and
+// recovery hints in refusals; it remembers the result.
+func (s *Store) decode(data []byte) (*File, error) {
+	if s.last.file != nil && bytes.Equal(data, s.last.raw) {
+		return s.last.file, nil
+	}
+	f, err := Decode(data)
+	if err != nil {
+		return nil, s.refusal(err)
+	}
+	s.last.raw, s.last.file = data, f
+	return f, nil
+}
+
+// refusal fills in the path and, for a damaged file, how to recover.
+func (s *Store) refusal(err error) error {
+	var se *Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	c := *se
+	c.Path = s.path
+	if c.Hint == "" && errors.Is(&c, ErrCorrupt) {
+		c.Hint = fmt.Sprintf("restore the previous state from %s (mynthform keeps it there), or the last committed one from git (git checkout -- %s)", s.BackupPath(), s.path)
+	}
+	return &c
+}
+
+// Save writes f as the new state, and reports whether it wrote anything.
+// Callers hold the lock (Lock) from before Load until after Save.
+//
+// When the file on disk records the same content as f (everything but the
+// serial and the tool version), Save writes nothing, leaves the file
+// byte-for-byte untouched and returns false; so does an f without tasks
+// when there is no file yet. Otherwise it increments f.Serial, keeps the
+// current file as <state>.backup, and replaces the state atomically: it
+// writes a temporary file in the same directory, fsyncs it, renames it
+// over the state and fsyncs the directory, so that a crash at any moment
+// leaves either the old or the new state, whole.
+//
+// Save refuses, with an *Error and without writing, when the file on disk
+// has a newer serial than f (another process wrote it since f was read),
+// is of another lineage, cannot be read, or when f holds what looks like
+// an API key or a PAT.
+func (s *Store) Save(f *File) (bool, error) {
+	if f == nil {
+		return false, errors.New("saving the state: nil file")
+	}
+	if f.Version > FormatVersion {
+		return false, fmt.Errorf("saving the state: format version %d is newer than this build's %d", f.Version, FormatVersion)
+	}
+	if f.Lineage == "" {
+		return false, errors.New("saving the state: the file has no lineage (use state.New)")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanTemps()
+
+	data, err := os.ReadFile(s.path)
+	var cur *File
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		data = nil
+	case err != nil:
+		return false, fmt.Errorf("reading the state before saving: %w", err)
+	default:
+		if cur, err = s.decode(data); err != nil {
+			var se *Error
+			if errors.As(err, &se) {
+				c := *se
+				c.Problem += "; not overwriting it"
+				return false, &c
+			}
+			return false, err
+		}
+	}
+	if cur != nil {
+		if cur.Lineage != f.Lineage {
+			return false, &Error{Path: s.path, Kind: ErrLineage,
+				Problem: fmt.Sprintf("the file on disk is another state (lineage %s, not %s)", cur.Lineage, f.Lineage),
+				Hint:    "it was replaced since it was read; run plan again against it"}
+		}
+		if cur.Serial > f.Serial {
+			return false, &Error{Path: s.path, Kind: ErrSerial,
+				Problem: fmt.Sprintf("another process wrote serial %d since serial %d was read", cur.Serial, f.Serial),
+				Hint:    "run plan again to see the state as it is now"}
+		}
+		if cur.ContentEqual(f) {
+			return false, nil
+		}
+	} else if len(f.Tasks) == 0 {
+		return false, nil
+	}
+	if where, ok := findSecret(f); ok {
+		return false, &Error{Path: s.path, Kind: ErrSecret,
+			Problem: fmt.Sprintf("%s holds what looks like an API key or a Public Access Token; not saving it", where),
+			Hint:    "this is a bug in mynthform: please report it"}
+	}
+
+	next := *f
+	next.Version = FormatVersion
+	next.Serial = f.Serial + 1
+	out, err := Encode(&next)
+	if err != nil {
+		return false, fmt.Errorf("saving the state: %w", err)
+	}
+	if cur != nil {
+		if err := s.backup(data); err != nil {
+			return false, fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), err)
+		}
+	}
+	if err := s.replace(s.path, out); err != nil {
+		return false, fmt.Errorf("saving the state: %w", err)
+	}
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		return false, fmt.Errorf("saving the state: %w", err)
+	}
+	f.Version = FormatVersion
+	f.Serial = next.Serial
+	saved := f.Clone()
+	s.last.raw, s.last.file = out, saved
+	return true, nil
+}
+
+// backup makes the current state file <state>.backup, atomically: a hard
+// link to it under a temporary name, renamed over the backup (the state
+// itself is then replaced by a rename, so the link keeps the old bytes).
+// Where hard links are not possible it writes prev, the bytes read.
+func (s *Store) backup(prev []byte) error {
+	dir := filepath.Dir(s.path)
+	tmp := filepath.Join(dir, "."+filepath.Base(s.BackupPath())+strconv.FormatInt(time.Now().UnixNano(), 10))
+	if err := os.Link(s.path, tmp); err == nil {
+		if err := os.Rename(tmp, s.BackupPath()); err != nil {
+			_ = os.Remove(tmp)
+			return err
+		}
+		return nil
+	}
+	return s.replace(s.BackupPath(), prev)
+}
+
+// replace writes data to path through a temporary file in the same
+// directory (renameio names it "." + base + digits), fsyncs it and renames
+// it over path. The caller fsyncs the directory.
+func (s *Store) replace(path string, data []byte) error {
+	t, err := renameio.NewPendingFile(path,
+		renameio.WithTempDir(filepath.Dir(path)),
+		renameio.WithPermissions(0o644),
+		renameio.WithExistingPermissions())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = t.Cleanup() }()
+	if _, err := t.Write(data); err != nil {
+		return err
+	}
+	return t.CloseAtomicallyReplace()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// staleTempAge is how old a temporary file must be before a Store that
+// does not hold the lock takes it for a killed writer's: a live writer
+// renames its temporary file within moments.
+const staleTempAge = time.Minute
+
+// cleanTemps removes temporary files that writers of this state (or its
+// backup) left behind when they were killed. Under the lock every such
+// file is stray; without it only old ones are, since a live writer may be
+// about to rename its own.
+func (s *Store) cleanTemps() {
+	dir := filepath.Dir(s.path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	pattern := tempPattern(s.path)
+	now := time.Now()
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !pattern.MatchString(e.Name()) {
+			continue
+		}
+		if s.locked == 0 {
+			info, err := e.Info()
+			if err != nil || now.Sub(info.ModTime()) < staleTempAge {
+				continue
+			}
+		}
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
+// tempPattern matches the temporary files of the state and its backup:
+// "." + base name (+ ".backup") + digits.
+func tempPattern(path string) *regexp.Regexp {
+	return regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(path)) + `(\.backup)?[0-9]+$`)
+}
