@@ -418,7 +418,9 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 	}
 	before, _ := os.ReadFile(path)
 	for _, place := range []func(*File){
-		func(f *File) { f.Tasks["task.hero_mug"].Request = json.RawMessage(`{"access":{"token":"` + canary + `"}}`) },
+		func(f *File) {
+			f.Tasks["task.hero_mug"].Request = json.RawMessage(`{"access":{"token":"` + canary + `"}}`)
+		},
 		func(f *File) { f.Tasks["task.hero_mug"].Result = json.RawMessage(`{"auth":"Bearer ` + canary + `"}`) },
 		func(f *File) { f.Tasks["task.hero_mug"].Files[0].URL = "https://x/?t=" + canary },
 		func(f *File) { f.Tasks["task.hero_mug"].ID = "pat_abcdefgh" },
