@@ -1,0 +1,334 @@
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+func severityOf(e *spec.Expect) string {
+	if e == nil || e.Severity == "" {
+		return string(spec.SeverityError)
+	}
+	return string(e.Severity)
+}
+
+// expectNames lists the checks an expect block makes, in order.
+func expectNames(e *spec.Expect) []string {
+	names := []string{"status"}
+	if e == nil {
+		return names
+	}
+	if expectedStatus(e) == mynth.StatusCompleted {
+		names = append(names, "images")
+		if e.Size != "" {
+			names = append(names, "size")
+		}
+	}
+	if e.MaxCost != nil {
+		names = append(names, "max_cost")
+	}
+	return names
+}
+
+func expectedStatus(e *spec.Expect) mynth.Status {
+	if e == nil || e.Status == "" {
+		return mynth.StatusCompleted
+	}
+	return e.Status
+}
+
+// pendingChecks returns every check of e as pending, for a task that has
+// not finished (or not started).
+func pendingChecks(e *spec.Expect, why string) []Check {
+	var out []Check
+	for _, n := range expectNames(e) {
+		out = append(out, Check{Name: n, Outcome: OutcomePending, Message: why, Severity: severityOf(e)})
+	}
+	return out
+}
+
+// expectChecks evaluates e against the task as the plan sees it.
+func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
+	if v.status == mynth.StatusPending {
+		return pendingChecks(e, "the task is pending")
+	}
+	sev := severityOf(e)
+	want := expectedStatus(e)
+	out := []Check{}
+	add := func(name string, ok bool, msg string) {
+		o := OutcomeFailed
+		if ok {
+			o = OutcomePassed
+		}
+		out = append(out, Check{Name: name, Outcome: o, Message: msg, Severity: sev})
+	}
+	if v.status == want {
+		add("status", true, fmt.Sprintf("status is %s", v.status))
+	} else {
+		add("status", false, fmt.Sprintf("status is %s, expected %s", v.status, want))
+	}
+	succeeded := v.result.Succeeded()
+	if want == mynth.StatusCompleted {
+		n := 1
+		if e != nil && e.Images > 0 {
+			n = e.Images
+		}
+		if len(succeeded) >= n {
+			add("images", true, fmt.Sprintf("%s succeeded (at least %d expected)", countImages(len(succeeded)), n))
+		} else {
+			add("images", false, fmt.Sprintf("%s succeeded, expected at least %d", countImages(len(succeeded)), n))
+		}
+		if e != nil && e.Size != "" {
+			bad := ""
+			for _, im := range succeeded {
+				if im.Size != e.Size {
+					bad = fmt.Sprintf("image %s is %s, expected %s", im.ID, orNone(im.Size), e.Size)
+					break
+				}
+			}
+			switch {
+			case bad != "":
+				add("size", false, bad)
+			case len(succeeded) == 0:
+				add("size", true, "no succeeded image to check")
+			default:
+				add("size", true, fmt.Sprintf("every image is %s", e.Size))
+			}
+		}
+	}
+	if e != nil && e.MaxCost != nil {
+		var c mynth.Amount
+		if cost != nil {
+			c = *cost
+		}
+		if c.Cmp(*e.MaxCost) > 0 {
+			add("max_cost", false, fmt.Sprintf("cost %s is over max_cost %s", c, e.MaxCost.Short()))
+		} else {
+			add("max_cost", true, fmt.Sprintf("cost %s is within max_cost %s", c, e.MaxCost.Short()))
+		}
+	}
+	return out
+}
+
+func countImages(n int) string {
+	if n == 1 {
+		return "1 image"
+	}
+	return fmt.Sprintf("%d images", n)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "of unknown size"
+	}
+	return s
+}
+
+// File states.
+const (
+	FileOK       = "ok"
+	FileMissing  = "missing"
+	FileModified = "modified"
+	FileAbsent   = "absent"
+	FileFailed   = "failed"
+)
+
+// fileStates returns the state of each declared file: its image in v (nil
+// when the task's result is not known) and what the state recorded of it
+// on disk.
+func (w *taskWork) fileStates(dir string, v *view) []FileStatus {
+	if len(w.spec.Files) == 0 {
+		return nil
+	}
+	var saved map[string]state.SavedFile
+	if r := w.recordedFor(w.readID); r != nil {
+		saved = make(map[string]state.SavedFile, len(r.Files))
+		for _, f := range r.Files {
+			saved[f.Path] = f
+		}
+	}
+	var images []mynth.Image
+	if v != nil && v.result != nil {
+		images = v.result.Images
+	}
+	out := make([]FileStatus, 0, len(w.spec.Files))
+	for i, path := range w.spec.Files {
+		fs := FileStatus{Path: path, State: FileAbsent}
+		var im *mynth.Image
+		if i < len(images) {
+			im = &images[i]
+			fs.ImageID = im.ID
+		}
+		sf, ok := saved[path]
+		switch {
+		case im != nil && im.Status == mynth.ImageFailed:
+			fs.State = FileFailed
+		case ok && (im == nil || sf.ImageID == im.ID):
+			fs.State = diskState(dir, sf)
+			if fs.ImageID == "" {
+				fs.ImageID = sf.ImageID
+			}
+		}
+		out = append(out, fs)
+	}
+	return out
+}
+
+// diskState checks a saved file against its recorded sha256.
+func diskState(dir string, sf state.SavedFile) string {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(sf.Path)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return FileMissing
+	}
+	if err != nil {
+		return FileModified
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return FileModified
+	}
+	if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sf.SHA256) {
+		return FileModified
+	}
+	return FileOK
+}
+
+// fileChecks returns the declared files with pending checks (generate,
+// replace) or, when pending is false, without checks (an unreadable task).
+func (w *taskWork) fileChecks(dir string, v *view, checks []Check, pending bool) ([]FileStatus, []Check) {
+	files := w.fileStates(dir, v)
+	if pending {
+		for _, f := range files {
+			checks = append(checks, Check{Name: "file", Outcome: OutcomePending,
+				Message: fmt.Sprintf("%s is saved once the task completes", f.Path), Severity: string(spec.SeverityError)})
+		}
+	}
+	return files, checks
+}
+
+// filesOnDisk returns the declared files, one check per file, and why apply
+// must update the task for its files ("" when nothing is to be done).
+func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatus, []Check, string) {
+	files := w.fileStates(dir, v)
+	var images []mynth.Image
+	if v.result != nil {
+		images = v.result.Images
+	}
+	var reasons []string
+	for i, f := range files {
+		c := Check{Name: "file", Severity: string(spec.SeverityError)}
+		switch f.State {
+		case FileOK:
+			c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("%s is saved", f.Path)
+		case FileMissing:
+			c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("%s is missing; apply restores it", f.Path)
+			reasons = append(reasons, fmt.Sprintf("file %s is missing", f.Path))
+		case FileModified:
+			c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("%s was modified (its sha256 differs from the state); apply restores it", f.Path)
+			reasons = append(reasons, fmt.Sprintf("file %s was modified", f.Path))
+		case FileFailed:
+			c.Outcome = OutcomeFailed
+			c.Message = fmt.Sprintf("image %d failed, so %s cannot be saved", i+1, f.Path)
+			if msg := images[i].ErrorMessage(); msg != "" {
+				c.Message += ": " + msg
+			}
+		case FileAbsent:
+			switch {
+			case v.status == mynth.StatusPending:
+				c.Outcome, c.Message = OutcomePending, fmt.Sprintf("%s is saved once the task completes", f.Path)
+			case i < len(images) && images[i].Status == mynth.ImageSucceeded:
+				c.Outcome, c.Message = OutcomePending, fmt.Sprintf("%s is not saved yet; apply saves it", f.Path)
+				reasons = append(reasons, fmt.Sprintf("file %s not saved yet", f.Path))
+			default:
+				c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("the task has no image %d to save as %s", i+1, f.Path)
+			}
+		}
+		checks = append(checks, c)
+	}
+	return files, checks, strings.Join(reasons, "; ")
+}
+
+// budgetChecks checks the budget block against the cost of every declared
+// task in the plan.
+func budgetChecks(s *spec.Spec, tasks []*TaskPlan) []Check {
+	if s.Budget == nil {
+		return nil
+	}
+	var total mynth.Amount
+	notCreated := 0
+	for _, t := range tasks {
+		if t.Action == ActionForget {
+			continue
+		}
+		if t.Cost != nil {
+			total = total.Add(*t.Cost)
+		}
+		if t.Status == StatusNotCreated {
+			notCreated++
+		}
+	}
+	max := s.Budget.MaxTotal
+	c := Check{Name: "budget", Severity: string(spec.SeverityError)}
+	if total.Cmp(max) > 0 {
+		c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("total cost %s is over max_total %s", total, max.Short())
+	} else {
+		c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("total cost %s is within max_total %s", total, max.Short())
+	}
+	if notCreated > 0 {
+		c.Message += fmt.Sprintf(" (%d not created yet)", notCreated)
+	}
+	return []Check{c}
+}
+
+// summarize counts the plan's actions and checks and totals its cost.
+func summarize(p *Plan) Summary {
+	var s Summary
+	count := func(c Check) {
+		switch c.Outcome {
+		case OutcomePassed:
+			s.Checks.Passed++
+		case OutcomeFailed:
+			s.Checks.Failed++
+		case OutcomePending:
+			s.Checks.Pending++
+		}
+	}
+	for _, c := range p.Checks {
+		count(c)
+	}
+	for _, t := range p.Tasks {
+		switch t.Action {
+		case ActionGenerate:
+			s.Generate++
+		case ActionAdopt:
+			s.Adopt++
+		case ActionReplace:
+			s.Replace++
+		case ActionUpdate:
+			s.Update++
+		case ActionForget:
+			s.Forget++
+		default:
+			s.None++
+		}
+		for _, c := range t.Checks {
+			count(c)
+		}
+		if t.Cost != nil {
+			s.Cost = s.Cost.Add(*t.Cost)
+		}
+	}
+	return s
+}

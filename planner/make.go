@@ -1,0 +1,253 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+// DefaultParallelism bounds concurrent reads when neither the spec nor the
+// caller says otherwise.
+const DefaultParallelism = 10
+
+// Options are the inputs of MakePlan.
+type Options struct {
+	// Spec is the loaded spec; required.
+	Spec *spec.Spec
+	// State is the loaded state; nil is an empty state.
+	State *state.File
+	// API reads tasks; it may be nil when Refresh is false.
+	API API
+	// Refresh reads every planned task from Mynth; false plans from the
+	// state alone, with no API call.
+	Refresh bool
+	// Parallelism bounds concurrent reads; 0 takes the spec's setting.
+	Parallelism int
+	// Targets, when set, limit the plan to these addresses; task.NAME also
+	// selects every task.NAME["KEY"]. Excludes remove addresses likewise.
+	Targets, Excludes []string
+	// HasAPIKey is false when there is no API key: tasks are then read
+	// with their access_token (status and results only).
+	HasAPIKey bool
+	// Dir is the spec directory, against which declared files are checked.
+	Dir string
+}
+
+// MakePlan compares spec, state and remote and returns the plan. It fails
+// only on a programmer error or when ctx ends; a task that cannot be read is
+// reported in its TaskPlan.Error and every other task is still planned.
+func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
+	if opts.Spec == nil {
+		return nil, fmt.Errorf("planner: MakePlan needs a spec")
+	}
+	if opts.Refresh && opts.API == nil {
+		return nil, fmt.Errorf("planner: MakePlan needs an API to refresh")
+	}
+	st := opts.State
+	if st == nil {
+		st = &state.File{}
+	}
+	par := opts.Parallelism
+	if par <= 0 {
+		par = opts.Spec.Settings.Parallelism
+	}
+	if par <= 0 {
+		par = DefaultParallelism
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = opts.Spec.Dir
+	}
+
+	sel := selector{targets: opts.Targets, excludes: opts.Excludes}
+	var work []*taskWork
+	for _, t := range opts.Spec.Tasks {
+		if !sel.selects(t.Address) {
+			continue
+		}
+		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address]})
+	}
+	for addr, rt := range st.Tasks {
+		if opts.Spec.Task(addr) != nil || !sel.selects(addr) {
+			continue
+		}
+		work = append(work, &taskWork{address: addr, recorded: rt})
+	}
+	for _, w := range work {
+		w.decide()
+	}
+
+	if opts.Refresh {
+		if err := refreshAll(ctx, opts.API, work, par, opts.HasAPIKey); err != nil {
+			return nil, err
+		}
+	}
+
+	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: []*TaskPlan{}, Diagnostics: []Diagnostic{}}
+	for _, w := range work {
+		p.Tasks = append(p.Tasks, w.plan(dir, opts.Refresh))
+	}
+	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
+	p.Checks = budgetChecks(opts.Spec, p.Tasks)
+	p.Summary = summarize(p)
+	return p, nil
+}
+
+// selector applies --target and --exclude.
+type selector struct{ targets, excludes []string }
+
+func (s selector) selects(addr string) bool {
+	if len(s.targets) > 0 && !matchesAny(addr, s.targets) {
+		return false
+	}
+	return !matchesAny(addr, s.excludes)
+}
+
+func matchesAny(addr string, patterns []string) bool {
+	for _, p := range patterns {
+		if addr == p || (strings.HasPrefix(addr, p) && strings.HasPrefix(addr[len(p):], "[")) {
+			return true
+		}
+	}
+	return false
+}
+
+// taskWork is one address being planned: what the spec and the state say,
+// the id to read, and what the read returned.
+type taskWork struct {
+	spec     *spec.Task  // nil for forget
+	address  string      // set for forget; else spec.Address
+	recorded *state.Task // nil when the state does not hold the address
+
+	action  Action
+	reason  string
+	readID  string // the id to refresh; "" when nothing is read
+	adopted bool   // the id read is the spec's pinned id, new to the state
+
+	// Filled by refresh.
+	read     bool
+	observed *mynth.Task
+	viaPAT   bool
+	readErr  error
+}
+
+func (w *taskWork) addr() string {
+	if w.spec != nil {
+		return w.spec.Address
+	}
+	return w.address
+}
+
+// decide picks the structural action (before anything is read) and the id
+// to read.
+func (w *taskWork) decide() {
+	switch {
+	case w.spec == nil:
+		w.action, w.reason = ActionForget, "no longer declared in the spec"
+	case w.spec.ID == "" && w.recorded == nil:
+		w.action, w.reason = ActionGenerate, "not created yet"
+	case w.spec.ID != "" && w.recorded == nil:
+		w.action, w.reason, w.readID, w.adopted = ActionAdopt, "pinned id not in the state yet", w.spec.ID, true
+	case w.spec.ID != "" && w.recorded.ID != w.spec.ID:
+		w.action, w.readID, w.adopted = ActionAdopt, w.spec.ID, true
+		w.reason = fmt.Sprintf("the state holds %s at this address; the spec pins %s", w.recorded.ID, w.spec.ID)
+	default:
+		w.action, w.readID = ActionNone, w.recorded.ID
+	}
+}
+
+// refreshAll reads every task that has an id to read, at most par at a
+// time.
+func refreshAll(ctx context.Context, api API, work []*taskWork, par int, hasKey bool) error {
+	jobs := make(chan *taskWork)
+	var wg sync.WaitGroup
+	n := min(par, len(work))
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range jobs {
+				w.refresh(ctx, api, hasKey)
+			}
+		}()
+	}
+	var err error
+feed:
+	for _, w := range work {
+		if w.readID == "" {
+			continue
+		}
+		select {
+		case jobs <- w:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
+	w.read = true
+	id := w.readID
+	if hasKey {
+		t, err := api.Task(ctx, id)
+		if err != nil {
+			w.readErr = err
+			return
+		}
+		if t == nil || t.ID == "" {
+			w.readErr = fmt.Errorf("task %s: the API returned no task", id)
+			return
+		}
+		w.observed = t
+		return
+	}
+	pat := w.spec.AccessToken
+	if pat == "" {
+		w.readErr = fmt.Errorf("MYNTH_API_KEY is not set and %s has no access_token", w.addr())
+		return
+	}
+	w.viaPAT = true
+	status, err := api.Status(ctx, id, pat)
+	if err != nil {
+		w.readErr = err
+		return
+	}
+	var images []mynth.Image
+	if status.Done() {
+		res, err := api.Results(ctx, id, pat)
+		if err != nil {
+			w.readErr = err
+			return
+		}
+		if res != nil {
+			images = res.Images
+		}
+	}
+	obs, err := mergePATRead(id, status, images, w.recordedFor(id))
+	if err != nil {
+		w.readErr = fmt.Errorf("task %s: %w", id, err)
+		return
+	}
+	w.observed = obs
+}
+
+// recordedFor returns the state's task when it holds id, else nil.
+func (w *taskWork) recordedFor(id string) *state.Task {
+	if w.recorded != nil && w.recorded.ID == id {
+		return w.recorded
+	}
+	return nil
+}

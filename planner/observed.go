@@ -1,0 +1,157 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// rawMembers returns the request and result of t as the API sent them
+// (t.Raw), or as marshaled from the typed fields when t has no Raw (fakes).
+// A member that is absent or null is nil.
+func rawMembers(t *mynth.Task) (request, result json.RawMessage, err error) {
+	if len(bytes.TrimSpace(t.Raw)) == 0 {
+		if t.Request != nil {
+			if request, err = json.Marshal(t.Request); err != nil {
+				return nil, nil, fmt.Errorf("task %s: request: %w", t.ID, err)
+			}
+		}
+		if t.Result != nil {
+			if result, err = json.Marshal(t.Result); err != nil {
+				return nil, nil, fmt.Errorf("task %s: result: %w", t.ID, err)
+			}
+		}
+		return request, result, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(t.Raw, &m); err != nil {
+		return nil, nil, fmt.Errorf("task %s: %w", t.ID, err)
+	}
+	return nonNull(m["request"]), nonNull(m["result"]), nil
+}
+
+func nonNull(raw json.RawMessage) json.RawMessage {
+	if s := bytes.TrimSpace(raw); len(s) == 0 || string(s) == "null" {
+		return nil
+	}
+	return raw
+}
+
+// StateTaskFromObserved turns a task as read from Mynth into the state's
+// record of it: id, status, timestamps, and the request and result as
+// canonical JSON (keys sorted, numbers exact, unknown fields kept). The one
+// thing it removes is any access token the API might have echoed: a state
+// file never holds a secret. Apply and import use it.
+func StateTaskFromObserved(t *mynth.Task) (*state.Task, error) {
+	if t == nil {
+		return nil, fmt.Errorf("no task to record")
+	}
+	req, res, err := rawMembers(t)
+	if err != nil {
+		return nil, err
+	}
+	out := &state.Task{ID: t.ID, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if out.Request, err = canonicalScrubbed(req); err != nil {
+		return nil, fmt.Errorf("task %s: request: %w", t.ID, err)
+	}
+	if out.Result, err = canonicalScrubbed(res); err != nil {
+		return nil, fmt.Errorf("task %s: result: %w", t.ID, err)
+	}
+	return out, nil
+}
+
+// canonicalScrubbed returns raw without access tokens, in canonical form.
+func canonicalScrubbed(raw json.RawMessage) (json.RawMessage, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	tree, err := decodeTree(raw)
+	if err != nil {
+		return nil, err
+	}
+	tree = scrubTokens(tree)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(plainValue(tree)); err != nil {
+		return nil, err
+	}
+	return canonical(bytes.TrimSpace(buf.Bytes()))
+}
+
+// scrubTokens removes object members that hold an access token: a member
+// whose name mentions a token, or any string that looks like a PAT or an
+// API key.
+func scrubTokens(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			lk := strings.ToLower(k)
+			if strings.Contains(lk, "accesstoken") || strings.Contains(lk, "access_token") || isSecret(e) {
+				delete(v, k)
+				continue
+			}
+			v[k] = scrubTokens(e)
+		}
+	case jsonArray:
+		for i, e := range v {
+			if isSecret(e) {
+				v[i] = nil
+				continue
+			}
+			v[i] = scrubTokens(e)
+		}
+	}
+	return v
+}
+
+func isSecret(v any) bool {
+	s, ok := v.(string)
+	return ok && (strings.HasPrefix(s, "pat_") || strings.HasPrefix(s, "mak_"))
+}
+
+// mergePATRead builds what a read with an access token observed: the status
+// and images from Mynth, and everything else (request, model, cost) from the
+// state's record of the same task, when there is one. The task's Raw is set
+// so that apply records exactly this.
+func mergePATRead(id string, status mynth.Status, images []mynth.Image, recorded *state.Task) (*mynth.Task, error) {
+	doc := map[string]any{"id": id, "status": string(status)}
+	result := map[string]any{}
+	if recorded != nil {
+		if recorded.CreatedAt != "" {
+			doc["createdAt"] = recorded.CreatedAt
+		}
+		if recorded.UpdatedAt != "" && recorded.Status == status {
+			doc["updatedAt"] = recorded.UpdatedAt
+		}
+		if len(recorded.Request) > 0 {
+			doc["request"] = json.RawMessage(recorded.Request)
+		}
+		if len(recorded.Result) > 0 {
+			if err := json.Unmarshal(recorded.Result, &result); err != nil {
+				return nil, fmt.Errorf("recorded result: %w", err)
+			}
+		}
+	}
+	if images != nil || len(result) > 0 {
+		if images == nil {
+			images = []mynth.Image{}
+		}
+		result["images"] = images
+		doc["result"] = result
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	var t mynth.Task
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, err
+	}
+	t.Raw = raw
+	return &t, nil
+}

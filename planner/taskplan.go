@@ -1,0 +1,282 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// view is what the plan knows of a task, from the remote read or else from
+// the state.
+type view struct {
+	status  mynth.Status
+	request *mynth.Request // nil when unknown
+	result  *mynth.Result  // nil while pending or when unknown
+	// resultRaw is the result as JSON, unknown fields kept.
+	resultRaw json.RawMessage
+}
+
+func viewOfState(t *state.Task) (*view, error) {
+	v := &view{status: t.Status, resultRaw: nonNull(t.Result)}
+	if len(nonNull(t.Request)) > 0 {
+		v.request = &mynth.Request{}
+		if err := json.Unmarshal(t.Request, v.request); err != nil {
+			return nil, fmt.Errorf("the recorded request of %s: %w", t.ID, err)
+		}
+	}
+	if v.resultRaw != nil {
+		v.result = &mynth.Result{}
+		if err := json.Unmarshal(v.resultRaw, v.result); err != nil {
+			return nil, fmt.Errorf("the recorded result of %s: %w", t.ID, err)
+		}
+	}
+	return v, nil
+}
+
+func viewOfObserved(t *mynth.Task) (*view, error) {
+	_, res, err := rawMembers(t)
+	if err != nil {
+		return nil, err
+	}
+	return &view{status: t.Status, request: t.Request, result: t.Result, resultRaw: res}, nil
+}
+
+// plan builds the TaskPlan of w once refresh is done.
+func (w *taskWork) plan(dir string, refreshed bool) *TaskPlan {
+	tp := &TaskPlan{
+		Address:           w.addr(),
+		Action:            w.action,
+		Reason:            w.reason,
+		Images:            []Image{},
+		Changes:           []Change{},
+		Checks:            []Check{},
+		RequestVerifiable: true,
+	}
+	if w.spec == nil {
+		w.planForget(tp)
+		return tp
+	}
+	req := w.spec.Request
+	tp.Request = &req
+	tp.Range = rangeOf(w.spec.DeclRange)
+	tp.Model = req.Model
+
+	if w.action == ActionGenerate {
+		tp.Status = StatusNotCreated
+		tp.Checks = pendingChecks(w.spec.Expect, "the task is not created yet")
+		tp.Files, tp.Checks = w.fileChecks(dir, nil, tp.Checks, true)
+		return tp
+	}
+
+	tp.ID = w.readID
+	recorded := w.recordedFor(w.readID)
+	var cur *view
+	var err error
+	switch {
+	case w.readErr != nil:
+		tp.Status = StatusUnknown
+		tp.Error = ptr(w.errorText())
+	case w.observed != nil:
+		cur, err = viewOfObserved(w.observed)
+		tp.Observed = w.observed
+	case recorded != nil:
+		cur, err = viewOfState(recorded)
+	default:
+		// Adopting a pinned id without reading it (--refresh=false).
+		tp.Status = StatusUnknown
+		tp.Reason = joinReason(tp.Reason, "not read (refresh is off)")
+		tp.Checks = pendingChecks(w.spec.Expect, "the task has not been read")
+		return tp
+	}
+	if err != nil {
+		tp.Status, tp.Error = StatusUnknown, ptr(fmt.Sprintf("%s: %v", tp.Address, err))
+	}
+	if cur == nil {
+		// Unreadable: report what the state recorded, if anything.
+		if recorded != nil {
+			if rv, err := viewOfState(recorded); err == nil {
+				tp.Model, tp.Cost, tp.Images = describe(rv, w.spec.Files, false, req.Model)
+			}
+		}
+		tp.Files, _ = w.fileChecks(dir, nil, nil, false)
+		return tp
+	}
+	tp.Status = Status(cur.status)
+	tp.Model, tp.Cost, tp.Images = describe(cur, w.spec.Files, w.viaPAT, req.Model)
+
+	// The request: against the remote one, else the recorded one.
+	reqBefore := cur.request
+	if w.viaPAT {
+		tp.RequestVerifiable = false
+		reqBefore = nil
+		if recorded != nil {
+			if rv, err := viewOfState(recorded); err == nil {
+				reqBefore = rv.request
+			}
+		}
+		note := "read with its access_token: the request cannot be verified"
+		if reqBefore != nil {
+			note = "read with its access_token: the request is compared with the recorded one"
+		}
+		tp.Reason = joinReason(tp.Reason, note)
+	}
+	if reqBefore != nil {
+		changes, err := compareRequest(req, reqBefore)
+		if err != nil {
+			tp.Error = ptr(fmt.Sprintf("%s: comparing the request: %v", tp.Address, err))
+		}
+		changes = filterIgnored(changes, w.spec.IgnoreChanges)
+		if len(changes) > 0 {
+			tp.Changes = append(tp.Changes, changes...)
+			if w.spec.ID != "" {
+				tp.Drift = true
+				tp.Reason = joinReason(tp.Reason, "the request of the pinned task differs from the spec")
+			} else {
+				tp.Action = ActionReplace
+				tp.Reason = "the request differs from the spec"
+			}
+		}
+	}
+
+	// The observation: what Mynth says now against what the state recorded.
+	if tp.Action != ActionReplace && w.observed != nil && recorded != nil && !w.adopted {
+		rv, err := viewOfState(recorded)
+		if err != nil {
+			tp.Error = ptr(fmt.Sprintf("%s: %v", tp.Address, err))
+		} else {
+			changes := observationChanges(rv, cur)
+			changes = filterIgnored(changes, w.spec.IgnoreChanges)
+			if len(changes) > 0 {
+				tp.Changes = append(tp.Changes, changes...)
+				tp.Action = ActionUpdate
+				tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
+			}
+		}
+	}
+
+	if tp.Action == ActionReplace {
+		tp.Checks = pendingChecks(w.spec.Expect, "the task will be replaced")
+		tp.Files, tp.Checks = w.fileChecks(dir, nil, tp.Checks, true)
+		return tp
+	}
+	tp.Checks = expectChecks(w.spec.Expect, cur, tp.Cost)
+	var fileReason string
+	tp.Files, tp.Checks, fileReason = w.filesOnDisk(dir, cur, tp.Checks)
+	if fileReason != "" && tp.Action == ActionNone {
+		tp.Action = ActionUpdate
+		tp.Reason = joinReason(tp.Reason, fileReason)
+	}
+	return tp
+}
+
+func (w *taskWork) planForget(tp *TaskPlan) {
+	r := w.recorded
+	tp.ID = r.ID
+	tp.Status = Status(r.Status)
+	if tp.Status == "" {
+		tp.Status = StatusUnknown
+	}
+	if v, err := viewOfState(r); err == nil {
+		tp.Model, tp.Cost, tp.Images = describe(v, nil, false, "")
+	}
+}
+
+// errorText is the task's read error, naming the task, never holding its
+// access token.
+func (w *taskWork) errorText() string {
+	msg := w.readErr.Error()
+	if w.spec != nil && w.spec.AccessToken != "" {
+		msg = strings.ReplaceAll(msg, w.spec.AccessToken, "(sensitive)")
+	}
+	if !strings.Contains(msg, w.addr()) {
+		msg = fmt.Sprintf("%s (%s): %s", w.addr(), w.readID, msg)
+	}
+	return msg
+}
+
+// describe returns the model, cost and images of a view. A task read with
+// its access token has no cost breakdown unless the state recorded one; its
+// cost is then the sum of its images' costs.
+func describe(v *view, files []string, viaPAT bool, specModel string) (string, *mynth.Amount, []Image) {
+	model := specModel
+	if v.request != nil && v.request.Model != "" {
+		model = v.request.Model
+	}
+	images := []Image{}
+	if v.result == nil {
+		return model, nil, images
+	}
+	if v.result.Model != "" {
+		model = v.result.Model
+	}
+	var cost *mynth.Amount
+	if v.result.Cost != nil {
+		c := v.result.Cost.Total
+		cost = &c
+	}
+	var sum mynth.Amount
+	for i, im := range v.result.Images {
+		out := Image{ID: im.ID, Status: string(im.Status), URL: im.URL, Size: im.Size, Cost: im.Cost, Error: im.ErrorMessage()}
+		if i < len(files) {
+			out.File = files[i]
+		}
+		if im.Cost != nil {
+			sum = sum.Add(*im.Cost)
+		}
+		images = append(images, out)
+	}
+	if cost == nil && viaPAT {
+		cost = &sum
+	}
+	return model, cost, images
+}
+
+// observationChanges compares what the state recorded (before) with what
+// Mynth holds now (after): the status and the result.
+func observationChanges(before, after *view) []Change {
+	var out []Change
+	if before.status != after.status {
+		out = append(out, Change{Path: "status", Before: string(before.status), After: string(after.status)})
+	}
+	bt, err1 := decodeTree(before.resultRaw)
+	at, err2 := decodeTree(after.resultRaw)
+	if err1 != nil || err2 != nil {
+		return out
+	}
+	return append(out, diffTrees("result", bt, at)...)
+}
+
+func updateReason(before, after *view) string {
+	if before.status != after.status {
+		return fmt.Sprintf("status moved from %s to %s", before.status, after.status)
+	}
+	return "the task changed since it was recorded"
+}
+
+func joinReason(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+func rangeOf(r hcl.Range) *Range {
+	if r.Filename == "" {
+		return nil
+	}
+	return &Range{
+		Filename: r.Filename,
+		Start:    Pos{Line: r.Start.Line, Column: r.Start.Column},
+		End:      Pos{Line: r.End.Line, Column: r.End.Column},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
