@@ -1,0 +1,216 @@
+package mynth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultBaseURL is the Mynth API.
+const DefaultBaseURL = "https://api.mynth.io"
+
+// Defaults of Options and RetryPolicy.
+const (
+	DefaultTimeout          = 60 * time.Second
+	DefaultDownloadTimeout  = 5 * time.Minute
+	DefaultMaxResponseBytes = 8 << 20
+	DefaultMaxDownloadBytes = 64 << 20
+	DefaultUserAgent        = "mynth-go"
+)
+
+// Options configure a Client. The zero value talks to DefaultBaseURL with
+// no token and sensible defaults.
+type Options struct {
+	// BaseURL is the API root, default "https://api.mynth.io". A path
+	// prefix is kept ("http://127.0.0.1:8080/api").
+	BaseURL string
+	// Token is the API key (mak_...) or a task's Public Access Token
+	// (pat_...). It is sent only in the Authorization header of API
+	// requests, never to image URLs, and never appears in an error or in
+	// the client's printed form.
+	Token string
+	// HTTPClient sends the requests. nil: a client tuned for many parallel
+	// requests to one host (pooled keep-alive connections, dial and TLS
+	// timeouts). Its own Timeout, if any, applies on top of Timeout below.
+	HTTPClient *http.Client
+	// Retry says how reads are retried; the zero value gives
+	// def.
+	Retry RetryPolicy
+	// UserAgent is sent with every request, default "mynth-go".
+	UserAgent string
+	// Timeout bounds one attempt of an API request, from sending it to the
+	// end of the response body; default 60s.
+	Timeout time.Duration
+	// DownloadTimeout bounds one attempt of a Download; default 5 min.
+	DownloadTimeout time.Duration
+	// MaxResponseBytes caps an API response body; a larger one is an error
+	// wrapping ErrTooLarge. Default 8 MiB.
+	MaxResponseBytes int64
+}
+
+// Format prints the options with the token redacted, whatever the verb.
+func (o Options) Format(f fmt.State, verb rune) {
+	tok := ""
+	if o.Token != "" {
+		tok = redacted
+	}
+	fmt.Fprintf(f, "mynth.Options{BaseURL:%q Token:%q UserAgent:%q Timeout:%s Retry:%+v}",
+		o.BaseURL, tok, o.UserAgent, o.Timeout, o.Retry)
+}
+
+// RetryPolicy says how often and how patiently requests are retried. Zero
+// fields take the defaults of def.
+type RetryPolicy struct {
+	// MaxAttempts bounds the attempts of one call, the first included; 1
+	// turns retries off. Default 5.
+	MaxAttempts int
+	// BaseDelay is the delay before the first retry; each further retry
+	// doubles it, with jitter. Default 250ms.
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff delay. Default 8s.
+	MaxDelay time.Duration
+	// MaxRetryAfter caps how long a Retry-After header makes the client
+	// wait. Default 30s.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy returns the policy used for zero fields: 5 attempts,
+// backoff from 250ms doubling up to 8s, Retry-After honoured up to 30s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxAttempts:   5,
+		BaseDelay:     250 * time.Millisecond,
+		MaxDelay:      8 * time.Second,
+		MaxRetryAfter: 30 * time.Second,
+	}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	def := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = def.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = def.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = def.MaxDelay
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = def.MaxRetryAfter
+	}
+	return p
+}
+
+// Client talks to the Mynth API. It is safe for concurrent use; make one
+// and share it. Methods that read (Task, Status, Results, Download, Upload)
+// retry transient failures; Generate retries only when the request
+// certainly did not reach Mynth.
+type Client struct {
+	base     string
+	token    string
+	http     *http.Client
+	retry    RetryPolicy
+	ua       string
+	timeout  time.Duration
+	dlTime   time.Duration
+	maxBytes int64
+	jitter   *jitterSource // shared by clients made with WithToken
+}
+
+// jitterSource is a client's own random source for backoff jitter.
+type jitterSource struct {
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+// float64 returns a number in [0, 1).
+func (j *jitterSource) float64() float64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.rng.Float64()
+}
+
+// NewClient returns a client for opts.
+func NewClient(opts Options) *Client {
+	c := &Client{
+		base:     strings.TrimRight(opts.BaseURL, "/"),
+		token:    opts.Token,
+		http:     opts.HTTPClient,
+		retry:    opts.Retry.withDefaults(),
+		ua:       opts.UserAgent,
+		timeout:  opts.Timeout,
+		dlTime:   opts.DownloadTimeout,
+		maxBytes: opts.MaxResponseBytes,
+		jitter:   &jitterSource{rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))},
+	}
+	if c.base == "" {
+		c.base = DefaultBaseURL
+	}
+	if c.http == nil {
+		c.http = newHTTPClient()
+	}
+	if c.ua == "" {
+		c.ua = DefaultUserAgent
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.dlTime <= 0 {
+		c.dlTime = DefaultDownloadTimeout
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = DefaultMaxResponseBytes
+	}
+	return c
+}
+
+// newHTTPClient is the default transport: pooled keep-alive connections
+// sized for 64 requests in flight to one host, bounded dial and TLS
+// handshakes. Per-request deadlines come from contexts, not from
+// http.Client.Timeout.
+func newHTTPClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment,
+			DialContext: (&net.Dialer{
+				Timeout:   10 * time.Second,
+				KeepAlive: 30 * time.Second,
+			}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          256,
+			MaxIdleConnsPerHost:   64,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
+	}
+}
+
+// WithToken returns a client that shares c's transport and settings but
+// sends token instead: use it to read a task with its Public Access Token.
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.token = token
+	return &cc
+}
+
+// BaseURL returns the API root the client talks to.
+func (c *Client) BaseURL() string { return c.base }
+
+// Format prints the client without its token, whatever the verb, so that
+// %v, %+v and %#v of a client are safe to log.
+func (c Client) Format(f fmt.State, verb rune) {
+	tok := "none"
+	if c.token != "" {
+		tok = redacted
+	}
+	fmt.Fprintf(f, "mynth.Client{BaseURL:%q Token:%s}", c.base, tok)
+}

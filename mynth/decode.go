@@ -1,0 +1,202 @@
+package mynth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"unicode/utf8"
+)
+
+// decodeStrict decodes exactly one JSON value from b into v: a truncated
+// value, a second value or trailing garbage is an error. Unknown fields are
+// allowed (the API grows).
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty body")
+		}
+		return err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("trailing data after the JSON value at offset %d", end)
+	}
+	return nil
+}
+
+// unwrapData returns the object inside {"data": {...}} when b is exactly
+// such a wrapper, else b. Some documentation pages show responses wrapped
+// this way.
+func unwrapData(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return b
+	}
+	var outer map[string]json.RawMessage
+	if json.Unmarshal(b, &outer) != nil || len(outer) != 1 {
+		return b
+	}
+	inner, ok := outer["data"]
+	inner = bytes.TrimSpace(inner)
+	if !ok || len(inner) == 0 || inner[0] != '{' {
+		return b
+	}
+	return inner
+}
+
+// DecodeTask decodes the body of GET /tasks/:id strictly. Task.Raw is the
+// task object exactly as sent (surrounding white space trimmed; a {"data":
+// ...} wrapper removed). The task must have an id and a status.
+func DecodeTask(body []byte) (*Task, error) {
+	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
+		return nil, fmt.Errorf("task: %w", err)
+	}
+	raw := unwrapData(body)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("task: not a JSON object")
+	}
+	var t Task
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("task: %w", err)
+	}
+	if t.ID == "" {
+		return nil, errors.New("task: no id")
+	}
+	if t.Status == "" {
+		return nil, fmt.Errorf("task %s: no status", t.ID)
+	}
+	t.Raw = append(json.RawMessage(nil), raw...)
+	return &t, nil
+}
+
+// DecodeCreated decodes the body of POST /image/generate strictly, in
+// either documented form ({"taskId": ...} or {"data": {"taskId": ...}}).
+func DecodeCreated(body []byte) (Created, error) {
+	var c Created
+	if err := decodeStrict(body, &c); err != nil {
+		return Created{}, fmt.Errorf("creation response: %w", err)
+	}
+	return c, nil
+}
+
+// DecodeStatus decodes the body of GET /tasks/:id/status strictly. The
+// status must be present; a value this client does not know is returned
+// as is.
+func DecodeStatus(body []byte) (Status, error) {
+	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
+		return "", fmt.Errorf("status: %w", err)
+	}
+	raw := unwrapData(body)
+	if len(raw) == 0 || raw[0] != '{' {
+		return "", errors.New("status: not a JSON object")
+	}
+	var s TaskStatus
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("status: %w", err)
+	}
+	if s.Status == "" {
+		return "", errors.New("status: no status field")
+	}
+	return s.Status, nil
+}
+
+// DecodeResults decodes the body of GET /tasks/:id/results strictly.
+func DecodeResults(body []byte) (*Results, error) {
+	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	raw := unwrapData(body)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("results: not a JSON object")
+	}
+	var r Results
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	for i, im := range r.Images {
+		if im.Status == "" {
+			return nil, fmt.Errorf("results: image %d has no status", i)
+		}
+	}
+	return &r, nil
+}
+
+// DecodeUploaded decodes the body of POST /image/upload strictly.
+func DecodeUploaded(body []byte) ([]string, error) {
+	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
+		return nil, fmt.Errorf("upload response: %w", err)
+	}
+	raw := unwrapData(body)
+	var u struct {
+		URLs []string `json:"urls"`
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("upload response: not a JSON object")
+	}
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, fmt.Errorf("upload response: %w", err)
+	}
+	return u.URLs, nil
+}
+
+// DecodeError reads an error body into an *APIError with the given status.
+// It accepts {"error":{"code","message","field"}}, {"error":"text"} and
+// a bare {"code","message","field"}; anything else (HTML from a proxy, an
+// empty body) gives an APIError with the HTTP status text as message. It
+// never fails.
+func DecodeError(status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status}
+	type fields struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	}
+	var outer struct {
+		fields
+		Error json.RawMessage `json:"error"`
+	}
+	if decodeStrict(body, &outer) == nil {
+		f := outer.fields
+		if len(outer.Error) > 0 {
+			var inner fields
+			var text string
+			if json.Unmarshal(outer.Error, &inner) == nil {
+				f = fields{
+					Code:    firstNonEmpty(inner.Code, f.Code),
+					Message: firstNonEmpty(inner.Message, f.Message),
+					Field:   firstNonEmpty(inner.Field, f.Field),
+				}
+			} else if json.Unmarshal(outer.Error, &text) == nil {
+				f.Message = firstNonEmpty(f.Message, text)
+			}
+		}
+		e.Code, e.Message, e.Field = oneLine(f.Code, 100), oneLine(f.Message, 500), oneLine(f.Field, 200)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// oneLine shortens server text to one line of at most max bytes.
+func oneLine(s string, max int) string {
+	s = string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+	if len(s) > max {
+		for max > 0 && !utf8.RuneStart(s[max]) {
+			max--
+		}
+		s = s[:max] + "..."
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+package mynth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Test for them with errors.Is; an *APIError matches the
+// sentinel of its status code.
+var (
+	// ErrUnauthorized: the token is missing or wrong, or a Public Access
+	// Token was used where only the API key works (HTTP 401 or 403).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrNotFound: the task does not exist or the caller may not see it
+	// (HTTP 404).
+	ErrNotFound = errors.New("not found")
+	// ErrInsufficientBalance: the account cannot pay for the task (HTTP 402).
+	ErrInsufficientBalance = errors.New("insufficient balance")
+	// ErrValidation: Mynth refused the request as invalid (HTTP 400 or 422);
+	// APIError.Field names the offending field.
+	ErrValidation = errors.New("validation error")
+	// ErrRateLimited: Mynth answered 429 to every attempt.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrUnknownOutcome: a creation request may have reached Mynth but no
+	// usable answer came back. The task may exist and may have been charged
+	// for; the client never retries such a request and callers must not
+	// repeat it blindly.
+	ErrUnknownOutcome = errors.New("outcome unknown: the request may have reached Mynth and created a task")
+	// ErrMalformed: the response body was not the JSON expected (truncated,
+	// trailing data, wrong shape).
+	ErrMalformed = errors.New("malformed response")
+	// ErrTooLarge: the response body was larger than the client accepts.
+	ErrTooLarge = errors.New("response too large")
+	// ErrInvalid: the client refused to send the request (an empty task id,
+	// an upload that breaks the documented limits, a URL that is not http
+	// or https). Nothing was sent.
+	ErrInvalid = errors.New("invalid request")
+	// ErrWaitTimeout: Wait gave up before the task finished.
+	ErrWaitTimeout = errors.New("task still pending")
+)
+
+// APIError is an error answer from Mynth: any HTTP status the call does not
+// accept, with the error body's code, message and field when it had them.
+// Its message never contains a token: text from the server that looks like
+// one is redacted.
+type APIError struct {
+	// Method and Path name the request, e.g. "GET" and "/tasks/tsk_123"
+	// (for downloads, the image URL without its query).
+	Method string
+	Path   string
+	// StatusCode is the HTTP status, e.g. 404.
+	StatusCode int
+	// Code is the machine-readable code of the error body, e.g.
+	// "not_found", "validation_error", "insufficient_balance".
+	Code string
+	// Message is the human-readable message of the error body, or the HTTP
+	// status text when the body had none.
+	Message string
+	// Field names the offending request field of a validation error.
+	Field string
+	// RetryAfter is the server's Retry-After, when it sent one.
+	RetryAfter time.Duration
+}
+
+// Error reads like "GET /tasks/tsk_x: 404 not_found: Task not found".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.StatusCode)
+	text := http.StatusText(e.StatusCode)
+	switch {
+	case e.Code != "":
+		b.WriteString(" " + e.Code)
+		if e.Message != "" {
+			b.WriteString(": " + e.Message)
+		}
+	case e.Message == "" || e.Message == text:
+		if text != "" {
+			b.WriteString(" " + text)
+		}
+	default:
+		if text != "" {
+			b.WriteString(" " + text)
+		}
+		b.WriteString(": " + e.Message)
+	}
+	if e.Field != "" {
+		b.WriteString(" (field " + e.Field + ")")
+	}
+	return b.String()
+}
+
+// Is maps the status code to the package's sentinels, so that
+// errors.Is(err, ErrNotFound) holds for a 404.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrInsufficientBalance:
+		return e.StatusCode == http.StatusPaymentRequired
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// redactedError hides every token in the text of an error it wraps while
+// keeping the chain for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactErr returns err unchanged when its text holds no token, else an
+// error with the same chain and the tokens replaced.
+func redactErr(err error, token string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	red := redact(msg, token)
+	if red == msg {
+		return err
+	}
+	return &redactedError{msg: red, err: err}
+}
+
+// redacted replaces a token.
+const redacted = "[REDACTED]"
+
+// redact removes from s the client's token and anything that looks like a
+// Mynth API key (mak_...) or Public Access Token (pat_...).
+func redact(s, token string) string {
+	if token != "" && strings.Contains(s, token) {
+		s = strings.ReplaceAll(s, token, redacted)
+	}
+	for _, prefix := range []string{"mak_", "pat_"} {
+		s = redactPrefixed(s, prefix)
+	}
+	return s
+}
+
+func redactPrefixed(s, prefix string) string {
+	if !strings.Contains(s, prefix) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, prefix)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		// Only at a word start: "xmak_" is not a key.
+		if i > 0 && isTokenByte(s[i-1]) {
+			b.WriteString(s[:i+len(prefix)])
+			s = s[i+len(prefix):]
+			continue
+		}
+		b.WriteString(s[:i])
+		j := i + len(prefix)
+		for j < len(s) && isTokenByte(s[j]) {
+			j++
+		}
+		if j == i+len(prefix) {
+			b.WriteString(prefix)
+		} else {
+			b.WriteString(redacted)
+		}
+		s = s[j:]
+	}
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}

@@ -1,0 +1,257 @@
+package mynth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// call is one logical API call: the request to send (rebuilt for every
+// attempt) and how to treat its answers.
+type call struct {
+	method string
+	url    string // absolute
+	name   string // "GET /tasks/tsk_x", for messages
+	// body returns a fresh request body and its content type; nil: none.
+	body func() (io.Reader, string, error)
+	// creation: retried only when certainly not sent (dial errors) or on
+	// 429; anything else after sending is ErrUnknownOutcome.
+	creation bool
+	// auth: send the token. Never for image downloads.
+	auth     bool
+	accept   string
+	timeout  time.Duration
+	maxBytes int64
+	// handle receives the body of a 2xx answer. An error is a malformed
+	// answer: retried for reads, ErrUnknownOutcome for a creation.
+	handle func(body []byte) error
+}
+
+// outcome is the result of one attempt.
+type outcome struct {
+	err        error
+	retry      bool
+	retryAfter time.Duration
+}
+
+// do runs c with retries and returns the final error, redacted.
+func (c *Client) do(ctx context.Context, cl *call) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", cl.name, err)
+	}
+	for attempt := 1; ; attempt++ {
+		out := c.attempt(ctx, cl)
+		if out.err == nil {
+			return nil
+		}
+		if !out.retry || attempt >= c.retry.MaxAttempts {
+			err := out.err
+			if out.retry && attempt > 1 {
+				err = fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+			}
+			return redactErr(err, c.token)
+		}
+		if err := sleepCtx(ctx, c.backoff(attempt, out.retryAfter)); err != nil {
+			return redactErr(fmt.Errorf("%s: %w (while waiting to retry after: %v)", cl.name, err, out.err), c.token)
+		}
+	}
+}
+
+// attempt sends the request once and classifies the answer.
+func (c *Client) attempt(ctx context.Context, cl *call) outcome {
+	actx, cancel := context.WithTimeout(ctx, cl.timeout)
+	defer cancel()
+
+	var body io.Reader
+	var contentType string
+	if cl.body != nil {
+		var err error
+		if body, contentType, err = cl.body(); err != nil {
+			return outcome{err: fmt.Errorf("%s: %w", cl.name, err)}
+		}
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, cl.url, body)
+	if err != nil {
+		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrInvalid, unwrapURLError(err))}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if cl.accept != "" {
+		req.Header.Set("Accept", cl.accept)
+	}
+	req.Header.Set("User-Agent", c.ua)
+	if cl.auth && c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.transportFailure(ctx, actx, cl, err)
+	}
+	defer resp.Body.Close()
+
+	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	data, tooLarge, readErr := readCapped(resp, cl.maxBytes)
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		switch {
+		case readErr != nil:
+			return c.transportFailure(ctx, actx, cl, fmt.Errorf("reading the response: %w", readErr))
+		case tooLarge:
+			err := fmt.Errorf("%s: %w: more than %d bytes", cl.name, ErrTooLarge, cl.maxBytes)
+			if cl.creation {
+				err = fmt.Errorf("%s: %w: %w: more than %d bytes", cl.name, ErrUnknownOutcome, ErrTooLarge, cl.maxBytes)
+			}
+			return outcome{err: err}
+		}
+		if err := cl.handle(data); err != nil {
+			if cl.creation {
+				return outcome{err: fmt.Errorf("%s: %d with %w: %w: %w", cl.name, resp.StatusCode, ErrMalformed, ErrUnknownOutcome, err)}
+			}
+			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrMalformed, err), retry: true}
+		}
+		return outcome{}
+	}
+
+	apiErr := DecodeError(resp.StatusCode, data)
+	apiErr.Method, apiErr.Path = cl.method, pathOf(cl.name, cl.method)
+	apiErr.RetryAfter = retryAfter
+	apiErr.Code = redact(apiErr.Code, c.token)
+	apiErr.Message = redact(apiErr.Message, c.token)
+	apiErr.Field = redact(apiErr.Field, c.token)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return outcome{err: apiErr, retry: true, retryAfter: retryAfter}
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		if cl.creation {
+			return outcome{err: fmt.Errorf("%w; %w", apiErr, ErrUnknownOutcome)}
+		}
+		return outcome{err: apiErr, retry: true, retryAfter: retryAfter}
+	}
+	return outcome{err: apiErr}
+}
+
+// transportFailure classifies a failure to get a whole answer: reads are
+// retried; a creation is retried only when it was certainly not sent.
+func (c *Client) transportFailure(ctx, actx context.Context, cl *call, err error) outcome {
+	cause := unwrapURLError(err)
+	notSent := isDialError(err)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if cl.creation && !notSent {
+			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrUnknownOutcome, ctxErr)}
+		}
+		return outcome{err: fmt.Errorf("%s: %w", cl.name, ctxErr)}
+	}
+	if actx.Err() != nil {
+		cause = fmt.Errorf("no complete answer within %s: %w", cl.timeout, cause)
+	}
+	if cl.creation && !notSent {
+		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrUnknownOutcome, cause)}
+	}
+	return outcome{err: fmt.Errorf("%s: %w", cl.name, cause), retry: true}
+}
+
+// readCapped reads at most max bytes of the body; tooLarge reports a body
+// (or a declared Content-Length) beyond that.
+func readCapped(resp *http.Response, max int64) (data []byte, tooLarge bool, err error) {
+	if resp.ContentLength > max {
+		return nil, true, nil
+	}
+	data, err = io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if int64(len(data)) > max {
+		return data[:max], true, nil
+	}
+	return data, false, err
+}
+
+// isDialError reports an error from before any byte of the request could
+// be sent: the connection was never made (refused, unreachable, DNS).
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// unwrapURLError drops the *url.Error wrapper of net/http, whose text
+// repeats the method and full URL; the call's own name says which request
+// failed.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+// pathOf returns the path part of a call name "GET /tasks/x".
+func pathOf(name, method string) string {
+	if len(name) > len(method) && name[:len(method)] == method {
+		return name[len(method)+1:]
+	}
+	return name
+}
+
+// backoff is the delay before retry number attempt (1 = first retry):
+// the server's Retry-After when it sent one (capped), else exponential
+// backoff from BaseDelay, capped at MaxDelay, with "equal jitter" (half
+// fixed, half random) so that parallel clients spread out.
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	p := c.retry
+	if retryAfter > 0 {
+		return min(retryAfter, p.MaxRetryAfter)
+	}
+	d := p.BaseDelay
+	for i := 1; i < attempt && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxDelay)
+	return d/2 + time.Duration(c.jitter.float64()*float64(d/2))
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date; 0 when
+// absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > 86400 {
+			n = 86400
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,103 @@
+package mynth
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// WaitOptions set Wait's schedule. Zero fields take the official SDK's
+// values: a poll every 2.5s for the first 12s, then every 5s, giving up
+// after 5 minutes.
+type WaitOptions struct {
+	// FastInterval is the delay between polls during FastFor. Default 2.5s.
+	FastInterval time.Duration
+	// FastFor is how long the fast schedule lasts. Default 12s.
+	FastFor time.Duration
+	// SlowInterval is the delay between polls after FastFor. Default 5s.
+	SlowInterval time.Duration
+	// Timeout is how long Wait polls before giving up. Default 5 min.
+	Timeout time.Duration
+	// OnPoll, if set, is called after every successful poll with the
+	// status read and the time waited so far.
+	OnPoll func(st Status, waited time.Duration)
+}
+
+// The official SDK's polling schedule.
+const (
+	DefaultWaitFastInterval = 2500 * time.Millisecond
+	DefaultWaitFastFor      = 12 * time.Second
+	DefaultWaitSlowInterval = 5 * time.Second
+	DefaultWaitTimeout      = 5 * time.Minute
+)
+
+func (o WaitOptions) withDefaults() WaitOptions {
+	if o.FastInterval <= 0 {
+		o.FastInterval = DefaultWaitFastInterval
+	}
+	if o.FastFor < 0 {
+		o.FastFor = 0
+	} else if o.FastFor == 0 {
+		o.FastFor = DefaultWaitFastFor
+	}
+	if o.SlowInterval <= 0 {
+		o.SlowInterval = DefaultWaitSlowInterval
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultWaitTimeout
+	}
+	return o
+}
+
+// Wait polls the task's status (GET /tasks/:id/status, with the client's
+// token: use WithToken for a Public Access Token) until it is completed or
+// failed, and returns that status. Each poll is retried like any read; an
+// error that survives the retries (401, 404, a dead network) ends the
+// wait. When the timeout passes first, Wait returns the last status seen
+// and an error wrapping ErrWaitTimeout; ctx cancels it at any time.
+func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status, error) {
+	opts = opts.withDefaults()
+	start := time.Now()
+	deadline := start.Add(opts.Timeout)
+	var last Status
+	for {
+		st, err := c.Status(ctx, id)
+		if err != nil {
+			return last, fmt.Errorf("waiting for task %s: %w", id, err)
+		}
+		last = st
+		waited := time.Since(start)
+		if opts.OnPoll != nil {
+			opts.OnPoll(st, waited)
+		}
+		if st.Done() {
+			return st, nil
+		}
+		interval := opts.SlowInterval
+		if waited < opts.FastFor {
+			interval = opts.FastInterval
+		}
+		now := time.Now()
+		if !now.Add(interval).Before(deadline) {
+			// One last look at the deadline itself, then give up.
+			if rest := deadline.Sub(now); rest > 0 {
+				if err := sleepCtx(ctx, rest); err != nil {
+					return last, fmt.Errorf("waiting for task %s: %w", id, err)
+				}
+				if st, err := c.Status(ctx, id); err == nil {
+					last = st
+					if opts.OnPoll != nil {
+						opts.OnPoll(st, time.Since(start))
+					}
+					if st.Done() {
+						return st, nil
+					}
+				}
+			}
+			return last, fmt.Errorf("task %s: %w after %s (status %s)", id, ErrWaitTimeout, opts.Timeout, last)
+		}
+		if err := sleepCtx(ctx, interval); err != nil {
+			return last, fmt.Errorf("waiting for task %s: %w", id, err)
+		}
+	}
+}
