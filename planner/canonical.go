@@ -1,7 +1,11 @@
 package planner
 
-import "encoding/json"
+import (
+	"encoding/json"
 
-// canonical is state.Canonical; kept behind one name so that the state
-// file's canonical form is the only one used.
-func canonical(raw json.RawMessage) (json.RawMessage, error) { return raw, nil }
+	"github.com/mynthform/mynthform/state"
+)
+
+// canonical is state.Canonical: the state file's canonical form is the
+// only one used.
+func canonical(raw json.RawMessage) (json.RawMessage, error) { return state.Canonical(raw) }

@@ -1,0 +1,83 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+func TestSavedPlanRoundTrip(t *testing.T) {
+	rt := remoteTask("tsk_s", "a mug", 1)
+	sp := &spec.Spec{Tasks: []*spec.Task{specTask("task.s", "tsk_s", "a mug"), specTask("task.n", "", "x")}}
+	st := state.New("test")
+	st.Serial = 7
+	opts := Options{Spec: sp, State: st, API: newFakeAPI(rt), Refresh: true, HasAPIKey: true, Targets: []string{"task.s", "task.n"}}
+	p, err := MakePlan(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := NewSavedPlan(p, st, opts, "v-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := saved.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSavedPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(saved, got, cmpopts.IgnoreFields(mynth.Task{}, "Raw"), cmpopts.IgnoreFields(SavedPlan{}, "Observed"), cmp.Comparer(func(a, b mynth.Amount) bool { return a.Cmp(b) == 0 })); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if len(got.Observed) != 1 || got.Observed["task.s"] == nil {
+		t.Errorf("observed: %v", got.Observed)
+	}
+	if got.Plan.Tasks[1].Observed == nil || got.Plan.Tasks[1].Observed.ID != "tsk_s" || len(got.Plan.Tasks[1].Observed.Raw) == 0 {
+		t.Errorf("observed task not restored: %+v", got.Plan.Tasks[1].Observed)
+	}
+	if err := got.CheckState(st); err != nil {
+		t.Errorf("CheckState(same state) = %v", err)
+	}
+	moved := st.Clone()
+	moved.Serial++
+	if err := got.CheckState(moved); !errors.Is(err, ErrStalePlan) {
+		t.Errorf("CheckState(newer serial) = %v, want ErrStalePlan", err)
+	}
+	other := state.New("test")
+	other.Serial = 7
+	if err := got.CheckState(other); !errors.Is(err, ErrStalePlan) || !strings.Contains(err.Error(), "lineage") {
+		t.Errorf("CheckState(other lineage) = %v, want a lineage refusal", err)
+	}
+}
+
+func TestReadSavedPlanRefuses(t *testing.T) {
+	dir := t.TempDir()
+	tests := map[string]string{
+		"not json":    "{",
+		"new version": `{"format_version":"9","plan":{}}`,
+		"no plan":     `{"format_version":"1"}`,
+	}
+	for name, content := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadSavedPlan(path); err == nil {
+				t.Errorf("ReadSavedPlan(%s) succeeded", content)
+			}
+		})
+	}
+}
