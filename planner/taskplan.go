@@ -2,6 +2,7 @@ package planner
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -192,6 +193,14 @@ func (w *taskWork) errorText() string {
 	msg := w.readErr.Error()
 	if w.spec != nil && w.spec.AccessToken != "" {
 		msg = strings.ReplaceAll(msg, w.spec.AccessToken, "(sensitive)")
+	}
+	switch {
+	case errors.Is(w.readErr, mynth.ErrNotFound):
+		msg += " (the task does not exist, or belongs to another account)"
+	case errors.Is(w.readErr, mynth.ErrUnauthorized) && w.viaPAT:
+		msg += " (the access_token is wrong, or belongs to another task)"
+	case errors.Is(w.readErr, mynth.ErrUnauthorized):
+		msg += " (check MYNTH_API_KEY)"
 	}
 	if !strings.Contains(msg, w.addr()) {
 		msg = fmt.Sprintf("%s (%s): %s", w.addr(), w.readID, msg)
