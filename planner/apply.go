@@ -1,0 +1,498 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+// StateSaver writes the state file. *state.Store satisfies it: Save writes f
+// atomically and returns false, writing nothing, when f equals what is on
+// disk.
+type StateSaver interface {
+	Save(f *state.File) (bool, error)
+}
+
+// ApplyOptions is what Apply needs. The caller holds the state lock for the
+// whole apply.
+type ApplyOptions struct {
+	// Plan is the plan to carry out.
+	Plan *Plan
+	// Spec is the spec the plan was made from: apply reads each task's
+	// declared files and access token from it.
+	Spec *spec.Spec
+	// Store saves State; State is the state the plan was made against,
+	// changed in place as apply records tasks.
+	Store StateSaver
+	State *state.File
+	// API is Mynth. It may be nil when the plan needs no API call.
+	API API
+	// Parallelism bounds concurrent API calls (creations, polls and
+	// downloads together). Default 10.
+	Parallelism int
+	// Wait makes apply poll pending tasks until they finish; without it
+	// they are recorded as pending.
+	Wait bool
+	// WaitTimeout is how long apply waits for one task. Default 5m.
+	WaitTimeout time.Duration
+	// Poll is the polling schedule; the zero value polls like the
+	// official SDK.
+	Poll PollSchedule
+	// Dir is the spec directory: every saved file lies inside it.
+	Dir string
+	// ToolVersion is written into the state when apply changes it.
+	ToolVersion string
+	// Progress receives progress events; nil is silent.
+	Progress ProgressSink
+	// MaxImageBytes caps each downloaded image. Default 50 MiB.
+	MaxImageBytes int64
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxImageBytes is the default size cap of a downloaded image.
+const DefaultMaxImageBytes = 50 << 20
+
+// TaskOutcome is what became of a task in an apply.
+type TaskOutcome string
+
+// Task outcomes of an apply. Recorded, forgotten, completed, pending and
+// saved are successes; the others fail the run, except not_created when the
+// budget guard stopped creation (which fails it too: the spec is not met).
+const (
+	// AppliedRecorded: an adopt or update was recorded from the observed task.
+	AppliedRecorded TaskOutcome = "recorded"
+	// AppliedForgotten: the task was dropped from the state.
+	AppliedForgotten TaskOutcome = "forgotten"
+	// AppliedCompleted: the task completed (and its files were saved).
+	AppliedCompleted TaskOutcome = "completed"
+	// AppliedFailed: the task ended failed, or an image or file failed.
+	AppliedFailed TaskOutcome = "failed"
+	// AppliedPending: the task is recorded as pending (--wait=false,
+	// the wait timed out, or apply was interrupted).
+	AppliedPending TaskOutcome = "pending"
+	// AppliedUnknownOutcome: the creation request may have reached Mynth but no
+	// answer came back; it was not repeated.
+	AppliedUnknownOutcome TaskOutcome = "unknown_outcome"
+	// AppliedNotCreated: the task was not created (budget guard, Ctrl-C,
+	// or an earlier failure to save the state).
+	AppliedNotCreated TaskOutcome = "not_created"
+	// AppliedFilesSaved: only files were saved or restored.
+	AppliedFilesSaved TaskOutcome = "files_saved"
+	// AppliedError: something went wrong (creation refused, a read failed).
+	AppliedError TaskOutcome = "error"
+)
+
+// ApplyResult is what an apply did.
+type ApplyResult struct {
+	// Tasks holds one entry per task apply acted on, in plan order.
+	Tasks []*TaskResult
+	// Counts by what was done.
+	Generated, Replaced, Adopted, Updated, Forgotten int
+	// FilesSaved counts images written to disk, FilesRestored those among
+	// them that restored a missing or modified file.
+	FilesSaved, FilesRestored int
+	// Spent is the total cost of the tasks created by this apply that
+	// finished while it waited.
+	Spent mynth.Amount
+	// NotCreated lists the addresses the budget guard did not create.
+	NotCreated []string
+	// BudgetMessage says why the budget guard stopped, "" when it did not.
+	BudgetMessage string
+	// Interrupted is true when ctx was cancelled.
+	Interrupted bool
+	// Written is true when the state file was written at least once.
+	Written bool
+	// Serial is the state's serial at the end.
+	Serial uint64
+}
+
+// Failed reports whether the apply fails the run: a task failed, its outcome
+// is unknown, a read or file failed, a wait timed out, or the budget guard
+// stopped creation.
+func (r *ApplyResult) Failed() bool {
+	for _, t := range r.Tasks {
+		if t.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+// TaskResult is what apply did for one task.
+type TaskResult struct {
+	Address string
+	// ID is the task id ("" when none was created).
+	ID      string
+	Action  Action
+	Outcome TaskOutcome
+	// Message explains a failure or what to do next, in full sentences.
+	Message string
+	// Status is the task's final status, "" when unknown.
+	Status mynth.Status
+	// Cost is the task's total when known.
+	Cost *mynth.Amount
+	// Images is the number of succeeded images.
+	Images int
+	// Elapsed is the time from creation (or the start of waiting) to the end.
+	Elapsed time.Duration
+	// Files is what happened to each declared file.
+	Files []FileResult
+	// TimedOut is set when the wait gave up.
+	TimedOut bool
+	// wantPending is set when pending is expected (--wait=false).
+	wantPending bool
+}
+
+// Failed reports whether this task fails the run.
+func (t *TaskResult) Failed() bool {
+	switch t.Outcome {
+	case AppliedFailed, AppliedUnknownOutcome, AppliedError, AppliedNotCreated:
+		return true
+	case AppliedPending:
+		return !t.wantPending
+	}
+	for _, f := range t.Files {
+		if f.State == FileResultFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// FileResult is what happened to one declared file.
+type FileResult struct {
+	Path string
+	// State is FileResultSaved, FileResultRestored, FileResultOK or FileResultFailed.
+	State string
+	// Message says why a file failed.
+	Message string
+}
+
+// File results.
+const (
+	FileResultSaved    = "saved"
+	FileResultRestored = "restored"
+	FileResultOK       = "ok"
+	FileResultFailed   = "failed"
+)
+
+// applier carries one apply.
+type applier struct {
+	opts     ApplyOptions
+	progress ProgressSink
+	now      func() time.Time
+	sem      chan struct{} // bounds concurrent API calls
+	root     string        // the real (symlink-free) spec directory
+
+	mu      sync.Mutex // guards everything below
+	st      *state.File
+	res     *ApplyResult
+	dirty   bool
+	saveErr error
+	guard   *applyBudget
+	done    int
+	total   int
+}
+
+// Apply carries out plan: it records adopted and updated tasks and forgets
+// the ones no longer declared, creates the tasks to generate or replace
+// (recording each in the state at once), waits for pending tasks, saves
+// their images to the declared files, and saves the state.
+//
+// Problems with single tasks are reported in the result; the error is for
+// what stops the whole apply (the state could not be saved, bad options).
+// When ctx is cancelled, Apply starts no more work, records what exists and
+// returns with Interrupted set.
+func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
+	if opts.Plan == nil || opts.State == nil || opts.Store == nil {
+		return nil, errors.New("apply: a plan, a state and a store are required")
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 10
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 5 * time.Minute
+	}
+	if opts.MaxImageBytes <= 0 {
+		opts.MaxImageBytes = DefaultMaxImageBytes
+	}
+	opts.Poll = opts.Poll.withDefaults()
+	a := &applier{
+		opts:     opts,
+		progress: opts.Progress,
+		now:      opts.Now,
+		sem:      make(chan struct{}, opts.Parallelism),
+		st:       opts.State,
+		res:      &ApplyResult{},
+	}
+	if a.progress == nil {
+		a.progress = nopApplyProgress{}
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.st.Tasks == nil {
+		a.st.Tasks = map[string]*state.Task{}
+	}
+	if opts.Dir != "" {
+		root, err := applyRealDir(opts.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("apply: spec directory: %w", err)
+		}
+		a.root = root
+	}
+
+	a.recordObserved()
+	if err := a.save(); err != nil {
+		return a.finish(err)
+	}
+
+	var budget *mynth.Amount
+	if opts.Spec != nil && opts.Spec.Budget != nil {
+		b := opts.Spec.Budget.MaxTotal
+		budget = &b
+	}
+	a.guard = newApplyBudget(budget, a.st)
+
+	var creates, waits, files []*TaskPlan
+	for _, tp := range opts.Plan.Tasks {
+		if tp.Error != nil || tp.Action == ActionForget {
+			continue
+		}
+		switch {
+		case tp.Action == ActionGenerate || tp.Action == ActionReplace:
+			creates = append(creates, tp)
+		case a.st.Tasks[tp.Address] != nil && a.st.Tasks[tp.Address].Status == mynth.StatusPending:
+			waits = append(waits, tp)
+		case a.st.Tasks[tp.Address] != nil && len(a.specFiles(tp.Address)) > 0:
+			files = append(files, tp)
+		}
+	}
+	a.total = len(creates) + len(waits)
+	a.progress.Start(a.total)
+
+	var wg sync.WaitGroup
+	for _, tp := range waits {
+		tr := a.addResult(tp)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.finishTask(ctx, tp, tr, a.now(), false)
+		}()
+	}
+	for _, tp := range files {
+		tr := a.addResult(tp)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.syncFiles(ctx, tp.Address, tr)
+			a.mu.Lock()
+			if len(tr.Files) > 0 && tr.Outcome == "" {
+				tr.Outcome = AppliedFilesSaved
+			}
+			a.mu.Unlock()
+		}()
+	}
+	a.createAll(ctx, creates, &wg)
+	wg.Wait()
+
+	if ctx.Err() != nil {
+		a.res.Interrupted = true
+	}
+	// Drop results for tasks where nothing happened (files already ok).
+	kept := a.res.Tasks[:0]
+	for _, tr := range a.res.Tasks {
+		if tr.Outcome == "" {
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	a.res.Tasks = kept
+	return a.finish(a.save())
+}
+
+// finish saves nothing more: it fills the result's closing fields.
+func (a *applier) finish(err error) (*ApplyResult, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.progress.Finish()
+	a.res.Serial = a.st.Serial
+	if err == nil {
+		err = a.saveErr
+	}
+	if err != nil {
+		return a.res, err
+	}
+	return a.res, nil
+}
+
+// recordObserved records adopt and update actions from the observed tasks
+// and drops forgotten ones. It makes no API call.
+func (a *applier) recordObserved() {
+	for _, tp := range a.opts.Plan.Tasks {
+		switch tp.Action {
+		case ActionForget:
+			if _, ok := a.st.Tasks[tp.Address]; ok {
+				delete(a.st.Tasks, tp.Address)
+				a.dirty = true
+			}
+			a.res.Forgotten++
+			a.res.Tasks = append(a.res.Tasks, &TaskResult{Address: tp.Address, ID: tp.ID, Action: tp.Action, Outcome: AppliedForgotten})
+		case ActionAdopt, ActionUpdate:
+			tr := &TaskResult{Address: tp.Address, ID: tp.ID, Action: tp.Action}
+			a.res.Tasks = append(a.res.Tasks, tr)
+			if tp.Error != nil {
+				tr.Outcome, tr.Message = AppliedError, *tp.Error
+				continue
+			}
+			if tp.Observed == nil {
+				tr.Outcome = AppliedError
+				tr.Message = "The plan holds no observation of this task to record (was it made with --refresh=false?). Run apply without a saved plan, or plan again with refresh."
+				continue
+			}
+			rec, err := StateTaskFromObserved(tp.Observed)
+			if err != nil {
+				tr.Outcome, tr.Message = AppliedError, fmt.Sprintf("Recording task %s: %v.", tp.Observed.ID, err)
+				continue
+			}
+			if old := a.st.Tasks[tp.Address]; old != nil {
+				if old.ID == rec.ID {
+					rec.Files = old.Files
+				}
+				if len(rec.Request) == 0 {
+					rec.Request = old.Request
+				}
+			}
+			a.putLocked(tp.Address, rec)
+			tr.ID, tr.Status, tr.Outcome = rec.ID, rec.Status, AppliedRecorded
+			tr.Cost = applyResultCost(rec.Result)
+			if tp.Action == ActionAdopt {
+				a.res.Adopted++
+			} else {
+				a.res.Updated++
+			}
+		}
+	}
+}
+
+// putLocked records rec at addr, marking the state dirty only when the
+// record changed; a.mu is held (or apply is still single-threaded).
+func (a *applier) putLocked(addr string, rec *state.Task) {
+	if old := a.st.Tasks[addr]; old != nil {
+		ob, err1 := json.Marshal(old)
+		nb, err2 := json.Marshal(rec)
+		if err1 == nil && err2 == nil && string(ob) == string(nb) {
+			return
+		}
+	}
+	a.st.Tasks[addr] = rec
+	a.dirty = true
+}
+
+// addResult returns the result entry for tp's address, adding one.
+func (a *applier) addResult(tp *TaskPlan) *TaskResult {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, tr := range a.res.Tasks {
+		if tr.Address == tp.Address {
+			return tr
+		}
+	}
+	tr := &TaskResult{Address: tp.Address, ID: tp.ID, Action: tp.Action}
+	a.res.Tasks = append(a.res.Tasks, tr)
+	return tr
+}
+
+// specTask returns the spec's task at addr, or nil.
+func (a *applier) specTask(addr string) *spec.Task {
+	if a.opts.Spec == nil {
+		return nil
+	}
+	return a.opts.Spec.Task(addr)
+}
+
+// specFiles returns the files declared for addr.
+func (a *applier) specFiles(addr string) []string {
+	if t := a.specTask(addr); t != nil {
+		return t.Files
+	}
+	return nil
+}
+
+// save writes the state when apply changed it. It must not be called with
+// a.mu held.
+func (a *applier) save() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.saveLocked()
+}
+
+func (a *applier) saveLocked() error {
+	if !a.dirty {
+		return nil
+	}
+	if a.opts.ToolVersion != "" {
+		a.st.ToolVersion = a.opts.ToolVersion
+	}
+	wrote, err := a.opts.Store.Save(a.st)
+	if err != nil {
+		err = fmt.Errorf("saving the state: %w", err)
+		if a.saveErr == nil {
+			a.saveErr = err
+		}
+		return err
+	}
+	a.dirty = false
+	if wrote {
+		a.res.Written = true
+	}
+	return nil
+}
+
+// acquire takes an API slot; it fails when ctx ends first.
+func (a *applier) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case a.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *applier) release() { <-a.sem }
+
+// resultCost returns the total of a recorded result, nil when it has none.
+func applyResultCost(raw json.RawMessage) *mynth.Amount {
+	if len(raw) == 0 {
+		return nil
+	}
+	var r mynth.Result
+	if json.Unmarshal(raw, &r) != nil || r.Cost == nil {
+		return nil
+	}
+	c := r.Cost.Total
+	return &c
+}
+
+// parseResult decodes a recorded result; nil when there is none.
+func applyParseResult(raw json.RawMessage) *mynth.Result {
+	if len(raw) == 0 {
+		return nil
+	}
+	var r mynth.Result
+	if json.Unmarshal(raw, &r) != nil {
+		return nil
+	}
+	return &r
+}

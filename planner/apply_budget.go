@@ -1,0 +1,181 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// applyBudget is apply's budget guard. Before each creation it adds up:
+//
+//   - recorded: the result totals of every task in the state when apply
+//     started (a replaced task's cost stays counted: it was paid), plus the
+//     totals of recorded pending tasks as they finish;
+//   - spent: the totals of the tasks this apply created that finished;
+//   - in flight: the estimate of every task this apply created that has not
+//     finished (or whose outcome is unknown, or that stays pending);
+//   - this task's estimate.
+//
+// Creation stops, for this task and every later one, when recorded + spent
+// + in flight reaches budget.max_total, or when adding this task's estimate
+// would pass it.
+//
+// A task's estimate is its worst case: count × the highest per-image price
+// seen for the same model (in the state or this run) + the highest fee seen
+// for that model. When no price is known for the model, the estimate is
+// unknown: such a task is created only when no other task of unknown price
+// is in flight, and apply waits for it (learning the price) before creating
+// the next one. With --wait=false prices cannot be learned, and the guard
+// counts only what is known.
+type applyBudget struct {
+	max *mynth.Amount
+
+	mu       sync.Mutex
+	recorded mynth.Amount
+	spent    mynth.Amount
+	inFlight map[string]mynth.Amount
+	// prices holds, by requested model ("" for auto), the highest
+	// per-image price and the highest fee seen.
+	prices map[string]applyModelPrice
+}
+
+type applyModelPrice struct {
+	image, fee mynth.Amount
+}
+
+func newApplyBudget(max *mynth.Amount, st *state.File) *applyBudget {
+	b := &applyBudget{max: max, inFlight: map[string]mynth.Amount{}, prices: map[string]applyModelPrice{}}
+	for _, t := range st.Tasks {
+		res := applyParseResult(t.Result)
+		if res == nil {
+			continue
+		}
+		b.recorded = b.recorded.Add(res.Total())
+		var req mynth.Request
+		if len(t.Request) > 0 && json.Unmarshal(t.Request, &req) == nil {
+			b.learnLocked(req.Model, res)
+		}
+	}
+	return b
+}
+
+// enabled reports whether the spec has a budget.
+func (b *applyBudget) enabled() bool { return b.max != nil }
+
+// estimate returns the worst-case cost of req and whether it is known.
+func (b *applyBudget) estimate(req mynth.Request) (mynth.Amount, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.estimateLocked(req)
+}
+
+func (b *applyBudget) estimateLocked(req mynth.Request) (mynth.Amount, bool) {
+	p, ok := b.prices[req.Model]
+	if !ok {
+		return mynth.Amount{}, false
+	}
+	n := int64(req.Count)
+	if n <= 0 {
+		n = 1
+	}
+	return p.image.Mul(n).Add(p.fee), true
+}
+
+// committedLocked is recorded + spent + in flight.
+func (b *applyBudget) committedLocked() (mynth.Amount, mynth.Amount) {
+	var flying mynth.Amount
+	for _, v := range b.inFlight {
+		flying = flying.Add(v)
+	}
+	return b.recorded.Add(b.spent).Add(flying), flying
+}
+
+// admit decides whether the task at addr may be created; when it may, its
+// estimate counts as in flight until settle or keep. When it may not, the
+// message says why.
+func (b *applyBudget) admit(addr string, req mynth.Request) (string, bool) {
+	if b.max == nil {
+		return "", true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	committed, flying := b.committedLocked()
+	est, known := b.estimateLocked(req)
+	parts := fmt.Sprintf("recorded $%s + spent this run $%s + in flight $%s", b.recorded.String(), b.spent.String(), flying.String())
+	if committed.Cmp(*b.max) >= 0 {
+		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s = $%s reaches budget.max_total $%s.",
+			addr, parts, committed.String(), b.max.String()), false
+	}
+	if known && committed.Add(est).Cmp(*b.max) > 0 {
+		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s + this task's worst case $%s = $%s would pass budget.max_total $%s.",
+			addr, parts, est.String(), committed.Add(est).String(), b.max.String()), false
+	}
+	b.inFlight[addr] = est
+	return "", true
+}
+
+// settle replaces addr's in-flight estimate with its actual cost (nil: the
+// task does not exist or cost nothing).
+func (b *applyBudget) settle(addr string, cost *mynth.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.inFlight, addr)
+	if cost != nil {
+		b.spent = b.spent.Add(*cost)
+	}
+}
+
+// keep leaves addr's estimate counted: the task exists (or may) and its
+// cost is not known yet.
+func (b *applyBudget) keep(addr string) {}
+
+// recordedFinished adds the cost of a recorded task that finished during
+// this apply.
+func (b *applyBudget) recordedFinished(cost *mynth.Amount) {
+	if cost == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.recorded = b.recorded.Add(*cost)
+}
+
+// learn records the prices of a finished task.
+func (b *applyBudget) learn(req *mynth.Request, res *mynth.Result) {
+	if req == nil || res == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.learnLocked(req.Model, res)
+}
+
+func (b *applyBudget) learnLocked(model string, res *mynth.Result) {
+	if res == nil || res.Cost == nil {
+		return
+	}
+	p, seen := b.prices[model]
+	any := seen
+	for _, im := range res.Images {
+		if im.Cost != nil {
+			any = true
+			if im.Cost.Cmp(p.image) > 0 {
+				p.image = *im.Cost
+			}
+		}
+	}
+	if !any {
+		return
+	}
+	fee := res.Cost.Total.Sub(res.Cost.Images)
+	if res.Cost.Fee != nil {
+		fee = *res.Cost.Fee
+	}
+	if fee.Cmp(p.fee) > 0 {
+		p.fee = fee
+	}
+	b.prices[model] = p
+}

@@ -1,0 +1,350 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// createAll creates the tasks of creates in plan order, each in its own
+// goroutine (added to wg) that records it, waits for it and saves its
+// files. The decisions (Ctrl-C, budget) are taken here, one task at a time,
+// so that the budget guard sees every creation before it.
+func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.WaitGroup) {
+	// gate is held by the one task in flight whose price could not be
+	// estimated, until it finishes: the budget guard learns its price
+	// before creating more of the same unknown.
+	gate := make(chan struct{}, 1)
+	stopped := "" // why creation stopped, "" while it goes on
+	for _, tp := range creates {
+		tr := a.addResult(tp)
+		if stopped == "" && ctx.Err() != nil {
+			stopped = "interrupted"
+		}
+		if stopped == "" && a.saveFailed() {
+			stopped = "state"
+		}
+		if stopped != "" {
+			a.notCreated(tr, stopped)
+			continue
+		}
+		req := a.request(tp)
+		if req == nil {
+			a.mu.Lock()
+			tr.Outcome = AppliedError
+			tr.Message = "The plan holds no request to send for this task."
+			a.mu.Unlock()
+			continue
+		}
+		holdsGate := false
+		if a.guard.enabled() {
+			if _, known := a.guard.estimate(*req); !known {
+				select {
+				case gate <- struct{}{}:
+					holdsGate = true
+				case <-ctx.Done():
+					stopped = "interrupted"
+					a.notCreated(tr, stopped)
+					continue
+				}
+				if _, known := a.guard.estimate(*req); known {
+					<-gate
+					holdsGate = false
+				}
+			}
+			if msg, ok := a.guard.admit(tp.Address, *req); !ok {
+				if holdsGate {
+					<-gate
+				}
+				stopped = "budget"
+				a.mu.Lock()
+				a.res.BudgetMessage = msg
+				a.mu.Unlock()
+				a.notCreated(tr, stopped)
+				continue
+			}
+		}
+		// Take the API slot here, so that creations start in plan order.
+		if err := a.acquire(ctx); err != nil {
+			if holdsGate {
+				<-gate
+			}
+			a.guard.settle(tp.Address, nil)
+			stopped = "interrupted"
+			a.notCreated(tr, stopped)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			released := false
+			releaseGate := func() {
+				if holdsGate && !released {
+					released = true
+					<-gate
+				}
+			}
+			defer releaseGate()
+			a.createOne(ctx, tp, tr, *req, releaseGate)
+		}()
+	}
+}
+
+// notCreated records that tp's task was not created, and why.
+func (a *applier) notCreated(tr *TaskResult, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tr.Outcome = AppliedNotCreated
+	switch why {
+	case "budget":
+		tr.Message = "Not created: the budget guard stopped creating tasks."
+		a.res.NotCreated = append(a.res.NotCreated, tr.Address)
+	case "interrupted":
+		tr.Message = "Not created: apply was interrupted."
+	case "state":
+		tr.Message = "Not created: the state could not be saved, so no more tasks are created."
+	}
+	a.progress.TaskFinished(a.eventLocked(tr, true))
+}
+
+// saveFailed reports whether a state save has failed.
+func (a *applier) saveFailed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.saveErr != nil
+}
+
+// request returns the request to send for tp: the plan's, else the spec's.
+func (a *applier) request(tp *TaskPlan) *mynth.Request {
+	if tp.Request != nil {
+		r := *tp.Request
+		return &r
+	}
+	if st := a.specTask(tp.Address); st != nil {
+		r := st.Request
+		return &r
+	}
+	return nil
+}
+
+// createOne sends the creation request (holding the API slot createAll
+// took), records the new task at once, and goes on to wait for it. releaseGate is called once its price is known or
+// cannot be learned.
+func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
+	if a.opts.API == nil {
+		a.release()
+		a.mu.Lock()
+		tr.Outcome, tr.Message = AppliedError, "No Mynth API is configured."
+		a.guard.settle(tp.Address, nil)
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		a.mu.Unlock()
+		return
+	}
+	start := a.now()
+	created, err := a.opts.API.Generate(ctx, req)
+	a.release()
+	created.PublicAccessToken = "" // never kept, never stored
+	if err != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if errors.Is(err, mynth.ErrUnknownOutcome) || (ctx.Err() != nil && !applyIsRefusal(err)) {
+			tr.Outcome = AppliedUnknownOutcome
+			tr.Message = fmt.Sprintf("The creation request was sent but no answer came back (%v). It was not repeated: the task may exist and cost money. Find its id in Mynth and run `mynthform import '%s' ID` to record it; if it does not exist, run apply again.", err, tp.Address)
+			// The task may exist and cost money: keep its estimate as
+			// committed (it stays counted by the budget guard).
+			a.guard.keep(tp.Address)
+		} else {
+			tr.Outcome = AppliedError
+			tr.Message = fmt.Sprintf("Creating the task failed: %v.", err)
+			a.guard.settle(tp.Address, nil)
+		}
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		return
+	}
+
+	// Record the new task before anything else.
+	reqJSON, err := json.Marshal(req)
+	if err != nil {
+		reqJSON = nil
+	}
+	obs := &mynth.Task{ID: created.TaskID, Status: mynth.StatusPending, Request: &req}
+	raw, _ := json.Marshal(map[string]any{"id": created.TaskID, "status": mynth.StatusPending, "request": json.RawMessage(reqJSON)})
+	obs.Raw = raw
+	rec, err := StateTaskFromObserved(obs)
+	if err != nil {
+		rec = &state.Task{ID: created.TaskID, Status: mynth.StatusPending, Request: reqJSON}
+	}
+	a.mu.Lock()
+	a.st.Tasks[tp.Address] = rec
+	a.dirty = true
+	tr.ID, tr.Status = created.TaskID, mynth.StatusPending
+	if tp.Action == ActionReplace {
+		a.res.Replaced++
+	} else {
+		a.res.Generated++
+	}
+	saveErr := a.saveLocked()
+	a.progress.TaskCreated(a.eventLocked(tr, false))
+	a.mu.Unlock()
+	if saveErr != nil {
+		a.mu.Lock()
+		tr.Outcome = AppliedError
+		tr.Message = fmt.Sprintf("Task %s was created but the state could not be saved (%v). Run `mynthform import '%s' %s` to record it.", created.TaskID, saveErr, tp.Address, created.TaskID)
+		a.guard.keep(tp.Address)
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		a.mu.Unlock()
+		return
+	}
+	a.finishTask(ctx, tp, tr, start, true, releaseGate)
+}
+
+// applyIsRefusal reports whether err is an answer from Mynth (an *APIError): the
+// request was refused, so no task exists.
+func applyIsRefusal(err error) bool {
+	var apiErr *mynth.APIError
+	return errors.As(err, &apiErr)
+}
+
+// finishTask waits for the task recorded at tp.Address (unless --wait=false),
+// records its final observation, and saves its files. created is true for a
+// task created by this apply (its cost counts as spent this run).
+func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, start time.Time, created bool, releaseGate ...func()) {
+	release := func() {
+		for _, f := range releaseGate {
+			f()
+		}
+	}
+	a.mu.Lock()
+	rec := a.st.Tasks[tp.Address]
+	a.mu.Unlock()
+	if rec == nil {
+		release()
+		return
+	}
+	id := rec.ID
+	tr.ID = id
+	if !a.opts.Wait {
+		release()
+		a.mu.Lock()
+		tr.Outcome, tr.Status, tr.wantPending = AppliedPending, mynth.StatusPending, true
+		tr.Message = "Recorded as pending (--wait=false). Run `mynthform apply` later to wait for it and save its images."
+		a.guard.keep(tp.Address)
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		a.mu.Unlock()
+		return
+	}
+	pat := ""
+	if st := a.specTask(tp.Address); st != nil && !created && !tp.RequestVerifiable && st.AccessToken != "" {
+		pat = st.AccessToken
+	}
+	task, err := a.wait(ctx, id, pat, rec)
+	elapsed := a.now().Sub(start)
+	if err != nil {
+		release()
+		a.mu.Lock()
+		tr.Elapsed = elapsed
+		tr.Status = mynth.StatusPending
+		switch {
+		case ctx.Err() != nil:
+			tr.Outcome = AppliedPending
+			tr.wantPending = true
+			tr.Message = "Still pending: apply was interrupted. Run `mynthform apply` again to wait for it."
+		case errors.Is(err, applyErrWaitTimeout):
+			tr.Outcome, tr.TimedOut = AppliedPending, true
+			tr.Message = fmt.Sprintf("Still pending after %s (--wait-timeout). It stays recorded; run `mynthform apply` again to keep waiting.", a.opts.WaitTimeout)
+		default:
+			tr.Outcome = AppliedError
+			tr.Message = fmt.Sprintf("Reading task %s failed: %v. It stays recorded as pending; run `mynthform apply` again.", id, err)
+		}
+		a.guard.keep(tp.Address)
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		a.mu.Unlock()
+		return
+	}
+
+	newRec, err := StateTaskFromObserved(task)
+	if err != nil {
+		release()
+		a.mu.Lock()
+		tr.Outcome, tr.Message = AppliedError, fmt.Sprintf("Recording task %s: %v.", id, err)
+		a.guard.keep(tp.Address)
+		a.progress.TaskFinished(a.eventLocked(tr, true))
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Lock()
+	if newRec.ID == rec.ID {
+		newRec.Files = rec.Files
+	}
+	if len(newRec.Request) == 0 {
+		newRec.Request = rec.Request
+	}
+	a.putLocked(tp.Address, newRec)
+	tr.Elapsed = elapsed
+	tr.Status = task.Status
+	tr.Cost = applyResultCost(newRec.Result)
+	tr.Images = len(task.Result.Succeeded())
+	if created {
+		a.guard.settle(tp.Address, tr.Cost)
+		if tr.Cost != nil {
+			a.res.Spent = a.res.Spent.Add(*tr.Cost)
+		}
+	} else {
+		a.guard.recordedFinished(tr.Cost)
+	}
+	a.guard.learn(a.request(tp), task.Result)
+	switch task.Status {
+	case mynth.StatusFailed:
+		tr.Outcome = AppliedFailed
+		tr.Message = "The task failed" + applyFailedImagesText(task.Result) + "."
+	default:
+		tr.Outcome = AppliedCompleted
+	}
+	_ = a.saveLocked()
+	a.mu.Unlock()
+	release()
+
+	if task.Status == mynth.StatusCompleted {
+		a.syncFiles(ctx, tp.Address, tr)
+	}
+	a.mu.Lock()
+	a.progress.TaskFinished(a.eventLocked(tr, true))
+	a.mu.Unlock()
+}
+
+// applyFailedImagesText describes failed images, "" when none failed.
+func applyFailedImagesText(r *mynth.Result) string {
+	if r == nil {
+		return ""
+	}
+	n := 0
+	for _, im := range r.Images {
+		if im.Status == mynth.ImageFailed {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d image(s) failed)", n)
+}
+
+// eventLocked makes the progress event for tr; a.mu is held. finished
+// counts tr as done.
+func (a *applier) eventLocked(tr *TaskResult, finished bool) ProgressEvent {
+	if finished {
+		a.done++
+	}
+	return ProgressEvent{
+		Task:  *tr,
+		Done:  a.done,
+		Total: a.total,
+		Spent: a.res.Spent,
+	}
+}

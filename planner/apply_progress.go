@@ -1,0 +1,177 @@
+package planner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mynthform/mynthform/mynth"
+)
+
+// ProgressSink receives apply's progress. Apply calls it from one goroutine
+// at a time, so an implementation needs no locking of its own.
+type ProgressSink interface {
+	// Start announces how many tasks apply will create or wait for.
+	Start(total int)
+	// TaskCreated reports a task just created and recorded.
+	TaskCreated(ev ProgressEvent)
+	// TaskFinished reports a task apply is done with: completed, failed,
+	// left pending, not created, or of unknown outcome.
+	TaskFinished(ev ProgressEvent)
+	// Finish ends the display.
+	Finish()
+}
+
+// ProgressEvent is one step of an apply.
+type ProgressEvent struct {
+	// Task is the task's result so far.
+	Task TaskResult
+	// Done counts the finished tasks, Total those apply creates or waits
+	// for; Spent is what the tasks created by this apply have cost so far.
+	Done, Total int
+	Spent       mynth.Amount
+}
+
+type nopApplyProgress struct{}
+
+func (nopApplyProgress) Start(int)                  {}
+func (nopApplyProgress) TaskCreated(ProgressEvent)  {}
+func (nopApplyProgress) TaskFinished(ProgressEvent) {}
+func (nopApplyProgress) Finish()                    {}
+
+// LineProgress writes one line per created and finished task, for logs:
+//
+//	task.x: created tsk_123
+//	task.x: completed in 3.2s, 1 image, $0.01250000, saved assets/x.png
+type LineProgress struct {
+	W io.Writer
+}
+
+// Start implements ProgressSink.
+func (p *LineProgress) Start(total int) {}
+
+// TaskCreated implements ProgressSink.
+func (p *LineProgress) TaskCreated(ev ProgressEvent) {
+	fmt.Fprintf(p.W, "%s: created %s\n", ev.Task.Address, ev.Task.ID)
+}
+
+// TaskFinished implements ProgressSink.
+func (p *LineProgress) TaskFinished(ev ProgressEvent) {
+	io.WriteString(p.W, FinishedLine(ev.Task))
+}
+
+// Finish implements ProgressSink.
+func (p *LineProgress) Finish() {}
+
+// FinishedLine is the line (or lines, for file failures) that reports a
+// finished task, ending in a newline.
+func FinishedLine(t TaskResult) string {
+	var b strings.Builder
+	b.WriteString(t.Address)
+	b.WriteString(": ")
+	switch t.Outcome {
+	case AppliedCompleted, AppliedFailed:
+		fmt.Fprintf(&b, "%s in %s, %s", t.Status, formatElapsed(t.Elapsed), pluralWord(t.Images, "image"))
+		if t.Cost != nil {
+			fmt.Fprintf(&b, ", $%s", t.Cost.String())
+		}
+		for _, f := range t.Files {
+			switch f.State {
+			case FileResultSaved:
+				fmt.Fprintf(&b, ", saved %s", f.Path)
+			case FileResultRestored:
+				fmt.Fprintf(&b, ", restored %s", f.Path)
+			}
+		}
+		if t.Outcome == AppliedFailed && t.Message != "" {
+			fmt.Fprintf(&b, ": %s", t.Message)
+		}
+	case AppliedPending:
+		fmt.Fprintf(&b, "pending (%s). %s", t.ID, t.Message)
+	case AppliedUnknownOutcome:
+		fmt.Fprintf(&b, "UNKNOWN OUTCOME. %s", t.Message)
+	case AppliedNotCreated:
+		msg := strings.TrimSuffix(t.Message, ".")
+		if msg == "" {
+			msg = "Not created"
+		}
+		b.WriteString(strings.ToLower(msg[:1]) + msg[1:])
+	case AppliedError:
+		fmt.Fprintf(&b, "error. %s", t.Message)
+	default:
+		b.WriteString(string(t.Outcome))
+	}
+	b.WriteByte('\n')
+	for _, f := range t.Files {
+		if f.State == FileResultFailed {
+			fmt.Fprintf(&b, "  %s: %s\n", f.Path, f.Message)
+		}
+	}
+	return b.String()
+}
+
+// TerminalProgress draws a live line (tasks done / total, spent so far)
+// redrawn in place, with the finished-task lines printed above it.
+type TerminalProgress struct {
+	W     io.Writer
+	start time.Time
+	last  ProgressEvent
+	live  bool
+}
+
+// Start implements ProgressSink.
+func (p *TerminalProgress) Start(total int) {
+	p.start = time.Now()
+	p.last = ProgressEvent{Total: total}
+	if total > 0 {
+		p.draw()
+	}
+}
+
+// TaskCreated implements ProgressSink.
+func (p *TerminalProgress) TaskCreated(ev ProgressEvent) {
+	p.last = ev
+	p.draw()
+}
+
+// TaskFinished implements ProgressSink.
+func (p *TerminalProgress) TaskFinished(ev ProgressEvent) {
+	p.last = ev
+	p.clear()
+	io.WriteString(p.W, FinishedLine(ev.Task))
+	p.draw()
+}
+
+// Finish implements ProgressSink.
+func (p *TerminalProgress) Finish() {
+	p.clear()
+}
+
+func (p *TerminalProgress) clear() {
+	if p.live {
+		io.WriteString(p.W, "\r\x1b[K")
+		p.live = false
+	}
+}
+
+func (p *TerminalProgress) draw() {
+	p.clear()
+	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, $%s spent, %s elapsed",
+		p.last.Done, p.last.Total, p.last.Spent.String(), formatElapsed(time.Since(p.start)))
+	p.live = true
+}
+
+// formatElapsed prints a duration as seconds with one decimal ("3.2s").
+func formatElapsed(d time.Duration) string {
+	d = d.Round(100 * time.Millisecond)
+	return fmt.Sprintf("%d.%ds", int64(d/time.Second), int64(d%time.Second/(100*time.Millisecond)))
+}
+
+// pluralWord returns "1 image" or "2 images".
+func pluralWord(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

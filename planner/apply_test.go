@@ -1,0 +1,534 @@
+package planner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+// fastPoll makes apply tests poll without delay.
+var fastPoll = PollSchedule{Fast: time.Millisecond, FastFor: time.Second, Slow: time.Millisecond}
+
+// applyCase builds a spec, a plan and a state for Apply.
+type applyCase struct {
+	t     *testing.T
+	dir   string
+	spec  *spec.Spec
+	plan  *Plan
+	state *state.File
+	store *memStore
+	api   *applyFake
+	prog  *captureProgress
+}
+
+func newApplyCase(t *testing.T) *applyCase {
+	return &applyCase{
+		t:     t,
+		dir:   t.TempDir(),
+		spec:  &spec.Spec{},
+		plan:  &Plan{FormatVersion: PlanFormatVersion},
+		state: &state.File{Version: state.FormatVersion, Lineage: "lin", Tasks: map[string]*state.Task{}},
+		store: &memStore{},
+		api:   newApplyFake(),
+		prog:  &captureProgress{},
+	}
+}
+
+// task declares a task in the spec and plans action for it.
+func (c *applyCase) task(addr, prompt string, count int, action Action, files ...string) *TaskPlan {
+	req := mynth.Request{Prompt: &mynth.Prompt{Positive: prompt}, Model: "m1", Count: count}
+	c.spec.Tasks = append(c.spec.Tasks, &spec.Task{Address: addr, Request: req, Files: files, Expect: &spec.Expect{}})
+	tp := &TaskPlan{Address: addr, Action: action, Request: &req, RequestVerifiable: true}
+	c.plan.Tasks = append(c.plan.Tasks, tp)
+	return tp
+}
+
+func (c *applyCase) options() ApplyOptions {
+	return ApplyOptions{
+		Plan: c.plan, Spec: c.spec, Store: c.store, State: c.state, API: c.api,
+		Parallelism: 4, Wait: true, WaitTimeout: 10 * time.Second, Poll: fastPoll,
+		Dir: c.dir, ToolVersion: "test", Progress: c.prog,
+	}
+}
+
+func (c *applyCase) apply(ctx context.Context, opts ApplyOptions) *ApplyResult {
+	c.t.Helper()
+	res, err := Apply(ctx, opts)
+	if err != nil {
+		c.t.Fatalf("Apply: %v", err)
+	}
+	checkNoSecret(c.t, c.store.snapshots())
+	return res
+}
+
+// outcomes maps each address to its outcome.
+func outcomes(res *ApplyResult) map[string]TaskOutcome {
+	out := map[string]TaskOutcome{}
+	for _, t := range res.Tasks {
+		out[t.Address] = t.Outcome
+	}
+	return out
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestApplyGeneratesWaitsAndSaves(t *testing.T) {
+	c := newApplyCase(t)
+	c.api.PollsToDone = 2
+	c.task(`task.p["a"]`, "a mug", 1, ActionGenerate, "assets/a.png")
+	c.task(`task.p["b"]`, "a bowl", 2, ActionGenerate, "assets/b1.png", "assets/b2.png")
+	c.task(`task.p["c"]`, "a cup", 1, ActionGenerate)
+	res := c.apply(context.Background(), c.options())
+
+	want := map[string]TaskOutcome{`task.p["a"]`: AppliedCompleted, `task.p["b"]`: AppliedCompleted, `task.p["c"]`: AppliedCompleted}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if res.Failed() || res.Generated != 3 || res.FilesSaved != 3 || !res.Written {
+		t.Fatalf("result: %+v", res)
+	}
+	if got, want := res.Spent.String(), "0.05000000"; got != want {
+		t.Errorf("spent %s, want %s", got, want)
+	}
+	for addr, rec := range c.state.Tasks {
+		if rec.Status != mynth.StatusCompleted || len(rec.Result) == 0 || len(rec.Request) == 0 {
+			t.Errorf("%s recorded as %+v", addr, rec)
+		}
+		for _, f := range rec.Files {
+			b, err := os.ReadFile(filepath.Join(c.dir, f.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sha(b) != f.SHA256 || int64(len(b)) != f.Size || f.ImageID == "" || f.URL == "" {
+				t.Errorf("%s: saved file %+v does not match disk (sha %s, %d bytes)", addr, f, sha(b), len(b))
+			}
+		}
+	}
+	if n := len(c.state.Tasks[`task.p["b"]`].Files); n != 2 {
+		t.Errorf("task b has %d saved files, want 2", n)
+	}
+	// No temporary file is left behind.
+	entries, _ := os.ReadDir(filepath.Join(c.dir, "assets"))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"a.png", "b1.png", "b2.png"}, names); diff != "" {
+		t.Errorf("assets (-want +got):\n%s", diff)
+	}
+	if c.prog.started != 3 || len(c.prog.created) != 3 || len(c.prog.finished) != 3 {
+		t.Errorf("progress: started %d, created %v, finished %d", c.prog.started, c.prog.created, len(c.prog.finished))
+	}
+
+	// Every created task was saved as pending before it was waited for.
+	snaps := c.store.snapshots()
+	for _, addr := range []string{`task.p["a"]`, `task.p["b"]`, `task.p["c"]`} {
+		var first *state.Task
+		for _, s := range snaps {
+			var f state.File
+			if err := json.Unmarshal(s, &f); err != nil {
+				t.Fatal(err)
+			}
+			if rec := f.Tasks[addr]; rec != nil {
+				first = rec
+				break
+			}
+		}
+		if first == nil || first.Status != mynth.StatusPending || first.ID == "" || len(first.Request) == 0 {
+			t.Errorf("%s first saved as %+v, want pending with id and request", addr, first)
+		}
+	}
+
+	// A second apply of an empty plan changes nothing and writes nothing.
+	writes := len(c.store.snapshots())
+	empty := &Plan{}
+	for _, tp := range c.plan.Tasks {
+		empty.Tasks = append(empty.Tasks, &TaskPlan{Address: tp.Address, Action: ActionNone, ID: c.state.Tasks[tp.Address].ID})
+	}
+	opts := c.options()
+	opts.Plan = empty
+	opts.ToolVersion = "other"
+	res = c.apply(context.Background(), opts)
+	if res.Written || len(c.store.snapshots()) != writes || len(res.Tasks) != 0 || res.Failed() {
+		t.Errorf("no-op apply: written %v, %d writes (was %d), tasks %+v", res.Written, len(c.store.snapshots()), writes, res.Tasks)
+	}
+}
+
+func TestApplyFailures(t *testing.T) {
+	c := newApplyCase(t)
+	c.task("task.ok", "fine", 1, ActionGenerate, "ok.png")
+	c.task("task.failed", "bad [[fail]]", 1, ActionGenerate, "failed.png")
+	c.task("task.img", "half [[fail-image]]", 2, ActionGenerate, "img1.png", "img2.png")
+	c.task("task.unknown", "lost [[unknown]]", 1, ActionGenerate)
+	res := c.apply(context.Background(), c.options())
+
+	want := map[string]TaskOutcome{
+		"task.ok": AppliedCompleted, "task.failed": AppliedFailed,
+		"task.img": AppliedCompleted, "task.unknown": AppliedUnknownOutcome,
+	}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if !res.Failed() {
+		t.Error("the apply should fail")
+	}
+	// The unknown outcome was not retried: one creation per task.
+	if n := c.api.generates.Load(); n != 4 {
+		t.Errorf("%d creations, want 4", n)
+	}
+	if _, ok := c.state.Tasks["task.unknown"]; ok {
+		t.Error("a task of unknown outcome was recorded")
+	}
+	for _, tr := range res.Tasks {
+		switch tr.Address {
+		case "task.unknown":
+			if !strings.Contains(tr.Message, "mynthform import 'task.unknown' ID") || !strings.Contains(tr.Message, "cost money") {
+				t.Errorf("unknown outcome message: %s", tr.Message)
+			}
+		case "task.img":
+			got := map[string]string{}
+			for _, f := range tr.Files {
+				got[f.Path] = f.State
+			}
+			if diff := cmp.Diff(map[string]string{"img1.png": FileResultSaved, "img2.png": FileResultFailed}, got); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+			if !tr.Failed() {
+				t.Error("a failed image should fail the task")
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "img2.png")); !os.IsNotExist(err) {
+		t.Errorf("the failed image's file exists: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "failed.png")); !os.IsNotExist(err) {
+		t.Errorf("the failed task's file exists: %v", err)
+	}
+}
+
+func TestApplyRecordsAdoptUpdateForget(t *testing.T) {
+	c := newApplyCase(t)
+	done := &mynth.Task{ID: "tsk_adopt", Status: mynth.StatusCompleted, Request: &mynth.Request{Prompt: &mynth.Prompt{Positive: "x"}},
+		Result: &mynth.Result{Images: []mynth.Image{{Status: mynth.ImageSucceeded, ID: "img_1", URL: "https://cdn.example/img_1.png"}},
+			Cost: &mynth.Cost{Images: mynth.MustParseAmount("0.0125"), Total: mynth.MustParseAmount("0.0125")}}}
+	c.api.add(done)
+	c.state.Tasks["task.gone"] = &state.Task{ID: "tsk_gone", Status: mynth.StatusCompleted}
+	c.state.Tasks["task.upd"] = &state.Task{ID: "tsk_upd", Status: mynth.StatusPending}
+	upd := &mynth.Task{ID: "tsk_upd", Status: mynth.StatusCompleted, Result: &mynth.Result{Images: []mynth.Image{}}}
+	c.api.add(upd)
+
+	adopt := c.task("task.adopt", "x", 1, ActionAdopt, "adopt.png")
+	adopt.ID, adopt.Observed = "tsk_adopt", done
+	u := c.task("task.upd", "y", 1, ActionUpdate)
+	u.ID, u.Observed = "tsk_upd", upd
+	c.plan.Tasks = append(c.plan.Tasks, &TaskPlan{Address: "task.gone", ID: "tsk_gone", Action: ActionForget})
+
+	res := c.apply(context.Background(), c.options())
+	if res.Adopted != 1 || res.Updated != 1 || res.Forgotten != 1 || res.Generated != 0 {
+		t.Errorf("counts: %+v", res)
+	}
+	if c.api.generates.Load() != 0 {
+		t.Error("apply created a task")
+	}
+	var addrs []string
+	for a := range c.state.Tasks {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	if diff := cmp.Diff([]string{"task.adopt", "task.upd"}, addrs); diff != "" {
+		t.Errorf("state addresses (-want +got):\n%s", diff)
+	}
+	if got := c.state.Tasks["task.upd"].Status; got != mynth.StatusCompleted {
+		t.Errorf("updated status %s", got)
+	}
+	if f := c.state.Tasks["task.adopt"].Files; len(f) != 1 || f[0].ImageID != "img_1" {
+		t.Errorf("adopted task's files: %+v", f)
+	}
+}
+
+func TestApplyBudgetGuard(t *testing.T) {
+	c := newApplyCase(t)
+	// One recorded task teaches the guard the price of model m1.
+	c.state.Tasks["task.old"] = &state.Task{ID: "tsk_old", Status: mynth.StatusCompleted,
+		Request: json.RawMessage(`{"model":"m1","prompt":"old"}`),
+		Result:  json.RawMessage(`{"cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"cost":"0.01250000","id":"i","status":"succeeded","url":"u"}]}`)}
+	max := mynth.MustParseAmount("0.05")
+	c.spec.Budget = &spec.Budget{MaxTotal: max}
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		c.task("task."+k, "p "+k, 1, ActionGenerate)
+	}
+	res := c.apply(context.Background(), c.options())
+	want := map[string]TaskOutcome{"task.a": AppliedCompleted, "task.b": AppliedCompleted, "task.c": AppliedCompleted,
+		"task.d": AppliedNotCreated, "task.e": AppliedNotCreated}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"task.d", "task.e"}, res.NotCreated); diff != "" {
+		t.Errorf("not created (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(res.BudgetMessage, "budget.max_total $0.05000000") || !res.Failed() {
+		t.Errorf("budget message %q, failed %v", res.BudgetMessage, res.Failed())
+	}
+}
+
+func TestApplyBudgetUnknownPriceLearnsFirst(t *testing.T) {
+	c := newApplyCase(t)
+	c.api.PollsToDone = 1
+	c.spec.Budget = &spec.Budget{MaxTotal: mynth.MustParseAmount("0.03")}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.task("task."+k, "p "+k, 1, ActionGenerate)
+	}
+	opts := c.options()
+	opts.Parallelism = 8
+	res := c.apply(context.Background(), opts)
+	want := map[string]TaskOutcome{"task.a": AppliedCompleted, "task.b": AppliedCompleted,
+		"task.c": AppliedNotCreated, "task.d": AppliedNotCreated}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if res.Spent.Cmp(mynth.MustParseAmount("0.03")) > 0 {
+		t.Errorf("spent %s over the budget", res.Spent)
+	}
+}
+
+func TestApplyNoWaitRecordsPending(t *testing.T) {
+	c := newApplyCase(t)
+	c.task("task.a", "a", 1, ActionGenerate, "a.png")
+	opts := c.options()
+	opts.Wait = false
+	res := c.apply(context.Background(), opts)
+	if res.Failed() || outcomes(res)["task.a"] != AppliedPending {
+		t.Fatalf("result %+v", res.Tasks[0])
+	}
+	if rec := c.state.Tasks["task.a"]; rec == nil || rec.Status != mynth.StatusPending {
+		t.Fatalf("recorded %+v", rec)
+	}
+
+	// The next apply waits for the recorded pending task and saves its file.
+	next := newApplyCase(t)
+	next.dir, next.state, next.store, next.api, next.spec = c.dir, c.state, c.store, c.api, c.spec
+	next.plan.Tasks = []*TaskPlan{{Address: "task.a", ID: c.state.Tasks["task.a"].ID, Action: ActionNone, RequestVerifiable: true}}
+	res = next.apply(context.Background(), next.options())
+	if res.Failed() || outcomes(res)["task.a"] != AppliedCompleted || res.Generated != 0 {
+		t.Fatalf("second apply: %+v", res.Tasks[0])
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "a.png")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestApplyWaitTimeout(t *testing.T) {
+	c := newApplyCase(t)
+	c.api.PollsToDone = 1 << 30
+	c.task("task.slow", "slow", 1, ActionGenerate)
+	opts := c.options()
+	opts.WaitTimeout = 30 * time.Millisecond
+	res := c.apply(context.Background(), opts)
+	tr := res.Tasks[0]
+	if tr.Outcome != AppliedPending || !tr.TimedOut || !res.Failed() || !strings.Contains(tr.Message, "--wait-timeout") {
+		t.Fatalf("result %+v", tr)
+	}
+	if c.state.Tasks["task.slow"].Status != mynth.StatusPending {
+		t.Error("the slow task is not recorded as pending")
+	}
+}
+
+func TestApplyInterrupted(t *testing.T) {
+	c := newApplyCase(t)
+	c.api.PollsToDone = 1 << 30
+	ctx, cancel := context.WithCancel(context.Background())
+	var created int
+	c.api.OnGenerate = func(mynth.Request) {
+		created++
+		if created == 2 {
+			// Ctrl-C once the second creation is on its way.
+			cancel()
+		}
+	}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.task("task."+k, "p "+k, 1, ActionGenerate)
+	}
+	opts := c.options()
+	opts.Parallelism = 1
+	res := c.apply(ctx, opts)
+	if !res.Interrupted {
+		t.Error("not marked interrupted")
+	}
+	// Every task Mynth holds is in the state.
+	recorded := map[string]bool{}
+	for _, rec := range c.state.Tasks {
+		recorded[rec.ID] = true
+	}
+	for _, id := range c.api.taskIDs() {
+		if !recorded[id] {
+			t.Errorf("task %s exists in Mynth but not in the state", id)
+		}
+	}
+	if n := c.api.generates.Load(); n > 2 {
+		t.Errorf("%d creations after Ctrl-C, want at most 2", n)
+	}
+	if got := outcomes(res)["task.d"]; got != AppliedNotCreated {
+		t.Errorf("task.d: %s", got)
+	}
+}
+
+func TestApplyHostileFiles(t *testing.T) {
+	c := newApplyCase(t)
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(c.dir, "escape")); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "target.png"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "target.png"), filepath.Join(c.dir, "link.png")); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{filepath.Join(outside, "abs.png"), "../up.png", "a/../../up2.png", "escape/x.png", "escape/deep/y.png", "link.png", "ok/fine.png"}
+	c.task("task.h", "hostile", len(paths), ActionGenerate, paths...)
+	res := c.apply(context.Background(), c.options())
+	got := map[string]string{}
+	for _, f := range res.Tasks[0].Files {
+		got[f.Path] = f.State
+	}
+	want := map[string]string{}
+	for _, p := range paths {
+		want[p] = FileResultFailed
+	}
+	want["ok/fine.png"] = FileResultSaved
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("files (-want +got):\n%s", diff)
+	}
+	entries, _ := os.ReadDir(outside)
+	if len(entries) != 1 {
+		t.Errorf("something was written outside the spec directory: %v", entries)
+	}
+	if b, _ := os.ReadFile(filepath.Join(outside, "target.png")); string(b) != "keep" {
+		t.Error("a symlink was written through")
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(c.dir), "up.png")); err == nil {
+		t.Error("../up.png was written")
+	}
+}
+
+func TestApplyRestoresModifiedFile(t *testing.T) {
+	c := newApplyCase(t)
+	c.task("task.a", "a", 1, ActionGenerate, "a.png")
+	c.apply(context.Background(), c.options())
+	rec := c.state.Tasks["task.a"]
+	want := rec.Files[0].SHA256
+	path := filepath.Join(c.dir, "a.png")
+
+	for _, damage := range []func() error{
+		func() error { return os.WriteFile(path, []byte("scribbled over"), 0o644) },
+		func() error { return os.Remove(path) },
+	} {
+		if err := damage(); err != nil {
+			t.Fatal(err)
+		}
+		next := newApplyCase(t)
+		next.dir, next.state, next.store, next.api, next.spec = c.dir, c.state, c.store, c.api, c.spec
+		next.plan.Tasks = []*TaskPlan{{Address: "task.a", ID: rec.ID, Action: ActionUpdate, RequestVerifiable: true, Observed: mustTask(t, c.api, rec.ID)}}
+		writes := len(c.store.snapshots())
+		res := next.apply(context.Background(), next.options())
+		if res.Failed() || res.FilesRestored != 1 {
+			t.Fatalf("restore: %+v", res.Tasks)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || sha(b) != want {
+			t.Fatalf("restored file sha %s, want %s (%v)", sha(b), want, err)
+		}
+		if len(c.store.snapshots()) != writes {
+			t.Error("restoring the same bytes changed the state")
+		}
+	}
+}
+
+func mustTask(t *testing.T, api *applyFake, id string) *mynth.Task {
+	t.Helper()
+	task, err := api.Task(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func TestSafeTarget(t *testing.T) {
+	root, err := applyRealDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		rel  string
+		want string // "" when refused
+	}{
+		{"a.png", "a.png"},
+		{"dir/sub/b.png", "dir/sub/b.png"},
+		{"./c.png", "c.png"},
+		{"/etc/passwd", ""},
+		{"..", ""},
+		{"../x.png", ""},
+		{"dir/../../x.png", ""},
+		{"dir/../y.png", ""},
+		{"", ""},
+		{".", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rel, func(t *testing.T) {
+			got, err := applySafeTarget(root, tt.rel)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("accepted %q as %s", tt.rel, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(filepath.Join(root, tt.want), got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFinishedLine(t *testing.T) {
+	cost := mynth.MustParseAmount("0.0125")
+	tests := []struct {
+		name string
+		in   TaskResult
+		want string
+	}{
+		{"completed", TaskResult{Address: "task.x", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: 3200 * time.Millisecond, Images: 1, Cost: &cost,
+			Files: []FileResult{{Path: "a.png", State: FileResultSaved}}},
+			"task.x: completed in 3.2s, 1 image, $0.01250000, saved a.png\n"},
+		{"failed image", TaskResult{Address: "task.y", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: time.Second, Images: 0,
+			Files: []FileResult{{Path: "b.png", State: FileResultFailed, Message: "Not saved: image 1 failed."}}},
+			"task.y: completed in 1.0s, 0 images\n  b.png: Not saved: image 1 failed.\n"},
+		{"not created", TaskResult{Address: "task.z", Outcome: AppliedNotCreated, Message: "Not created: the budget guard stopped creating tasks."},
+			"task.z: not created: the budget guard stopped creating tasks\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, FinishedLine(tt.in)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,138 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// PollSchedule is how apply polls a pending task's status. The zero value
+// polls like the official SDK: every 2.5s for the first 12s, then every 5s.
+type PollSchedule struct {
+	// Fast is the interval while the task is young; FastFor is how long
+	// that lasts. Slow is the interval after that.
+	Fast, FastFor, Slow time.Duration
+	// MaxErrors is how many reads in a row may fail (after the client's
+	// own retries) before apply gives up on the task. Default 3.
+	MaxErrors int
+}
+
+// The official SDK's schedule, the default.
+const (
+	sdkPollFast      = 2500 * time.Millisecond
+	sdkPollFastFor   = 12 * time.Second
+	sdkPollSlow      = 5 * time.Second
+	defaultMaxErrors = 3
+)
+
+func (p PollSchedule) withDefaults() PollSchedule {
+	if p.Fast <= 0 {
+		p.Fast = sdkPollFast
+	}
+	if p.FastFor < 0 {
+		p.FastFor = 0
+	} else if p.FastFor == 0 {
+		p.FastFor = sdkPollFastFor
+	}
+	if p.Slow <= 0 {
+		p.Slow = max(p.Fast, sdkPollSlow)
+	}
+	if p.MaxErrors <= 0 {
+		p.MaxErrors = defaultMaxErrors
+	}
+	return p
+}
+
+// interval is the wait before the next poll, elapsed after the start.
+func (p PollSchedule) interval(elapsed time.Duration) time.Duration {
+	if elapsed < p.FastFor {
+		return p.Fast
+	}
+	return p.Slow
+}
+
+// applyErrWaitTimeout is returned by wait when --wait-timeout passes.
+var applyErrWaitTimeout = errors.New("wait timeout")
+
+// wait polls the status of task id until it is done, then reads the full
+// task (with pat, only its results). It gives up after WaitTimeout, on a
+// final error (401, 404), or after MaxErrors failed reads in a row.
+func (a *applier) wait(ctx context.Context, id, pat string, recorded *state.Task) (*mynth.Task, error) {
+	start := a.now()
+	deadline := time.NewTimer(a.opts.WaitTimeout)
+	defer deadline.Stop()
+	errs := 0
+	for {
+		status, err := a.pollStatus(ctx, id, pat)
+		switch {
+		case err == nil:
+			errs = 0
+			if status.Done() {
+				t, err := a.readDone(ctx, id, pat, status, recorded)
+				if err != nil || t.Status.Done() {
+					return t, err
+				}
+				// The full task lags behind its status: poll again.
+			}
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, mynth.ErrNotFound), errors.Is(err, mynth.ErrUnauthorized):
+			return nil, err
+		default:
+			errs++
+			if errs >= a.opts.Poll.MaxErrors {
+				return nil, err
+			}
+		}
+		t := time.NewTimer(a.opts.Poll.interval(a.now().Sub(start)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-deadline.C:
+			t.Stop()
+			return nil, applyErrWaitTimeout
+		case <-t.C:
+		}
+	}
+}
+
+func (a *applier) pollStatus(ctx context.Context, id, pat string) (mynth.Status, error) {
+	if err := a.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer a.release()
+	return a.opts.API.Status(ctx, id, pat)
+}
+
+// readDone reads a finished task: the full task with the API key, or its
+// results with a PAT (then merged with what the state recorded).
+func (a *applier) readDone(ctx context.Context, id, pat string, status mynth.Status, recorded *state.Task) (*mynth.Task, error) {
+	if err := a.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer a.release()
+	if pat == "" {
+		t, err := a.opts.API.Task(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil || t.ID != id {
+			return nil, fmt.Errorf("reading task %s: the answer is for another task", id)
+		}
+		return t, nil
+	}
+	r, err := a.opts.API.Results(ctx, id, pat)
+	if err != nil {
+		return nil, err
+	}
+	var images []mynth.Image
+	if r != nil {
+		images = r.Images
+	}
+	return mergePATRead(id, status, images, recorded)
+}
