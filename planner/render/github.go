@@ -1,0 +1,166 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/mynthform/mynthform/planner"
+)
+
+// GitHubAnnotations renders the plan's problems as GitHub Actions workflow
+// commands, which GitHub shows as annotations on the pull request's files:
+// `::error` for failed error-severity checks, drifted and unreadable tasks
+// and error diagnostics, `::warning` for failed warning checks and warning
+// diagnostics. Each points at the task's block in the spec
+// (TaskPlan.Range) when it has one. Values are escaped by GitHub's rules.
+type GitHubAnnotations struct {
+	// Dir is the spec directory relative to the repository root ("" when
+	// the spec is at the root), so that file= names a repository path.
+	Dir string
+}
+
+// Render writes one workflow command per problem to w.
+func (a *GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
+	var buf bytes.Buffer
+	line := func(kind string, r *planner.Range, title, msg string) {
+		props := []string{}
+		if r != nil && r.Filename != "" {
+			file := filepath.ToSlash(r.Filename)
+			if a.Dir != "" && a.Dir != "." && !path.IsAbs(file) {
+				file = path.Join(filepath.ToSlash(a.Dir), file)
+			}
+			props = append(props, "file="+ghProperty(file))
+			if r.Start.Line > 0 {
+				props = append(props, fmt.Sprintf("line=%d", r.Start.Line))
+				if r.End.Line >= r.Start.Line {
+					props = append(props, fmt.Sprintf("endLine=%d", r.End.Line))
+				}
+			}
+		}
+		props = append(props, "title="+ghProperty(title))
+		fmt.Fprintf(&buf, "::%s %s::%s\n", kind, strings.Join(props, ","), ghMessage(msg))
+	}
+	for _, c := range p.Checks {
+		switch {
+		case checkFails(c):
+			line("error", nil, "mynthform: "+c.Name+" check failed", c.Message)
+		case checkWarns(c):
+			line("warning", nil, "mynthform: "+c.Name+" check failed", c.Message)
+		}
+	}
+	for _, t := range p.Tasks {
+		if t.Error != nil {
+			line("error", t.Range, "mynthform: "+t.Address+" could not be read", *t.Error)
+		}
+		if t.Drift {
+			var paths []string
+			for _, c := range t.Changes {
+				paths = append(paths, c.Path)
+			}
+			msg := fmt.Sprintf("The request of the pinned task %s differs from the spec", t.ID)
+			if len(paths) > 0 {
+				msg += " (" + strings.Join(paths, ", ") + ")"
+			}
+			msg += ". Change the spec back, or remove the id to generate a new task."
+			line("error", t.Range, "mynthform: "+t.Address+" drifted", msg)
+		}
+		for _, c := range t.Checks {
+			switch {
+			case checkFails(c):
+				line("error", t.Range, "mynthform: "+t.Address+" "+c.Name+" check failed", c.Message)
+			case checkWarns(c):
+				line("warning", t.Range, "mynthform: "+t.Address+" "+c.Name+" check failed", c.Message)
+			}
+		}
+	}
+	for _, d := range p.Diagnostics {
+		kind := "warning"
+		if d.Severity == "error" {
+			kind = "error"
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += "\n" + d.Detail
+		}
+		title := "mynthform"
+		if d.Address != "" {
+			title += ": " + d.Address
+		}
+		line(kind, d.Range, title, msg)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("writing GitHub annotations: %w", err)
+	}
+	return nil
+}
+
+// ghMessage escapes a workflow command's message.
+func ghMessage(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProperty escapes a workflow command's property value.
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// GitHub does what `plan` does under GitHub Actions (GITHUB_ACTIONS=true):
+// it writes the annotations to w (the step's output, where the runner
+// picks them up) and, when summaryPath ($GITHUB_STEP_SUMMARY) is not empty,
+// appends the markdown report to that file. specDir is the spec directory
+// relative to the repository root, as in GitHubAnnotations.Dir.
+func GitHub(w io.Writer, summaryPath string, p *planner.Plan, specDir string) error {
+	if err := (&GitHubAnnotations{Dir: specDir}).Render(w, p); err != nil {
+		return err
+	}
+	if summaryPath == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := (&Markdown{}).Render(&buf, p); err != nil {
+		return err
+	}
+	buf.WriteString("\n")
+	f, err := os.OpenFile(summaryPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("appending to the step summary: %w", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return fmt.Errorf("appending to the step summary %s: %w", summaryPath, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("appending to the step summary %s: %w", summaryPath, err)
+	}
+	return nil
+}
+
+// RepoRelative returns specDir relative to the repository root workspace
+// ($GITHUB_WORKSPACE), with forward slashes; "" when specDir is the root,
+// and specDir itself when it is not inside workspace or either is unknown.
+func RepoRelative(specDir, workspace string) string {
+	if workspace == "" {
+		return filepath.ToSlash(filepath.Clean(specDir))
+	}
+	abs, err := filepath.Abs(specDir)
+	if err != nil {
+		return filepath.ToSlash(filepath.Clean(specDir))
+	}
+	ws, err := filepath.Abs(workspace)
+	if err != nil {
+		return filepath.ToSlash(filepath.Clean(specDir))
+	}
+	rel, err := filepath.Rel(ws, abs)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return filepath.ToSlash(filepath.Clean(specDir))
+	}
+	if rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}

@@ -1,0 +1,382 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mynthform/mynthform/planner"
+)
+
+// Human renders the plan as `mynthform plan` prints it: a block per task
+// that changes or fails, one line per unchanged task (the first
+// humanUnchangedLimit of them, then a count), the errors, the checks, and
+// the summary line followed by the addresses under each action.
+type Human struct {
+	// Color adds ANSI colors: green for +, yellow for ~, red for - and
+	// failures, bold for headers.
+	Color bool
+}
+
+// humanUnchangedLimit is how many unchanged tasks are listed one per line
+// before the rest are only counted.
+const humanUnchangedLimit = 20
+
+// humanAddressLimit is how many addresses are listed under each action
+// after the summary line before the rest are only counted.
+const humanAddressLimit = 50
+
+// ANSI escape sequences.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+)
+
+// errWriter remembers the first write error so that renderers can write
+// freely and check once.
+type errWriter struct {
+	w       *bufio.Writer
+	err     error
+	written bool
+}
+
+// section starts a block: a blank line unless it is the first.
+func (e *errWriter) section() {
+	if e.written {
+		e.printf("\n")
+	}
+}
+
+func newErrWriter(w io.Writer) *errWriter { return &errWriter{w: bufio.NewWriter(w)} }
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	e.written = true
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+func (e *errWriter) flush() error {
+	if e.err != nil {
+		return e.err
+	}
+	return e.w.Flush()
+}
+
+func (h *Human) paint(code, s string) string {
+	if !h.Color || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (h *Human) symbol(t *planner.TaskPlan) string {
+	switch t.Action {
+	case planner.ActionGenerate, planner.ActionAdopt:
+		return h.paint(ansiGreen, "+")
+	case planner.ActionReplace:
+		if h.Color {
+			return ansiRed + "-" + ansiReset + "/" + ansiGreen + "+" + ansiReset
+		}
+		return "-/+"
+	case planner.ActionUpdate:
+		return h.paint(ansiYellow, "~")
+	case planner.ActionForget:
+		return h.paint(ansiRed, "-")
+	}
+	if taskFailed(t) {
+		return h.paint(ansiRed, "!")
+	}
+	if hasWarnings(t) {
+		return h.paint(ansiYellow, "!")
+	}
+	return " "
+}
+
+// plainSymbol is the width of a task's symbol without color codes.
+func plainSymbol(a planner.Action) string { return strings.TrimSpace(a.Symbol()) }
+
+// Render writes the human plan to w.
+func (h *Human) Render(w io.Writer, p *planner.Plan) error {
+	out := newErrWriter(w)
+	var unchanged []*planner.TaskPlan
+	for _, t := range p.Tasks {
+		if t.Action == planner.ActionNone && !taskFailed(t) && !hasWarnings(t) {
+			unchanged = append(unchanged, t)
+			continue
+		}
+		out.section()
+		h.task(out, t)
+	}
+
+	if len(unchanged) > 0 {
+		out.section()
+		out.printf("%s\n", h.paint(ansiBold, fmt.Sprintf("No changes for %s:", plural(len(unchanged), "task"))))
+		for i, t := range unchanged {
+			if i == humanUnchangedLimit {
+				out.printf("    … and %d more (plan --json lists every task)\n", len(unchanged)-i)
+				break
+			}
+			line := fmt.Sprintf("    %s  %s", t.Address, t.Status)
+			if t.Cost != nil {
+				line += "  " + money(t.Cost)
+			}
+			if t.ID != "" {
+				line += "  " + t.ID
+			}
+			out.printf("%s\n", line)
+		}
+	}
+
+	h.errors(out, p)
+	h.checks(out, p)
+
+	out.section()
+	if !p.HasChanges() {
+		out.printf("%s\n", h.paint(ansiBold, "No changes. The spec, the state and Mynth agree."))
+	}
+	out.printf("%s\n", h.paint(ansiBold, summaryLine(p)))
+	addrs := byAction(p)
+	for _, a := range actionOrder {
+		list := addrs[a]
+		if len(list) == 0 {
+			continue
+		}
+		shown := list
+		more := ""
+		if len(shown) > humanAddressLimit {
+			shown = shown[:humanAddressLimit]
+			more = fmt.Sprintf(", … and %d more", len(list)-humanAddressLimit)
+		}
+		sym := h.symbol(&planner.TaskPlan{Action: a})
+		pad := strings.Repeat(" ", 3-len(plainSymbol(a)))
+		out.printf("  %s%s %-9s %s%s\n", sym, pad, string(a)+":", strings.Join(shown, ", "), more)
+	}
+	if p.Failed() {
+		out.printf("%s\n", h.paint(ansiRed+ansiBold, "The plan failed: see the errors and failed checks above."))
+	}
+	return out.flush()
+}
+
+func hasWarnings(t *planner.TaskPlan) bool {
+	for _, c := range t.Checks {
+		if checkWarns(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// task writes one task's block.
+func (h *Human) task(out *errWriter, t *planner.TaskPlan) {
+	reason := string(t.Action)
+	if t.Reason != "" {
+		reason += ": " + t.Reason
+	}
+	if t.Action == planner.ActionNone {
+		reason = "no changes"
+		var why []string
+		if t.Error != nil {
+			why = append(why, "could not be read")
+		}
+		if t.Drift {
+			why = append(why, "drifted")
+		}
+		failedN, warnN := 0, 0
+		for _, c := range t.Checks {
+			if checkFails(c) {
+				failedN++
+			} else if checkWarns(c) {
+				warnN++
+			}
+		}
+		if failedN > 0 {
+			why = append(why, plural(failedN, "failed check"))
+		}
+		if warnN > 0 {
+			why = append(why, plural(warnN, "warning"))
+		}
+		if len(why) > 0 {
+			reason += "; " + strings.Join(why, ", ")
+		}
+	}
+	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, t.Address), reason)
+
+	field := func(name, value string) {
+		out.printf("    %-8s %s\n", name+":", value)
+	}
+	id := t.ID
+	if id == "" {
+		id = "(known after apply)"
+	}
+	field("id", id)
+	status := string(t.Status)
+	switch t.Status {
+	case planner.StatusFailed, planner.StatusUnknown:
+		status = h.paint(ansiRed, status)
+	}
+	field("status", status)
+	if t.Cost != nil {
+		field("cost", money(t.Cost))
+	}
+	if t.Model != "" {
+		field("model", t.Model)
+	}
+	if !t.RequestVerifiable && t.Status != planner.StatusNotCreated && t.Action != planner.ActionForget && t.Error == nil {
+		field("request", "not verified: read with the task's access token only")
+	}
+	for _, im := range t.Images {
+		var parts []string
+		if im.ID != "" {
+			parts = append(parts, im.ID)
+		}
+		if im.Status == "failed" {
+			parts = append(parts, h.paint(ansiRed, "failed"))
+			if im.Error != "" {
+				parts[len(parts)-1] += ": " + im.Error
+			}
+		} else {
+			parts = append(parts, im.Status)
+			if im.Size != "" {
+				parts = append(parts, im.Size)
+			}
+			if im.Cost != nil {
+				parts = append(parts, money(im.Cost))
+			}
+			if im.URL != "" {
+				parts = append(parts, im.URL)
+			}
+		}
+		field("image", strings.Join(parts, " "))
+	}
+	for _, f := range t.Files {
+		state := f.State
+		switch f.State {
+		case "missing", "modified", "failed":
+			state = h.paint(ansiRed, state)
+		}
+		field("file", fmt.Sprintf("%s (%s)", f.Path, state))
+	}
+	for _, c := range t.Changes {
+		sym, color := "~", ansiYellow
+		switch {
+		case c.Before == nil && c.After != nil:
+			sym, color = "+", ansiGreen
+		case c.Before != nil && c.After == nil:
+			sym, color = "-", ansiRed
+		}
+		out.printf("    %s %s: %s → %s\n", h.paint(color, sym), c.Path,
+			formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive))
+	}
+	for _, c := range t.Checks {
+		out.printf("    %s\n", h.checkLine(c, ""))
+	}
+	if t.Drift {
+		out.printf("    %s the request differs from the pinned task %s; pinned tasks are never replaced\n",
+			h.paint(ansiRed+ansiBold, "Drift:"), t.ID)
+	}
+	if t.Error != nil {
+		out.printf("    %s %s\n", h.paint(ansiRed+ansiBold, "Error:"), *t.Error)
+	}
+}
+
+// checkLine prints one check: a mark, the address when given, the name and
+// the message.
+func (h *Human) checkLine(c planner.Check, addr string) string {
+	var mark string
+	switch {
+	case checkFails(c):
+		mark = h.paint(ansiRed, "✗")
+	case checkWarns(c):
+		mark = h.paint(ansiYellow, "!")
+	case c.Outcome == planner.OutcomePending:
+		mark = h.paint(ansiDim, "…")
+	default:
+		mark = h.paint(ansiGreen, "✓")
+	}
+	name := c.Name
+	if addr != "" {
+		name = addr + " " + name
+	}
+	s := fmt.Sprintf("%s check %s", mark, name)
+	if c.Message != "" {
+		s += ": " + c.Message
+	}
+	if checkWarns(c) {
+		s += " (warning)"
+	}
+	return s
+}
+
+// errors writes the run's errors: unreadable tasks, drift, and the
+// diagnostics.
+func (h *Human) errors(out *errWriter, p *planner.Plan) {
+	var lines []string
+	for _, t := range p.Tasks {
+		if t.Error != nil {
+			lines = append(lines, fmt.Sprintf("%s %s could not be read: %s", h.paint(ansiRed+ansiBold, "Error:"), t.Address, *t.Error))
+		}
+		if t.Drift {
+			lines = append(lines, fmt.Sprintf("%s %s drifted: the request of its pinned task %s differs from the spec. Change the spec back, or remove the id to generate a new task.",
+				h.paint(ansiRed+ansiBold, "Error:"), t.Address, t.ID))
+		}
+	}
+	for _, d := range p.Diagnostics {
+		label := "Warning:"
+		color := ansiYellow + ansiBold
+		if d.Severity == "error" {
+			label, color = "Error:", ansiRed+ansiBold
+		}
+		s := fmt.Sprintf("%s %s", h.paint(color, label), d.Summary)
+		var where []string
+		if r := rangeText(d.Range); r != "" {
+			where = append(where, "on "+r)
+		}
+		if d.Address != "" {
+			where = append(where, "in "+d.Address)
+		}
+		if len(where) > 0 {
+			s += "\n    " + strings.Join(where, ", ")
+		}
+		if d.Detail != "" {
+			s += "\n    " + strings.ReplaceAll(d.Detail, "\n", "\n    ")
+		}
+		lines = append(lines, s)
+	}
+	for _, l := range lines {
+		out.section()
+		out.printf("%s\n", l)
+	}
+}
+
+// checks writes the Checks section: failed first, then warnings and pending
+// ones, then the counts.
+func (h *Human) checks(out *errWriter, p *planner.Plan) {
+	g := groupChecks(p)
+	total := g.Passed + len(g.Failed) + len(g.Warnings) + len(g.Pending)
+	if total == 0 {
+		return
+	}
+	out.section()
+	out.printf("%s\n", h.paint(ansiBold, "Checks:"))
+	for _, list := range [][]addressedCheck{g.Failed, g.Warnings, g.Pending} {
+		for _, c := range list {
+			addr := c.Address
+			if addr == "" {
+				addr = "plan"
+			}
+			out.printf("  %s\n", h.checkLine(c.Check, addr))
+		}
+	}
+	counts := fmt.Sprintf("%d passed, %d failed, %d pending", g.Passed, len(g.Failed)+len(g.Warnings), len(g.Pending))
+	if len(g.Warnings) > 0 {
+		counts += fmt.Sprintf(" (%s)", plural(len(g.Warnings), "warning"))
+	}
+	out.printf("  %s.\n", counts)
+}

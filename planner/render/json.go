@@ -1,0 +1,205 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
+)
+
+// JSON renders the plan as the `plan --json` document described in
+// DESIGN.md: one JSON object, indented by two spaces, ending in a newline.
+// Arrays are never null, "error" is null or a string, amounts are strings
+// with eight decimal places, and sensitive change values are "(sensitive)".
+// The document is only ever extended; docs/readme/render.md describes every
+// field.
+type JSON struct{}
+
+// jsonDoc is the document's shape. It is a copy of the plan model, kept
+// separate so that the model can change without changing the document.
+type jsonDoc struct {
+	FormatVersion string           `json:"format_version"`
+	Summary       jsonSummary      `json:"summary"`
+	Tasks         []jsonTask       `json:"tasks"`
+	Checks        []jsonCheck      `json:"checks"`
+	Diagnostics   []jsonDiagnostic `json:"diagnostics"`
+}
+
+type jsonSummary struct {
+	Generate int          `json:"generate"`
+	Adopt    int          `json:"adopt"`
+	Replace  int          `json:"replace"`
+	Update   int          `json:"update"`
+	Forget   int          `json:"forget"`
+	None     int          `json:"none"`
+	Checks   jsonCounts   `json:"checks"`
+	Cost     mynth.Amount `json:"cost"`
+	Failed   bool         `json:"failed"`
+}
+
+type jsonCounts struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Pending int `json:"pending"`
+}
+
+type jsonTask struct {
+	Address           string        `json:"address"`
+	ID                *string       `json:"id"`
+	Action            string        `json:"action"`
+	Reason            string        `json:"reason"`
+	Status            string        `json:"status"`
+	Model             string        `json:"model"`
+	Cost              *mynth.Amount `json:"cost"`
+	Images            []jsonImage   `json:"images"`
+	Changes           []jsonChange  `json:"changes"`
+	Checks            []jsonCheck   `json:"checks"`
+	Files             []jsonFile    `json:"files"`
+	Drift             bool          `json:"drift"`
+	RequestVerifiable bool          `json:"request_verifiable"`
+	Error             *string       `json:"error"`
+	Range             *jsonRange    `json:"range"`
+}
+
+type jsonImage struct {
+	ID     string        `json:"id"`
+	Status string        `json:"status"`
+	URL    string        `json:"url"`
+	Size   string        `json:"size"`
+	Cost   *mynth.Amount `json:"cost"`
+	Error  *string       `json:"error"`
+	File   string        `json:"file"`
+}
+
+type jsonChange struct {
+	Path      string `json:"path"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+	Sensitive bool   `json:"sensitive"`
+}
+
+type jsonCheck struct {
+	Name     string `json:"name"`
+	Outcome  string `json:"outcome"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"`
+}
+
+type jsonFile struct {
+	Path    string `json:"path"`
+	State   string `json:"state"`
+	ImageID string `json:"image_id"`
+}
+
+type jsonDiagnostic struct {
+	Severity string     `json:"severity"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail"`
+	Address  string     `json:"address"`
+	Range    *jsonRange `json:"range"`
+}
+
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+func toJSONRange(r *planner.Range) *jsonRange {
+	if r == nil {
+		return nil
+	}
+	return &jsonRange{r.Filename, jsonPos(r.Start), jsonPos(r.End)}
+}
+
+func toJSONCheck(c planner.Check) jsonCheck {
+	sev := c.Severity
+	if sev == "" {
+		sev = "error"
+	}
+	return jsonCheck{c.Name, string(c.Outcome), c.Message, sev}
+}
+
+func newJSONDoc(p *planner.Plan) jsonDoc {
+	doc := jsonDoc{
+		FormatVersion: planner.PlanFormatVersion,
+		Summary: jsonSummary{
+			Generate: p.Summary.Generate, Adopt: p.Summary.Adopt, Replace: p.Summary.Replace,
+			Update: p.Summary.Update, Forget: p.Summary.Forget, None: p.Summary.None,
+			Checks: jsonCounts(p.Summary.Checks),
+			Cost:   p.Summary.Cost,
+			Failed: p.Failed(),
+		},
+		Tasks:       make([]jsonTask, 0, len(p.Tasks)),
+		Checks:      make([]jsonCheck, 0, len(p.Checks)),
+		Diagnostics: make([]jsonDiagnostic, 0, len(p.Diagnostics)),
+	}
+	for _, t := range p.Tasks {
+		jt := jsonTask{
+			Address: t.Address, Action: string(t.Action), Reason: t.Reason,
+			Status: string(t.Status), Model: t.Model, Cost: t.Cost,
+			Images:  make([]jsonImage, 0, len(t.Images)),
+			Changes: make([]jsonChange, 0, len(t.Changes)),
+			Checks:  make([]jsonCheck, 0, len(t.Checks)),
+			Files:   make([]jsonFile, 0, len(t.Files)),
+			Drift:   t.Drift, RequestVerifiable: t.RequestVerifiable,
+			Error: t.Error, Range: toJSONRange(t.Range),
+		}
+		if t.ID != "" {
+			id := t.ID
+			jt.ID = &id
+		}
+		for _, im := range t.Images {
+			ji := jsonImage{ID: im.ID, Status: im.Status, URL: im.URL, Size: im.Size, Cost: im.Cost, File: im.File}
+			if im.Error != "" {
+				e := im.Error
+				ji.Error = &e
+			}
+			jt.Images = append(jt.Images, ji)
+		}
+		for _, c := range t.Changes {
+			jc := jsonChange{Path: c.Path, Before: c.Before, After: c.After, Sensitive: c.Sensitive}
+			if c.Sensitive {
+				jc.Before, jc.After = sensitiveText, sensitiveText
+			}
+			jt.Changes = append(jt.Changes, jc)
+		}
+		for _, c := range t.Checks {
+			jt.Checks = append(jt.Checks, toJSONCheck(c))
+		}
+		for _, f := range t.Files {
+			jt.Files = append(jt.Files, jsonFile(f))
+		}
+		doc.Tasks = append(doc.Tasks, jt)
+	}
+	for _, c := range p.Checks {
+		doc.Checks = append(doc.Checks, toJSONCheck(c))
+	}
+	for _, d := range p.Diagnostics {
+		doc.Diagnostics = append(doc.Diagnostics, jsonDiagnostic{d.Severity, d.Summary, d.Detail, d.Address, toJSONRange(d.Range)})
+	}
+	return doc
+}
+
+// Render writes the JSON document to w.
+func (JSON) Render(w io.Writer, p *planner.Plan) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(newJSONDoc(p)); err != nil {
+		return fmt.Errorf("encoding the plan as JSON: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("writing the JSON plan: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,378 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mynthform/mynthform/planner"
+)
+
+// Markdown renders the plan for a pull-request comment or
+// $GITHUB_STEP_SUMMARY: a one-line verdict, the failures (failed checks,
+// unreadable and drifted tasks), a table of the tasks, the pending checks
+// and the total cost.
+//
+// The result stays under Limit characters (bytes). It first collapses
+// detail (unchanged tasks and pending checks become counts), then
+// truncates the task table and shortens messages, then names the failing
+// tasks as a compact comma-separated list instead of a table. The verdict,
+// the summary and the names of the failing tasks are kept at every level;
+// only when the failing addresses alone cannot fit is that list cut, with a
+// count of the rest.
+type Markdown struct {
+	// Limit is the largest output in bytes; 0 means DefaultMarkdownLimit.
+	Limit int
+}
+
+// DefaultMarkdownLimit is GitHub's limit on the size of a comment.
+const DefaultMarkdownLimit = 65536
+
+// Levels of detail, most first.
+const (
+	mdFull         = iota // everything; unchanged tasks and pending checks in <details>
+	mdCollapsed           // unchanged tasks and pending checks counted only
+	mdTruncated           // task table cut to fit, messages shortened
+	mdCompact             // failing tasks as a comma-separated list, no task table
+	mdLevels              // number of levels
+	mdMessageShort = 120  // message length at mdTruncated and below
+	mdMessageFull  = 500  // message length otherwise
+	mdChangesShown = 3    // changes listed per task in the table
+)
+
+// Render writes the markdown report to w.
+func (m *Markdown) Render(w io.Writer, p *planner.Plan) error {
+	limit := m.Limit
+	if limit <= 0 {
+		limit = DefaultMarkdownLimit
+	}
+	var out string
+	for level := range mdLevels {
+		out = m.build(p, level, limit)
+		if len(out) <= limit {
+			break
+		}
+	}
+	if len(out) > limit {
+		// Only the verdict and summary are left; cut at a line boundary.
+		out = cutAtLine(out, limit)
+	}
+	if _, err := io.WriteString(w, out); err != nil {
+		return fmt.Errorf("writing the markdown report: %w", err)
+	}
+	return nil
+}
+
+// cutAtLine returns s cut to at most n bytes, at the end of a line.
+func cutAtLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[:i+1]
+	}
+	return ""
+}
+
+// verdict is the report's first line.
+func verdict(p *planner.Plan) string {
+	g := groupChecks(p)
+	failing := len(failingTasks(p))
+	diags := len(errorDiagnostics(p))
+	if p.Failed() {
+		var parts []string
+		if failing > 0 {
+			parts = append(parts, plural(failing, "failing task"))
+		}
+		if n := len(g.Failed); n > 0 {
+			parts = append(parts, plural(n, "failed check"))
+		}
+		if diags > 0 {
+			parts = append(parts, plural(diags, "error"))
+		}
+		return fmt.Sprintf("❌ **mynthform plan failed**: %s, %d passed. %s",
+			strings.Join(parts, ", "), g.Passed, summaryLine(p))
+	}
+	extra := ""
+	if n := len(g.Warnings); n > 0 {
+		extra = ", " + plural(n, "warning")
+	}
+	if n := len(g.Pending); n > 0 {
+		extra += fmt.Sprintf(", %d pending", n)
+	}
+	return fmt.Sprintf("✅ **mynthform plan passed**: %s passed%s. %s",
+		plural(g.Passed, "check"), extra, summaryLine(p))
+}
+
+func (m *Markdown) build(p *planner.Plan, level, limit int) string {
+	var b strings.Builder
+	b.WriteString(verdict(p))
+	b.WriteString("\n")
+
+	msgLen := mdMessageFull
+	if level >= mdTruncated {
+		msgLen = mdMessageShort
+	}
+	g := groupChecks(p)
+	failing := failingTasks(p)
+
+	// Failures first: always present, as a table or, compactly, as a list.
+	type failure struct{ addr, what, msg string }
+	var failures []failure
+	for _, t := range p.Tasks {
+		if t.Error != nil {
+			failures = append(failures, failure{t.Address, "unreadable", *t.Error})
+		}
+		if t.Drift {
+			failures = append(failures, failure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
+		}
+	}
+	for _, c := range g.Failed {
+		addr := c.Address
+		if addr == "" {
+			addr = "plan"
+		}
+		failures = append(failures, failure{addr, "check " + c.Name, c.Message})
+	}
+	for _, d := range errorDiagnostics(p) {
+		addr := d.Address
+		if addr == "" {
+			addr = "plan"
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if r := rangeText(d.Range); r != "" {
+			msg += " (" + r + ")"
+		}
+		failures = append(failures, failure{addr, "error", msg})
+	}
+
+	if len(failures) > 0 && level < mdCompact {
+		fmt.Fprintf(&b, "\n### Failures (%d)\n\n| Task | Problem | Message |\n| --- | --- | --- |\n", len(failures))
+		for _, f := range failures {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
+		}
+	}
+	if len(g.Warnings) > 0 && level < mdCompact {
+		fmt.Fprintf(&b, "\n### Warnings (%d)\n\n| Task | Check | Message |\n| --- | --- | --- |\n", len(g.Warnings))
+		for _, c := range g.Warnings {
+			addr := c.Address
+			if addr == "" {
+				addr = "plan"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(addr), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+		}
+	}
+
+	// The closing lines, written last but reserved for now.
+	closing := fmt.Sprintf("\n**Total cost:** $%s over %s.\n", p.Summary.Cost.String(), plural(costedTasks(p), "task"))
+
+	if level >= mdCompact {
+		if len(failing) > 0 || len(failures) > 0 {
+			b.WriteString(m.compactFailing(p, failing, limit-b.Len()-len(closing)-400))
+		}
+		b.WriteString("\n" + m.countsLine(p) + "\n")
+		b.WriteString(closing)
+		return b.String()
+	}
+
+	// The task table: changed or failing tasks open, the rest collapsed.
+	var shown, quiet []*planner.TaskPlan
+	for _, t := range p.Tasks {
+		if t.Action != planner.ActionNone || taskFailed(t) || hasWarnings(t) {
+			shown = append(shown, t)
+		} else {
+			quiet = append(quiet, t)
+		}
+	}
+	header := "| Task | Action | Status | Images | Cost | Changes |\n| --- | --- | --- | --- | --- | --- |\n"
+	if len(shown) > 0 {
+		fmt.Fprintf(&b, "\n### Tasks with changes or failures (%d)\n\n%s", len(shown), header)
+		// At mdTruncated, rows stop when the rest of the report would no
+		// longer fit.
+		reserve := len(closing) + 400
+		if level == mdFull {
+			reserve += 80 * len(quiet)
+		}
+		for i, t := range shown {
+			row := m.taskRow(t, msgLen)
+			if level >= mdTruncated && b.Len()+len(row)+reserve > limit {
+				fmt.Fprintf(&b, "\n…and %d more tasks with changes or failures (the HTML report and `plan --json` list them all).\n", len(shown)-i)
+				break
+			}
+			b.WriteString(row)
+		}
+	}
+	if len(quiet) > 0 {
+		if level == mdFull {
+			fmt.Fprintf(&b, "\n<details><summary>%s with no changes</summary>\n\n%s", plural(len(quiet), "task"), header)
+			for _, t := range quiet {
+				b.WriteString(m.taskRow(t, msgLen))
+			}
+			b.WriteString("\n</details>\n")
+		} else {
+			fmt.Fprintf(&b, "\n%s with no changes.\n", plural(len(quiet), "task"))
+		}
+	}
+	if len(g.Pending) > 0 {
+		if level == mdFull {
+			fmt.Fprintf(&b, "\n<details><summary>%s pending</summary>\n\n| Task | Check | Message |\n| --- | --- | --- |\n", plural(len(g.Pending), "check"))
+			for _, c := range g.Pending {
+				addr := c.Address
+				if addr == "" {
+					addr = "plan"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(addr), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+			}
+			b.WriteString("\n</details>\n")
+		} else {
+			fmt.Fprintf(&b, "\n%s pending (the tasks have not finished).\n", plural(len(g.Pending), "check"))
+		}
+	}
+	b.WriteString(closing)
+	return b.String()
+}
+
+// countsLine counts tasks by status and checks by outcome, for the compact
+// level.
+func (m *Markdown) countsLine(p *planner.Plan) string {
+	counts := statusCounts(p)
+	var parts []string
+	for _, s := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(s), "_", " ")))
+		}
+	}
+	g := groupChecks(p)
+	return fmt.Sprintf("%s: %s. Checks: %d passed, %d failed, %d warnings, %d pending. The HTML report and `plan --json` have the details.",
+		plural(len(p.Tasks), "task"), strings.Join(parts, ", "), g.Passed, len(g.Failed), len(g.Warnings), len(g.Pending))
+}
+
+// compactFailing names the failing tasks, and plan-wide failures, as a
+// comma-separated list in a code block, cut with a count of the rest only
+// when it cannot fit in budget bytes.
+func (m *Markdown) compactFailing(p *planner.Plan, failing []*planner.TaskPlan, budget int) string {
+	names := make([]string, 0, len(failing)+1)
+	if planWideFailure(p) {
+		names = append(names, "plan")
+	}
+	for _, t := range failing {
+		names = append(names, t.Address)
+	}
+	fence := "```"
+	for _, n := range names {
+		for strings.Contains(n, fence) {
+			fence += "`"
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### Failing (%d)\n\n%s\n", len(names), fence)
+	overhead := b.Len() + len(fence) + 120
+	line := 0
+	for i, n := range names {
+		sep := ""
+		if i > 0 {
+			sep = ", "
+			if line+len(n) > 100 {
+				sep = ",\n"
+				line = 0
+			}
+		}
+		if b.Len()+len(sep)+len(n)+overhead > budget {
+			fmt.Fprintf(&b, "\n%s\n…and %d more failing (cut to stay under the size limit).\n", fence, len(names)-i)
+			return b.String()
+		}
+		b.WriteString(sep + n)
+		line += len(sep) + len(n)
+	}
+	fmt.Fprintf(&b, "\n%s\n", fence)
+	return b.String()
+}
+
+// planWideFailure reports whether the plan fails for a reason not tied to a
+// task: a failed plan-wide check or an error diagnostic without address.
+func planWideFailure(p *planner.Plan) bool {
+	for _, c := range p.Checks {
+		if checkFails(c) {
+			return true
+		}
+	}
+	for _, d := range errorDiagnostics(p) {
+		if d.Address == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// taskRow is one row of the task table.
+func (m *Markdown) taskRow(t *planner.TaskPlan, msgLen int) string {
+	status := string(t.Status)
+	switch {
+	case taskFailed(t):
+		status = "❌ " + status
+	case hasWarnings(t):
+		status = "⚠️ " + status
+	case t.Status == planner.StatusCompleted:
+		status = "✅ " + status
+	case t.Status == planner.StatusPending:
+		status = "⏳ " + status
+	}
+	images := "—"
+	if len(t.Images) > 0 {
+		images = fmt.Sprintf("%d/%d", succeededImages(t), len(t.Images))
+	}
+	var changes []string
+	for i, c := range t.Changes {
+		if i == mdChangesShown {
+			changes = append(changes, fmt.Sprintf("+%d more", len(t.Changes)-i))
+			break
+		}
+		changes = append(changes, mdCode(c.Path)+": "+mdCell(formatValue(c.Before, c.Sensitive), 40)+" → "+mdCell(formatValue(c.After, c.Sensitive), 40))
+	}
+	ch := strings.Join(changes, "<br>")
+	if ch == "" {
+		ch = "—"
+	}
+	action := string(t.Action)
+	if t.Reason != "" {
+		action += ": " + mdCell(t.Reason, msgLen)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", mdCode(t.Address), action, status, images, money(t.Cost), ch)
+}
+
+// mdCode prints s as inline code fit for a table cell.
+func mdCode(s string) string {
+	if strings.ContainsAny(s, "`\n\r") {
+		return mdCell(s, 200)
+	}
+	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+}
+
+// mdCell escapes s for a markdown table cell: one line, no markup, no
+// HTML, no @mentions, cut to n runes.
+func mdCell(s string, n int) string {
+	s = truncate(strings.Join(strings.Fields(s), " "), n)
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '|', '#', '~', '!':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '@':
+			b.WriteString("&#64;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,278 @@
+// Package render turns a planner.Plan into what people and machines read:
+// the human plan that `mynthform plan` prints, the `--json` document, and the
+// reports of `mynthform report` (markdown for pull requests and
+// $GITHUB_STEP_SUMMARY, JUnit XML for test views, a self-contained HTML
+// gallery) and GitHub Actions annotations.
+//
+// Every view is a Renderer: it reads the plan and writes to the io.Writer it
+// is given, nothing else. Renderers never call the Mynth API and never read
+// spec files; the one exception is HTML, which may embed the images that
+// apply saved into the spec directory (HTML.Dir). The plan itself is built by
+// package planner; the command line wiring lives in cmd/mynthform.
+//
+// No view prints a secret: the plan holds no API key or access token, and a
+// change marked Sensitive prints as "(sensitive)" everywhere.
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
+)
+
+// Renderer writes one view of a plan.
+type Renderer interface {
+	Render(w io.Writer, p *planner.Plan) error
+}
+
+// Compile-time checks that every view is a Renderer.
+var (
+	_ Renderer = (*Human)(nil)
+	_ Renderer = (*JSON)(nil)
+	_ Renderer = (*Markdown)(nil)
+	_ Renderer = (*JUnit)(nil)
+	_ Renderer = (*HTML)(nil)
+	_ Renderer = (*GitHubAnnotations)(nil)
+)
+
+// sensitiveText replaces the value of a sensitive change in every view.
+const sensitiveText = "(sensitive)"
+
+// actionOrder is the order in which actions are summarized.
+var actionOrder = []planner.Action{
+	planner.ActionGenerate, planner.ActionAdopt, planner.ActionReplace,
+	planner.ActionUpdate, planner.ActionForget,
+}
+
+// formatValue prints a change's JSON value on one line: strings quoted,
+// objects and arrays as compact JSON, nil as "(none)".
+func formatValue(v any, sensitive bool) string {
+	if sensitive {
+		return sensitiveText
+	}
+	if v == nil {
+		return "(none)"
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// truncate shortens s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n < 1 {
+		return ""
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// money prints an optional amount with a dollar sign, "—" when absent.
+func money(a *mynth.Amount) string {
+	if a == nil {
+		return "—"
+	}
+	return "$" + a.String()
+}
+
+// plural returns "1 task" or "2 tasks".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// taskFailed reports whether the task itself fails the run: it could not be
+// read, it drifted, or one of its error-severity checks failed.
+func taskFailed(t *planner.TaskPlan) bool {
+	if t.Error != nil || t.Drift {
+		return true
+	}
+	for _, c := range t.Checks {
+		if checkFails(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkFails reports whether a check fails the run.
+func checkFails(c planner.Check) bool {
+	return c.Outcome == planner.OutcomeFailed && c.Severity != "warning"
+}
+
+// checkWarns reports whether a check failed with severity warning.
+func checkWarns(c planner.Check) bool {
+	return c.Outcome == planner.OutcomeFailed && c.Severity == "warning"
+}
+
+// failureReasons lists, in short phrases, why a task fails the run.
+func failureReasons(t *planner.TaskPlan) []string {
+	var out []string
+	if t.Error != nil {
+		out = append(out, "unreadable: "+*t.Error)
+	}
+	if t.Drift {
+		out = append(out, "drift: the request differs from the pinned task")
+	}
+	for _, c := range t.Checks {
+		if checkFails(c) {
+			out = append(out, c.Name+": "+c.Message)
+		}
+	}
+	return out
+}
+
+// addressedCheck is a check together with the address it belongs to ("" for
+// plan-wide checks such as the budget).
+type addressedCheck struct {
+	Address string
+	planner.Check
+}
+
+// checkGroups collects every check of the plan by outcome, plan-wide checks
+// first, then tasks in plan order. Warnings are failed checks of severity
+// warning.
+type checkGroups struct {
+	Failed, Warnings, Pending []addressedCheck
+	Passed                    int
+}
+
+func groupChecks(p *planner.Plan) checkGroups {
+	var g checkGroups
+	add := func(addr string, c planner.Check) {
+		ac := addressedCheck{addr, c}
+		switch {
+		case checkFails(c):
+			g.Failed = append(g.Failed, ac)
+		case checkWarns(c):
+			g.Warnings = append(g.Warnings, ac)
+		case c.Outcome == planner.OutcomePending:
+			g.Pending = append(g.Pending, ac)
+		case c.Outcome == planner.OutcomePassed:
+			g.Passed++
+		}
+	}
+	for _, c := range p.Checks {
+		add("", c)
+	}
+	for _, t := range p.Tasks {
+		for _, c := range t.Checks {
+			add(t.Address, c)
+		}
+	}
+	return g
+}
+
+// costedTasks counts the tasks whose cost is known: the "over N tasks" of
+// the summary line.
+func costedTasks(p *planner.Plan) int {
+	n := 0
+	for _, t := range p.Tasks {
+		if t.Cost != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// summaryLine is the plan's one-line summary, as DESIGN.md writes it. The
+// adopt count appears only when some task is adopted.
+func summaryLine(p *planner.Plan) string {
+	s := p.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan: %d to generate, ", s.Generate)
+	if s.Adopt > 0 {
+		fmt.Fprintf(&b, "%d to adopt, ", s.Adopt)
+	}
+	fmt.Fprintf(&b, "%d to replace, %d to update, %d to forget. Cost: $%s over %s.",
+		s.Replace, s.Update, s.Forget, s.Cost.String(), plural(costedTasks(p), "task"))
+	return b.String()
+}
+
+// byAction returns the addresses of the tasks under each action, in plan
+// order.
+func byAction(p *planner.Plan) map[planner.Action][]string {
+	out := map[planner.Action][]string{}
+	for _, t := range p.Tasks {
+		out[t.Action] = append(out[t.Action], t.Address)
+	}
+	return out
+}
+
+// failingTasks returns the tasks that fail the run, in plan order.
+func failingTasks(p *planner.Plan) []*planner.TaskPlan {
+	var out []*planner.TaskPlan
+	for _, t := range p.Tasks {
+		if taskFailed(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// errorDiagnostics returns the plan's diagnostics of severity error.
+func errorDiagnostics(p *planner.Plan) []planner.Diagnostic {
+	var out []planner.Diagnostic
+	for _, d := range p.Diagnostics {
+		if d.Severity == "error" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// succeededImages counts a task's succeeded images.
+func succeededImages(t *planner.TaskPlan) int {
+	n := 0
+	for _, im := range t.Images {
+		if im.Status == string(mynth.ImageSucceeded) {
+			n++
+		}
+	}
+	return n
+}
+
+// statusCounts counts tasks by status, for headers and filters.
+func statusCounts(p *planner.Plan) map[planner.Status]int {
+	out := map[planner.Status]int{}
+	for _, t := range p.Tasks {
+		out[t.Status]++
+	}
+	return out
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rangeText prints a source range as "file:line", "" when there is none.
+func rangeText(r *planner.Range) string {
+	if r == nil || r.Filename == "" {
+		return ""
+	}
+	if r.Start.Line > 0 {
+		return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+	}
+	return r.Filename
+}
