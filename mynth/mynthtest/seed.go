@@ -1,0 +1,384 @@
+package mynthtest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/mynthform/mynthform/mynth"
+)
+
+// SeedVersion is the version of the seed and store format that this
+// package writes.
+const SeedVersion = 1
+
+// Seed is the content of a seed file (and of a store, which is a seed the
+// emulator writes). See the package documentation for the format.
+type Seed struct {
+	// Version is the format version; 0 or 1.
+	Version int `json:"version,omitempty"`
+	// Strict refuses every API key that is not one of the accounts' keys.
+	// By default any key that starts with mak_ is accepted, each key its
+	// own account.
+	Strict bool `json:"strict,omitempty"`
+	// Addr is the address the emulator last listened on (stores only).
+	// Start listens there again when asked for a random port, so that image
+	// URLs stay the same across restarts.
+	Addr string `json:"addr,omitempty"`
+	// Accounts are the accounts and their tasks.
+	Accounts []SeedAccount `json:"accounts"`
+}
+
+// SeedAccount is one account of a seed: its API key (in plain text, or as
+// the hex sha256 of the key, which is how stores keep it) and its tasks.
+type SeedAccount struct {
+	APIKey       string `json:"api_key,omitempty"`
+	APIKeySHA256 string `json:"api_key_sha256,omitempty"`
+	// Tasks are tasks in the shape GET /tasks/:id returns, each with these
+	// optional extra fields, which the emulator does not serve:
+	// "pat" (the task's PAT) or "pat_sha256" (its hex sha256), and
+	// "emulate": true (a pending task completes Delay after its createdAt,
+	// with a result computed from its request, as if the emulator had
+	// created it).
+	Tasks []json.RawMessage `json:"tasks"`
+}
+
+// LoadSeed reads and checks a seed file.
+func LoadSeed(path string) (*Seed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading seed: %w", err)
+	}
+	s, err := parseSeed(b)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// parseSeed decodes and checks seed or store content.
+func parseSeed(b []byte) (*Seed, error) {
+	var s Seed
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("not a seed file: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("not a seed file: data after the JSON object")
+	}
+	if s.Version > SeedVersion {
+		return nil, fmt.Errorf("format version %d is newer than this emulator reads (%d)", s.Version, SeedVersion)
+	}
+	// Check everything now, so that a bad seed fails at load with a clear
+	// message rather than when the emulator starts.
+	probe := &Emulator{tasks: map[string]*task{}, pats: map[string]string{},
+		images: map[string]imageSize{}, keys: map[string]bool{}, now: time.Now}
+	if err := probe.loadSeed(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// accountHash returns the hash that identifies a seed account.
+func (a SeedAccount) accountHash(i int) (string, error) {
+	switch {
+	case a.APIKey != "":
+		if !strings.HasPrefix(a.APIKey, "mak_") || len(a.APIKey) == len("mak_") {
+			return "", fmt.Errorf("accounts[%d].api_key must start with mak_", i)
+		}
+		h := hashToken(a.APIKey)
+		if a.APIKeySHA256 != "" && !strings.EqualFold(a.APIKeySHA256, h) {
+			return "", fmt.Errorf("accounts[%d]: api_key and api_key_sha256 disagree", i)
+		}
+		return h, nil
+	case a.APIKeySHA256 != "":
+		if b, err := hex.DecodeString(a.APIKeySHA256); err != nil || len(b) != 32 {
+			return "", fmt.Errorf("accounts[%d].api_key_sha256 must be 64 hex digits", i)
+		}
+		return strings.ToLower(a.APIKeySHA256), nil
+	}
+	return "", fmt.Errorf("accounts[%d] needs api_key (or api_key_sha256)", i)
+}
+
+// loadSeed adds a seed's accounts and tasks. The caller holds e.mu or owns
+// e alone.
+func (e *Emulator) loadSeed(s *Seed) error {
+	e.strict = s.Strict
+	e.addr = s.Addr
+	seen := map[string]bool{}
+	for i, a := range s.Accounts {
+		h, err := a.accountHash(i)
+		if err != nil {
+			return err
+		}
+		if seen[h] {
+			return fmt.Errorf("accounts[%d]: the same API key appears twice", i)
+		}
+		seen[h] = true
+		e.keys[h] = true
+		e.accounts = append(e.accounts, h)
+		for j, raw := range a.Tasks {
+			t, err := parseSeedTask(raw, e.now())
+			if err != nil {
+				return fmt.Errorf("accounts[%d].tasks[%d]: %w", i, j, err)
+			}
+			t.owner = h
+			if err := e.addTask(t); err != nil {
+				return fmt.Errorf("accounts[%d].tasks[%d]: %w", i, j, err)
+			}
+		}
+	}
+	return nil
+}
+
+// parseSeedTask reads a task in the API's shape plus the seed-only fields.
+// Fields the emulator does not know are kept and served as they are.
+func parseSeedTask(raw json.RawMessage, now time.Time) (*task, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("a task must be a JSON object")
+	}
+	for k, v := range m {
+		c, err := compactJSON(v)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", k, err)
+		}
+		m[k] = c
+	}
+	take := func(k string) (json.RawMessage, bool) {
+		v, ok := m[k]
+		delete(m, k)
+		return v, ok && !isNull(v)
+	}
+	str := func(k string) (string, bool, error) {
+		v, ok := take(k)
+		if !ok {
+			return "", false, nil
+		}
+		s, isStr := asString(v)
+		if !isStr {
+			return "", true, fmt.Errorf("%s must be a string", k)
+		}
+		return s, true, nil
+	}
+	t := &task{}
+	var err error
+	if t.id, _, err = str("id"); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(t.id, "tsk_") || len(t.id) == len("tsk_") {
+		return nil, fmt.Errorf("id %q must start with tsk_", t.id)
+	}
+	status, _, err := str("status")
+	if err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	}
+	switch t.status = mynth.Status(status); t.status {
+	case mynth.StatusPending, mynth.StatusCompleted, mynth.StatusFailed:
+	default:
+		return nil, fmt.Errorf("task %s: status %q must be pending, completed or failed", t.id, status)
+	}
+	t.typ, _ = take("type")
+	if len(t.typ) == 0 {
+		t.typ = json.RawMessage(`"image.generate"`)
+	}
+	var hasCreated bool
+	if t.createdAt, hasCreated, err = str("createdAt"); err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	}
+	if t.updatedAt, _, err = str("updatedAt"); err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	}
+	t.created = now
+	if hasCreated {
+		c, err := time.Parse(time.RFC3339Nano, t.createdAt)
+		if err != nil {
+			return nil, fmt.Errorf("task %s: createdAt %q is not an ISO 8601 time", t.id, t.createdAt)
+		}
+		t.created = c
+	} else {
+		t.createdAt = formatTime(now)
+	}
+	if t.updatedAt == "" {
+		t.updatedAt = t.createdAt
+	}
+	if v, ok := take("request"); ok {
+		if jsonKind(v) != "object" {
+			return nil, fmt.Errorf("task %s: request must be an object", t.id)
+		}
+		t.request = v
+	}
+	if v, ok := take("result"); ok {
+		var r mynth.Result
+		if jsonKind(v) != "object" || json.Unmarshal(v, &r) != nil {
+			return nil, fmt.Errorf("task %s: result is not a result object", t.id)
+		}
+		t.result = v
+	}
+	if pat, ok, err := str("pat"); err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	} else if ok {
+		if !strings.HasPrefix(pat, "pat_") || len(pat) == len("pat_") {
+			return nil, fmt.Errorf("task %s: pat must start with pat_", t.id)
+		}
+		t.patHash = hashToken(pat)
+	}
+	if ph, ok, err := str("pat_sha256"); err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	} else if ok {
+		if b, err := hex.DecodeString(ph); err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("task %s: pat_sha256 must be 64 hex digits", t.id)
+		}
+		if t.patHash != "" && t.patHash != strings.ToLower(ph) {
+			return nil, fmt.Errorf("task %s: pat and pat_sha256 disagree", t.id)
+		}
+		t.patHash = strings.ToLower(ph)
+	}
+	if v, ok := take("emulate"); ok {
+		if !asBool(v) {
+			return nil, fmt.Errorf("task %s: emulate must be true or false", t.id)
+		}
+		t.emulate = string(v) == "true"
+		if t.emulate && t.status == mynth.StatusPending && len(t.request) == 0 {
+			return nil, fmt.Errorf("task %s: an emulated task needs its request", t.id)
+		}
+	}
+	if len(m) > 0 {
+		t.extra = m
+	}
+	return t, nil
+}
+
+// readStore reads the store; ok is false when it does not exist yet.
+func readStore(path string) (*Seed, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the emulator store: %w", err)
+	}
+	s, err := parseSeed(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("emulator store %s: %w", path, err)
+	}
+	return s, true, nil
+}
+
+// PeekStoreAddr returns the address recorded in the store at path, "" when
+// there is none.
+func peekStoreAddr(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var s struct {
+		Addr string `json:"addr"`
+	}
+	_ = json.Unmarshal(b, &s)
+	return s.Addr
+}
+
+// snapshot renders the store. The caller holds e.mu.
+func (e *Emulator) snapshot() ([]byte, error) {
+	type account struct {
+		APIKeySHA256 string            `json:"api_key_sha256"`
+		Tasks        []json.RawMessage `json:"tasks"`
+	}
+	out := struct {
+		Version  int       `json:"version"`
+		Strict   bool      `json:"strict,omitempty"`
+		Addr     string    `json:"addr,omitempty"`
+		Accounts []account `json:"accounts"`
+	}{Version: SeedVersion, Strict: e.strict, Addr: e.addr, Accounts: []account{}}
+	index := map[string]int{}
+	add := func(h string) int {
+		i, ok := index[h]
+		if !ok {
+			i = len(out.Accounts)
+			index[h] = i
+			out.Accounts = append(out.Accounts, account{APIKeySHA256: h, Tasks: []json.RawMessage{}})
+		}
+		return i
+	}
+	for _, h := range e.accounts {
+		add(h)
+	}
+	for _, id := range e.order {
+		t := e.tasks[id]
+		b := t.marshal("")
+		var extra []string
+		if t.patHash != "" {
+			extra = append(extra, `"pat_sha256":"`+t.patHash+`"`)
+		}
+		if t.emulate && t.status == mynth.StatusPending {
+			extra = append(extra, `"emulate":true`)
+		}
+		if len(extra) > 0 {
+			b = append(b[:len(b)-1], []byte(","+strings.Join(extra, ",")+"}")...)
+		}
+		i := add(t.owner)
+		out.Accounts[i].Tasks = append(out.Accounts[i].Tasks, b)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the emulator store: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// persist writes the store when something changed: a temporary file,
+// fsync, rename over the store, fsync of the directory.
+func (e *Emulator) persist() error {
+	if e.opts.StorePath == "" {
+		return nil
+	}
+	e.storeMu.Lock()
+	defer e.storeMu.Unlock()
+	e.mu.Lock()
+	if !e.dirty {
+		e.mu.Unlock()
+		return nil
+	}
+	data, err := e.snapshot()
+	e.dirty = false
+	e.mu.Unlock()
+	if err == nil {
+		err = writeAtomic(e.opts.StorePath, data)
+	}
+	if err != nil {
+		e.mu.Lock()
+		e.dirty = true
+		e.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing the emulator store: %w", err)
+	}
+	if err := renameio.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("writing the emulator store: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("writing the emulator store: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("writing the emulator store: syncing %s: %w", dir, err)
+	}
+	return nil
+}
