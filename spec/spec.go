@@ -79,6 +79,12 @@ type Task struct {
 	// IgnoreChanges are change paths (as in planner.Change.Path, with [*]
 	// wildcards) whose differences are not reported.
 	IgnoreChanges []string
+	// Sensitive names the fields whose value is, or derives from, a
+	// sensitive variable ("prompt", "model", "metadata", "access_token",
+	// ...; the request's JSON field names plus "id", "access_token" and
+	// "files"). Renderers print such a field as (sensitive). access_token
+	// is always listed when set. Nil when nothing is sensitive.
+	Sensitive map[string]bool
 
 	// DeclRange is the range of the task block's header; Ranges holds the
 	// range of each attribute or block set in the task, by name ("prompt",

@@ -1,8 +1,264 @@
 package main
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
+	"github.com/google/renameio/v2"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/spec"
+)
+
+const fmtUsage = "fmt [--check] [--diff] [FILES]..."
+
+// fmtArgs are the flags and arguments of fmt.
+type fmtArgs struct {
+	check bool
+	diff  bool
+	files []string
+}
+
+// runFmt rewrites spec and variable files in canonical form.
 func runFmt(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform fmt: not implemented yet")
-	return exitError
+	var a fmtArgs
+	fs := newFlagSet("fmt", fmtUsage)
+	fs.BoolVar(&a.check, "check", false, "write nothing; list the files that are not formatted and exit 1 if there are any")
+	fs.BoolVar(&a.diff, "diff", false, "print the changes as a unified diff")
+	if code, done := parseFlags(g, fs, fmtUsage, args); done {
+		return code
+	}
+	a.files = fs.Args()
+
+	paths, err := fmtTargets(g.dir, a.files)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform fmt: %v\n", err)
+		return exitError
+	}
+	if len(paths) == 0 && len(a.files) == 0 {
+		fmt.Fprintf(g.stderr, "mynthform fmt: no *%s or *%s files in %s\n", spec.SpecSuffix, spec.VarFileSuffix, g.dir)
+		return exitError
+	}
+
+	code := exitOK
+	files := map[string]*hcl.File{}
+	var diags hcl.Diagnostics
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform fmt: %v\n", err)
+			code = exitError
+			continue
+		}
+		files[path] = &hcl.File{Bytes: src}
+		out, d := spec.Format(src, path)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			code = exitError
+			continue
+		}
+		if bytes.Equal(src, out) {
+			continue
+		}
+		fmt.Fprintln(g.stdout, path)
+		if a.diff {
+			writeUnifiedDiff(g.stdout, path, src, out)
+		}
+		if a.check {
+			code = exitError
+			continue
+		}
+		perm := os.FileMode(0o644)
+		if st, err := os.Stat(path); err == nil {
+			perm = st.Mode().Perm()
+		}
+		if err := renameio.WriteFile(path, out, perm); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform fmt: writing %s: %v\n", path, err)
+			code = exitError
+		}
+	}
+	printDiagnostics(g, files, diags)
+	return code
+}
+
+// fmtTargets lists the files fmt works on: the arguments (files, or
+// directories whose spec and variable files are taken), relative to dir;
+// or, with none, the spec and variable files of dir.
+func fmtTargets(dir string, args []string) ([]string, error) {
+	if len(args) == 0 {
+		return formattableFiles(dir)
+	}
+	var out []string
+	for _, a := range args {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		if st.IsDir() {
+			files, err := formattableFiles(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, files...)
+			continue
+		}
+		if strings.HasSuffix(p, ".json") {
+			return nil, fmt.Errorf("%s: fmt formats HCL's native syntax only, not JSON", a)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func formattableFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if strings.HasSuffix(n, spec.SpecSuffix) || strings.HasSuffix(n, spec.VarFileSuffix) {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// writeUnifiedDiff writes the difference between a and b as a unified
+// diff with three lines of context.
+func writeUnifiedDiff(w io.Writer, name string, a, b []byte) {
+	al, bl := splitLines(a), splitLines(b)
+	ops := diffLines(al, bl)
+	fmt.Fprintf(w, "--- %s\n+++ %s (formatted)\n", name, name)
+	const context = 3
+	// Group the edit script into hunks: runs of changes with up to
+	// 2*context equal lines between them.
+	i := 0
+	for i < len(ops) {
+		for i < len(ops) && ops[i].kind == ' ' {
+			i++
+		}
+		if i == len(ops) {
+			break
+		}
+		start := max(0, i-context)
+		end := i
+		for end < len(ops) {
+			if ops[end].kind != ' ' {
+				end++
+				continue
+			}
+			run := end
+			for run < len(ops) && ops[run].kind == ' ' {
+				run++
+			}
+			if run == len(ops) || run-end > 2*context {
+				end = min(end+context, len(ops))
+				break
+			}
+			end = run
+		}
+		hunk := ops[start:end]
+		aStart, bStart := hunk[0].a, hunk[0].b
+		var aN, bN int
+		for _, op := range hunk {
+			if op.kind != '+' {
+				aN++
+			}
+			if op.kind != '-' {
+				bN++
+			}
+		}
+		fmt.Fprintf(w, "@@ -%s +%s @@\n", hunkRange(aStart, aN), hunkRange(bStart, bN))
+		for _, op := range hunk {
+			fmt.Fprintf(w, "%c%s\n", op.kind, op.text)
+		}
+		i = end
+	}
+}
+
+func hunkRange(start, n int) string {
+	if n == 0 {
+		return fmt.Sprintf("%d,0", start)
+	}
+	if n == 1 {
+		return fmt.Sprintf("%d", start+1)
+	}
+	return fmt.Sprintf("%d,%d", start+1, n)
+}
+
+func splitLines(b []byte) []string {
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// diffOp is one line of an edit script: ' ' kept, '-' removed, '+' added;
+// a and b are the line's index (or the insertion point) in each side.
+type diffOp struct {
+	kind byte
+	text string
+	a, b int
+}
+
+// diffLines computes a shortest edit script by longest common subsequence.
+// Spec files are small; beyond a few million cells it falls back to
+// replacing every line.
+func diffLines(a, b []string) []diffOp {
+	n, m := len(a), len(b)
+	var ops []diffOp
+	if n*m > 4_000_000 {
+		for i, s := range a {
+			ops = append(ops, diffOp{'-', s, i, 0})
+		}
+		for j, s := range b {
+			ops = append(ops, diffOp{'+', s, n, j})
+		}
+		return ops
+	}
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			ops = append(ops, diffOp{' ', a[i], i, j})
+			i++
+			j++
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			ops = append(ops, diffOp{'-', a[i], i, j})
+			i++
+		default:
+			ops = append(ops, diffOp{'+', b[j], i, j})
+			j++
+		}
+	}
+	return ops
 }

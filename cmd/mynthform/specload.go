@@ -1,0 +1,53 @@
+package main
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/spec"
+)
+
+// diagnosticWidth is the width diagnostics are wrapped to.
+const diagnosticWidth = 100
+
+// varFlags are the --var and --var-file flags of every command that reads
+// the spec.
+type varFlags struct {
+	vars     []string
+	varFiles []string
+}
+
+// register adds --var and --var-file to fs.
+func (v *varFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&v.vars, "var", nil, "set a variable, as `NAME=VALUE` (repeatable; wins over --var-file and MYNTH_VAR_NAME)")
+	fs.StringArrayVar(&v.varFiles, "var-file", nil, "read variable values from a *.mynthvars.hcl `FILE` (repeatable)")
+}
+
+// loadOptions are the spec.LoadOptions the flags and environment give.
+func (v varFlags) loadOptions(g *globals) spec.LoadOptions {
+	return spec.LoadOptions{Vars: v.vars, VarFiles: v.varFiles, Getenv: g.getenv}
+}
+
+// loadSpec reads the spec in g.dir and prints its diagnostics, with source
+// snippets, to g.stderr. It returns ok=false when there are errors;
+// warnings are printed and loading goes on.
+func loadSpec(g *globals, vf varFlags) (*spec.Spec, bool) {
+	sp, diags := spec.Load(g.dir, vf.loadOptions(g))
+	printDiagnostics(g, sp.Files, diags)
+	return sp, !diags.HasErrors()
+}
+
+// loadSpecQuiet reads the spec in g.dir and returns its diagnostics
+// without printing them.
+func loadSpecQuiet(g *globals, vf varFlags) (*spec.Spec, hcl.Diagnostics) {
+	return spec.Load(g.dir, vf.loadOptions(g))
+}
+
+// printDiagnostics writes diags to g.stderr with source snippets.
+func printDiagnostics(g *globals, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	w := hcl.NewDiagnosticTextWriter(g.stderr, files, diagnosticWidth, g.color)
+	_ = w.WriteDiagnostics(diags)
+}

@@ -1,0 +1,152 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// suggest returns the name in candidates nearest to given, or "" when none
+// is near enough to be a likely typo.
+func suggest(given string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(given, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// didYouMean is " Did you mean "x"?" when a candidate is near, else "".
+func didYouMean(given string, candidates []string) string {
+	if s := suggest(given, candidates); s != "" {
+		return fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return ""
+}
+
+// explainUnsupported makes HCL's schema diagnostics end with a fix: for an
+// unknown argument or block it appends the names allowed in where.
+func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySchema) hcl.Diagnostics {
+	for _, d := range diags {
+		switch d.Summary {
+		case "Unsupported argument", "Unsupported block type", "Unexpected JSON property":
+		default:
+			continue
+		}
+		var names []string
+		for _, a := range schema.Attributes {
+			names = append(names, a.Name)
+		}
+		for _, b := range schema.Blocks {
+			names = append(names, b.Type+" { }")
+		}
+		sort.Strings(names)
+		if len(names) == 0 {
+			d.Detail = strings.TrimSpace(d.Detail) + fmt.Sprintf(" Nothing may be set %s: remove it.", where)
+			continue
+		}
+		d.Detail = strings.TrimSpace(d.Detail) + fmt.Sprintf(" Fix its name or remove it; allowed %s: %s.", where, strings.Join(names, ", "))
+	}
+	return diags
+}
+
+// scrubDiagnostics drops the evaluation context from diagnostics whose
+// expression reads a sensitive value, so that the diagnostic printer cannot
+// show the value.
+func scrubDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Expression == nil || d.EvalContext == nil {
+			continue
+		}
+		for _, tr := range d.Expression.Variables() {
+			v, vd := tr.TraverseAbs(d.EvalContext)
+			if vd.HasErrors() || v.ContainsMarked() {
+				d.Expression, d.EvalContext = nil, nil
+				break
+			}
+		}
+	}
+	return diags
+}
+
+// tidyDiagnostics drops repeated diagnostics (a for_each task reports a
+// problem of its block once, not once per key) and orders the rest by
+// file and position, those without a range first.
+func tidyDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		sev             hcl.DiagnosticSeverity
+		summary, detail string
+		rng             hcl.Range
+	}
+	seen := map[key]bool{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		if d.Summary == "Call to unknown function" && !strings.Contains(d.Detail, "mynthform") {
+			d.Detail = strings.TrimSpace(d.Detail) + " Fix the name; mynthform's functions are listed in the spec language reference."
+		}
+		k := key{sev: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.rng = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return out
+}
+
+// errorf is a shorthand for an error diagnostic.
+func errorf(rng hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  rng.Ptr(),
+	}
+}
+
+// shown is how a value appears inside a diagnostic: quoted, or hidden when
+// it is sensitive.
+func shown(s string, sensitive bool) string {
+	if sensitive {
+		return "(sensitive value)"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,155 @@
+package spec
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fixtureDir holds one directory per fixture spec. Each marks the
+// diagnostics it must produce on the line they point at, with a comment
+// "# ERROR: Summary" or "# WARNING: Summary" ("|" separates several);
+// "# ERROR@0: Summary" marks a diagnostic with no range.
+const fixtureDir = "../testdata/spec"
+
+// wantDiag is a diagnostic as fixtures mark it.
+type wantDiag struct {
+	File     string
+	Line     int
+	Severity string
+	Summary  string
+}
+
+var markerPattern = regexp.MustCompile(`#\s*(ERROR|WARNING)(@0)?:\s*(.+)$`)
+
+func expectedDiagnostics(t *testing.T, dir string) []wantDiag {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.mynth.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []wantDiag
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for line := 1; sc.Scan(); line++ {
+			m := markerPattern.FindStringSubmatch(sc.Text())
+			if m == nil {
+				continue
+			}
+			for _, summary := range strings.Split(m[3], "|") {
+				w := wantDiag{File: filepath.Base(name), Line: line, Severity: strings.ToLower(m[1]), Summary: strings.TrimSpace(summary)}
+				if m[2] != "" {
+					w.File, w.Line = "", 0
+				}
+				out = append(out, w)
+			}
+		}
+		f.Close()
+	}
+	sortDiags(out)
+	return out
+}
+
+func gotDiagnostics(diags hcl.Diagnostics) []wantDiag {
+	out := []wantDiag{}
+	for _, d := range diags {
+		w := wantDiag{Severity: "error", Summary: d.Summary}
+		if d.Severity == hcl.DiagWarning {
+			w.Severity = "warning"
+		}
+		if d.Subject != nil {
+			w.File, w.Line = filepath.Base(d.Subject.Filename), d.Subject.Start.Line
+		}
+		out = append(out, w)
+	}
+	sortDiags(out)
+	return out
+}
+
+func sortDiags(ds []wantDiag) {
+	sort.Slice(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Summary < b.Summary
+	})
+}
+
+// TestFixtureDiagnostics loads every fixture spec and compares the
+// diagnostics with those its comments mark, then the rendered text with a
+// golden file (go test -update rewrites them).
+func TestFixtureDiagnostics(t *testing.T) {
+	dirs, err := os.ReadDir(fixtureDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		t.Run(d.Name(), func(t *testing.T) {
+			dir := filepath.Join(fixtureDir, d.Name())
+			want := expectedDiagnostics(t, dir)
+			if want == nil {
+				want = []wantDiag{}
+			}
+			sp, diags := Load(dir, LoadOptions{})
+			if sp == nil || sp.Files == nil {
+				t.Fatal("Load returned no Spec or no Files")
+			}
+			if diff := cmp.Diff(want, gotDiagnostics(diags)); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s", diff)
+			}
+			for _, dg := range diags {
+				if dg.Subject == nil {
+					continue
+				}
+				if !strings.HasSuffix(strings.TrimSpace(dg.Detail), ".") {
+					t.Errorf("%s: detail does not end a sentence: %q", dg.Summary, dg.Detail)
+				}
+			}
+			var buf bytes.Buffer
+			w := hcl.NewDiagnosticTextWriter(&buf, sp.Files, 100, false)
+			if err := w.WriteDiagnostics(diags); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join(dir, "diagnostics.golden"), buf.Bytes())
+		})
+	}
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}

@@ -1,0 +1,319 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// File name suffixes the loader reads.
+const (
+	// SpecSuffix marks a spec file in HCL's native syntax.
+	SpecSuffix = ".mynth.hcl"
+	// SpecJSONSuffix marks a spec file in HCL's JSON syntax.
+	SpecJSONSuffix = ".mynth.json"
+	// VarFileSuffix marks a variable-values file, passed with --var-file.
+	VarFileSuffix = ".mynthvars.hcl"
+	// EnvVarPrefix prefixes the environment variables that set variables:
+	// MYNTH_VAR_<name>.
+	EnvVarPrefix = "MYNTH_VAR_"
+)
+
+// Defaults of the mynth block.
+const (
+	DefaultStatePath   = "mynth.state.json"
+	DefaultParallelism = 10
+)
+
+// LoadOptions are the inputs of Load beside the spec files.
+type LoadOptions struct {
+	// Vars are --var name=value arguments, in the order given; a later
+	// one wins.
+	Vars []string
+	// VarFiles are --var-file paths, relative to the spec directory unless
+	// absolute; a later file wins.
+	VarFiles []string
+	// Getenv reads MYNTH_VAR_<name>; nil means no environment, unless
+	// Environ is set.
+	Getenv func(string) string
+	// Environ is the environment as KEY=VALUE strings, used when Getenv is
+	// nil.
+	Environ []string
+}
+
+func (o LoadOptions) getenv() func(string) string {
+	if o.Getenv != nil {
+		return o.Getenv
+	}
+	if o.Environ == nil {
+		return func(string) string { return "" }
+	}
+	env := make(map[string]string, len(o.Environ))
+	for _, kv := range o.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return func(k string) string { return env[k] }
+}
+
+var rootSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "mynth"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "budget"},
+		{Type: "task", LabelNames: []string{"name"}},
+	},
+}
+
+// loader holds the state of one Load call: its own parser (whose file cache
+// prints source snippets), the spec directory opened as an os.Root so that
+// file functions cannot escape it, and the values evaluated so far.
+type loader struct {
+	dir    string
+	parser *hclparse.Parser
+	root   *os.Root
+
+	variables map[string]*variable
+	locals    map[string]*local
+	ctx       *hcl.EvalContext
+}
+
+// Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
+// It returns every problem found as diagnostics, and the best partial Spec
+// it could build; the Spec is never nil and its Files are always set, so
+// that the diagnostics can be printed with source snippets.
+func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
+	if dir == "" {
+		dir = "."
+	}
+	l := &loader{dir: dir, parser: hclparse.NewParser()}
+	sp := &Spec{
+		Dir:      dir,
+		Settings: Settings{State: DefaultStatePath, Parallelism: DefaultParallelism},
+	}
+	diags := l.load(sp, opts)
+	if l.root != nil {
+		_ = l.root.Close()
+	}
+	sp.Files = l.parser.Files()
+	return sp, tidyDiagnostics(scrubDiagnostics(diags))
+}
+
+func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	root, err := os.OpenRoot(l.dir)
+	if err != nil {
+		return diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the spec directory",
+			Detail:   fmt.Sprintf("%v. Run mynthform in the directory that holds your *.mynth.hcl files, or point at it with -C DIR.", err),
+		})
+	}
+	l.root = root
+
+	names, err := specFileNames(l.dir)
+	if err != nil {
+		return diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the spec directory",
+			Detail:   fmt.Sprintf("%v. Check the directory's permissions.", err),
+		})
+	}
+	if len(names) == 0 {
+		return diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No spec files",
+			Detail:   fmt.Sprintf("The directory %s holds no *%s or *%s file. Create one (for example main%s) with a task block, or point at the right directory with -C DIR.", l.dir, SpecSuffix, SpecJSONSuffix, SpecSuffix),
+		})
+	}
+
+	var (
+		mynthBlocks, variableBlocks, localsBlocks, budgetBlocks, taskBlocks []*hcl.Block
+	)
+	for _, name := range names {
+		path := filepath.Join(l.dir, name)
+		var f *hcl.File
+		var fd hcl.Diagnostics
+		if strings.HasSuffix(name, SpecJSONSuffix) {
+			f, fd = l.parser.ParseJSONFile(path)
+		} else {
+			f, fd = l.parser.ParseHCLFile(path)
+		}
+		diags = append(diags, fd...)
+		if f == nil || f.Body == nil {
+			continue
+		}
+		content, cd := f.Body.Content(rootSchema)
+		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema)...)
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "mynth":
+				mynthBlocks = append(mynthBlocks, b)
+			case "variable":
+				variableBlocks = append(variableBlocks, b)
+			case "locals":
+				localsBlocks = append(localsBlocks, b)
+			case "budget":
+				budgetBlocks = append(budgetBlocks, b)
+			case "task":
+				taskBlocks = append(taskBlocks, b)
+			}
+		}
+	}
+
+	// Declarations first: variables and locals are what every other
+	// expression may refer to.
+	l.variables = map[string]*variable{}
+	for _, b := range variableBlocks {
+		v, vd := decodeVariableBlock(b)
+		diags = append(diags, vd...)
+		if v == nil {
+			continue
+		}
+		if prev, ok := l.variables[v.Name]; ok {
+			diags = append(diags, duplicateDiag("variable", v.Name, v.DeclRange, prev.DeclRange))
+			continue
+		}
+		l.variables[v.Name] = v
+	}
+	l.locals = map[string]*local{}
+	for _, b := range localsBlocks {
+		ls, ld := decodeLocalsBlock(b)
+		diags = append(diags, ld...)
+		for _, lc := range ls {
+			if prev, ok := l.locals[lc.Name]; ok {
+				diags = append(diags, duplicateDiag("local value", lc.Name, lc.Expr.Range(), prev.Expr.Range()))
+				continue
+			}
+			l.locals[lc.Name] = lc
+		}
+	}
+
+	diags = append(diags, l.assignVariables(opts)...)
+	l.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{},
+		Functions: l.functions(),
+	}
+	l.ctx.Variables["var"] = l.variableObject()
+	diags = append(diags, l.evaluateLocals()...)
+	l.ctx.Variables["local"] = l.localObject()
+
+	if len(mynthBlocks) > 1 {
+		diags = append(diags, duplicateDiag("mynth block", "", mynthBlocks[1].DefRange, mynthBlocks[0].DefRange))
+	}
+	if len(mynthBlocks) > 0 {
+		diags = append(diags, l.decodeMynthBlock(mynthBlocks[0], &sp.Settings)...)
+	}
+	if len(budgetBlocks) > 1 {
+		diags = append(diags, duplicateDiag("budget block", "", budgetBlocks[1].DefRange, budgetBlocks[0].DefRange))
+	}
+	if len(budgetBlocks) > 0 {
+		b, bd := l.decodeBudgetBlock(budgetBlocks[0])
+		diags = append(diags, bd...)
+		sp.Budget = b
+	}
+
+	seenName := map[string]*taskBlock{}
+	for _, b := range taskBlocks {
+		tb, td := decodeTaskBlock(b)
+		diags = append(diags, td...)
+		if tb == nil {
+			continue
+		}
+		if prev, ok := seenName[tb.Name]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate task address",
+				Detail:   fmt.Sprintf("A task named %q was already declared at %s. Task names must be unique across every spec file: rename one of them.", tb.Name, prev.DeclRange),
+				Subject:  tb.LabelRange.Ptr(),
+			})
+			continue
+		}
+		seenName[tb.Name] = tb
+		tasks, ed := l.expandTask(tb)
+		diags = append(diags, ed...)
+		sp.Tasks = append(sp.Tasks, tasks...)
+	}
+	sort.Slice(sp.Tasks, func(i, j int) bool { return sp.Tasks[i].Address < sp.Tasks[j].Address })
+	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
+	return diags
+}
+
+// specFileNames lists the spec files of dir, sorted.
+func specFileNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if strings.HasSuffix(n, SpecSuffix) || strings.HasSuffix(n, SpecJSONSuffix) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// checkAcrossTasks finds problems that involve two tasks: one id pinned by
+// two addresses, one file written by two images.
+func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ids := map[string]*Task{}
+	files := map[string]*Task{}
+	for _, t := range tasks {
+		if t.ID != "" {
+			if prev, ok := ids[t.ID]; ok {
+				rng := t.Ranges["id"]
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Task id pinned twice",
+					Detail:   fmt.Sprintf("%s and %s both pin the task id %s, so both would report one task. Remove the id from one of them.", prev.Address, t.Address, t.ID),
+					Subject:  rng.Ptr(),
+				})
+			} else {
+				ids[t.ID] = t
+			}
+		}
+		for _, f := range t.Files {
+			key := filepath.ToSlash(filepath.Clean(f))
+			if prev, ok := files[key]; ok {
+				rng := t.Ranges["files"]
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Two images saved to one file",
+					Detail:   fmt.Sprintf("The file %s is declared by %s and again by %s. Give each image its own path.", f, prev.Address, t.Address),
+					Subject:  rng.Ptr(),
+				})
+			} else {
+				files[key] = t
+			}
+		}
+	}
+	return diags
+}
+
+func duplicateDiag(what, name string, rng, prev hcl.Range) *hcl.Diagnostic {
+	subject, fix := what, "Merge the two into one."
+	if name != "" {
+		subject, fix = fmt.Sprintf("%s %q", what, name), "Remove one of the two, or rename one."
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Duplicate " + what,
+		Detail:   fmt.Sprintf("The %s was already declared at %s. %s", subject, prev, fix),
+		Subject:  rng.Ptr(),
+	}
+}

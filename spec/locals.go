@@ -1,0 +1,188 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// local is one attribute of a locals block.
+type local struct {
+	Name string
+	Expr hcl.Expression
+
+	state int // 0 not evaluated, 1 evaluating, 2 done
+	value cty.Value
+}
+
+// decodeLocalsBlock reads a locals block: any number of attributes, no
+// nested blocks.
+func decodeLocalsBlock(b *hcl.Block) ([]*local, hcl.Diagnostics) {
+	attrs, diags := b.Body.JustAttributes()
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*local, 0, len(names))
+	for _, n := range names {
+		out = append(out, &local{Name: n, Expr: attrs[n].Expr, value: cty.DynamicVal})
+	}
+	return out, diags
+}
+
+// evaluateLocals evaluates every local in dependency order. A local in a
+// cycle, or one whose expression fails, is unknown, so that whatever
+// depends on it is skipped quietly rather than reported twice.
+func (l *loader) evaluateLocals() hcl.Diagnostics {
+	names := make([]string, 0, len(l.locals))
+	for n := range l.locals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		diags = append(diags, l.evaluateLocal(l.locals[n], nil)...)
+	}
+	return diags
+}
+
+func (l *loader) evaluateLocal(lc *local, stack []string) hcl.Diagnostics {
+	switch lc.state {
+	case 2:
+		return nil
+	case 1:
+		i := 0
+		for i < len(stack) && stack[i] != lc.Name {
+			i++
+		}
+		cycle := append(append([]string{}, stack[i:]...), lc.Name)
+		for j := range cycle {
+			cycle[j] = "local." + cycle[j]
+		}
+		rng := lc.Expr.Range()
+		return hcl.Diagnostics{errorf(rng, "Cycle in local values",
+			"The local values refer to each other in a loop: %s. Break the loop by computing one of them without the others.", strings.Join(cycle, " → "))}
+	}
+	lc.state = 1
+	var diags hcl.Diagnostics
+	failed := false
+	for _, tr := range lc.Expr.Variables() {
+		if tr.RootName() != "local" || len(tr) < 2 {
+			continue
+		}
+		attr, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		if dep, ok := l.locals[attr.Name]; ok {
+			d := l.evaluateLocal(dep, append(stack, lc.Name))
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				failed = true
+			}
+		}
+	}
+	lc.state = 2
+	if failed {
+		return diags
+	}
+	ctx := l.ctx.NewChild()
+	ctx.Variables = map[string]cty.Value{"local": l.localObject()}
+	val, d := l.eval(lc.Expr, ctx, false)
+	diags = append(diags, d...)
+	lc.value = val
+	return diags
+}
+
+// localObject is local as expressions see it.
+func (l *loader) localObject() cty.Value {
+	attrs := make(map[string]cty.Value, len(l.locals))
+	for n, lc := range l.locals {
+		attrs[n] = lc.value
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// eval checks the references of expr, then evaluates it. On error the
+// value is cty.DynamicVal.
+func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, each bool) (cty.Value, hcl.Diagnostics) {
+	if diags := l.checkReferences(expr, each); diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	val, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	return val, diags
+}
+
+// checkReferences reports each reference in expr to something that does
+// not exist: an undeclared variable or local, each outside for_each, or
+// an unknown name.
+func (l *loader) checkReferences(expr hcl.Expression, each bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, tr := range expr.Variables() {
+		rng := tr.SourceRange()
+		root := tr.RootName()
+		var attr string
+		if len(tr) > 1 {
+			if a, ok := tr[1].(hcl.TraverseAttr); ok {
+				attr = a.Name
+			}
+		}
+		switch root {
+		case "var", "local":
+			kind, block := "variable", "a variable \"%s\" block"
+			var names []string
+			if root == "var" {
+				for n := range l.variables {
+					names = append(names, n)
+				}
+			} else {
+				kind, block = "local value", "an entry %s = ... in a locals block"
+				for n := range l.locals {
+					names = append(names, n)
+				}
+			}
+			if attr == "" {
+				diags = append(diags, errorf(rng, "Invalid reference",
+					"%s must be followed by a name, as in %s.NAME. Add the name.", root, root))
+				continue
+			}
+			found := false
+			for _, n := range names {
+				if n == attr {
+					found = true
+					break
+				}
+			}
+			if !found {
+				sort.Strings(names)
+				diags = append(diags, errorf(rng, "Reference to undeclared "+kind,
+					"No %s named %q is declared.%s Declare it with %s, or fix the name.", kind, attr, didYouMean(attr, names), fmt.Sprintf(block, attr)))
+			}
+		case "each":
+			if !each {
+				diags = append(diags, errorf(rng, "Reference to \"each\" without for_each",
+					"each.key and each.value exist only in a task block that sets for_each. Add for_each to the task, or remove the reference."))
+				continue
+			}
+			if attr != "key" && attr != "value" {
+				diags = append(diags, errorf(rng, "Invalid reference to each",
+					"each has two attributes, key and value.%s Use each.key or each.value.", didYouMean(attr, []string{"key", "value"})))
+			}
+		default:
+			candidates := []string{"var", "local"}
+			if each {
+				candidates = append(candidates, "each")
+			}
+			diags = append(diags, errorf(rng, "Reference to unknown name",
+				"There is nothing named %q here.%s Expressions may refer to var.NAME, local.NAME and, under for_each, each.key and each.value.", root, didYouMean(root, candidates)))
+		}
+	}
+	return diags
+}

@@ -1,0 +1,283 @@
+package spec
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// sensitiveMark is the cty mark carried by a sensitive variable's value and
+// by everything derived from it.
+type markKind string
+
+const sensitiveMark = markKind("sensitive")
+
+// variable is a variable block and, once assigned, its value.
+type variable struct {
+	Name        string
+	Type        cty.Type // cty.DynamicPseudoType when no type is declared
+	Default     cty.Value
+	HasDefault  bool
+	Description string
+	Sensitive   bool
+	DeclRange   hcl.Range
+
+	// broken is set when the block itself is wrong (its type or
+	// default), which is reported once.
+	broken bool
+	value  cty.Value
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "default"},
+		{Name: "type"},
+		{Name: "description"},
+		{Name: "sensitive"},
+	},
+}
+
+// decodeVariableBlock reads a variable block. Its attributes are constants:
+// they may not refer to anything.
+func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
+	v := &variable{Name: b.Labels[0], Type: cty.DynamicPseudoType, DeclRange: b.DefRange, value: cty.DynamicVal}
+	var diags hcl.Diagnostics
+	if !hclsyntax.ValidIdentifier(v.Name) {
+		diags = append(diags, errorf(b.LabelRanges[0], "Invalid variable name",
+			"%q is not a valid name: a name starts with a letter and holds only letters, digits, underscores and dashes. Rename the variable.", v.Name))
+		return nil, diags
+	}
+	content, cd := b.Body.Content(variableSchema)
+	diags = append(diags, explainUnsupported(cd, "in a variable block", variableSchema)...)
+
+	if attr, ok := content.Attributes["type"]; ok {
+		ty, td := typeexpr.TypeConstraint(attr.Expr)
+		diags = append(diags, td...)
+		if td.HasErrors() {
+			v.broken = true
+		} else {
+			v.Type = ty
+		}
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		s, d := constString(attr)
+		diags = append(diags, d...)
+		v.Description = s
+	}
+	if attr, ok := content.Attributes["sensitive"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			bv, err := convert.Convert(val, cty.Bool)
+			if err != nil || bv.IsNull() {
+				diags = append(diags, errorf(attr.Expr.Range(), "Incorrect attribute value type",
+					"sensitive must be true or false. Write sensitive = true."))
+			} else {
+				v.Sensitive = bv.True()
+			}
+		}
+	}
+	if attr, ok := content.Attributes["default"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		v.broken = v.broken || d.HasErrors()
+		if !d.HasErrors() {
+			cv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				v.broken = true
+				diags = append(diags, errorf(attr.Expr.Range(), "Invalid default value for variable",
+					"The default of var.%s does not match its type %s: %s. Change the default or the type.", v.Name, typeexpr.TypeString(v.Type), err))
+			} else {
+				v.Default, v.HasDefault = cv, true
+			}
+		}
+	}
+	return v, diags
+}
+
+func constString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	sv, err := convert.Convert(val, cty.String)
+	if err != nil || sv.IsNull() {
+		return "", diags.Append(errorf(attr.Expr.Range(), "Incorrect attribute value type",
+			"%s must be a string. Write it in quotes.", attr.Name))
+	}
+	return sv.AsString(), diags
+}
+
+// assignVariables gives every variable its value: a --var flag wins over a
+// --var-file, which wins over MYNTH_VAR_<name>, which wins over the
+// default. Sensitive values are marked.
+func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	names := make([]string, 0, len(l.variables))
+	for n := range l.variables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+
+	type given struct {
+		val    cty.Value
+		rng    *hcl.Range
+		source string
+	}
+	values := map[string]given{}
+
+	getenv := opts.getenv()
+	for _, n := range names {
+		if raw := getenv(EnvVarPrefix + n); raw != "" {
+			values[n] = given{val: parseRawValue(raw, l.variables[n].Type), source: "the environment variable " + EnvVarPrefix + n}
+		}
+	}
+
+	for _, path := range opts.VarFiles {
+		full := path
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(l.dir, path)
+		}
+		var f *hcl.File
+		var fd hcl.Diagnostics
+		if strings.HasSuffix(full, ".json") {
+			f, fd = l.parser.ParseJSONFile(full)
+		} else {
+			f, fd = l.parser.ParseHCLFile(full)
+		}
+		diags = append(diags, fd...)
+		if f == nil || f.Body == nil {
+			continue
+		}
+		attrs, ad := f.Body.JustAttributes()
+		diags = append(diags, ad...)
+		for name, attr := range attrs {
+			v, ok := l.variables[name]
+			if !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Value for undeclared variable",
+					Detail:   fmt.Sprintf("The variable file sets %q, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", name, didYouMean(name, names), name),
+					Subject:  attr.NameRange.Ptr(),
+				})
+				continue
+			}
+			val, vd := attr.Expr.Value(nil)
+			diags = append(diags, vd...)
+			if vd.HasErrors() {
+				values[name] = given{val: cty.DynamicVal}
+				continue
+			}
+			rng := attr.Expr.Range()
+			values[v.Name] = given{val: val, rng: &rng, source: "the variable file " + path}
+		}
+	}
+
+	for _, arg := range opts.Vars {
+		name, raw, ok := strings.Cut(arg, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid --var argument",
+				Detail:   fmt.Sprintf("The argument %q is not of the form NAME=VALUE. Write it as --var NAME=VALUE.", redactVarArg(arg)),
+			})
+			continue
+		}
+		v, ok := l.variables[name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Value for undeclared variable",
+				Detail:   fmt.Sprintf("--var sets %q, but no variable of that name is declared.%s Declare it with a variable %q block, or fix the name.", name, didYouMean(name, names), name),
+			})
+			continue
+		}
+		values[name] = given{val: parseRawValue(raw, v.Type), source: "--var " + name}
+	}
+
+	for _, n := range names {
+		v := l.variables[n]
+		g, ok := values[n]
+		switch {
+		case ok && !g.val.IsKnown():
+			v.value = cty.DynamicVal
+			continue
+		case ok:
+			cv, err := convert.Convert(g.val, v.Type)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid value for variable",
+					Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", n, g.source, typeexpr.TypeString(v.Type), err),
+					Subject:  g.rng,
+				})
+				v.value = cty.DynamicVal
+				continue
+			}
+			v.value = cv
+		case v.HasDefault:
+			v.value = v.Default
+		case v.broken:
+			v.value = cty.DynamicVal
+			continue
+		default:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No value for required variable",
+				Detail:   fmt.Sprintf("The variable %q has no default, so it needs a value. Set it with --var %s=VALUE, in a %s file passed with --var-file, or with the environment variable %s%s; or give it a default.", n, n, VarFileSuffix, EnvVarPrefix, n),
+				Subject:  v.DeclRange.Ptr(),
+			})
+			v.value = cty.DynamicVal
+			continue
+		}
+		if v.Sensitive {
+			v.value = v.value.Mark(sensitiveMark)
+		}
+	}
+	return diags
+}
+
+// redactVarArg hides what follows the first "=" or, with none, all but a
+// short prefix: a malformed --var may still hold a secret.
+func redactVarArg(arg string) string {
+	if len(arg) > 12 {
+		return arg[:4] + "…"
+	}
+	return arg
+}
+
+// parseRawValue reads a value given on the command line or in the
+// environment as Terraform does: for a string variable the raw text; else
+// the text as an HCL expression when it is a constant (a number, bool,
+// list, object, quoted string), and the raw text otherwise.
+func parseRawValue(raw string, ty cty.Type) cty.Value {
+	if ty == cty.String {
+		return cty.StringVal(raw)
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value>", hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.StringVal(raw)
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() || !val.IsWhollyKnown() {
+		return cty.StringVal(raw)
+	}
+	return val
+}
+
+// variableObject is var as expressions see it.
+func (l *loader) variableObject() cty.Value {
+	attrs := make(map[string]cty.Value, len(l.variables))
+	for n, v := range l.variables {
+		attrs[n] = v.value
+	}
+	return cty.ObjectVal(attrs)
+}

@@ -1,0 +1,1 @@
+A photo of ${product}

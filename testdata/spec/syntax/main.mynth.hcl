@@ -1,0 +1,4 @@
+task "a" {
+  prompt = "a mug"
+  model = # ERROR: Invalid expression
+}
