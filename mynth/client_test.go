@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -392,8 +394,10 @@ func TestGenerateRetriesOnlyWhenNotSent(t *testing.T) {
 			wantText:    "POST /image/generate: 201 with malformed response: outcome unknown: the request may have reached Mynth and created a task: creation response: trailing data after the JSON value at offset 18",
 		},
 		{
-			name:        "503 is an unknown outcome, not retried",
-			answer:      func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 503, `{"error":{"code":"unavailable","message":"down"}}`) },
+			name: "503 is an unknown outcome, not retried",
+			answer: func(n int, w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 503, `{"error":{"code":"unavailable","message":"down"}}`)
+			},
 			wantHits:    1,
 			wantErr:     true,
 			wantUnknown: true,
@@ -595,16 +599,23 @@ func TestResponseSizeCap(t *testing.T) {
 }
 
 func TestDownload(t *testing.T) {
-	img := bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 1000)
+	img := testPNG(t, 40, 30)
 	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/flaky.png":
-			if n == 1 {
+			switch n {
+			case 1:
 				writeThenDrop(w, 200, string(img[:100]))
 				return
-			}
-			if n == 2 {
+			case 2:
 				w.WriteHeader(503)
+				return
+			case 3: // cut short with no Content-Length
+				w.(http.Flusher).Flush()
+				w.Write(img[:len(img)-5])
+				return
+			case 4:
+				io.WriteString(w, "this is not a PNG file\n")
 				return
 			}
 		case "/missing.png":
@@ -614,11 +625,14 @@ func TestDownload(t *testing.T) {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(img)
 	})
-	c := f.client(Options{})
+	c := f.client(Options{Retry: RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond}})
 	var buf bytes.Buffer
 	n, err := c.Download(context.Background(), f.URL+"/flaky.png?sig=s3cr3t", &buf, 0)
 	if err != nil || n != int64(len(img)) || !bytes.Equal(buf.Bytes(), img) {
 		t.Fatalf("Download = %d, %v (buffer %d bytes)", n, err, buf.Len())
+	}
+	if f.hits.Load() != 5 {
+		t.Errorf("requests = %d, want 5", f.hits.Load())
 	}
 	f.mu.Lock()
 	for _, r := range f.reqs {
@@ -645,6 +659,20 @@ func TestDownload(t *testing.T) {
 			t.Errorf("Download(%q) = %v, want ErrInvalid", bad, err)
 		}
 	}
+}
+
+// testPNG encodes a w×h PNG.
+func testPNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	m := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range m.Pix {
+		m.Pix[i] = byte(i * 7)
+	}
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // pngOf returns n bytes starting with the PNG signature.
