@@ -10,6 +10,7 @@ import (
 	"github.com/google/renameio/v2"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -36,6 +37,10 @@ type SavedPlan struct {
 	Plan    *Plan `json:"plan"`
 	// Observed holds each refreshed task as the API sent it, by address.
 	Observed map[string]json.RawMessage `json:"observed,omitempty"`
+	// Redacted lists, by address, the request fields whose values were
+	// left out of Observed because the spec marks them sensitive; Resolve
+	// puts the spec's values back.
+	Redacted map[string][]string `json:"redacted,omitempty"`
 }
 
 // NewSavedPlan wraps p, made against st, for saving.
@@ -59,6 +64,18 @@ func NewSavedPlan(p *Plan, st *state.File, opts Options, toolVersion string) (*S
 		raw, err := observedRaw(t.Observed)
 		if err != nil {
 			return nil, fmt.Errorf("saving the observation of %s: %w", t.Address, err)
+		}
+		if st := opts.Spec.Task(t.Address); st != nil && len(st.Sensitive) > 0 {
+			fields := sensitiveFields(st)
+			if raw, err = redactObserved(raw, fields); err != nil {
+				return nil, fmt.Errorf("saving the observation of %s: %w", t.Address, err)
+			}
+			if len(fields) > 0 {
+				if sp.Redacted == nil {
+					sp.Redacted = map[string][]string{}
+				}
+				sp.Redacted[t.Address] = fields
+			}
 		}
 		sp.Observed[t.Address] = raw
 	}
@@ -117,7 +134,8 @@ func ReadSavedPlan(path string) (*SavedPlan, error) {
 			return nil, fmt.Errorf("saved plan %s holds an empty task", path)
 		}
 		raw, ok := sp.Observed[t.Address]
-		if !ok {
+		if !ok || len(sp.Redacted[t.Address]) > 0 {
+			// A redacted observation is restored by Resolve.
 			continue
 		}
 		var obs mynth.Task
@@ -145,6 +163,112 @@ func (sp *SavedPlan) CheckState(st *state.File) error {
 	}
 	if st.Serial != sp.Serial {
 		return fmt.Errorf("%w: the state has changed since it was made (serial %d, now %d); run plan again", ErrStalePlan, sp.Serial, st.Serial)
+	}
+	return nil
+}
+
+// redactObserved replaces the given request members of a raw task with
+// "(sensitive)", and drops what the result echoes of them.
+func redactObserved(raw json.RawMessage, fields []string) (json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	sens := []byte(`"` + sensitiveText + `"`)
+	if req := nonNull(doc["request"]); req != nil {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(req, &m); err != nil {
+			return nil, fmt.Errorf("request: %w", err)
+		}
+		for _, f := range fields {
+			if _, ok := m[f]; ok {
+				m[f] = sens
+			}
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		doc["request"] = b
+	}
+	if res := nonNull(doc["result"]); res != nil {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(res, &m); err != nil {
+			return nil, fmt.Errorf("result: %w", err)
+		}
+		for _, f := range fields {
+			switch f {
+			case "prompt":
+				delete(m, "prompt_enhance")
+			case "model":
+				delete(m, "model")
+			}
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		doc["result"] = b
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return canonical(out)
+}
+
+// Resolve restores the observations that NewSavedPlan redacted, taking the
+// sensitive request values from the spec (the plan found them equal to the
+// remote ones, or it would have reported a change). Apply calls it after
+// ReadSavedPlan; until then those tasks have no Observed.
+func (sp *SavedPlan) Resolve(s *spec.Spec) error {
+	for _, t := range sp.Plan.Tasks {
+		fields := sp.Redacted[t.Address]
+		raw, ok := sp.Observed[t.Address]
+		if len(fields) == 0 || !ok {
+			continue
+		}
+		st := s.Task(t.Address)
+		if st == nil {
+			return fmt.Errorf("saved plan: %s is no longer declared in the spec", t.Address)
+		}
+		want, err := json.Marshal(st.Request)
+		if err != nil {
+			return fmt.Errorf("saved plan: %s: %w", t.Address, err)
+		}
+		var specReq, doc, req map[string]json.RawMessage
+		if err := json.Unmarshal(want, &specReq); err != nil {
+			return fmt.Errorf("saved plan: %s: %w", t.Address, err)
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("saved plan: the observation of %s: %w", t.Address, err)
+		}
+		if err := json.Unmarshal(doc["request"], &req); err != nil {
+			return fmt.Errorf("saved plan: the observed request of %s: %w", t.Address, err)
+		}
+		for _, f := range fields {
+			if _, ok := req[f]; !ok {
+				continue
+			}
+			if v, ok := specReq[f]; ok {
+				req[f] = v
+			} else {
+				delete(req, f)
+			}
+		}
+		if doc["request"], err = json.Marshal(req); err != nil {
+			return err
+		}
+		full, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		var obs mynth.Task
+		if err := json.Unmarshal(full, &obs); err != nil {
+			return fmt.Errorf("saved plan: the observation of %s: %w", t.Address, err)
+		}
+		obs.Raw = full
+		t.Observed = &obs
 	}
 	return nil
 }

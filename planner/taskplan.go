@@ -49,6 +49,14 @@ func viewOfObserved(t *mynth.Task) (*view, error) {
 
 // plan builds the TaskPlan of w once refresh is done.
 func (w *taskWork) plan(dir string, refreshed bool) *TaskPlan {
+	tp := w.planTask(dir, refreshed)
+	if w.spec != nil {
+		redactSensitive(tp, w.spec)
+	}
+	return tp
+}
+
+func (w *taskWork) planTask(dir string, refreshed bool) *TaskPlan {
 	tp := &TaskPlan{
 		Address:           w.addr(),
 		Action:            w.action,

@@ -1,0 +1,80 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/mynthform/mynthform/spec"
+)
+
+// sensitiveText stands in for a sensitive value in the plan.
+const sensitiveText = "(sensitive)"
+
+// requestFields are the spec's sensitive field names that are request
+// fields (the others are id, files and access_token).
+var requestFields = []string{"prompt", "model", "size", "count", "inputs", "output", "webhook", "content_rating", "metadata", "access"}
+
+// hasSensitiveRequest reports whether a request field of t is, or derives
+// from, a sensitive value.
+func hasSensitiveRequest(t *spec.Task) bool {
+	for _, f := range requestFields {
+		if t.Sensitive[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitiveFields lists t's sensitive request fields.
+func sensitiveFields(t *spec.Task) []string {
+	var out []string
+	for _, f := range requestFields {
+		if t.Sensitive[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// changeIsSensitive reports whether a change at path shows a sensitive
+// value of t: a sensitive request field, or what the result echoes of one
+// (the enhanced prompt, the model).
+func changeIsSensitive(t *spec.Task, path string) bool {
+	if len(t.Sensitive) == 0 {
+		return false
+	}
+	if rest, ok := strings.CutPrefix(path, "request."); ok {
+		top, _, _ := strings.Cut(rest, ".")
+		top, _, _ = strings.Cut(top, "[")
+		return t.Sensitive[top]
+	}
+	switch {
+	case path == "request":
+		return hasSensitiveRequest(t)
+	case t.Sensitive["prompt"] && (matchPath(path, "result.prompt_enhance") || path == "result"):
+		return true
+	case t.Sensitive["model"] && (matchPath(path, "result.model") || path == "result"):
+		return true
+	}
+	return false
+}
+
+// redactSensitive removes from tp every value that is, or derives from, a
+// sensitive value of t. The spec's request is then left out of the plan
+// altogether (apply sends the spec's own request).
+func redactSensitive(tp *TaskPlan, t *spec.Task) {
+	if len(t.Sensitive) == 0 {
+		return
+	}
+	if hasSensitiveRequest(t) {
+		tp.Request = nil
+	}
+	if t.Sensitive["model"] && tp.Model != "" {
+		tp.Model = sensitiveText
+	}
+	for i := range tp.Changes {
+		c := &tp.Changes[i]
+		if changeIsSensitive(t, c.Path) {
+			c.Sensitive, c.Before, c.After = true, nil, nil
+		}
+	}
+}
