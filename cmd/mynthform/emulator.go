@@ -1,8 +1,119 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/mynthform/mynthform/mynth/mynthtest"
+)
+
+const emulatorUsage = "emulator [--addr ADDR] [--seed FILE] [--store FILE] [--delay D] [--latency D] [--jitter D] [--fault-rate R] [--fault-kinds K,...]"
+
+// emulatorArgs are the flags of `mynthform emulator`.
+type emulatorArgs struct {
+	addr       string
+	seed       string
+	store      string
+	delay      time.Duration
+	latency    time.Duration
+	jitter     time.Duration
+	faultRate  float64
+	faultKinds []string
+	faultSeed  uint64
+	retryAfter time.Duration
+}
+
+// options turns the flags into emulator options, checking them.
+func (a emulatorArgs) options() (mynthtest.Options, error) {
+	opts := mynthtest.Options{
+		Delay:     a.delay,
+		Latency:   a.latency,
+		Jitter:    a.jitter,
+		StorePath: a.store,
+		RandSeed:  a.faultSeed,
+	}
+	for name, d := range map[string]time.Duration{"--delay": a.delay, "--latency": a.latency, "--jitter": a.jitter, "--retry-after": a.retryAfter} {
+		if d < 0 {
+			return opts, fmt.Errorf("%s must not be negative", name)
+		}
+	}
+	if a.faultRate < 0 || a.faultRate > 1 {
+		return opts, fmt.Errorf("--fault-rate must be from 0 to 1, got %g", a.faultRate)
+	}
+	opts.Faults = mynthtest.Faults{Rate: a.faultRate, RetryAfter: a.retryAfter}
+	for _, k := range a.faultKinds {
+		kind, err := mynthtest.ParseFaultKind(strings.TrimSpace(k))
+		if err != nil {
+			return opts, fmt.Errorf("--fault-kinds: %w", err)
+		}
+		opts.Faults.Kinds = append(opts.Faults.Kinds, kind)
+	}
+	if a.seed != "" {
+		seed, err := mynthtest.LoadSeed(a.seed)
+		if err != nil {
+			return opts, err
+		}
+		opts.Seed = seed
+	}
+	return opts, nil
+}
+
+// runEmulator runs the emulator in the foreground until the context ends
+// (Ctrl-C).
 func runEmulator(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform emulator: not implemented yet")
-	return exitError
+	var a emulatorArgs
+	fs := newFlagSet("emulator", emulatorUsage)
+	fs.StringVar(&a.addr, "addr", "127.0.0.1:8787", "listen on `ADDR` (port 0 picks a free port)")
+	fs.StringVar(&a.seed, "seed", "", "preload accounts and tasks from the seed `FILE`")
+	fs.StringVar(&a.store, "store", "", "keep tasks in `FILE` across restarts (a store is also a valid seed)")
+	fs.DurationVar(&a.delay, "delay", time.Second, "time from creation to completion of a task")
+	fs.DurationVar(&a.latency, "latency", 0, "delay added to every request")
+	fs.DurationVar(&a.jitter, "jitter", 0, "random extra delay of up to `D` per request")
+	fs.Float64Var(&a.faultRate, "fault-rate", 0, "probability `R` (0 to 1) that a request gets an injected fault")
+	fs.StringSliceVar(&a.faultKinds, "fault-kinds", nil, "faults to draw from: latency, 500, 502, 503, 429, drop, truncate, malformed, drop_after_create (default all)")
+	fs.Uint64Var(&a.faultSeed, "fault-seed", 0, "seed of the random faults, for a repeatable run")
+	fs.DurationVar(&a.retryAfter, "retry-after", time.Second, "Retry-After of an injected 429")
+	if code, done := parseFlags(g, fs, emulatorUsage, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(g.stderr, "mynthform emulator: unexpected argument %q\nUsage: mynthform %s\n", fs.Arg(0), emulatorUsage)
+		return exitError
+	}
+	opts, err := a.options()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
+		return exitError
+	}
+	opts.Log = g.stderr
+	run, err := mynthtest.Start(a.addr, opts)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
+		return exitError
+	}
+
+	fmt.Fprintf(g.stdout, "Mynth emulator listening on %s\n", run.URL)
+	if a.store != "" {
+		fmt.Fprintf(g.stdout, "Tasks are kept in %s (%d now).\n", a.store, run.Emulator.Tasks())
+	} else if a.seed != "" {
+		fmt.Fprintf(g.stdout, "Loaded %d tasks from %s; nothing is kept after it stops.\n", run.Emulator.Tasks(), a.seed)
+	}
+	key := "mak_anything"
+	if opts.Seed != nil && opts.Seed.Strict {
+		key = "<an api_key of " + a.seed + ">"
+	}
+	fmt.Fprintf(g.stdout, "Point mynthform (or any Mynth client) at it:\n\n  export MYNTH_BASE_URL=%s MYNTH_API_KEY=%s\n\n", run.URL, key)
+	if a.faultRate > 0 {
+		fmt.Fprintf(g.stdout, "Injecting faults into %g%% of requests.\n", a.faultRate*100)
+	}
+	fmt.Fprintf(g.stdout, "Press Ctrl-C to stop.\n")
+
+	<-g.ctx.Done()
+	if err := run.Close(); err != nil {
+		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(g.stderr, "Emulator stopped.\n")
+	return exitOK
 }

@@ -76,6 +76,7 @@ type Emulator struct {
 	dirty    bool
 	stats    Stats
 	storeMu  sync.Mutex // serializes store writes
+	logMu    sync.Mutex // serializes log lines
 
 	faults faultState
 	pngs   pngCache
@@ -586,9 +587,9 @@ func (e *Emulator) logf(start time.Time, r *http.Request, status int, note strin
 	if note != "" {
 		line += " " + note
 	}
-	e.mu.Lock() // one line at a time
+	e.logMu.Lock() // one line at a time
 	fmt.Fprintln(e.opts.Log, line)
-	e.mu.Unlock()
+	e.logMu.Unlock()
 }
 
 func contains(list []string, s string) bool {
