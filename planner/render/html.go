@@ -46,6 +46,8 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 type htmlPage struct {
 	Failed        bool
 	Verdict       string
+	Headline      string
+	Detail        string
 	Summary       string
 	Cost          string
 	FormatVersion string
@@ -57,7 +59,7 @@ type htmlPage struct {
 }
 
 type htmlStat struct {
-	Label, Value, Tone string
+	Label, Value, Sub, Tone string
 }
 
 type htmlFilter struct {
@@ -136,13 +138,22 @@ func (h *HTML) page(p *planner.Plan) htmlPage {
 		if n := len(errorDiagnostics(p)); n > 0 {
 			parts = append(parts, plural(n, "error"))
 		}
-		page.Verdict = "Failed: " + strings.Join(parts, ", ")
+		page.Headline = "Plan failed"
+		page.Detail = strings.Join(parts, " · ")
 	} else {
-		page.Verdict = "Passed"
+		page.Headline = "Plan passed"
+		page.Detail = plural(g.Passed, "check") + " passed"
+		if n := len(g.Warnings); n > 0 {
+			page.Detail += " · " + plural(n, "warning")
+		}
+		if n := len(g.Pending); n > 0 {
+			page.Detail += fmt.Sprintf(" · %d pending", n)
+		}
 		if !p.HasChanges() {
-			page.Verdict += ", no changes"
+			page.Detail += " · no changes"
 		}
 	}
+	page.Verdict = page.Headline + ": " + page.Detail
 
 	images, imagesFailed := 0, 0
 	changed := 0
@@ -158,25 +169,45 @@ func (h *HTML) page(p *planner.Plan) htmlPage {
 			changed++
 		}
 	}
-	imgValue := fmt.Sprint(images)
+	imgSub, imgTone := "all succeeded", ""
 	if imagesFailed > 0 {
-		imgValue += fmt.Sprintf(" · %d failed", imagesFailed)
+		imgSub, imgTone = fmt.Sprintf("%d failed", imagesFailed), "warn"
 	}
-	checkTone := "good"
-	if len(g.Failed) > 0 {
-		checkTone = "bad"
-	} else if len(g.Warnings)+len(g.Pending) > 0 {
-		checkTone = "warn"
+	if images+imagesFailed == 0 {
+		imgSub = "none yet"
+	}
+	checkValue, checkTone := fmt.Sprintf("%d passed", g.Passed), "good"
+	switch {
+	case len(g.Failed) > 0:
+		checkValue, checkTone = fmt.Sprintf("%d failed", len(g.Failed)), "bad"
+	case len(g.Warnings) > 0:
+		checkValue, checkTone = plural(len(g.Warnings), "warning"), "warn"
+	}
+	checkSub := fmt.Sprintf("%d passed · %d failed", g.Passed, len(g.Failed))
+	if n := len(g.Warnings); n > 0 {
+		checkSub += " · " + plural(n, "warning")
+	}
+	checkSub += fmt.Sprintf(" · %d pending", len(g.Pending))
+	s := p.Summary
+	changeTone := ""
+	if changed > 0 {
+		changeTone = "warn"
+	}
+	statusSub := []string{}
+	counts := statusCounts(p)
+	for _, st := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
+		if n := counts[st]; n > 0 {
+			statusSub = append(statusSub, fmt.Sprintf("%d %s", n, strings.ToLower(statusLabel(st))))
+		}
 	}
 	page.Stats = []htmlStat{
-		{"Tasks", fmt.Sprint(len(p.Tasks)), ""},
-		{"Images", imgValue, ""},
-		{"Total cost", page.Cost, ""},
-		{"Checks", fmt.Sprintf("%d passed · %d failed · %d pending", g.Passed, len(g.Failed)+len(g.Warnings), len(g.Pending)), checkTone},
-		{"Changes", fmt.Sprint(changed), map[bool]string{true: "warn", false: ""}[changed > 0]},
+		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
+		{"Images", fmt.Sprint(images), imgSub, imgTone},
+		{"Total cost", page.Cost, "over " + plural(costedTasks(p), "task"), ""},
+		{"Checks", checkValue, checkSub, checkTone},
+		{"Changes", fmt.Sprint(changed), fmt.Sprintf("%d generate · %d adopt · %d replace · %d update · %d forget", s.Generate, s.Adopt, s.Replace, s.Update, s.Forget), changeTone},
 	}
 
-	counts := statusCounts(p)
 	page.Filters = []htmlFilter{{"all", "All", len(p.Tasks)}}
 	for _, s := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
 		if counts[s] > 0 || s != planner.StatusNotCreated {
