@@ -1,8 +1,115 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/state"
+)
+
+const importUsage = "import [--lock-timeout D] [--var NAME=VALUE]... [--var-file FILE]... ADDR TASK_ID"
 
 func runImport(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform import: not implemented yet")
-	return exitError
+	var vf varFlags
+	var lockTimeout time.Duration
+	fs := newFlagSet("import", importUsage)
+	fs.DurationVar(&lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the state lock")
+	vf.register(fs)
+	if code, done := parseFlags(g, fs, importUsage, args); done {
+		return code
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(g.stderr, "mynthform import: want an address and a task id, got %d arguments\nUsage: mynthform %s\n", fs.NArg(), importUsage)
+		return exitError
+	}
+	addr, id := fs.Arg(0), fs.Arg(1)
+	errorf := func(format string, args ...any) int {
+		fmt.Fprintf(g.stderr, "mynthform import: "+format+"\n", args...)
+		return exitError
+	}
+	if !strings.HasPrefix(id, "tsk_") {
+		return errorf("%q is not a task id (task ids start with tsk_)", id)
+	}
+	sp, ok := loadSpec(g, vf)
+	if !ok {
+		return exitError
+	}
+	t := sp.Task(addr)
+	if t == nil {
+		var known []string
+		for _, st := range sp.Tasks {
+			known = append(known, st.Address)
+		}
+		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, suggestAddress(addr, known))
+	}
+	if t.ID != "" && t.ID != id {
+		return errorf("%s pins id %s in the spec; import %s, or change the spec's id", addr, t.ID, t.ID)
+	}
+
+	api, hasKey, closeAPI, err := connect(g, sp)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	defer closeAPI()
+	if !hasKey {
+		return errorf("MYNTH_API_KEY is not set: import reads the whole task, which needs the API key of the account that owns it")
+	}
+
+	store := state.Open(statePathOf(g, sp))
+	lock, err := store.Lock(g.ctx, "import", lockTimeout)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform import: releasing the state lock: %v\n", err)
+		}
+	}()
+	st, err := store.Load()
+	if err != nil {
+		return errorf("%v", err)
+	}
+	if prev, ok := st.Tasks[addr]; ok {
+		return errorf("%s is already in the state (task %s)\nTo record another task there, run `mynthform state rm %s` first.", addr, prev.ID, addr)
+	}
+	for a, rt := range st.Tasks {
+		if rt.ID == id {
+			fmt.Fprintf(g.stderr, "Warning: task %s is also recorded as %s.\n", id, a)
+		}
+	}
+
+	task, err := api.Task(g.ctx, id)
+	if err != nil {
+		return errorf("reading task %s: %v", id, err)
+	}
+	rec, err := planner.StateTaskFromObserved(task)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	st.Tasks[addr] = rec
+	st.ToolVersion = toolVersion()
+	if _, err := store.Save(st); err != nil {
+		return errorf("%v", err)
+	}
+
+	cost := "—"
+	images := 0
+	if task.Result != nil {
+		images = len(task.Result.Succeeded())
+		if task.Result.Cost != nil {
+			cost = "$" + task.Result.Cost.Total.String()
+		}
+	}
+	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, imageCount(images), cost)
+	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", store.Path())
+	return exitOK
+}
+
+func imageCount(n int) string {
+	if n == 1 {
+		return "1 image"
+	}
+	return fmt.Sprintf("%d images", n)
 }

@@ -63,6 +63,8 @@ type globals struct {
 	interactive bool
 	// emulator is --emulator: talk to an in-process emulator.
 	emulator bool
+	// conn is the connection to Mynth, made once per run by connect.
+	conn *connection
 }
 
 // command is one top-level command.

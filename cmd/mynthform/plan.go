@@ -1,8 +1,283 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+const planUsage = "plan [--out FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
+
+// defaultStatePath is the state file when the mynth block names none.
+const defaultStatePath = "mynth.state.json"
+
+// planArgs are the flags that shape a plan, shared by plan, apply and
+// report.
+type planArgs struct {
+	vars        varFlags
+	targetList  []string
+	excludeList []string
+	refresh     bool
+	parallelism int
+}
+
+// register adds the shared plan flags to fs.
+func (a *planArgs) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&a.targetList, "target", nil, "plan only this `ADDR` (task.NAME also selects every task.NAME[\"KEY\"]); repeatable")
+	fs.StringArrayVar(&a.excludeList, "exclude", nil, "leave this `ADDR` out of the plan; repeatable")
+	fs.BoolVar(&a.refresh, "refresh", true, "read every task from Mynth; --refresh=false plans from the state alone")
+	fs.IntVar(&a.parallelism, "parallelism", 0, "read at most `N` tasks at a time (default: the mynth block's parallelism, 10)")
+	a.vars.register(fs)
+}
+
+func (a planArgs) targets() []string  { return a.targetList }
+func (a planArgs) excludes() []string { return a.excludeList }
+func (a planArgs) refreshEnabled() bool {
+	return a.refresh
+}
+
+// effectiveParallelism is --parallelism, else the spec's setting.
+func (a planArgs) effectiveParallelism(sp *spec.Spec) int {
+	if a.parallelism > 0 {
+		return a.parallelism
+	}
+	if sp != nil && sp.Settings.Parallelism > 0 {
+		return sp.Settings.Parallelism
+	}
+	return planner.DefaultParallelism
+}
+
+// options are the planner options for sp and st.
+func (a planArgs) options(g *globals, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) planner.Options {
+	return planner.Options{
+		Spec: sp, State: st, API: api, Refresh: a.refresh,
+		Parallelism: a.effectiveParallelism(sp),
+		Targets:     a.targetList, Excludes: a.excludeList,
+		HasAPIKey: hasKey, Dir: g.dir,
+	}
+}
+
+// statePathOf is the spec's state file, relative to the spec directory
+// unless absolute.
+func statePathOf(g *globals, sp *spec.Spec) string {
+	p := defaultStatePath
+	if sp != nil && sp.Settings.State != "" {
+		p = sp.Settings.State
+	}
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(g.dir, p)
+}
+
+// addressPattern is the syntax of --target and --exclude.
+var addressPattern = regexp.MustCompile(`^task\.[A-Za-z_][A-Za-z0-9_-]*(\[".*"\])?$`)
+
+// checkAddresses refuses malformed --target/--exclude addresses and warns
+// about those that select nothing.
+func checkAddresses(g *globals, flag string, addrs []string, sp *spec.Spec, st *state.File) bool {
+	ok := true
+	for _, addr := range addrs {
+		if !addressPattern.MatchString(addr) {
+			fmt.Fprintf(g.stderr, "mynthform: --%s %q is not a task address; write task.NAME or task.NAME[\"KEY\"]\n", flag, addr)
+			ok = false
+			continue
+		}
+		if !selectsAny(addr, sp, st) {
+			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, addr, suggestAddress(addr, knownAddresses(sp, st)))
+		}
+	}
+	return ok
+}
+
+func knownAddresses(sp *spec.Spec, st *state.File) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	if sp != nil {
+		for _, t := range sp.Tasks {
+			add(t.Address)
+			add("task." + t.Name)
+		}
+	}
+	if st != nil {
+		for a := range st.Tasks {
+			add(a)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func selectsAny(addr string, sp *spec.Spec, st *state.File) bool {
+	for _, a := range knownAddresses(sp, st) {
+		if a == addr || (strings.HasPrefix(a, addr) && strings.HasPrefix(a[len(addr):], "[")) {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestAddress returns "; did you mean ...?" for the nearest known
+// address, or "".
+func suggestAddress(addr string, known []string) string {
+	best, bestDist := "", 4
+	for _, k := range known {
+		if d := levenshtein(addr, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best)
+}
+
+// computePlan loads the spec and the state, connects (unless refresh is
+// off and there is no emulator) and makes the plan. Spec warnings are
+// printed and carried in the plan's diagnostics. On failure it has printed
+// why and returns a nil plan with the exit code. The connection, if any,
+// stays open for the caller (g.conn); connect's closer releases it.
+func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File, int) {
+	sp, diags := loadSpecQuiet(g, a.vars)
+	printDiagnostics(g, sp.Files, diags)
+	if diags.HasErrors() {
+		return nil, sp, nil, exitError
+	}
+	st, err := state.Open(statePathOf(g, sp)).Load()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
+		return nil, sp, nil, exitError
+	}
+	if !checkAddresses(g, "target", a.targetList, sp, st) || !checkAddresses(g, "exclude", a.excludeList, sp, st) {
+		return nil, sp, st, exitError
+	}
+	var api planner.API
+	hasKey := false
+	if a.refresh || g.emulator {
+		if api, hasKey, _, err = connect(g, sp); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
+			return nil, sp, st, exitError
+		}
+	}
+	p, err := planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
+	if err != nil {
+		if g.ctx.Err() != nil {
+			fmt.Fprintln(g.stderr, "mynthform: interrupted while planning; nothing was changed.")
+			return nil, sp, st, exitSignal
+		}
+		fmt.Fprintf(g.stderr, "mynthform: planning: %v\n", err)
+		return nil, sp, st, exitError
+	}
+	p.Diagnostics = append(p.Diagnostics, planDiagnostics(diags)...)
+	return p, sp, st, exitOK
+}
+
+// planDiagnostics converts the spec's diagnostics (warnings, by now) for
+// the plan document.
+func planDiagnostics(diags hcl.Diagnostics) []planner.Diagnostic {
+	var out []planner.Diagnostic
+	for _, d := range diags {
+		pd := planner.Diagnostic{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagError {
+			pd.Severity = "error"
+		}
+		if d.Subject != nil {
+			pd.Range = &planner.Range{
+				Filename: d.Subject.Filename,
+				Start:    planner.Pos{Line: d.Subject.Start.Line, Column: d.Subject.Start.Column},
+				End:      planner.Pos{Line: d.Subject.End.Line, Column: d.Subject.End.Column},
+			}
+		}
+		out = append(out, pd)
+	}
+	return out
+}
+
+// planCommandArgs are plan's own flags besides the shared ones.
+type planCommandArgs struct {
+	planArgs
+	out              string
+	json             bool
+	detailedExitcode bool
+}
 
 func runPlan(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform plan: not implemented yet")
-	return exitError
+	a := planCommandArgs{}
+	fs := newFlagSet("plan", planUsage)
+	fs.StringVar(&a.out, "out", "", "save the plan to `FILE` for `mynthform apply FILE`")
+	fs.BoolVar(&a.json, "json", false, "print the plan as one JSON document")
+	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan succeeds and has changes (0: no changes, 1: error)")
+	a.register(fs)
+	if code, done := parseFlags(g, fs, planUsage, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(g.stderr, "mynthform plan: unexpected argument %q\nUsage: mynthform %s\n", fs.Arg(0), planUsage)
+		return exitError
+	}
+	p, sp, st, code := computePlan(g, a.planArgs)
+	if g.conn != nil {
+		defer g.conn.close()
+	}
+	if p == nil {
+		return code
+	}
+	var r render.Renderer = &render.Human{Color: g.color}
+	if a.json {
+		r = &render.JSON{}
+	}
+	if err := r.Render(g.stdout, p); err != nil {
+		fmt.Fprintf(g.stderr, "mynthform plan: printing the plan: %v\n", err)
+		return exitError
+	}
+	if g.getenv("GITHUB_ACTIONS") == "true" {
+		w := g.stdout
+		if a.json {
+			w = g.stderr
+		}
+		dir := render.RepoRelative(g.dir, g.getenv("GITHUB_WORKSPACE"))
+		if err := render.GitHub(w, g.getenv("GITHUB_STEP_SUMMARY"), p, dir); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform plan: %v\n", err)
+		}
+	}
+	if a.out != "" {
+		path := a.out
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(g.dir, path)
+		}
+		saved, err := planner.NewSavedPlan(p, st, a.options(g, sp, st, nil, false), toolVersion())
+		if err == nil {
+			err = saved.Write(path)
+		}
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform plan: %v\n", err)
+			return exitError
+		}
+		if !a.json {
+			fmt.Fprintf(g.stdout, "\nSaved the plan to %s. Apply exactly this plan with: mynthform apply %s\n", a.out, a.out)
+		}
+	}
+	switch {
+	case p.Failed():
+		return exitError
+	case a.detailedExitcode && p.HasChanges():
+		return exitChanges
+	}
+	return exitOK
 }

@@ -1,8 +1,182 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+const showUsage = "show [--json] [PLANFILE]"
 
 func runShow(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform show: not implemented yet")
+	var asJSON bool
+	var vf varFlags
+	fs := newFlagSet("show", showUsage)
+	fs.BoolVar(&asJSON, "json", false, "print JSON: the state file's content, or the saved plan's --json document")
+	vf.register(fs)
+	if code, done := parseFlags(g, fs, showUsage, args); done {
+		return code
+	}
+	switch fs.NArg() {
+	case 0:
+		return showState(g, vf, asJSON)
+	case 1:
+		return showPlanFile(g, fs.Arg(0), asJSON)
+	}
+	fmt.Fprintf(g.stderr, "mynthform show: too many arguments\nUsage: mynthform %s\n", showUsage)
 	return exitError
+}
+
+// showPlanFile prints a saved plan as plan printed it.
+func showPlanFile(g *globals, path string, asJSON bool) int {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(g.dir, path)
+	}
+	saved, err := planner.ReadSavedPlan(path)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
+		return exitError
+	}
+	var r render.Renderer = &render.Human{Color: g.color}
+	if asJSON {
+		r = &render.JSON{}
+	}
+	if err := r.Render(g.stdout, saved.Plan); err != nil {
+		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// showState prints the state as an asset manifest, or its JSON.
+func showState(g *globals, vf varFlags, asJSON bool) int {
+	// The spec says where the state is and which values are sensitive;
+	// show works without one (default state path, nothing hidden but
+	// what the state never holds).
+	sp, diags := loadSpecQuiet(g, vf)
+	if diags.HasErrors() {
+		sp = nil
+	}
+	path := statePathOf(g, sp)
+	st, err := state.Open(path).Load()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
+		return exitError
+	}
+	if asJSON {
+		data, err := state.Encode(st)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
+			return exitError
+		}
+		_, _ = g.stdout.Write(data)
+		return exitOK
+	}
+	writeManifest(g.stdout, st, sp, path)
+	return exitOK
+}
+
+// writeManifest prints every recorded task: id, status, cost, model,
+// prompt, and its images with their URLs and saved files.
+func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
+	addrs := st.Addresses()
+	if len(addrs) == 0 {
+		fmt.Fprintf(w, "The state (%s) records no task yet.\n", path)
+		return
+	}
+	var total mynth.Amount
+	for i, addr := range addrs {
+		t := st.Tasks[addr]
+		var sens map[string]bool
+		if sp != nil {
+			if s := sp.Task(addr); s != nil {
+				sens = s.Sensitive
+			}
+		}
+		var req mynth.Request
+		var res mynth.Result
+		_ = json.Unmarshal(orEmpty(t.Request), &req)
+		hasResult := len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil
+		cost := "—"
+		if hasResult && res.Cost != nil {
+			cost = "$" + res.Cost.Total.String()
+			total = total.Add(res.Cost.Total)
+		}
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s\n", addr)
+		fmt.Fprintf(w, "  id:      %s\n", t.ID)
+		fmt.Fprintf(w, "  status:  %s\n", t.Status)
+		fmt.Fprintf(w, "  cost:    %s\n", cost)
+		model := req.Model
+		if hasResult && res.Model != "" {
+			model = res.Model
+		}
+		if model != "" {
+			if sens["model"] {
+				model = "(sensitive)"
+			}
+			fmt.Fprintf(w, "  model:   %s\n", model)
+		}
+		switch {
+		case req.Prompt == nil && len(t.Request) == 0:
+			fmt.Fprintf(w, "  prompt:  (not recorded: the task was read with its access token)\n")
+		case req.Prompt == nil:
+		case sens["prompt"]:
+			fmt.Fprintf(w, "  prompt:  (sensitive)\n")
+		default:
+			fmt.Fprintf(w, "  prompt:  %q\n", req.Prompt.Positive)
+			if req.Prompt.Negative != "" {
+				fmt.Fprintf(w, "  negative: %q\n", req.Prompt.Negative)
+			}
+		}
+		if t.CreatedAt != "" {
+			fmt.Fprintf(w, "  created: %s\n", t.CreatedAt)
+		}
+		saved := map[string]state.SavedFile{}
+		for _, f := range t.Files {
+			saved[f.ImageID] = f
+		}
+		if hasResult && len(res.Images) > 0 {
+			fmt.Fprintf(w, "  images:\n")
+			for _, im := range res.Images {
+				if im.Status != mynth.ImageSucceeded {
+					fmt.Fprintf(w, "    - failed: %s\n", strings.TrimSpace(im.ErrorMessage()))
+					continue
+				}
+				size := im.Size
+				if size == "" {
+					size = "?"
+				}
+				fmt.Fprintf(w, "    - %s  %s  %s\n", im.ID, size, im.URL)
+				if f, ok := saved[im.ID]; ok {
+					fmt.Fprintf(w, "      saved %s (%d bytes, sha256 %s)\n", f.Path, f.Size, f.SHA256)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nTotal cost: $%s over %s (state %s, serial %d).\n", total.String(), taskCount(len(addrs)), path, st.Serial)
+}
+
+func orEmpty(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return raw
+}
+
+func taskCount(n int) string {
+	if n == 1 {
+		return "1 task"
+	}
+	return fmt.Sprintf("%d tasks", n)
 }
