@@ -25,7 +25,7 @@ type GitHubAnnotations struct {
 }
 
 // Render writes one workflow command per problem to w.
-func (a *GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
+func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 	var buf bytes.Buffer
 	line := func(kind string, r *planner.Range, title, msg string) {
 		props := []string{}

@@ -105,7 +105,7 @@ type htmlChange struct {
 }
 
 // Render writes the HTML page to w.
-func (h *HTML) Render(w io.Writer, p *planner.Plan) error {
+func (h HTML) Render(w io.Writer, p *planner.Plan) error {
 	page := h.page(p)
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, page); err != nil {
@@ -117,7 +117,7 @@ func (h *HTML) Render(w io.Writer, p *planner.Plan) error {
 	return nil
 }
 
-func (h *HTML) page(p *planner.Plan) htmlPage {
+func (h HTML) page(p *planner.Plan) htmlPage {
 	g := groupChecks(p)
 	failed := p.Failed()
 	page := htmlPage{
@@ -272,7 +272,7 @@ func statusLabel(s planner.Status) string {
 	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }
 
-func (h *HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
+func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 	c := htmlCard{
 		Address: t.Address, ID: t.ID, Action: string(t.Action), Symbol: strings.TrimSpace(t.Action.Symbol()),
 		Reason: t.Reason, Status: string(t.Status), StatusLabel: statusLabel(t.Status),
@@ -385,7 +385,7 @@ func (h *HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 
 // embed returns the saved file of an image as a data: URI, when Dir is set,
 // the file exists inside Dir, is an image, and fits the limits.
-func (h *HTML) embed(t *planner.TaskPlan, im planner.Image, embedded *int64) (template.URL, bool) {
+func (h HTML) embed(t *planner.TaskPlan, im planner.Image, embedded *int64) (template.URL, bool) {
 	if h.Dir == "" {
 		return "", false
 	}

@@ -69,14 +69,14 @@ func (e *errWriter) flush() error {
 	return e.w.Flush()
 }
 
-func (h *Human) paint(code, s string) string {
+func (h Human) paint(code, s string) string {
 	if !h.Color || s == "" {
 		return s
 	}
 	return code + s + ansiReset
 }
 
-func (h *Human) symbol(t *planner.TaskPlan) string {
+func (h Human) symbol(t *planner.TaskPlan) string {
 	switch t.Action {
 	case planner.ActionGenerate, planner.ActionAdopt:
 		return h.paint(ansiGreen, "+")
@@ -103,7 +103,7 @@ func (h *Human) symbol(t *planner.TaskPlan) string {
 func plainSymbol(a planner.Action) string { return strings.TrimSpace(a.Symbol()) }
 
 // Render writes the human plan to w.
-func (h *Human) Render(w io.Writer, p *planner.Plan) error {
+func (h Human) Render(w io.Writer, p *planner.Plan) error {
 	out := newErrWriter(w)
 	var unchanged []*planner.TaskPlan
 	for _, t := range p.Tasks {
@@ -174,7 +174,7 @@ func hasWarnings(t *planner.TaskPlan) bool {
 }
 
 // task writes one task's block.
-func (h *Human) task(out *errWriter, t *planner.TaskPlan) {
+func (h Human) task(out *errWriter, t *planner.TaskPlan) {
 	reason := string(t.Action)
 	if t.Reason != "" {
 		reason += ": " + t.Reason
@@ -288,7 +288,7 @@ func (h *Human) task(out *errWriter, t *planner.TaskPlan) {
 
 // checkLine prints one check: a mark, the address when given, the name and
 // the message.
-func (h *Human) checkLine(c planner.Check, addr string) string {
+func (h Human) checkLine(c planner.Check, addr string) string {
 	var mark string
 	switch {
 	case checkFails(c):
@@ -316,7 +316,7 @@ func (h *Human) checkLine(c planner.Check, addr string) string {
 
 // errors writes the run's errors: unreadable tasks, drift, and the
 // diagnostics.
-func (h *Human) errors(out *errWriter, p *planner.Plan) {
+func (h Human) errors(out *errWriter, p *planner.Plan) {
 	var lines []string
 	for _, t := range p.Tasks {
 		if t.Error != nil {
@@ -357,7 +357,7 @@ func (h *Human) errors(out *errWriter, p *planner.Plan) {
 
 // checks writes the Checks section: failed first, then warnings and pending
 // ones, then the counts.
-func (h *Human) checks(out *errWriter, p *planner.Plan) {
+func (h Human) checks(out *errWriter, p *planner.Plan) {
 	g := groupChecks(p)
 	total := g.Passed + len(g.Failed) + len(g.Warnings) + len(g.Pending)
 	if total == 0 {

@@ -41,7 +41,7 @@ const (
 )
 
 // Render writes the markdown report to w.
-func (m *Markdown) Render(w io.Writer, p *planner.Plan) error {
+func (m Markdown) Render(w io.Writer, p *planner.Plan) error {
 	limit := m.Limit
 	if limit <= 0 {
 		limit = DefaultMarkdownLimit
@@ -105,7 +105,7 @@ func verdict(p *planner.Plan) string {
 		plural(g.Passed, "check"), extra, summaryLine(p))
 }
 
-func (m *Markdown) build(p *planner.Plan, level, limit int) string {
+func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	var b strings.Builder
 	b.WriteString(verdict(p))
 	b.WriteString("\n")
@@ -238,7 +238,7 @@ func (m *Markdown) build(p *planner.Plan, level, limit int) string {
 
 // countsLine counts tasks by status and checks by outcome, for the compact
 // level.
-func (m *Markdown) countsLine(p *planner.Plan) string {
+func (m Markdown) countsLine(p *planner.Plan) string {
 	counts := statusCounts(p)
 	var parts []string
 	for _, s := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
@@ -254,7 +254,7 @@ func (m *Markdown) countsLine(p *planner.Plan) string {
 // compactFailing names the failing tasks, and plan-wide failures, as a
 // comma-separated list in a code block, cut with a count of the rest only
 // when it cannot fit in budget bytes.
-func (m *Markdown) compactFailing(p *planner.Plan, failing []*planner.TaskPlan, budget int) string {
+func (m Markdown) compactFailing(p *planner.Plan, failing []*planner.TaskPlan, budget int) string {
 	names := make([]string, 0, len(failing)+1)
 	if planWideFailure(p) {
 		names = append(names, "plan")
@@ -309,7 +309,7 @@ func planWideFailure(p *planner.Plan) bool {
 }
 
 // taskRow is one row of the task table.
-func (m *Markdown) taskRow(t *planner.TaskPlan, msgLen int) string {
+func (m Markdown) taskRow(t *planner.TaskPlan, msgLen int) string {
 	status := string(t.Status)
 	switch {
 	case taskFailed(t):
