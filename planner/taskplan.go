@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -72,7 +73,7 @@ func (w *taskWork) planTask(dir string, refreshed bool) *TaskPlan {
 	}
 	req := w.spec.Request
 	tp.Request = &req
-	tp.Range = rangeOf(w.spec.DeclRange)
+	tp.Range = RangeOf(w.spec.DeclRange, dir)
 	tp.Model = req.Model
 
 	if w.action == ActionGenerate {
@@ -285,12 +286,20 @@ func joinReason(a, b string) string {
 	return a + "; " + b
 }
 
-func rangeOf(r hcl.Range) *Range {
+// RangeOf converts an HCL range for the plan, its file name relative to
+// the spec directory dir (with forward slashes) when it lies inside it.
+func RangeOf(r hcl.Range, dir string) *Range {
 	if r.Filename == "" {
 		return nil
 	}
+	name := r.Filename
+	if dir != "" {
+		if rel, err := filepath.Rel(dir, name); err == nil && filepath.IsLocal(rel) {
+			name = rel
+		}
+	}
 	return &Range{
-		Filename: r.Filename,
+		Filename: filepath.ToSlash(name),
 		Start:    Pos{Line: r.Start.Line, Column: r.Start.Column},
 		End:      Pos{Line: r.End.Line, Column: r.End.Column},
 	}

@@ -184,13 +184,13 @@ func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File
 		fmt.Fprintf(g.stderr, "mynthform: planning: %v\n", err)
 		return nil, sp, st, exitError
 	}
-	p.Diagnostics = append(p.Diagnostics, planDiagnostics(diags)...)
+	p.Diagnostics = append(p.Diagnostics, planDiagnostics(diags, g.dir)...)
 	return p, sp, st, exitOK
 }
 
 // planDiagnostics converts the spec's diagnostics (warnings, by now) for
 // the plan document.
-func planDiagnostics(diags hcl.Diagnostics) []planner.Diagnostic {
+func planDiagnostics(diags hcl.Diagnostics, dir string) []planner.Diagnostic {
 	var out []planner.Diagnostic
 	for _, d := range diags {
 		pd := planner.Diagnostic{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
@@ -198,11 +198,7 @@ func planDiagnostics(diags hcl.Diagnostics) []planner.Diagnostic {
 			pd.Severity = "error"
 		}
 		if d.Subject != nil {
-			pd.Range = &planner.Range{
-				Filename: d.Subject.Filename,
-				Start:    planner.Pos{Line: d.Subject.Start.Line, Column: d.Subject.Start.Column},
-				End:      planner.Pos{Line: d.Subject.End.Line, Column: d.Subject.End.Column},
-			}
+			pd.Range = planner.RangeOf(*d.Subject, dir)
 		}
 		out = append(out, pd)
 	}
