@@ -2,6 +2,7 @@ package mynthtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -50,9 +51,21 @@ func call(t testing.TB, method, url, token, body string) reply {
 // created creates a task and returns its id and PAT ("" when not asked).
 func created(t testing.TB, base, key, body string) (id, pat string) {
 	t.Helper()
-	r := call(t, "POST", base+"/image/generate", key, body)
+	id, pat, err := tryCreate(base, key, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, pat
+}
+
+// tryCreate is created for goroutines other than the test's.
+func tryCreate(base, key, body string) (id, pat string, err error) {
+	r, err := rawCall("POST", base+"/image/generate", key, body)
+	if err != nil {
+		return "", "", err
+	}
 	if r.Status != http.StatusCreated {
-		t.Fatalf("creating a task: %d %s", r.Status, r.Body)
+		return "", "", fmt.Errorf("creating a task: %d %s", r.Status, r.Body)
 	}
 	var out struct {
 		TaskID string `json:"taskId"`
@@ -61,9 +74,9 @@ func created(t testing.TB, base, key, body string) (id, pat string) {
 		} `json:"access"`
 	}
 	if err := json.Unmarshal(r.Body, &out); err != nil {
-		t.Fatalf("creation answer %s: %v", r.Body, err)
+		return "", "", fmt.Errorf("creation answer %s: %w", r.Body, err)
 	}
-	return out.TaskID, out.Access.PublicAccessToken
+	return out.TaskID, out.Access.PublicAccessToken, nil
 }
 
 var volatile = []struct {
