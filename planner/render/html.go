@@ -205,7 +205,7 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 		{"Images", fmt.Sprint(images), imgSub, imgTone},
 		{"Total cost", page.Cost, "over " + plural(costedTasks(p), "task"), ""},
 		{"Checks", checkValue, checkSub, checkTone},
-		{"Changes", fmt.Sprint(changed), fmt.Sprintf("%d generate · %d adopt · %d replace · %d update · %d forget", s.Generate, s.Adopt, s.Replace, s.Update, s.Forget), changeTone},
+		{"Changes", fmt.Sprint(changed), changeSub(s), changeTone},
 	}
 
 	page.Filters = []htmlFilter{{"all", "All", len(p.Tasks)}}
@@ -424,4 +424,21 @@ func (h HTML) embed(t *planner.TaskPlan, im planner.Image, embedded *int64) (tem
 	// The URI is built here from bytes and a fixed set of MIME types, so
 	// it is safe to mark as trusted.
 	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(data)), true
+}
+
+// changeSub details the changes by action, naming only those that occur.
+func changeSub(s planner.Summary) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		verb string
+	}{{s.Generate, "generate"}, {s.Adopt, "adopt"}, {s.Replace, "replace"}, {s.Update, "update"}, {s.Forget, "forget"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.verb))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to apply"
+	}
+	return strings.Join(parts, " · ")
 }

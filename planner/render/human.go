@@ -23,6 +23,10 @@ type Human struct {
 // before the rest are only counted.
 const humanUnchangedLimit = 20
 
+// humanPendingLimit is how many pending checks the Checks section lists
+// before the rest are only counted; failed checks are always all listed.
+const humanPendingLimit = 10
+
 // humanAddressLimit is how many addresses are listed under each action
 // after the summary line before the rest are only counted.
 const humanAddressLimit = 50
@@ -365,14 +369,25 @@ func (h Human) checks(out *errWriter, p *planner.Plan) {
 	}
 	out.section()
 	out.printf("%s\n", h.paint(ansiBold, "Checks:"))
-	for _, list := range [][]addressedCheck{g.Failed, g.Warnings, g.Pending} {
-		for _, c := range list {
-			addr := c.Address
-			if addr == "" {
-				addr = "plan"
-			}
-			out.printf("  %s\n", h.checkLine(c.Check, addr))
+	line := func(c addressedCheck) {
+		addr := c.Address
+		if addr == "" {
+			addr = "plan"
 		}
+		out.printf("  %s\n", h.checkLine(c.Check, addr))
+	}
+	for _, c := range g.Failed {
+		line(c)
+	}
+	for _, c := range g.Warnings {
+		line(c)
+	}
+	for i, c := range g.Pending {
+		if i == humanPendingLimit {
+			out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… and %d more pending (their tasks have not finished or do not exist yet)", len(g.Pending)-i)))
+			break
+		}
+		line(c)
 	}
 	counts := fmt.Sprintf("%d passed, %d failed, %d pending", g.Passed, len(g.Failed)+len(g.Warnings), len(g.Pending))
 	if len(g.Warnings) > 0 {
