@@ -179,3 +179,41 @@ func (b *applyBudget) learnLocked(model string, res *mynth.Result) {
 	}
 	b.prices[model] = p
 }
+
+// CreationEstimate is what applying a plan will create, for the
+// confirmation prompt.
+type CreationEstimate struct {
+	// Tasks and Images count the tasks to generate or replace and the
+	// images they ask for.
+	Tasks, Images int
+	// Known is the worst case of the tasks whose price is known (by the
+	// guard's rule: count × the highest per-image price seen for the
+	// model, plus its highest fee); Unknown counts the others.
+	Known   mynth.Amount
+	Unknown int
+	// Recorded is the total cost of the tasks in the state.
+	Recorded mynth.Amount
+}
+
+// EstimateCreations estimates what applying p against st will create,
+// with the prices the budget guard would use.
+func EstimateCreations(p *Plan, st *state.File) CreationEstimate {
+	if st == nil {
+		st = &state.File{}
+	}
+	b := newApplyBudget(nil, st)
+	est := CreationEstimate{Recorded: b.recorded}
+	for _, tp := range p.Tasks {
+		if tp.Error != nil || (tp.Action != ActionGenerate && tp.Action != ActionReplace) || tp.Request == nil {
+			continue
+		}
+		est.Tasks++
+		est.Images += max(tp.Request.Count, 1)
+		if c, ok := b.estimate(*tp.Request); ok {
+			est.Known = est.Known.Add(c)
+		} else {
+			est.Unknown++
+		}
+	}
+	return est
+}

@@ -306,7 +306,10 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	default:
 		tr.Outcome = AppliedCompleted
 	}
-	_ = a.saveLocked()
+	// A task with files is saved once its files are (one write, not two).
+	if task.Status != mynth.StatusCompleted || len(a.specFiles(tp.Address)) == 0 {
+		_ = a.saveLocked()
+	}
 	a.mu.Unlock()
 	release()
 

@@ -82,17 +82,14 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 			a.res.FilesRestored++
 		}
 	}
-	cur := a.st.Tasks[addr]
-	if cur == nil || cur.ID != id {
-		return
-	}
-	if !reflect.DeepEqual(cur.Files, saved) && !(len(cur.Files) == 0 && len(saved) == 0) {
+	if cur := a.st.Tasks[addr]; cur != nil && cur.ID == id &&
+		!reflect.DeepEqual(cur.Files, saved) && !(len(cur.Files) == 0 && len(saved) == 0) {
 		upd := *cur
 		upd.Files = saved
 		a.st.Tasks[addr] = &upd
 		a.dirty = true
-		_ = a.saveLocked()
 	}
+	_ = a.saveLocked()
 }
 
 // syncFile handles the file at rel for image i. It returns the file's
@@ -187,6 +184,9 @@ func (a *applier) download(ctx context.Context, url, target, rel, imageID, wantS
 	}
 	if err := applyVerifyImage(tmp); err != nil {
 		return nil, fmt.Errorf("image %s for %s: %w", imageID, rel, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", rel, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", rel, err)

@@ -1,8 +1,388 @@
 package main
 
-import "fmt"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+const applyUsage = "apply [PLANFILE] [--auto-approve] [--wait=true] [--wait-timeout D] [--lock-timeout D] [plan flags]"
+
+// applyArgs are apply's flags.
+type applyArgs struct {
+	plan        planArgs
+	autoApprove bool
+	wait        bool
+	waitTimeout time.Duration
+	lockTimeout time.Duration
+	planFile    string
+}
+
+// emulatorPoll is how apply polls the in-process emulator: fast, since its
+// tasks settle in about a second and it costs nothing.
+var emulatorPoll = planner.PollSchedule{Fast: 100 * time.Millisecond, FastFor: time.Minute, Slow: 250 * time.Millisecond}
 
 func runApply(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform apply: not implemented yet")
-	return exitError
+	var a applyArgs
+	fs := newFlagSet("apply", applyUsage)
+	a.plan.register(fs)
+	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
+	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "how long to wait for each pending task")
+	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the state lock")
+	if code, done := parseFlags(g, fs, applyUsage, args); done {
+		return code
+	}
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		a.planFile = fs.Arg(0)
+	default:
+		fmt.Fprintf(g.stderr, "mynthform apply: too many arguments (%s)\nUsage: mynthform %s\n", strings.Join(fs.Args(), " "), applyUsage)
+		return exitError
+	}
+	return applyCommand(g, a)
+}
+
+// applyCommand is apply once its flags are parsed.
+func applyCommand(g *globals, a applyArgs) int {
+	errorf := func(format string, args ...any) int {
+		fmt.Fprintf(g.stderr, "mynthform apply: "+format+"\n", args...)
+		return exitError
+	}
+	sp, ok := loadSpec(g, a.plan.vars)
+	if !ok {
+		return exitError
+	}
+	api, hasKey, closeAPI, err := connect(g, sp)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	defer closeAPI()
+
+	// statePath is the state file as the spec names it, for messages.
+	statePath := defaultStatePath
+	if sp.Settings.State != "" {
+		statePath = sp.Settings.State
+	}
+	store := state.Open(statePathOf(g, sp))
+	lock, err := store.Lock(g.ctx, "apply", a.lockTimeout)
+	if err != nil {
+		if g.ctx.Err() != nil {
+			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while waiting for the state lock; nothing was changed.")
+			return exitSignal
+		}
+		return errorf("%v", err)
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform apply: releasing the state lock: %v\n", err)
+		}
+	}()
+	st, err := store.Load()
+	if err != nil {
+		return errorf("%v", err)
+	}
+
+	if !checkAddresses(g, "target", a.plan.targets(), sp, st) || !checkAddresses(g, "exclude", a.plan.excludes(), sp, st) {
+		return exitError
+	}
+	plan, code := applyPlan(g, a, sp, st, api, hasKey)
+	if plan == nil {
+		return code
+	}
+	if err := (render.Human{Color: g.color}).Render(g.stdout, plan); err != nil {
+		return errorf("printing the plan: %v", err)
+	}
+	// What apply cannot fix fails the run whatever it does: tasks that
+	// could not be read, drift, errors in the spec. Checks are evaluated
+	// again once apply is done.
+	planFailed := planUnfixable(plan)
+
+	if plan.HasChanges() && !a.autoApprove {
+		if !g.interactive {
+			fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: confirmation is needed and there is no terminal to ask on.\n"+
+				"Review the plan above, then run `mynthform apply --auto-approve`, or save it with `mynthform plan --out FILE` and run `mynthform apply --auto-approve FILE`.")
+			return exitError
+		}
+		if !confirm(g, plan, st, sp) {
+			fmt.Fprintln(g.stdout, "\nApply cancelled. Nothing was changed.")
+			return exitError
+		}
+	}
+	fmt.Fprintln(g.stdout)
+
+	var progress planner.ProgressSink = &planner.LineProgress{W: g.stdout}
+	if g.interactive {
+		progress = &planner.TerminalProgress{W: g.stdout}
+	}
+	opts := planner.ApplyOptions{
+		Plan: plan, Spec: sp, Store: store, State: st, API: api,
+		Parallelism: a.plan.effectiveParallelism(sp),
+		Wait:        a.wait, WaitTimeout: a.waitTimeout,
+		Dir: g.dir, ToolVersion: toolVersion(), Progress: progress,
+	}
+	if g.emulator {
+		opts.Poll = emulatorPoll
+	}
+	res, err := planner.Apply(g.ctx, opts)
+	if res == nil {
+		return errorf("%v", err)
+	}
+	printApplyDetails(g.stdout, res)
+
+	// The checks as they stand now, from the state just written.
+	after, perr := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
+		Spec: sp, State: st, Refresh: false, Dir: g.dir,
+		Targets: a.plan.targets(), Excludes: a.plan.excludes(),
+	})
+	checksFailed := false
+	if perr == nil && after != nil {
+		checksFailed = printFailedChecks(g.stdout, after)
+	}
+
+	fmt.Fprintln(g.stdout)
+	fmt.Fprintln(g.stdout, applySummary(res, statePath))
+	switch {
+	case err != nil:
+		fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
+		if res.Interrupted {
+			return exitSignal
+		}
+		return exitError
+	case res.Interrupted || g.ctx.Err() != nil:
+		fmt.Fprintln(g.stderr, "mynthform apply: interrupted; every task created so far is recorded in the state. Run `mynthform apply` again to go on.")
+		return exitSignal
+	case res.Failed() || planFailed || checksFailed:
+		return exitError
+	}
+	return exitOK
+}
+
+// applyPlan makes a fresh plan, or reads the saved one and checks that it
+// still fits the state. A nil plan comes with the exit code.
+func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) (*planner.Plan, int) {
+	if a.planFile != "" {
+		path := a.planFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(g.dir, path)
+		}
+		saved, err := planner.ReadSavedPlan(path)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
+			return nil, exitError
+		}
+		if _, err := os.Stat(statePathOf(g, sp)); errors.Is(err, fs.ErrNotExist) && saved.Serial == 0 && len(st.Tasks) == 0 {
+			// No state yet: it takes the identity the plan was made
+			// against (a missing state gets a fresh lineage on every load).
+			st.Lineage = saved.Lineage
+		}
+		if err := saved.CheckState(st); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform apply: refusing the saved plan %s: %v.\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)
+			return nil, exitError
+		}
+		if err := saved.Resolve(sp); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform apply: the saved plan %s: %v\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)
+			return nil, exitError
+		}
+		return saved.Plan, exitOK
+	}
+	plan, err := planner.MakePlan(g.ctx, a.plan.options(g, sp, st, api, hasKey))
+	if err != nil {
+		if g.ctx.Err() != nil {
+			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while planning; nothing was changed.")
+			return nil, exitSignal
+		}
+		fmt.Fprintf(g.stderr, "mynthform apply: planning: %v\n", err)
+		return nil, exitError
+	}
+	return plan, exitOK
+}
+
+// planUnfixable reports whether the plan holds failures that applying it
+// cannot fix: an error diagnostic, a task that could not be read, drift.
+func planUnfixable(p *planner.Plan) bool {
+	for _, d := range p.Diagnostics {
+		if d.Severity == "error" {
+			return true
+		}
+	}
+	for _, t := range p.Tasks {
+		if t.Error != nil || t.Drift {
+			return true
+		}
+	}
+	return false
+}
+
+// confirm asks on the terminal; only "yes" approves.
+func confirm(g *globals, plan *planner.Plan, st *state.File, sp *spec.Spec) bool {
+	est := planner.EstimateCreations(plan, st)
+	fmt.Fprintln(g.stdout, "\nDo you want to perform these actions?")
+	if est.Tasks > 0 {
+		fmt.Fprintf(g.stdout, "  mynthform will generate %s (%s) with the Mynth API. %s\n",
+			countOf(est.Tasks, "task"), countOf(est.Images, "image"), costBound(est, sp))
+	}
+	fmt.Fprintln(g.stdout, "  Only 'yes' will be accepted to approve.")
+	fmt.Fprint(g.stdout, "\n  Enter a value: ")
+	line, err := bufio.NewReader(g.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return strings.TrimSpace(line) == "yes"
+}
+
+// costBound describes the most the creations can cost.
+func costBound(est planner.CreationEstimate, sp *spec.Spec) string {
+	var budget string
+	if sp.Budget != nil {
+		left := sp.Budget.MaxTotal.Sub(est.Recorded)
+		if left.IsNegative() {
+			left = mynth.Amount{}
+		}
+		budget = fmt.Sprintf(" The budget guard stops creating tasks before the total passes budget.max_total $%s ($%s left).", sp.Budget.MaxTotal.String(), left.String())
+	}
+	switch {
+	case est.Unknown == 0:
+		return fmt.Sprintf("Cost: at most $%s.%s", est.Known.String(), budget)
+	case est.Unknown == est.Tasks:
+		if budget == "" {
+			return "Cost: unknown until the first task completes (no price is recorded yet for these models, and the spec sets no budget)."
+		}
+		return "Cost: unknown until the first task completes (no price is recorded yet for these models)." + budget
+	default:
+		return fmt.Sprintf("Cost: at most $%s for %s, plus %s of unknown price.%s", est.Known.String(),
+			countOf(est.Tasks-est.Unknown, "task"), countOf(est.Unknown, "task"), budget)
+	}
+}
+
+func countOf(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// printApplyDetails explains what did not go to plan: unknown outcomes,
+// errors, budget stops, failed and restored files.
+func printApplyDetails(w io.Writer, res *planner.ApplyResult) {
+	var lines []string
+	for _, t := range res.Tasks {
+		switch t.Outcome {
+		case planner.AppliedUnknownOutcome:
+			lines = append(lines, fmt.Sprintf("Error: %s: unknown outcome. %s", t.Address, t.Message))
+		case planner.AppliedError:
+			lines = append(lines, fmt.Sprintf("Error: %s: %s", t.Address, t.Message))
+		case planner.AppliedFailed:
+			lines = append(lines, fmt.Sprintf("Error: %s: task %s failed. %s", t.Address, t.ID, t.Message))
+		case planner.AppliedPending:
+			if t.TimedOut {
+				lines = append(lines, fmt.Sprintf("Error: %s: %s", t.Address, t.Message))
+			}
+		}
+		for _, f := range t.Files {
+			switch f.State {
+			case planner.FileResultFailed:
+				lines = append(lines, fmt.Sprintf("Error: %s: %s: %s", t.Address, f.Path, f.Message))
+			case planner.FileResultRestored:
+				if t.Outcome == planner.AppliedFilesSaved || t.Outcome == planner.AppliedRecorded {
+					lines = append(lines, fmt.Sprintf("%s: restored %s", t.Address, f.Path))
+				}
+			case planner.FileResultSaved:
+				if t.Outcome == planner.AppliedFilesSaved || t.Outcome == planner.AppliedRecorded {
+					lines = append(lines, fmt.Sprintf("%s: saved %s", t.Address, f.Path))
+				}
+			}
+		}
+	}
+	if res.BudgetMessage != "" {
+		lines = append(lines, "Budget: "+res.BudgetMessage+" Not created: "+strings.Join(res.NotCreated, ", ")+
+			". Raise budget.max_total, or remove tasks from the spec, then run apply again.")
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+}
+
+// printFailedChecks prints the checks that fail after the apply and reports
+// whether any fails the run.
+func printFailedChecks(w io.Writer, p *planner.Plan) bool {
+	var lines []string
+	failed := false
+	for _, c := range p.Checks {
+		if c.Outcome == planner.OutcomeFailed {
+			lines = append(lines, fmt.Sprintf("%s: %s", checkWord(c), c.Message))
+			failed = failed || c.Severity != "warning"
+		}
+	}
+	for _, t := range p.Tasks {
+		for _, c := range t.Checks {
+			if c.Outcome == planner.OutcomeFailed {
+				lines = append(lines, fmt.Sprintf("%s: %s: %s: %s", checkWord(c), t.Address, c.Name, c.Message))
+				failed = failed || c.Severity != "warning"
+			}
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(w)
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+	}
+	return failed
+}
+
+func checkWord(c planner.Check) string {
+	if c.Severity == "warning" {
+		return "Warning: check failed"
+	}
+	return "Check failed"
+}
+
+// applySummary is the closing line: "Apply complete: 3 generated, 1
+// updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial 4)."
+func applySummary(res *planner.ApplyResult, statePath string) string {
+	var b strings.Builder
+	switch {
+	case res.Interrupted:
+		b.WriteString("Apply interrupted: ")
+	case res.Failed():
+		b.WriteString("Apply finished with errors: ")
+	default:
+		b.WriteString("Apply complete: ")
+	}
+	fmt.Fprintf(&b, "%d generated, ", res.Generated)
+	if res.Replaced > 0 {
+		fmt.Fprintf(&b, "%d replaced, ", res.Replaced)
+	}
+	if res.Adopted > 0 {
+		fmt.Fprintf(&b, "%d adopted, ", res.Adopted)
+	}
+	fmt.Fprintf(&b, "%d updated, %d forgotten.", res.Updated, res.Forgotten)
+	if res.FilesRestored > 0 {
+		fmt.Fprintf(&b, " %s restored.", countOf(res.FilesRestored, "file"))
+	}
+	spent := res.Spent.Short()
+	if res.Spent.IsZero() {
+		spent = "0.00"
+	}
+	fmt.Fprintf(&b, " Spent $%s. State: %s (serial %d).", spent, filepath.ToSlash(statePath), res.Serial)
+	return b.String()
 }
