@@ -65,13 +65,21 @@ type jsonTask struct {
 }
 
 type jsonImage struct {
-	ID     string        `json:"id"`
+	ID     *string       `json:"id"`
 	Status string        `json:"status"`
-	URL    string        `json:"url"`
-	Size   string        `json:"size"`
+	URL    *string       `json:"url"`
+	Size   *string       `json:"size"`
 	Cost   *mynth.Amount `json:"cost"`
 	Error  *string       `json:"error"`
-	File   string        `json:"file"`
+	File   *string       `json:"file"`
+}
+
+// optional is nil for "", else a pointer to s: absent values print as null.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 type jsonChange struct {
@@ -153,17 +161,12 @@ func newJSONDoc(p *planner.Plan) jsonDoc {
 			Drift:   t.Drift, RequestVerifiable: t.RequestVerifiable,
 			Error: t.Error, Range: toJSONRange(t.Range),
 		}
-		if t.ID != "" {
-			id := t.ID
-			jt.ID = &id
-		}
+		jt.ID = optional(t.ID)
 		for _, im := range t.Images {
-			ji := jsonImage{ID: im.ID, Status: im.Status, URL: im.URL, Size: im.Size, Cost: im.Cost, File: im.File}
-			if im.Error != "" {
-				e := im.Error
-				ji.Error = &e
-			}
-			jt.Images = append(jt.Images, ji)
+			jt.Images = append(jt.Images, jsonImage{
+				ID: optional(im.ID), Status: im.Status, URL: optional(im.URL), Size: optional(im.Size),
+				Cost: im.Cost, Error: optional(im.Error), File: optional(im.File),
+			})
 		}
 		for _, c := range t.Changes {
 			jc := jsonChange{Path: c.Path, Before: c.Before, After: c.After, Sensitive: c.Sensitive}
