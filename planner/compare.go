@@ -146,6 +146,10 @@ func diffTrees(prefix string, before, after any) []Change {
 	if after == nil {
 		after = map[string]any{}
 	}
+	if reflect.DeepEqual(before, after) {
+		// The common case, without go-cmp's reflection.
+		return nil
+	}
 	r := &changeReporter{prefix: prefix}
 	cmp.Equal(before, after, cmp.Reporter(r))
 	sort.SliceStable(r.changes, func(i, j int) bool { return pathLess(r.changes[i].Path, r.changes[j].Path) })

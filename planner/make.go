@@ -67,14 +67,16 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 
 	sel := selector{targets: opts.Targets, excludes: opts.Excludes}
 	var work []*taskWork
+	declared := make(map[string]bool, len(opts.Spec.Tasks))
 	for _, t := range opts.Spec.Tasks {
+		declared[t.Address] = true
 		if !sel.selects(t.Address) {
 			continue
 		}
 		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address]})
 	}
 	for addr, rt := range st.Tasks {
-		if opts.Spec.Task(addr) != nil || !sel.selects(addr) {
+		if declared[addr] || !sel.selects(addr) {
 			continue
 		}
 		work = append(work, &taskWork{address: addr, recorded: rt})
@@ -83,15 +85,24 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		w.decide()
 	}
 
+	// Each task is read and then planned by one of par workers, so that
+	// comparing overlaps with the reads of the others.
+	var api API
 	if opts.Refresh {
-		if err := refreshAll(ctx, opts.API, work, par, opts.HasAPIKey); err != nil {
-			return nil, err
+		api = opts.API
+	}
+	if err := runAll(ctx, work, par, func(w *taskWork) {
+		if api != nil && w.readID != "" {
+			w.refresh(ctx, api, opts.HasAPIKey)
 		}
+		w.tp = w.plan(dir)
+	}); err != nil {
+		return nil, err
 	}
 
-	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: []*TaskPlan{}, Diagnostics: []Diagnostic{}}
+	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: make([]*TaskPlan, 0, len(work)), Diagnostics: []Diagnostic{}}
 	for _, w := range work {
-		p.Tasks = append(p.Tasks, w.plan(dir, opts.Refresh))
+		p.Tasks = append(p.Tasks, w.tp)
 	}
 	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
 	p.Checks = budgetChecks(opts.Spec, p.Tasks)
@@ -135,6 +146,8 @@ type taskWork struct {
 	observed *mynth.Task
 	viaPAT   bool
 	readErr  error
+
+	tp *TaskPlan // the result
 }
 
 func (w *taskWork) addr() string {
@@ -162,27 +175,23 @@ func (w *taskWork) decide() {
 	}
 }
 
-// refreshAll reads every task that has an id to read, at most par at a
-// time.
-func refreshAll(ctx context.Context, api API, work []*taskWork, par int, hasKey bool) error {
+// runAll runs do for every item of work, at most par at a time. It
+// returns ctx's error when ctx ends first.
+func runAll(ctx context.Context, work []*taskWork, par int, do func(*taskWork)) error {
 	jobs := make(chan *taskWork)
 	var wg sync.WaitGroup
-	n := min(par, len(work))
-	for range n {
+	for range max(1, min(par, len(work))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for w := range jobs {
-				w.refresh(ctx, api, hasKey)
+				do(w)
 			}
 		}()
 	}
 	var err error
 feed:
 	for _, w := range work {
-		if w.readID == "" {
-			continue
-		}
 		select {
 		case jobs <- w:
 		case <-ctx.Done():

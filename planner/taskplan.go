@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,15 +50,15 @@ func viewOfObserved(t *mynth.Task) (*view, error) {
 }
 
 // plan builds the TaskPlan of w once refresh is done.
-func (w *taskWork) plan(dir string, refreshed bool) *TaskPlan {
-	tp := w.planTask(dir, refreshed)
+func (w *taskWork) plan(dir string) *TaskPlan {
+	tp := w.planTask(dir)
 	if w.spec != nil {
 		redactSensitive(tp, w.spec)
 	}
 	return tp
 }
 
-func (w *taskWork) planTask(dir string, refreshed bool) *TaskPlan {
+func (w *taskWork) planTask(dir string) *TaskPlan {
 	tp := &TaskPlan{
 		Address:           w.addr(),
 		Action:            w.action,
@@ -260,6 +261,9 @@ func observationChanges(before, after *view) []Change {
 	var out []Change
 	if before.status != after.status {
 		out = append(out, Change{Path: "status", Before: string(before.status), After: string(after.status)})
+	}
+	if bytes.Equal(before.resultRaw, after.resultRaw) {
+		return out
 	}
 	bt, err1 := decodeTree(before.resultRaw)
 	at, err2 := decodeTree(after.resultRaw)
