@@ -532,3 +532,26 @@ func TestFinishedLine(t *testing.T) {
 		})
 	}
 }
+
+func TestTerminalProgress(t *testing.T) {
+	var buf strings.Builder
+	p := &TerminalProgress{W: &buf}
+	p.Start(2)
+	cost := mynth.MustParseAmount("0.0125")
+	p.TaskCreated(ProgressEvent{Task: TaskResult{Address: "task.a", ID: "tsk_1"}, Total: 2})
+	p.TaskFinished(ProgressEvent{Task: TaskResult{Address: "task.a", Outcome: AppliedCompleted, Status: mynth.StatusCompleted,
+		Elapsed: 1500 * time.Millisecond, Images: 1, Cost: &cost}, Done: 1, Total: 2, Spent: cost})
+	p.Finish()
+	out := buf.String()
+	// The finished line is printed on a cleared line, the live line
+	// redrawn after it, and the display cleared at the end.
+	for _, want := range []string{"Applying: 0/2 tasks done, $0.00000000 spent", "\r\x1b[Ktask.a: completed in 1.5s, 1 image, $0.01250000\n",
+		"Applying: 1/2 tasks done, $0.01250000 spent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q: %q", want, out)
+		}
+	}
+	if !strings.HasSuffix(out, "\r\x1b[K") {
+		t.Errorf("the live line is not cleared at the end: %q", out)
+	}
+}

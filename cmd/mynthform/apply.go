@@ -112,6 +112,11 @@ func applyCommand(g *globals, a applyArgs) int {
 	// again once apply is done.
 	planFailed := planUnfixable(plan)
 
+	if est := planner.EstimateCreations(plan, st); est.Tasks > 0 && !hasKey {
+		fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: the plan generates tasks, and creating a task needs an API key.\n"+
+			"Set MYNTH_API_KEY to your Mynth API key (mak_...), or try it first against the local emulator with `mynthform --emulator apply`.")
+		return exitError
+	}
 	if plan.HasChanges() && !a.autoApprove {
 		if !g.interactive {
 			fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: confirmation is needed and there is no terminal to ask on.\n"+

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -509,4 +510,102 @@ func TestApplyE2EQuickstart(t *testing.T) {
 	checkFilesMatchState(t, dir, loadState(t, dir))
 	plan := runBin(t, t.TempDir(), nil, "-C", dir, "--emulator", "plan", "--detailed-exitcode")
 	mustCode(t, plan, 0, "quickstart plan")
+}
+
+func TestApplyE2ECtrlC(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{Delay: time.Hour})
+	dir := t.TempDir()
+	writeSpec(t, dir, productSpec(map[string]string{"a": "a", "b": "b", "c": "c"}, ""))
+	cmd := exec.Command(binPath, "apply", "--auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append([]string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}, applyEnv(srv)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for srv.Emulator.Stats().Requests[mynthtest.EndpointStatus] < 3 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("apply did not start waiting:\n%s", stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitSignal {
+		t.Fatalf("after Ctrl-C: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("apply took %s to stop", took)
+	}
+	if !strings.Contains(stdout.String(), "Apply interrupted: 3 generated") || !strings.Contains(stderr.String(), "every task created so far is recorded") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	if n := len(loadState(t, dir).Tasks); n != 3 {
+		t.Errorf("the state holds %d tasks, want 3", n)
+	}
+	// The lock was released: an apply that does not wait gets it at once.
+	r := runBin(t, dir, applyEnv(srv), "apply", "--auto-approve", "--wait=false", "--lock-timeout", "0s")
+	mustCode(t, r, 0, "apply after Ctrl-C")
+	if srv.Emulator.Stats().Created != 3 {
+		t.Error("tasks were created again")
+	}
+}
+
+// TestApplyConfirmation runs apply in-process as if on a terminal: only
+// "yes" creates anything, and the prompt says what will be created.
+func TestApplyConfirmation(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	env := map[string]string{"MYNTH_BASE_URL": srv.URL, "MYNTH_API_KEY": applyKey}
+	for _, tt := range []struct {
+		answer  string
+		code    int
+		created int
+	}{
+		{"no\n", exitError, 0},
+		{"y\n", exitError, 0},
+		{"", exitError, 0},
+		{"yes\n", exitOK, 2},
+	} {
+		t.Run(strings.TrimSpace(tt.answer), func(t *testing.T) {
+			before := srv.Emulator.Stats().Created
+			dir := t.TempDir()
+			writeSpec(t, dir, productSpec(map[string]string{"a": "a", "b": "b"}, "0.10"))
+			var out bytes.Buffer
+			g := &globals{ctx: t.Context(), stdin: strings.NewReader(tt.answer), stdout: &out, stderr: &out,
+				getenv: func(k string) string { return env[k] }, dir: dir, interactive: true}
+			code := runApply(g, nil)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.code, out.String())
+			}
+			if got := srv.Emulator.Stats().Created - before; got != tt.created {
+				t.Errorf("%d tasks created, want %d", got, tt.created)
+			}
+			for _, want := range []string{"mynthform will generate 2 tasks (2 images)", "budget.max_total $0.10000000", "Only 'yes' will be accepted"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("the prompt lacks %q:\n%s", want, out.String())
+				}
+			}
+			if strings.Contains(out.String(), applyKey) {
+				t.Error("the key was printed")
+			}
+		})
+	}
+}
+
+func TestApplyE2ENoKeyCreatesNothing(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	writeSpec(t, dir, productSpec(map[string]string{"a": "a"}, ""))
+	r := runBin(t, dir, []string{"MYNTH_BASE_URL=" + srv.URL}, "apply", "--auto-approve")
+	mustCode(t, r, 1, "apply without a key")
+	if !strings.Contains(r.Stderr, "MYNTH_API_KEY") || srv.Emulator.Stats().Created != 0 {
+		t.Errorf("stderr:\n%s", r.Stderr)
+	}
 }
