@@ -63,30 +63,9 @@ func Encode(f *File) ([]byte, error) {
 		Version:     FormatVersion,
 	}
 	for addr, t := range f.Tasks {
-		if t == nil {
-			return nil, fmt.Errorf("encoding state: %s: no task recorded", addr)
-		}
-		if t.ID == "" {
-			return nil, fmt.Errorf("encoding state: %s: the task has no id", addr)
-		}
-		req, err := canonicalField(t.Request)
+		tj, err := taskToJSON(t)
 		if err != nil {
-			return nil, fmt.Errorf("encoding state: %s: request: %w", addr, err)
-		}
-		res, err := canonicalField(t.Result)
-		if err != nil {
-			return nil, fmt.Errorf("encoding state: %s: result: %w", addr, err)
-		}
-		tj := taskJSON{
-			CreatedAt: t.CreatedAt,
-			ID:        t.ID,
-			Request:   req,
-			Result:    res,
-			Status:    t.Status,
-			UpdatedAt: t.UpdatedAt,
-		}
-		for _, sf := range t.Files {
-			tj.Files = append(tj.Files, savedFileJSON{ImageID: sf.ImageID, Path: sf.Path, SHA256: sf.SHA256, Size: sf.Size, URL: sf.URL})
+			return nil, fmt.Errorf("encoding state: %s: %w", addr, err)
 		}
 		v.Tasks[addr] = tj
 	}
@@ -98,6 +77,52 @@ func Encode(f *File) ([]byte, error) {
 		return nil, fmt.Errorf("encoding state: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// EncodeTask returns one recorded task as the state file holds it (sorted
+// keys, two-space indentation, a trailing newline), for `state show --json`.
+func EncodeTask(t *Task) ([]byte, error) {
+	tj, err := taskToJSON(t)
+	if err != nil {
+		return nil, fmt.Errorf("encoding task: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tj); err != nil {
+		return nil, fmt.Errorf("encoding task: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func taskToJSON(t *Task) (taskJSON, error) {
+	if t == nil {
+		return taskJSON{}, errors.New("no task recorded")
+	}
+	if t.ID == "" {
+		return taskJSON{}, errors.New("the task has no id")
+	}
+	req, err := canonicalField(t.Request)
+	if err != nil {
+		return taskJSON{}, fmt.Errorf("request: %w", err)
+	}
+	res, err := canonicalField(t.Result)
+	if err != nil {
+		return taskJSON{}, fmt.Errorf("result: %w", err)
+	}
+	tj := taskJSON{
+		CreatedAt: t.CreatedAt,
+		ID:        t.ID,
+		Request:   req,
+		Result:    res,
+		Status:    t.Status,
+		UpdatedAt: t.UpdatedAt,
+	}
+	for _, sf := range t.Files {
+		tj.Files = append(tj.Files, savedFileJSON{ImageID: sf.ImageID, Path: sf.Path, SHA256: sf.SHA256, Size: sf.Size, URL: sf.URL})
+	}
+	return tj, nil
 }
 
 // canonicalField is Canonical for a request or result field, with JSON
@@ -121,6 +146,16 @@ func Canonical(raw json.RawMessage) (json.RawMessage, error) {
 	if isCanonical(raw) {
 		return append(json.RawMessage(nil), raw...), nil
 	}
+	// JSON read from an indented state file is canonical once compacted.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err == nil && isCanonical(compact.Bytes()) {
+		return compact.Bytes(), nil
+	}
+	return canonicalSlow(raw)
+}
+
+// canonicalSlow is Canonical by decoding and encoding again.
+func canonicalSlow(raw json.RawMessage) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any

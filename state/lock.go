@@ -110,7 +110,7 @@ func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lo
 		}
 		now := time.Now()
 		if !now.Before(deadline) {
-			return nil, &LockError{Path: path, Holder: readHolder(path), Waited: now.Sub(start)}
+			return nil, &LockError{Path: path, Holder: waitHolder(ctx, path), Waited: now.Sub(start)}
 		}
 		wait := min(delay, deadline.Sub(now))
 		delay = min(2*delay, 100*time.Millisecond)
@@ -183,6 +183,22 @@ func lockedFileIsPath(fl *flock.Flock, path string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(held, now), nil
+}
+
+// waitHolder reads who holds the lock, giving a holder that has only just
+// taken it a moment to record itself.
+func waitHolder(ctx context.Context, path string) *Holder {
+	for range 20 {
+		if h := readHolder(path); h != nil {
+			return h
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return readHolder(path)
 }
 
 // readHolder reads who holds the lock, nil when the file does not say.

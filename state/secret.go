@@ -1,24 +1,49 @@
 package state
 
 import (
-	"regexp"
+	"bytes"
 	"sort"
 )
 
-// secretPattern matches what looks like a Mynth API key (mak_...) or a
-// Public Access Token (pat_...): the prefix at the start of a word,
-// followed by at least six more token characters. Prose such as
-// "a pat_of butter" does not match.
-var secretPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:mak|pat)_[A-Za-z0-9][A-Za-z0-9_\-]{5,}`)
+// looksSecret reports whether b holds what looks like a Mynth API key
+// (mak_...) or a Public Access Token (pat_...): the prefix at the start of
+// a word, then a letter or digit and at least five more token characters
+// (letters, digits, '_' or '-'). Prose such as "a pat_of butter" does not.
+func looksSecret(b []byte) bool {
+	for _, prefix := range [][]byte{[]byte("mak_"), []byte("pat_")} {
+		rest := b
+		for {
+			i := bytes.Index(rest, prefix)
+			if i < 0 {
+				break
+			}
+			wordStart := i == 0 || !isTokenByte(rest[i-1]) || rest[i-1] == '-'
+			tail := rest[i+len(prefix):]
+			n := 0
+			for n < len(tail) && isTokenByte(tail[n]) {
+				n++
+			}
+			if wordStart && n >= 6 && tail[0] != '_' && tail[0] != '-' {
+				return true
+			}
+			rest = rest[i+1:]
+		}
+	}
+	return false
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
 
 // findSecret reports where f holds a value that looks like an API key or a
 // PAT, as "ADDRESS FIELD". The state never holds one: callers record the
 // request without its access token, and this is the last line of defence.
 func findSecret(f *File) (string, bool) {
-	if secretPattern.MatchString(f.Lineage) {
+	if looksSecret([]byte(f.Lineage)) {
 		return "the lineage", true
 	}
-	if secretPattern.MatchString(f.ToolVersion) {
+	if looksSecret([]byte(f.ToolVersion)) {
 		return "the tool version", true
 	}
 	addrs := make([]string, 0, len(f.Tasks))
@@ -28,7 +53,7 @@ func findSecret(f *File) (string, bool) {
 	sort.Strings(addrs)
 	for _, addr := range addrs {
 		t := f.Tasks[addr]
-		if secretPattern.MatchString(addr) {
+		if looksSecret([]byte(addr)) {
 			return "an address", true
 		}
 		if t == nil {
@@ -53,7 +78,7 @@ func findSecret(f *File) (string, bool) {
 				}{"files", []byte(sf.Path + " " + sf.ImageID + " " + sf.URL + " " + sf.SHA256)})
 		}
 		for _, fl := range fields {
-			if secretPattern.Match(fl.value) {
+			if looksSecret(fl.value) {
 				return addr + " " + fl.name, true
 			}
 		}

@@ -518,3 +518,26 @@ func TestEqualAndClone(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestLooksSecret(t *testing.T) {
+	tests := map[string]bool{
+		"mak_0123456789":              true,
+		"pat_abcdef":                  true,
+		"Bearer mak_abcdefgh":         true,
+		`{"t":"pat_ABC123xyz"}`:       true,
+		"https://x/?token=pat_abc123": true,
+		"-pat_abcdefgh":               true,
+		"pat_abcde":                   false, // too short
+		"a pat_of butter":             false,
+		"my_pat_abcdefgh":             false, // not the start of a word
+		"xmak_abcdefgh":               false,
+		"pat__abcdefgh":               false,
+		"mak_":                        false,
+		"":                            false,
+	}
+	for in, want := range tests {
+		if got := looksSecret([]byte(in)); got != want {
+			t.Errorf("looksSecret(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

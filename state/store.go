@@ -202,11 +202,11 @@ func (s *Store) backup(prev []byte) error {
 	dir := filepath.Dir(s.path)
 	tmp := filepath.Join(dir, "."+filepath.Base(s.BackupPath())+strconv.FormatInt(time.Now().UnixNano(), 10))
 	if err := os.Link(s.path, tmp); err == nil {
-		if err := os.Rename(tmp, s.BackupPath()); err != nil {
-			_ = os.Remove(tmp)
-			return err
-		}
-		return nil
+		err := os.Rename(tmp, s.BackupPath())
+		// When the backup already is the state file (a writer was killed
+		// between the two renames), rename does nothing and tmp stays.
+		_ = os.Remove(tmp)
+		return err
 	}
 	return s.replace(s.BackupPath(), prev)
 }

@@ -1,8 +1,511 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
+)
+
+// defaultStateLockTimeout is how long state rm and state mv wait for the
+// state lock by default.
+const defaultStateLockTimeout = 10 * time.Second
+
+const stateUsage = `state <subcommand> [flags] [args]
+
+Subcommands:
+  list [ADDR...]     list the recorded addresses, one per line, sorted
+  show ADDR          show one recorded task
+  rm ADDR...         forget recorded tasks (Mynth keeps them)
+  mv FROM TO         record a task under another address`
 
 func runState(g *globals, args []string) int {
-	fmt.Fprintln(g.stderr, "mynthform state: not implemented yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := g.stdout
+		if len(args) == 0 {
+			w = g.stderr
+		}
+		fmt.Fprintf(w, "Usage: mynthform %s\n\nRun 'mynthform state <subcommand> --help' for its flags.\n", stateUsage)
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	switch args[0] {
+	case "list":
+		return runStateList(g, args[1:])
+	case "show":
+		return runStateShow(g, args[1:])
+	case "rm":
+		return runStateRm(g, args[1:])
+	case "mv":
+		return runStateMv(g, args[1:])
+	}
+	fmt.Fprintf(g.stderr, "mynthform state: unknown subcommand %q%s\nUsage: mynthform %s\n",
+		args[0], suggestName(args[0], []string{"list", "show", "rm", "mv"}), stateUsage)
 	return exitError
+}
+
+// stateFlags are the flags every state subcommand has.
+type stateFlags struct {
+	statePath string
+	vars      varFlags
+}
+
+func (f *stateFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.statePath, "state", "", "the state file `PATH` (default: the mynth block's state, else mynth.state.json)")
+	f.vars.register(fs)
+}
+
+// store opens the state file: --state, else the spec's mynth block, else
+// the default. The state commands work when the spec has errors: the spec
+// loader returns its settings as far as it could read them.
+func (f *stateFlags) store(g *globals) *state.Store {
+	if f.statePath != "" {
+		return state.Open(f.statePath)
+	}
+	sp, _ := spec.Load(g.dir, f.vars.loadOptions(g))
+	return state.Open(statePathOf(g, sp))
+}
+
+func runStateList(g *globals, args []string) int {
+	const usage = "state list [flags] [ADDR...]"
+	fs := newFlagSet("state list", usage)
+	var sf stateFlags
+	var asJSON bool
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array of {address, id, status}")
+	sf.register(fs)
+	if code, done := parseFlags(g, fs, usage, args); done {
+		return code
+	}
+	filters := make([]string, 0, fs.NArg())
+	for _, a := range fs.Args() {
+		addr, err := normalizeStateAddress(a)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
+			return exitError
+		}
+		filters = append(filters, addr)
+	}
+	st, err := sf.store(g).Load()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
+		return exitError
+	}
+	type entry struct {
+		Address string       `json:"address"`
+		ID      string       `json:"id"`
+		Status  mynth.Status `json:"status"`
+	}
+	entries := []entry{}
+	for _, addr := range st.Addresses() {
+		if len(filters) > 0 && !stateMatchesAny(addr, filters) {
+			continue
+		}
+		t := st.Tasks[addr]
+		entries = append(entries, entry{addr, t.ID, t.Status})
+	}
+	if asJSON {
+		return writeStateJSON(g, "state list", entries)
+	}
+	for _, e := range entries {
+		fmt.Fprintln(g.stdout, e.Address)
+	}
+	return exitOK
+}
+
+// stateMatchesAny reports whether addr is one of filters, or an instance of a
+// filter that names a whole task block (task.NAME).
+func stateMatchesAny(addr string, filters []string) bool {
+	for _, f := range filters {
+		if addr == f || (!strings.Contains(f, "[") && strings.HasPrefix(addr, f+"[")) {
+			return true
+		}
+	}
+	return false
+}
+
+func runStateShow(g *globals, args []string) int {
+	const usage = "state show [flags] ADDR"
+	fs := newFlagSet("state show", usage)
+	var sf stateFlags
+	var asJSON bool
+	fs.BoolVar(&asJSON, "json", false, "print the task as the state records it")
+	sf.register(fs)
+	if code, done := parseFlags(g, fs, usage, args); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(g.stderr, "mynthform state show: want one address, got %d\nUsage: mynthform %s\n", fs.NArg(), usage)
+		return exitError
+	}
+	addr, err := normalizeStateAddress(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
+		return exitError
+	}
+	st, err := sf.store(g).Load()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
+		return exitError
+	}
+	t, ok := st.Tasks[addr]
+	if !ok {
+		fmt.Fprintf(g.stderr, "mynthform state show: %s is not in the state%s\n", addr, suggestRecorded(addr, st))
+		return exitError
+	}
+	if asJSON {
+		data, err := state.EncodeTask(t)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform state show: %s: %v\n", addr, err)
+			return exitError
+		}
+		_, _ = g.stdout.Write(data)
+		return exitOK
+	}
+	writeStateTask(g.stdout, addr, t)
+	return exitOK
+}
+
+// writeStateTask prints a recorded task for people.
+func writeStateTask(w io.Writer, addr string, t *state.Task) {
+	fmt.Fprintf(w, "%s\n", addr)
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "  %s:\t%s\n", k, v)
+		}
+	}
+	row("id", t.ID)
+	row("status", string(t.Status))
+	row("created", t.CreatedAt)
+	row("updated", t.UpdatedAt)
+	var res mynth.Result
+	resOK := len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil
+	if resOK {
+		row("model", res.Model)
+		if res.Cost != nil {
+			row("cost", res.Cost.Total.String())
+		}
+		ok := len(res.Succeeded())
+		row("images", fmt.Sprintf("%d succeeded, %d failed", ok, len(res.Images)-ok))
+	} else if len(t.Result) == 0 {
+		row("result", "none yet")
+	}
+	_ = tw.Flush()
+	if resOK {
+		for i, img := range res.Images {
+			cost := ""
+			if img.Cost != nil {
+				cost = img.Cost.String()
+			}
+			if img.Status == mynth.ImageSucceeded {
+				fmt.Fprintf(tw, "    [%d]\t%s\t%s\t%s\t%s\t%s\n", i, img.Status, img.ID, img.Size, cost, img.URL)
+			} else {
+				fmt.Fprintf(tw, "    [%d]\t%s\t%s\n", i, img.Status, img.ErrorMessage())
+			}
+		}
+		_ = tw.Flush()
+	}
+	if len(t.Files) > 0 {
+		fmt.Fprintln(w, "  files:")
+		for _, f := range t.Files {
+			fmt.Fprintf(tw, "    %s\t%s\t%d bytes\tsha256 %s\n", f.Path, f.ImageID, f.Size, f.SHA256)
+		}
+		_ = tw.Flush()
+	}
+	for _, part := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"request", t.Request}, {"result", t.Result}} {
+		if len(part.raw) == 0 {
+			if part.name == "request" {
+				fmt.Fprintln(w, "  request: not recorded (only a Public Access Token could read the task)")
+			}
+			continue
+		}
+		var v any
+		dec := json.NewDecoder(strings.NewReader(string(part.raw)))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil {
+			continue
+		}
+		fmt.Fprintf(w, "  %s:\n", part.name)
+		b, _ := json.MarshalIndent(v, "    ", "  ")
+		fmt.Fprintf(w, "    %s\n", b)
+	}
+}
+
+func runStateRm(g *globals, args []string) int {
+	const usage = "state rm [flags] ADDR..."
+	fs := newFlagSet("state rm", usage)
+	var sf stateFlags
+	var lockTimeout time.Duration
+	var dryRun bool
+	fs.DurationVar(&lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
+	fs.BoolVar(&dryRun, "dry-run", false, "say what would be removed, change nothing")
+	sf.register(fs)
+	if code, done := parseFlags(g, fs, usage, args); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(g.stderr, "mynthform state rm: want at least one address\nUsage: mynthform %s\n", usage)
+		return exitError
+	}
+	var addrs []string
+	for _, a := range fs.Args() {
+		addr, err := normalizeStateAddress(a)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "mynthform state rm: %v\n", err)
+			return exitError
+		}
+		addrs = append(addrs, addr)
+	}
+	return editState(g, "state rm", sf.store(g), lockTimeout, dryRun, func(st *state.File) ([]string, error) {
+		var gone []string
+		seen := map[string]bool{}
+		for _, addr := range addrs {
+			matched := stateMatching(st, addr)
+			if len(matched) == 0 {
+				return nil, fmt.Errorf("%s is not in the state%s", addr, suggestRecorded(addr, st))
+			}
+			for _, m := range matched {
+				if seen[m] {
+					continue
+				}
+				seen[m] = true
+				gone = append(gone, fmt.Sprintf("Removed %s (task %s)", m, st.Tasks[m].ID))
+			}
+		}
+		for m := range seen {
+			delete(st.Tasks, m)
+		}
+		sort.Strings(gone)
+		return gone, nil
+	})
+}
+
+func runStateMv(g *globals, args []string) int {
+	const usage = "state mv [flags] FROM TO"
+	fs := newFlagSet("state mv", usage)
+	var sf stateFlags
+	var lockTimeout time.Duration
+	var dryRun bool
+	fs.DurationVar(&lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
+	fs.BoolVar(&dryRun, "dry-run", false, "say what would be moved, change nothing")
+	sf.register(fs)
+	if code, done := parseFlags(g, fs, usage, args); done {
+		return code
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(g.stderr, "mynthform state mv: want two addresses, FROM and TO, got %d\nUsage: mynthform %s\n", fs.NArg(), usage)
+		return exitError
+	}
+	from, err := normalizeStateAddress(fs.Arg(0))
+	if err == nil {
+		var to string
+		if to, err = normalizeStateAddress(fs.Arg(1)); err == nil {
+			return editState(g, "state mv", sf.store(g), lockTimeout, dryRun, func(st *state.File) ([]string, error) {
+				return moveStateTasks(st, from, to)
+			})
+		}
+	}
+	fmt.Fprintf(g.stderr, "mynthform state mv: %v\n", err)
+	return exitError
+}
+
+// moveStateTasks moves one task, or every instance of a task block when from
+// and to are both task.NAME and the state holds instances of from.
+func moveStateTasks(st *state.File, from, to string) ([]string, error) {
+	if from == to {
+		return nil, fmt.Errorf("%s and %s are the same address", from, to)
+	}
+	moves := map[string]string{}
+	if _, ok := st.Tasks[from]; ok {
+		moves[from] = to
+	} else if !strings.Contains(from, "[") && !strings.Contains(to, "[") {
+		for _, m := range stateMatching(st, from) {
+			moves[m] = to + strings.TrimPrefix(m, from)
+		}
+	}
+	if len(moves) == 0 {
+		return nil, fmt.Errorf("%s is not in the state%s", from, suggestRecorded(from, st))
+	}
+	var done []string
+	for src, dst := range moves {
+		if _, taken := st.Tasks[dst]; taken {
+			return nil, fmt.Errorf("%s is already in the state (task %s); remove it first with `mynthform state rm %s`", dst, st.Tasks[dst].ID, stateShellQuote(dst))
+		}
+		done = append(done, fmt.Sprintf("Moved %s to %s (task %s)", src, dst, st.Tasks[src].ID))
+	}
+	for src, dst := range moves {
+		st.Tasks[dst] = st.Tasks[src]
+		delete(st.Tasks, src)
+	}
+	sort.Strings(done)
+	return done, nil
+}
+
+// editState runs edit on the state under the lock, saves the result
+// atomically (with a backup) and prints what changed.
+func editState(g *globals, op string, store *state.Store, lockTimeout time.Duration, dryRun bool, edit func(*state.File) ([]string, error)) int {
+	fail := func(err error) int {
+		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
+		return exitError
+	}
+	lock, err := store.Lock(g.ctx, op, lockTimeout)
+	if err != nil {
+		return fail(err)
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
+		}
+	}()
+	st, err := store.Load()
+	if err != nil {
+		return fail(err)
+	}
+	changes, err := edit(st)
+	if err != nil {
+		return fail(err)
+	}
+	if dryRun {
+		for _, c := range changes {
+			fmt.Fprintf(g.stdout, "Would have: %s\n", c)
+		}
+		return exitOK
+	}
+	st.ToolVersion = toolVersion()
+	if _, err := store.Save(st); err != nil {
+		return fail(err)
+	}
+	for _, c := range changes {
+		fmt.Fprintln(g.stdout, c)
+	}
+	fmt.Fprintf(g.stdout, "Saved %s (serial %d, %s); the previous state is in %s.\n",
+		store.Path(), st.Serial, plural(len(st.Tasks), "task", "tasks"), store.BackupPath())
+	return exitOK
+}
+
+// stateMatching returns addr if the state records it, else every recorded
+// instance of the task block addr names (task.NAME[...]).
+func stateMatching(st *state.File, addr string) []string {
+	if _, ok := st.Tasks[addr]; ok {
+		return []string{addr}
+	}
+	var out []string
+	if !strings.Contains(addr, "[") {
+		for _, a := range st.Addresses() {
+			if strings.HasPrefix(a, addr+"[") {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// normalizeStateAddress reads an address as a user types it in a shell and
+// returns it in the form the state records: task.NAME, or
+// task.NAME["KEY"] with the key quoted as HCL quotes it. It accepts the key
+// unquoted (task.NAME[KEY], as a shell leaves task.NAME["KEY"] typed without
+// quotes) or in single quotes.
+func normalizeStateAddress(s string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("%q is not an address (%s); addresses are task.NAME, or task.NAME[\"KEY\"] under for_each (quote it for the shell: 'task.NAME[\"KEY\"]')", s, why)
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(s), "task.")
+	if !ok {
+		return bad(`it does not start with "task."`)
+	}
+	name, key, hasKey := rest, "", false
+	if i := strings.IndexByte(rest, '['); i >= 0 {
+		if !strings.HasSuffix(rest, "]") {
+			return bad("the key does not end with ]")
+		}
+		name, key, hasKey = rest[:i], rest[i+1:len(rest)-1], true
+		switch {
+		case strings.HasPrefix(key, `"`):
+			k, err := strconv.Unquote(key)
+			if err != nil {
+				return bad("the key is not a quoted string")
+			}
+			key = k
+		case len(key) >= 2 && strings.HasPrefix(key, "'") && strings.HasSuffix(key, "'"):
+			key = key[1 : len(key)-1]
+		}
+	}
+	if !validTaskName(name) {
+		return bad(fmt.Sprintf("%q is not a task name", name))
+	}
+	return spec.Address(name, key, hasKey), nil
+}
+
+// validTaskName reports whether s is an HCL identifier.
+func validTaskName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f:
+		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// suggestRecorded returns "; did you mean ...?" naming the recorded address
+// nearest to addr, or "" when none is near.
+func suggestRecorded(addr string, st *state.File) string {
+	if len(st.Tasks) == 0 {
+		return " (the state records no tasks)"
+	}
+	return suggestName(addr, st.Addresses())
+}
+
+// suggestName returns "; did you mean %q?" for the candidate nearest to s.
+func suggestName(s string, candidates []string) string {
+	best, bestDist := "", max(3, len(s)/4)+1
+	for _, c := range candidates {
+		if d := levenshtein(s, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best)
+}
+
+// stateShellQuote quotes an address for a shell when it needs it.
+func stateShellQuote(s string) string {
+	if strings.ContainsAny(s, `["' `) {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
+}
+
+// writeStateJSON prints v as indented JSON.
+func writeStateJSON(g *globals, op string, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, errors.Unwrap(err))
+		return exitError
+	}
+	fmt.Fprintf(g.stdout, "%s\n", b)
+	return exitOK
 }

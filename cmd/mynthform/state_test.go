@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/state"
+)
+
+// stateFixture writes a state with three tasks into a fresh directory and
+// returns the directory and the state's path.
+func stateFixture(t *testing.T, name string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, name)
+	f := state.New("test")
+	f.Tasks = map[string]*state.Task{
+		"task.hero": {
+			ID: "tsk_hero", Status: mynth.StatusCompleted, CreatedAt: "2026-01-02T10:00:00Z",
+			Request: json.RawMessage(`{"model":"m","prompt":"a mug"}`),
+			Result:  json.RawMessage(`{"cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"cost":"0.01250000","id":"img_1","size":"1536x1024","status":"succeeded","url":"https://cdn.example/img_1.png"},{"error":"blocked","status":"failed"}],"model":"m"}`),
+			Files:   []state.SavedFile{{Path: "assets/hero.webp", ImageID: "img_1", URL: "https://cdn.example/img_1.png", SHA256: "abc123", Size: 42}},
+		},
+		`task.product["mug"]`:  {ID: "tsk_mug", Status: mynth.StatusPending},
+		`task.product["bowl"]`: {ID: "tsk_bowl", Status: mynth.StatusFailed},
+	}
+	if _, err := state.Open(path).Save(f); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
+}
+
+type stateCLIResult struct {
+	stdout, stderr string
+	code           int
+}
+
+func runStateCLI(t *testing.T, dir string, args ...string) stateCLIResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runWithEnv(context.Background(), append([]string{"-C", dir}, args...), strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+	return stateCLIResult{stdout.String(), stderr.String(), code}
+}
+
+func TestStateList(t *testing.T) {
+	dir, _ := stateFixture(t, "mynth.state.json")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"all", []string{"state", "list"}, "task.hero\ntask.product[\"bowl\"]\ntask.product[\"mug\"]\n"},
+		{"block", []string{"state", "list", "task.product"}, "task.product[\"bowl\"]\ntask.product[\"mug\"]\n"},
+		{"one, unquoted key", []string{"state", "list", "task.product[mug]"}, "task.product[\"mug\"]\n"},
+		{"json", []string{"state", "list", "--json", "task.hero"}, "[\n  {\n    \"address\": \"task.hero\",\n    \"id\": \"tsk_hero\",\n    \"status\": \"completed\"\n  }\n]\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runStateCLI(t, dir, tt.args...)
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("code %d, stderr %s", r.code, r.stderr)
+			}
+			if diff := cmp.Diff(tt.want, r.stdout); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+	// No state yet: nothing to list, no file created.
+	empty := t.TempDir()
+	if r := runStateCLI(t, empty, "state", "list"); r.code != exitOK || r.stdout != "" {
+		t.Errorf("empty: %+v", r)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("state list wrote files: %v", entries)
+	}
+}
+
+func TestStateShow(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	r := runStateCLI(t, dir, "state", "show", "task.hero")
+	if r.code != exitOK {
+		t.Fatalf("code %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"task.hero\n", "id:      tsk_hero", "status:  completed", "cost:    0.01250000", "images:  1 succeeded, 1 failed",
+		"img_1", "https://cdn.example/img_1.png", "blocked", "assets/hero.webp", "42 bytes", "request:", `"prompt": "a mug"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = runStateCLI(t, dir, "state", "show", "--json", `task.product["mug"]`)
+	if diff := cmp.Diff("{\n  \"id\": \"tsk_mug\",\n  \"status\": \"pending\"\n}\n", r.stdout); diff != "" || r.code != 0 {
+		t.Errorf("show --json: %d %s\n%s", r.code, r.stderr, diff)
+	}
+	r = runStateCLI(t, dir, "state", "show", "task.heor")
+	if r.code != exitError || !strings.Contains(r.stderr, "task.heor is not in the state; did you mean task.hero?") {
+		t.Errorf("unknown address: %+v", r)
+	}
+	r = runStateCLI(t, dir, "state", "show", "hero")
+	if r.code != exitError || !strings.Contains(r.stderr, `does not start with "task."`) {
+		t.Errorf("bad address: %+v", r)
+	}
+	_ = path
+}
+
+func TestStateRm(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	before, _ := os.ReadFile(path)
+
+	r := runStateCLI(t, dir, "state", "rm", "task.hero", "task.nosuch")
+	if r.code != exitError || !strings.Contains(r.stderr, "task.nosuch is not in the state") {
+		t.Fatalf("unknown address: %+v", r)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
+		t.Fatal("a refused rm changed the state")
+	}
+	r = runStateCLI(t, dir, "state", "rm", "--dry-run", "task.hero")
+	if r.code != exitOK || r.stdout != "Would have: Removed task.hero (task tsk_hero)\n" {
+		t.Fatalf("dry run: %+v", r)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
+		t.Fatal("a dry run changed the state")
+	}
+
+	r = runStateCLI(t, dir, "state", "rm", "task.product[mug]", "task.hero")
+	if r.code != exitOK {
+		t.Fatalf("rm: %+v", r)
+	}
+	want := "Removed task.hero (task tsk_hero)\nRemoved task.product[\"mug\"] (task tsk_mug)\nSaved " + path + " (serial 2, 1 task); the previous state is in " + path + ".backup.\n"
+	if diff := cmp.Diff(want, r.stdout); diff != "" {
+		t.Error(diff)
+	}
+	st, err := state.Open(path).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`task.product["bowl"]`}, st.Addresses()); diff != "" {
+		t.Error(diff)
+	}
+	if backup, _ := os.ReadFile(path + ".backup"); !bytes.Equal(backup, before) {
+		t.Error("the backup is not the state before rm")
+	}
+	// A whole block.
+	if r := runStateCLI(t, dir, "state", "rm", "task.product"); r.code != exitOK || !strings.Contains(r.stdout, `Removed task.product["bowl"]`) {
+		t.Errorf("rm of a block: %+v", r)
+	}
+}
+
+func TestStateMv(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	before, _ := os.ReadFile(path)
+	refusals := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"onto an existing address", []string{"task.hero", `task.product["mug"]`}, `task.product["mug"] is already in the state (task tsk_mug); remove it first with ` + "`mynthform state rm 'task.product[\"mug\"]'`"},
+		{"unknown", []string{"task.hreo", "task.x"}, "task.hreo is not in the state; did you mean task.hero?"},
+		{"same", []string{"task.hero", "task.hero"}, "are the same address"},
+		{"bad target", []string{"task.hero", "task.9x"}, `"9x" is not a task name`},
+		{"one argument", []string{"task.hero"}, "want two addresses"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runStateCLI(t, dir, append([]string{"state", "mv"}, tt.args...)...)
+			if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("got %d %q, want %q", r.code, r.stderr, tt.want)
+			}
+			if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
+				t.Error("a refused mv changed the state")
+			}
+		})
+	}
+	r := runStateCLI(t, dir, "state", "mv", "task.hero", `task.images["hero"]`)
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "Moved task.hero to task.images[\"hero\"] (task tsk_hero)\nSaved ") {
+		t.Fatalf("mv: %+v", r)
+	}
+	r = runStateCLI(t, dir, "state", "mv", "task.product", "task.dish")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Moved task.product[\"mug\"] to task.dish[\"mug\"] (task tsk_mug)") {
+		t.Fatalf("mv of a block: %+v", r)
+	}
+	st, _ := state.Open(path).Load()
+	if diff := cmp.Diff([]string{`task.dish["bowl"]`, `task.dish["mug"]`, `task.images["hero"]`}, st.Addresses()); diff != "" {
+		t.Error(diff)
+	}
+	if st.Tasks[`task.images["hero"]`].Files[0].Path != "assets/hero.webp" {
+		t.Error("the move lost the task's record")
+	}
+}
+
+func TestStateCommandsWaitForTheLock(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	lock, err := state.Open(path).Lock(context.Background(), "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := runStateCLI(t, dir, "state", "rm", "--lock-timeout", "200ms", "task.hero")
+	if r.code != exitError || !strings.Contains(r.stderr, "the state is locked by apply (pid ") || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("while locked: %+v", r)
+	}
+	// Reading needs no lock.
+	if r := runStateCLI(t, dir, "state", "list"); r.code != exitOK {
+		t.Errorf("list while locked: %+v", r)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_ = lock.Unlock()
+	}()
+	if r := runStateCLI(t, dir, "state", "rm", "task.hero"); r.code != exitOK {
+		t.Errorf("after the lock is released: %+v", r)
+	}
+}
+
+func TestStatePathFromSpec(t *testing.T) {
+	dir, _ := stateFixture(t, "custom.json")
+	// The spec names the state file; a mistake elsewhere in it does not
+	// keep the state commands from finding it.
+	spec := "mynth {\n  state = \"custom.json\"\n}\n\ntask \"x\" {\n  prompt = var.undefined\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runStateCLI(t, dir, "state", "list")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
+		t.Errorf("state from the mynth block: %+v", r)
+	}
+	other := t.TempDir()
+	r = runStateCLI(t, other, "state", "list", "--state", filepath.Join(dir, "custom.json"))
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
+		t.Errorf("--state: %+v", r)
+	}
+}
+
+func TestStateRefusesDamagedFile(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"state", "list"}, {"state", "rm", "task.hero"}} {
+		r := runStateCLI(t, dir, args...)
+		if r.code != exitError || !strings.Contains(r.stderr, "truncated") || !strings.Contains(r.stderr, path+".backup") {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, data[:len(data)/2]) {
+		t.Error("a refusal changed the file")
+	}
+}
+
+func TestStateUsage(t *testing.T) {
+	if r := runStateCLI(t, t.TempDir(), "state"); r.code != exitError || !strings.Contains(r.stderr, "Subcommands:") {
+		t.Errorf("no subcommand: %+v", r)
+	}
+	if r := runStateCLI(t, t.TempDir(), "state", "lsit"); r.code != exitError || !strings.Contains(r.stderr, "did you mean list?") {
+		t.Errorf("typo: %+v", r)
+	}
+	if r := runStateCLI(t, t.TempDir(), "state", "rm", "--help"); r.code != exitOK || !strings.Contains(r.stdout, "--lock-timeout") {
+		t.Errorf("help: %+v", r)
+	}
+}
+
+func TestNormalizeStateAddress(t *testing.T) {
+	tests := map[string]string{
+		"task.a":               "task.a",
+		`task.a["k"]`:          `task.a["k"]`,
+		`task.a[k]`:            `task.a["k"]`,
+		`task.a['k']`:          `task.a["k"]`,
+		`task.a["say \"hi\""]`: `task.a["say \"hi\""]`,
+		`task.a-b_c["x y"]`:    `task.a-b_c["x y"]`,
+		"a":                    "",
+		"task.":                "",
+		"task.1a":              "",
+		`task.a["k"`:           "",
+		`task.a["k]`:           "",
+	}
+	for in, want := range tests {
+		got, err := normalizeStateAddress(in)
+		if (err != nil) != (want == "") || got != want {
+			t.Errorf("normalizeStateAddress(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestBinaryStateMv(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	r := runBin(t, dir, nil, "state", "mv", "task.hero", "task.hero2")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "Moved task.hero to task.hero2 (task tsk_hero)\n") {
+		t.Fatalf("%+v", r)
+	}
+	r = runBin(t, dir, nil, "state", "list")
+	if r.Stdout != "task.hero2\ntask.product[\"bowl\"]\ntask.product[\"mug\"]\n" {
+		t.Errorf("list after mv: %+v", r)
+	}
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("the lock file is left: %v", err)
+	}
+}
