@@ -1,0 +1,129 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	unformattedSpec = "task \"a\" {\nprompt=\"p\"\n  count =  2\n  model = \"m\"\n}\n"
+	formattedSpec   = "task \"a\" {\n  prompt = \"p\"\n  count  = 2\n  model  = \"m\"\n}\n"
+)
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestFmtCheckDiffWrite(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"main.mynth.hcl":    unformattedSpec,
+		"ok.mynth.hcl":      formattedSpec,
+		"dev.mynthvars.hcl": "model=\"x\"\n",
+		"notes.txt":         "not = a spec",
+	})
+	main := filepath.Join(dir, "main.mynth.hcl")
+	vars := filepath.Join(dir, "dev.mynthvars.hcl")
+
+	r := runCLI(t, nil, "-C", dir, "fmt", "--check")
+	if r.Code != 1 || r.Stdout != vars+"\n"+main+"\n" || r.Stderr != "" {
+		t.Fatalf("fmt --check: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if readFile(t, main) != unformattedSpec {
+		t.Fatal("fmt --check wrote the file")
+	}
+
+	r = runCLI(t, nil, "-C", dir, "fmt", "--check", "--diff", "main.mynth.hcl")
+	if r.Code != 1 {
+		t.Fatalf("fmt --check --diff: exit %d", r.Code)
+	}
+	checkSpecGolden(t, "fmt_diff.golden", strings.ReplaceAll(r.Stdout, dir, "DIR"))
+
+	r = runCLI(t, nil, "-C", dir, "fmt")
+	if r.Code != 0 || r.Stdout != vars+"\n"+main+"\n" {
+		t.Fatalf("fmt: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if diff := cmp.Diff(formattedSpec, readFile(t, main)); diff != "" {
+		t.Errorf("formatted file (-want +got):\n%s", diff)
+	}
+	if got := readFile(t, vars); got != "model = \"x\"\n" {
+		t.Errorf("variable file: %q", got)
+	}
+	if got := readFile(t, filepath.Join(dir, "notes.txt")); got != "not = a spec" {
+		t.Errorf("fmt touched another file: %q", got)
+	}
+
+	r = runCLI(t, nil, "-C", dir, "fmt", "--check")
+	if r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
+		t.Errorf("fmt --check after fmt: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+func TestFmtSyntaxError(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"bad.mynth.hcl": "task \"a\" {\n  prompt = \n}\n"})
+	r := runCLI(t, nil, "-C", dir, "fmt")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "Error: Invalid expression") || !strings.Contains(r.Stderr, "bad.mynth.hcl line 2") {
+		t.Errorf("exit %d, stderr:\n%s", r.Code, r.Stderr)
+	}
+	if readFile(t, filepath.Join(dir, "bad.mynth.hcl")) != "task \"a\" {\n  prompt = \n}\n" {
+		t.Error("fmt rewrote a file with a syntax error")
+	}
+}
+
+func TestFmtArguments(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.mynth.hcl": unformattedSpec})
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		stderr   string
+	}{
+		{"missing file", []string{"fmt", "nosuch.mynth.hcl"}, 1, "nosuch.mynth.hcl"},
+		{"json refused", []string{"fmt", "x.mynth.json"}, 1, "x.mynth.json"},
+		{"bad flag", []string{"fmt", "--chek"}, 1, "unknown flag: --chek"},
+		{"directory argument", []string{"fmt", "--check", "."}, 1, ""},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x.mynth.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, nil, append([]string{"-C", dir}, tt.args...)...)
+			if r.Code != tt.wantCode || !strings.Contains(r.Stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
+			}
+		})
+	}
+	empty := t.TempDir()
+	if r := runCLI(t, nil, "-C", empty, "fmt"); r.Code != 1 || !strings.Contains(r.Stderr, "no *.mynth.hcl") {
+		t.Errorf("empty directory: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+func TestUnifiedDiff(t *testing.T) {
+	tests := []struct {
+		name, a, b, want string
+	}{
+		{"one change", "a\nb\nc\n", "a\nB\nc\n", "--- f\n+++ f (formatted)\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"},
+		{"append", "a\n", "a\nb\n", "--- f\n+++ f (formatted)\n@@ -1 +1,2 @@\n a\n+b\n"},
+		{"two hunks", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "x\n2\n3\n4\n5\n6\n7\n8\n9\ny\n",
+			"--- f\n+++ f (formatted)\n@@ -1,4 +1,4 @@\n-1\n+x\n 2\n 3\n 4\n@@ -7,4 +7,4 @@\n 7\n 8\n 9\n-10\n+y\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			writeUnifiedDiff(&b, "f", []byte(tt.a), []byte(tt.b))
+			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
