@@ -187,121 +187,112 @@ func pathLess(a, b string) bool {
 // the remote (or recorded) request, normalized the same way, and nothing
 // else. got may be nil (the request is unknown).
 func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[string]any, err error) {
-	want, got = map[string]any{}, map[string]any{}
 	r := remote
 	if r == nil {
 		r = &mynth.Request{}
 	}
-	set := func(key string, w, g any, subset bool) error {
-		wt, err := valueTree(w)
-		if err != nil {
-			return fmt.Errorf("request.%s: %w", key, err)
+	// Go values first, encoded and decoded once per side.
+	w, g := map[string]any{}, map[string]any{}
+	var subset []string
+	set := func(key string, wv any, gv any, isSubset bool) {
+		w[key] = wv
+		if remote != nil && gv != nil {
+			g[key] = gv
 		}
-		want[key] = wt
-		if remote == nil || g == nil {
-			return nil
+		if isSubset {
+			subset = append(subset, key)
 		}
-		gt, err := valueTree(g)
-		if err != nil {
-			return fmt.Errorf("request.%s of the remote task: %w", key, err)
-		}
-		if gt == nil {
-			return nil
-		}
-		if subset {
-			gt = restrictTo(gt, wt)
-		}
-		got[key] = gt
-		return nil
 	}
 	if spec.Prompt != nil {
-		var g any
+		var gv any
 		if r.Prompt != nil {
-			g = *r.Prompt
+			gv = r.Prompt
 		}
-		if err := set("prompt", *spec.Prompt, g, false); err != nil {
-			return nil, nil, err
-		}
+		set("prompt", spec.Prompt, gv, false)
 	}
 	if spec.Model != "" {
-		g := r.Model
-		if g == "" {
-			g = "auto"
+		gv := r.Model
+		if gv == "" {
+			gv = "auto"
 		}
-		if err := set("model", spec.Model, g, false); err != nil {
-			return nil, nil, err
-		}
+		set("model", spec.Model, gv, false)
 	}
 	if spec.Size != nil {
-		g := mynth.Size{Preset: "auto"}
+		gv := mynth.Size{Preset: "auto"}
 		if r.Size != nil {
-			g = r.Size.Normalize()
+			gv = r.Size.Normalize()
 		}
-		if err := set("size", spec.Size.Normalize(), g, false); err != nil {
-			return nil, nil, err
-		}
+		set("size", spec.Size.Normalize(), gv, false)
 	}
 	if spec.Count != 0 {
-		g := r.Count
-		if g == 0 {
-			g = 1
-		}
-		if err := set("count", spec.Count, g, false); err != nil {
-			return nil, nil, err
-		}
+		set("count", spec.Count, max(r.Count, 1), false)
 	}
 	if len(spec.Inputs) > 0 {
-		var g any
+		var gv any
 		if len(r.Inputs) > 0 {
-			g = r.Inputs
+			gv = r.Inputs
 		}
-		if err := set("inputs", spec.Inputs, g, false); err != nil {
-			return nil, nil, err
-		}
+		set("inputs", spec.Inputs, gv, false)
 	}
 	if spec.Output != nil {
-		var g any
+		var gv any
 		if r.Output != nil {
-			g = r.Output
+			gv = r.Output
 		}
-		if err := set("output", spec.Output, g, true); err != nil {
-			return nil, nil, err
-		}
+		set("output", spec.Output, gv, true)
 	}
 	if spec.Webhook != nil {
-		var g any
+		var gv any
 		if r.Webhook != nil {
-			g = r.Webhook
+			gv = r.Webhook
 		}
-		if err := set("webhook", spec.Webhook, g, true); err != nil {
-			return nil, nil, err
-		}
+		set("webhook", spec.Webhook, gv, true)
 	}
 	if spec.ContentRating != nil {
-		var g any
+		var gv any
 		if r.ContentRating != nil {
-			g = r.ContentRating
+			gv = r.ContentRating
 		}
-		if err := set("content_rating", spec.ContentRating, g, true); err != nil {
-			return nil, nil, err
-		}
+		set("content_rating", spec.ContentRating, gv, true)
 	}
 	if len(spec.Metadata) > 0 {
-		var g any
+		var gv any
 		if len(r.Metadata) > 0 {
-			g = r.Metadata
+			gv = r.Metadata
 		}
-		if err := set("metadata", spec.Metadata, g, false); err != nil {
-			return nil, nil, err
-		}
+		set("metadata", spec.Metadata, gv, false)
 	}
 	if spec.Access != nil {
-		var g any
+		var gv any
 		if r.Access != nil {
-			g = r.Access
+			gv = r.Access
 		}
-		if err := set("access", spec.Access, g, true); err != nil {
-			return nil, nil, err
+		set("access", spec.Access, gv, true)
+	}
+	wt, err := valueTree(w)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the spec's request: %w", err)
+	}
+	gt, err := valueTree(g)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the task's request: %w", err)
+	}
+	want, _ = wt.(map[string]any)
+	got, _ = gt.(map[string]any)
+	if want == nil {
+		want = map[string]any{}
+	}
+	if got == nil {
+		got = map[string]any{}
+	}
+	for k, v := range got {
+		if v == nil {
+			delete(got, k)
+		}
+	}
+	for _, k := range subset {
+		if gv, ok := got[k]; ok {
+			got[k] = restrictTo(gv, want[k])
 		}
 	}
 	return want, got, nil
