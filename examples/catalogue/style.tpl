@@ -1,0 +1,1 @@
+Soft daylight, a plain ${background} background, centred, no props.
