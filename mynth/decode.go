@@ -33,7 +33,7 @@ func decodeStrict(b []byte, v any) error {
 // this way.
 func unwrapData(b []byte) []byte {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
+	if len(b) == 0 || b[0] != '{' || !bytes.Contains(b, []byte(`"data"`)) {
 		return b
 	}
 	var outer map[string]json.RawMessage
@@ -48,19 +48,36 @@ func unwrapData(b []byte) []byte {
 	return inner
 }
 
+// decodeObject decodes body strictly into v, or, when body is a {"data":
+// ...} wrapper and empty(v) says the direct decoding found nothing, the
+// wrapped object. It returns the object decoded, as sent.
+func decodeObject[T any](body []byte, v *T, empty func(*T) bool) ([]byte, error) {
+	if err := decodeStrict(body, v); err != nil {
+		return nil, err
+	}
+	raw := bytes.TrimSpace(body)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	if empty(v) {
+		if inner := unwrapData(raw); len(inner) != len(raw) {
+			var w T
+			if err := json.Unmarshal(inner, &w); err != nil {
+				return nil, err
+			}
+			*v, raw = w, inner
+		}
+	}
+	return raw, nil
+}
+
 // DecodeTask decodes the body of GET /tasks/:id strictly. Task.Raw is the
 // task object exactly as sent (surrounding white space trimmed; a {"data":
 // ...} wrapper removed). The task must have an id and a status.
 func DecodeTask(body []byte) (*Task, error) {
-	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
-		return nil, fmt.Errorf("task: %w", err)
-	}
-	raw := unwrapData(body)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, errors.New("task: not a JSON object")
-	}
 	var t Task
-	if err := json.Unmarshal(raw, &t); err != nil {
+	raw, err := decodeObject(body, &t, func(t *Task) bool { return t.ID == "" && t.Status == "" })
+	if err != nil {
 		return nil, fmt.Errorf("task: %w", err)
 	}
 	if t.ID == "" {
@@ -87,15 +104,8 @@ func DecodeCreated(body []byte) (Created, error) {
 // status must be present; a value this client does not know is returned
 // as is.
 func DecodeStatus(body []byte) (Status, error) {
-	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
-		return "", fmt.Errorf("status: %w", err)
-	}
-	raw := unwrapData(body)
-	if len(raw) == 0 || raw[0] != '{' {
-		return "", errors.New("status: not a JSON object")
-	}
 	var s TaskStatus
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if _, err := decodeObject(body, &s, func(s *TaskStatus) bool { return s.Status == "" }); err != nil {
 		return "", fmt.Errorf("status: %w", err)
 	}
 	if s.Status == "" {
@@ -106,15 +116,8 @@ func DecodeStatus(body []byte) (Status, error) {
 
 // DecodeResults decodes the body of GET /tasks/:id/results strictly.
 func DecodeResults(body []byte) (*Results, error) {
-	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
-		return nil, fmt.Errorf("results: %w", err)
-	}
-	raw := unwrapData(body)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, errors.New("results: not a JSON object")
-	}
 	var r Results
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if _, err := decodeObject(body, &r, func(r *Results) bool { return r.Images == nil }); err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	for i, im := range r.Images {
@@ -127,17 +130,14 @@ func DecodeResults(body []byte) (*Results, error) {
 
 // DecodeUploaded decodes the body of POST /image/upload strictly.
 func DecodeUploaded(body []byte) ([]string, error) {
-	if err := decodeStrict(body, new(json.RawMessage)); err != nil {
-		return nil, fmt.Errorf("upload response: %w", err)
-	}
-	raw := unwrapData(body)
 	var u struct {
 		URLs []string `json:"urls"`
 	}
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, errors.New("upload response: not a JSON object")
-	}
-	if err := json.Unmarshal(raw, &u); err != nil {
+	if _, err := decodeObject(body, &u, func(u *struct {
+		URLs []string `json:"urls"`
+	}) bool {
+		return u.URLs == nil
+	}); err != nil {
 		return nil, fmt.Errorf("upload response: %w", err)
 	}
 	return u.URLs, nil

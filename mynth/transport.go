@@ -164,6 +164,16 @@ func readCapped(resp *http.Response, max int64) (data []byte, tooLarge bool, err
 	if resp.ContentLength > max {
 		return nil, true, nil
 	}
+	if resp.ContentLength > 0 {
+		// net/http ends the body at the announced length and reports a
+		// shorter one as io.ErrUnexpectedEOF.
+		data = make([]byte, resp.ContentLength)
+		n, err := io.ReadFull(resp.Body, data)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return data[:n], false, err
+	}
 	data, err = io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if int64(len(data)) > max {
 		return data[:max], true, nil
