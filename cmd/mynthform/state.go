@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,11 +73,18 @@ func (f *stateFlags) register(fs *pflag.FlagSet) {
 // the default. The state commands work when the spec has errors: the spec
 // loader returns its settings as far as it could read them.
 func (f *stateFlags) store(g *globals) *state.Store {
-	if f.statePath != "" {
-		return state.Open(f.statePath)
-	}
+	st, _ := f.storeAndSpec(g)
+	return st
+}
+
+// storeAndSpec is store, and the spec as far as it could be read (for
+// which values are sensitive).
+func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 	sp, _ := spec.Load(g.dir, f.vars.loadOptions(g))
-	return state.Open(statePathOf(g, sp))
+	if f.statePath != "" {
+		return state.Open(f.statePath), sp
+	}
+	return state.Open(statePathOf(g, sp)), sp
 }
 
 func runStateList(g *globals, args []string) int {
@@ -155,7 +163,8 @@ func runStateShow(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
 		return exitError
 	}
-	st, err := sf.store(g).Load()
+	store, sp := sf.storeAndSpec(g)
+	st, err := store.Load()
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
 		return exitError
@@ -164,6 +173,9 @@ func runStateShow(g *globals, args []string) int {
 	if !ok {
 		fmt.Fprintf(g.stderr, "mynthform state show: %s is not in the state%s\n", addr, suggestRecorded(addr, st))
 		return exitError
+	}
+	if decl := sp.Task(addr); decl != nil && len(decl.Sensitive) > 0 {
+		t = redactStateTask(t, decl.Sensitive)
 	}
 	if asJSON {
 		data, err := state.EncodeTask(t)
@@ -176,6 +188,58 @@ func runStateShow(g *globals, args []string) int {
 	}
 	writeStateTask(g.stdout, addr, t)
 	return exitOK
+}
+
+// sensitiveText stands in for a value that the spec marks sensitive.
+const stateSensitiveText = "(sensitive)"
+
+// redactStateTask returns a copy of t with the values that the spec marks
+// sensitive (request fields, and what the result echoes of them: the
+// resolved model, the enhanced prompt) replaced by "(sensitive)".
+func redactStateTask(t *state.Task, sensitive map[string]bool) *state.Task {
+	c := t.Clone()
+	if sensitive["id"] {
+		c.ID = stateSensitiveText
+	}
+	if sensitive["files"] {
+		for i := range c.Files {
+			c.Files[i].Path = stateSensitiveText
+		}
+	}
+	redact := func(raw json.RawMessage, edit func(m map[string]json.RawMessage)) json.RawMessage {
+		var m map[string]json.RawMessage
+		if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+			return raw
+		}
+		edit(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			return raw
+		}
+		if c, err := state.Canonical(b); err == nil {
+			b = c
+		}
+		return b
+	}
+	sens, _ := json.Marshal(stateSensitiveText)
+	c.Request = redact(c.Request, func(m map[string]json.RawMessage) {
+		for f := range m {
+			if sensitive[f] || (f == "access" && sensitive["access_token"]) {
+				m[f] = sens
+			}
+		}
+	})
+	c.Result = redact(c.Result, func(m map[string]json.RawMessage) {
+		if sensitive["model"] {
+			if _, ok := m["model"]; ok {
+				m["model"] = sens
+			}
+		}
+		if sensitive["prompt"] {
+			delete(m, "prompt_enhance")
+		}
+	})
+	return c
 }
 
 // writeStateTask prints a recorded task for people.
@@ -235,15 +299,11 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 			}
 			continue
 		}
-		var v any
-		dec := json.NewDecoder(strings.NewReader(string(part.raw)))
-		dec.UseNumber()
-		if dec.Decode(&v) != nil {
+		var b bytes.Buffer
+		if json.Indent(&b, part.raw, "    ", "  ") != nil {
 			continue
 		}
-		fmt.Fprintf(w, "  %s:\n", part.name)
-		b, _ := json.MarshalIndent(v, "    ", "  ")
-		fmt.Fprintf(w, "    %s\n", b)
+		fmt.Fprintf(w, "  %s:\n    %s\n", part.name, b.Bytes())
 	}
 }
 

@@ -304,3 +304,30 @@ func TestBinaryStateMv(t *testing.T) {
 		t.Errorf("the lock file is left: %v", err)
 	}
 }
+
+func TestStateShowHidesSensitiveValues(t *testing.T) {
+	dir, _ := stateFixture(t, "mynth.state.json")
+	spec := `variable "subject" {
+  default   = "a mug"
+  sensitive = true
+}
+
+task "hero" {
+  id     = "tsk_hero"
+  prompt = "${var.subject}"
+  model  = "m"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"state", "show", "task.hero"}, {"state", "show", "--json", "task.hero"}} {
+		r := runStateCLI(t, dir, args...)
+		if r.code != exitOK || strings.Contains(r.stdout, "a mug") || !strings.Contains(r.stdout, `"prompt": "(sensitive)"`) {
+			t.Errorf("%v: %+v", args, r)
+		}
+		if !strings.Contains(r.stdout, `"model": "m"`) {
+			t.Errorf("%v: a value that is not sensitive is hidden: %s", args, r.stdout)
+		}
+	}
+}
