@@ -67,13 +67,13 @@ func runEmulator(g *globals, args []string) int {
 	fs.StringVar(&a.addr, "addr", "127.0.0.1:8787", "listen on `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&a.seed, "seed", "", "preload accounts and tasks from the seed `FILE`")
 	fs.StringVar(&a.store, "store", "", "keep tasks in `FILE` across restarts (a store is also a valid seed)")
-	fs.DurationVar(&a.delay, "delay", time.Second, "time from creation to completion of a task")
-	fs.DurationVar(&a.latency, "latency", 0, "delay added to every request")
+	fs.DurationVar(&a.delay, "delay", time.Second, "time `D` from creation to completion of a task")
+	fs.DurationVar(&a.latency, "latency", 0, "delay `D` added to every request")
 	fs.DurationVar(&a.jitter, "jitter", 0, "random extra delay of up to `D` per request")
 	fs.Float64Var(&a.faultRate, "fault-rate", 0, "probability `R` (0 to 1) that a request gets an injected fault")
-	fs.StringSliceVar(&a.faultKinds, "fault-kinds", nil, "faults to draw from: latency, 500, 502, 503, 429, drop, truncate, malformed, drop_after_create (default all)")
-	fs.Uint64Var(&a.faultSeed, "fault-seed", 0, "seed of the random faults, for a repeatable run")
-	fs.DurationVar(&a.retryAfter, "retry-after", time.Second, "Retry-After of an injected 429")
+	fs.StringSliceVar(&a.faultKinds, "fault-kinds", nil, "`KINDS` of fault to draw from: latency, 500, 502, 503, 429, drop, truncate, malformed, drop_after_create (default all)")
+	fs.Uint64Var(&a.faultSeed, "fault-seed", 0, "seed `N` of the random faults, for a repeatable run")
+	fs.DurationVar(&a.retryAfter, "retry-after", time.Second, "Retry-After `D` of an injected 429")
 	if code, done := parseFlags(g, fs, emulatorUsage, args); done {
 		return code
 	}

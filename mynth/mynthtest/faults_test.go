@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,4 +221,48 @@ func TestParseFaultKind(t *testing.T) {
 	if _, err := mynthtest.ParseFaultKind("5xx"); err == nil {
 		t.Error("5xx accepted")
 	}
+}
+
+func TestLatencyAndLog(t *testing.T) {
+	var log syncBuffer
+	srv := mynthtest.NewServer(t, mynthtest.Options{Latency: 30 * time.Millisecond, Jitter: 10 * time.Millisecond, Log: &log})
+	start := time.Now()
+	id, pat := created(t, srv.URL, alice, `{"prompt":"x","access":{"pat":{"enabled":true}}}`)
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("answered in %v with 30ms of latency", d)
+	}
+	call(t, "GET", srv.URL+"/tasks/"+id+"/status", pat, "")
+	call(t, "GET", srv.URL+"/tasks/"+id, "mak_wrong_canary", "")
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d log lines, want one per request:\n%s", len(lines), log.String())
+	}
+	for _, want := range []string{"POST /image/generate 201", "GET /tasks/" + id + "/status 200", "GET /tasks/" + id + " 404"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
+	}
+	for _, secret := range []string{alice, pat, "mak_wrong_canary"} {
+		if strings.Contains(log.String(), secret) {
+			t.Errorf("the log holds a token:\n%s", log.String())
+		}
+	}
+}
+
+// syncBuffer is a strings.Builder safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
