@@ -255,7 +255,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 			tr.Outcome = AppliedPending
 			tr.wantPending = true
 			tr.Message = "Still pending: apply was interrupted. Run `mynthform apply` again to wait for it."
-		case errors.Is(err, applyErrWaitTimeout):
+		case errors.Is(err, errApplyWaitTimeout):
 			tr.Outcome, tr.TimedOut = AppliedPending, true
 			tr.Message = fmt.Sprintf("Still pending after %s (--wait-timeout). It stays recorded; run `mynthform apply` again to keep waiting.", a.opts.WaitTimeout)
 		default:

@@ -55,8 +55,8 @@ func (p PollSchedule) interval(elapsed time.Duration) time.Duration {
 	return p.Slow
 }
 
-// applyErrWaitTimeout is returned by wait when --wait-timeout passes.
-var applyErrWaitTimeout = errors.New("wait timeout")
+// errApplyWaitTimeout is returned by wait when --wait-timeout passes.
+var errApplyWaitTimeout = errors.New("wait timeout")
 
 // wait polls the status of task id until it is done, then reads the full
 // task (with pat, only its results). It gives up after WaitTimeout, on a
@@ -95,7 +95,7 @@ func (a *applier) wait(ctx context.Context, id, pat string, recorded *state.Task
 			return nil, ctx.Err()
 		case <-deadline.C:
 			t.Stop()
-			return nil, applyErrWaitTimeout
+			return nil, errApplyWaitTimeout
 		case <-t.C:
 		}
 	}

@@ -185,6 +185,9 @@ func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api plann
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(g.dir, path)
 		}
+		if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || !a.plan.refreshEnabled() {
+			fmt.Fprintf(g.stderr, "Warning: --target, --exclude and --refresh shape a new plan; the saved plan %s is applied as it was made.\n", a.planFile)
+		}
 		saved, err := planner.ReadSavedPlan(path)
 		if err != nil {
 			fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
