@@ -990,3 +990,30 @@ func TestGenerateSendsTheRequest(t *testing.T) {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
 }
+
+func TestCheckImage(t *testing.T) {
+	full := testPNG(t, 8, 8)
+	webp := append([]byte("RIFF\x1a\x00\x00\x00WEBPVP8 "), make([]byte, 18)...)
+	jpeg := append(append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 40)...), 0xFF, 0xD9)
+	tests := map[string]struct {
+		body []byte
+		ok   bool
+	}{
+		"png":         {full, true},
+		"png cut":     {full[:len(full)-1], false},
+		"jpeg":        {jpeg, true},
+		"jpeg cut":    {jpeg[:len(jpeg)-2], false},
+		"webp":        {webp, true},
+		"webp cut":    {webp[:len(webp)-1], false},
+		"gif":         {[]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), true},
+		"text":        {[]byte("this is not a PNG file\n"), false},
+		"html":        {[]byte("<html><body>upstream answered garbage</body></html>"), false},
+		"empty":       {nil, false},
+		"bmp, unsure": {append([]byte("BM"), make([]byte, 30)...), true},
+	}
+	for name, tt := range tests {
+		if err := checkImage(tt.body); (err == nil) != tt.ok {
+			t.Errorf("%s: checkImage = %v, want ok=%v", name, err, tt.ok)
+		}
+	}
+}
