@@ -63,7 +63,8 @@ func (m Markdown) Render(w io.Writer, p *planner.Plan) error {
 	return nil
 }
 
-// cutAtLine returns s cut to at most n bytes, at the end of a line.
+// cutAtLine returns s cut to at most n bytes, at the end of a line when
+// there is one.
 func cutAtLine(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -72,7 +73,8 @@ func cutAtLine(s string, n int) string {
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		return s[:i+1]
 	}
-	return ""
+	// Not even the verdict fits: keep what does, whole characters only.
+	return strings.ToValidUTF8(s, "")
 }
 
 // verdict is the report's first line.
