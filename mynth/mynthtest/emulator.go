@@ -74,6 +74,7 @@ type Emulator struct {
 	strict   bool
 	addr     string // the address last listened on, kept in the store
 	dirty    bool
+	stored   []byte // the store's content as last read or written
 	stats    Stats
 	storeMu  sync.Mutex // serializes store writes
 	logMu    sync.Mutex // serializes log lines
@@ -117,12 +118,13 @@ func New(opts Options) (*Emulator, error) {
 
 	seed := opts.Seed
 	if opts.StorePath != "" {
-		st, ok, err := readStore(opts.StorePath)
+		st, content, err := readStore(opts.StorePath)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if st != nil {
 			seed = st
+			e.stored = content
 		}
 	}
 	if seed != nil {
@@ -183,8 +185,9 @@ func (e *Emulator) Task(id string) (json.RawMessage, bool) {
 	return b, ok
 }
 
-// AddTask adds t to the account of apiKey, as a seed would. t.Raw is used
-// when set (unknown fields kept), else t is marshalled. pat, when not
+// AddTask adds t to the account of apiKey (which becomes a known key, even
+// for a strict seed), as a seed would. t.Raw is used when set (unknown
+// fields kept), else t is marshalled. pat, when not
 // empty, is the task's Public Access Token. A pending task added so stays
 // pending unless its lifecycle is emulated (see EmulateTask).
 func (e *Emulator) AddTask(apiKey string, t mynth.Task, pat string) error {
@@ -204,6 +207,10 @@ func (e *Emulator) AddTask(apiKey string, t mynth.Task, pat string) error {
 	}
 	st.owner = hashToken(apiKey)
 	e.mu.Lock()
+	if !e.keys[st.owner] {
+		e.keys[st.owner] = true
+		e.accounts = append(e.accounts, st.owner)
+	}
 	err = e.addTask(st)
 	e.dirty = true
 	e.mu.Unlock()

@@ -258,20 +258,21 @@ func parseSeedTask(raw json.RawMessage, now time.Time) (*task, error) {
 	return t, nil
 }
 
-// readStore reads the store; ok is false when it does not exist yet.
-func readStore(path string) (*Seed, bool, error) {
+// readStore reads the store and returns it with its content; the seed is
+// nil when the store does not exist yet.
+func readStore(path string) (*Seed, []byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("reading the emulator store: %w", err)
+		return nil, nil, fmt.Errorf("reading the emulator store: %w", err)
 	}
 	s, err := parseSeed(b)
 	if err != nil {
-		return nil, false, fmt.Errorf("emulator store %s: %w", path, err)
+		return nil, nil, fmt.Errorf("emulator store %s: %w", path, err)
 	}
-	return s, true, nil
+	return s, b, nil
 }
 
 // PeekStoreAddr returns the address recorded in the store at path, "" when
@@ -337,7 +338,8 @@ func (e *Emulator) snapshot() ([]byte, error) {
 }
 
 // persist writes the store when something changed: a temporary file,
-// fsync, rename over the store, fsync of the directory.
+// fsync, rename over the store, fsync of the directory. A store whose
+// content would not change is left untouched.
 func (e *Emulator) persist() error {
 	if e.opts.StorePath == "" {
 		return nil
@@ -351,9 +353,18 @@ func (e *Emulator) persist() error {
 	}
 	data, err := e.snapshot()
 	e.dirty = false
+	same := bytes.Equal(data, e.stored)
 	e.mu.Unlock()
+	if same {
+		return nil
+	}
 	if err == nil {
 		err = writeAtomic(e.opts.StorePath, data)
+	}
+	if err == nil {
+		e.mu.Lock()
+		e.stored = data
+		e.mu.Unlock()
 	}
 	if err != nil {
 		e.mu.Lock()

@@ -270,3 +270,38 @@ func TestStoreCorrupt(t *testing.T) {
 		t.Fatalf("corrupt store: %v", err)
 	}
 }
+
+// TestStoreUntouched checks that a run that changes nothing leaves the store
+// as it was, byte for byte and without a rewrite.
+func TestStoreUntouched(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "emulator.json")
+	run, err := mynthtest.Start("127.0.0.1:0", mynthtest.Options{StorePath: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := created(t, run.URL, alice, `{"prompt":"x"}`)
+	getTask(t, run.URL, alice, id)
+	oldURL := run.URL
+	run.Close()
+	st1, err := os.Stat(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err = mynthtest.Start("127.0.0.1:0", mynthtest.Options{StorePath: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	getTask(t, run.URL, alice, id)
+	st2, err := os.Stat(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.URL != oldURL {
+		t.Skipf("the old port was taken (%s -> %s): the store records the new one", oldURL, run.URL)
+	}
+	// A rewrite renames a new file over the store: another inode.
+	if !os.SameFile(st1, st2) {
+		t.Errorf("the store was rewritten although nothing changed")
+	}
+}
