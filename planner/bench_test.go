@@ -83,7 +83,7 @@ func BenchmarkPlan10000(b *testing.B) {
 	if err := os.WriteFile(seedPath, seed, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	url := startEmulatorProcess(b, bin, "--addr", "127.0.0.1:0", "--seed", seedPath, "--latency", latency.String())
+	url, emuPid := startEmulatorProcess(b, bin, "--addr", "127.0.0.1:0", "--seed", seedPath, "--latency", latency.String())
 
 	client := mynth.NewClient(mynth.Options{BaseURL: url, Token: key})
 	opts := planner.Options{Spec: sp, State: st, API: planner.ClientAPI{Client: client}, Refresh: true,
@@ -95,6 +95,7 @@ func BenchmarkPlan10000(b *testing.B) {
 	stop := sampleHeap(&peak)
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	emuCPU0 := processCPU(emuPid)
 	b.ResetTimer()
 	start := time.Now()
 	var p *planner.Plan
@@ -107,6 +108,7 @@ func BenchmarkPlan10000(b *testing.B) {
 	elapsed := time.Since(start) / time.Duration(b.N)
 	b.StopTimer()
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	emuCPU := (processCPU(emuPid) - emuCPU0) / time.Duration(b.N)
 	stop()
 
 	if len(p.Tasks) != n || p.Summary.None != n || p.Failed() {
@@ -119,9 +121,12 @@ func BenchmarkPlan10000(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/task")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(ru1.Maxrss)/1024, "maxrss-MiB")
-	b.Logf("%d tasks, latency %s, parallelism %d: %s (ideal %s, %.3f× ideal); CPU %s (%.0f µs/task); peak heap %.1f MiB; max RSS %.1f MiB",
+	b.ReportMetric(float64(emuCPU.Microseconds())/n, "emulator-cpu-µs/req")
+	load, _ := os.ReadFile("/proc/loadavg")
+	b.Logf("%d tasks, latency %s, parallelism %d: %s (ideal %s, %.3f× ideal); CPU %s (%.0f µs/task); peak heap %.1f MiB; max RSS %.1f MiB; emulator CPU %.0f µs/request; %d CPUs, load average %s",
 		n, latency, parallelism, elapsed.Round(time.Millisecond), ideal, ratio, cpu.Round(time.Millisecond),
-		float64(cpu.Microseconds())/n, float64(peak.Load())/(1<<20), float64(ru1.Maxrss)/1024)
+		float64(cpu.Microseconds())/n, float64(peak.Load())/(1<<20), float64(ru1.Maxrss)/1024,
+		float64(emuCPU.Microseconds())/n, runtime.NumCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
 	if ratio > 1.2 {
 		b.Errorf("planning took %.3f× the ideal %s; the bound is 1.2×", ratio, ideal)
 	}
@@ -157,7 +162,7 @@ func sampleHeap(peak *atomic.Uint64) func() {
 
 // startEmulatorProcess runs `mynthform emulator` with args and returns the
 // URL it listens on; the process is stopped when the benchmark ends.
-func startEmulatorProcess(b *testing.B, bin string, args ...string) string {
+func startEmulatorProcess(b *testing.B, bin string, args ...string) (string, int) {
 	b.Helper()
 	cmd := exec.Command(bin, append([]string{"emulator"}, args...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
@@ -189,9 +194,33 @@ func startEmulatorProcess(b *testing.B, bin string, args ...string) string {
 				for sc.Scan() {
 				}
 			}()
-			return strings.TrimSpace(url)
+			return strings.TrimSpace(url), cmd.Process.Pid
 		}
 	}
 	b.Fatalf("the emulator did not say where it listens")
-	return ""
+	return "", 0
+}
+
+// processCPU is the user and system time process pid has used, from
+// /proc/PID/stat (0 where there is no /proc).
+func processCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count fields
+	// after its closing parenthesis. utime and stime are fields 14 and 15.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / ticksPerSecond
 }
