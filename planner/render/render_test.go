@@ -60,8 +60,55 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// loadPlanFixtures reads the plans that the planner's own golden test
+// makes from its fixture specs (testdata/plan), kept here as snapshots of
+// their JSON documents in testdata/render/input, so that every view is
+// tested over the plans `plan` makes too.
+func loadPlanFixtures(t *testing.T) map[string]*planner.Plan {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(goldenDir, "input", "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no plan fixtures in %s: %v", filepath.Join(goldenDir, "input"), err)
+	}
+	out := map[string]*planner.Plan{}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p planner.Plan
+		if err := json.Unmarshal(data, &p); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out[strings.TrimSuffix(filepath.Base(path), ".json")] = &p
+	}
+	return out
+}
+
+// TestJSONRoundTrip checks that the JSON view of a plan-fixture snapshot
+// reproduces the snapshot: the document decodes into the plan model and
+// encodes back byte for byte.
+func TestJSONRoundTrip(t *testing.T) {
+	for name, p := range loadPlanFixtures(t) {
+		want, err := os.ReadFile(filepath.Join(goldenDir, "input", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := (JSON{}).Render(&got, p); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), got.String()); diff != "" {
+			t.Errorf("%s (-snapshot +rendered):\n%s", name, diff)
+		}
+	}
+}
+
 func TestGolden(t *testing.T) {
 	plans := fixturePlans(goldenBase)
+	for name, p := range loadPlanFixtures(t) {
+		plans[name] = p
+	}
 	for _, pname := range sortedKeys(plans) {
 		for _, vname := range sortedKeys(views()) {
 			t.Run(pname+"."+vname, func(t *testing.T) {
