@@ -405,6 +405,16 @@ func TestGenerateRetriesOnlyWhenNotSent(t *testing.T) {
 			wantText:    "POST /image/generate: 503 unavailable: down; outcome unknown: the request may have reached Mynth and created a task",
 		},
 		{
+			name: "429 on every attempt gives up, outcome known",
+			answer: func(n int, w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 429, `{"error":{"code":"rate_limited","message":"slow down"}}`)
+			},
+			wantHits: 4,
+			wantErr:  true,
+			wantIs:   ErrRateLimited,
+			wantText: "POST /image/generate: 429 rate_limited: slow down (gave up after 4 attempts)",
+		},
+		{
 			name: "402 is final",
 			answer: func(n int, w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, 402, `{"error":{"code":"insufficient_balance","message":"Top up your account"}}`)
