@@ -42,6 +42,15 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 			a.mu.Unlock()
 			continue
 		}
+		// Refuse before paying for images that could not be saved.
+		if bad := a.refusedFiles(tp.Address); bad != "" {
+			a.mu.Lock()
+			tr.Outcome = AppliedError
+			tr.Message = "Not created: " + bad + ". Fix its files in the spec, then run apply again."
+			a.progress.TaskFinished(a.eventLocked(tr, true))
+			a.mu.Unlock()
+			continue
+		}
 		holdsGate := false
 		if a.guard.enabled() {
 			if _, known := a.guard.estimate(*req); !known {
@@ -94,6 +103,17 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 			a.createOne(ctx, tp, tr, *req, releaseGate)
 		}()
 	}
+}
+
+// refusedFiles checks the files declared for addr against the filesystem
+// and says why one is refused, "" when every one may be written.
+func (a *applier) refusedFiles(addr string) string {
+	for _, p := range a.specFiles(addr) {
+		if _, err := applySafeTarget(a.root, p, true); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
 }
 
 // notCreated records that tp's task was not created, and why.

@@ -106,7 +106,7 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 		}
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: image %d failed (%s), so %s stays absent.", i+1, msg, rel)
 	}
-	target, err := applySafeTarget(a.root, rel)
+	target, err := applySafeTarget(a.root, rel, false)
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
@@ -230,8 +230,9 @@ func applyVerifyImage(f *os.File) error {
 // applySafeTarget resolves rel inside root (a real, symlink-free directory) for
 // writing: absolute paths, paths that climb out with "..", and directories
 // that are symlinks leading outside are refused, as is a final symlink.
-// Missing directories are created.
-func applySafeTarget(root, rel string) (string, error) {
+// Missing directories are created, unless checkOnly is set (then nothing is
+// written and the path returned is not resolved).
+func applySafeTarget(root, rel string, checkOnly bool) (string, error) {
 	if root == "" {
 		return "", fmt.Errorf("%s: no spec directory to save into", rel)
 	}
@@ -273,6 +274,14 @@ func applySafeTarget(root, rel string) (string, error) {
 	}
 	if !applyWithin(root, real) {
 		return "", fmt.Errorf("%s leads outside the spec directory through a symlink", rel)
+	}
+	if existing == parent {
+		if fi, err := os.Lstat(filepath.Join(real, filepath.Base(target))); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return "", fmt.Errorf("%s is a symlink; refusing to write through it", rel)
+		}
+	}
+	if checkOnly {
+		return target, nil
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("%s: %w", rel, err)

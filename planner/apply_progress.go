@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mynthform/mynthform/mynth"
 )
 
-// ProgressSink receives apply's progress. Apply calls it from one goroutine
-// at a time, so an implementation needs no locking of its own.
+// ProgressSink receives apply's progress. Apply makes one call at a time,
+// so an implementation needs no locking for apply's sake.
 type ProgressSink interface {
 	// Start announces how many tasks apply will create or wait for.
 	Start(total int)
@@ -111,40 +112,80 @@ func FinishedLine(t TaskResult) string {
 	return b.String()
 }
 
-// TerminalProgress draws a live line (tasks done / total, spent so far)
-// redrawn in place, with the finished-task lines printed above it.
+// TerminalProgress draws a live line (tasks done / total, spent so far,
+// time elapsed) redrawn in place every second and on every event, with the
+// finished-task lines printed above it.
 type TerminalProgress struct {
-	W     io.Writer
+	W io.Writer
+
+	mu    sync.Mutex
 	start time.Time
 	last  ProgressEvent
 	live  bool
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // Start implements ProgressSink.
 func (p *TerminalProgress) Start(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.start = time.Now()
 	p.last = ProgressEvent{Total: total}
-	if total > 0 {
-		p.draw()
+	if total == 0 {
+		return
+	}
+	p.draw()
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	go p.tick(p.stop, p.done)
+}
+
+func (p *TerminalProgress) tick(stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			p.draw()
+			p.mu.Unlock()
+		}
 	}
 }
 
 // TaskCreated implements ProgressSink.
 func (p *TerminalProgress) TaskCreated(ev ProgressEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.last = ev
 	p.draw()
 }
 
 // TaskFinished implements ProgressSink.
 func (p *TerminalProgress) TaskFinished(ev ProgressEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.last = ev
 	p.clear()
 	io.WriteString(p.W, FinishedLine(ev.Task))
 	p.draw()
 }
 
-// Finish implements ProgressSink.
+// Finish implements ProgressSink: it stops the redraws and clears the line.
 func (p *TerminalProgress) Finish() {
+	p.mu.Lock()
+	stop, done := p.stop, p.done
+	p.stop, p.done = nil, nil
+	p.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.clear()
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -400,20 +401,40 @@ func TestApplyHostileFiles(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "target.png"), filepath.Join(c.dir, "link.png")); err != nil {
 		t.Fatal(err)
 	}
-	paths := []string{filepath.Join(outside, "abs.png"), "../up.png", "a/../../up2.png", "escape/x.png", "escape/deep/y.png", "link.png", "ok/fine.png"}
-	c.task("task.h", "hostile", len(paths), ActionGenerate, paths...)
-	res := c.apply(context.Background(), c.options())
-	got := map[string]string{}
-	for _, f := range res.Tasks[0].Files {
-		got[f.Path] = f.State
+	paths := []string{filepath.Join(outside, "abs.png"), "../up.png", "a/../../up2.png", "escape/x.png", "escape/deep/y.png", "link.png"}
+	for i, p := range paths {
+		c.task(fmt.Sprintf("task.h%d", i), "hostile", 1, ActionGenerate, "ok.png", p)
 	}
-	want := map[string]string{}
-	for _, p := range paths {
-		want[p] = FileResultFailed
+	// A symlink that appears after the task is created is refused when
+	// apply writes.
+	c.task("task.late", "late", 2, ActionGenerate, "fine/a.png", "late/b.png")
+	c.api.OnGenerate = func(req mynth.Request) {
+		if req.Prompt.Positive == "late" {
+			if err := os.Symlink(outside, filepath.Join(c.dir, "late")); err != nil {
+				t.Error(err)
+			}
+		}
 	}
-	want["ok/fine.png"] = FileResultSaved
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("files (-want +got):\n%s", diff)
+	opts := c.options()
+	opts.Parallelism = 1
+	res := c.apply(context.Background(), opts)
+	for _, tr := range res.Tasks {
+		if tr.Address == "task.late" {
+			got := map[string]string{}
+			for _, f := range tr.Files {
+				got[f.Path] = f.State
+			}
+			if diff := cmp.Diff(map[string]string{"fine/a.png": FileResultSaved, "late/b.png": FileResultFailed}, got); diff != "" {
+				t.Errorf("task.late files (-want +got):\n%s", diff)
+			}
+			continue
+		}
+		if tr.Outcome != AppliedError || !strings.HasPrefix(tr.Message, "Not created: ") {
+			t.Errorf("%s: %s: %s", tr.Address, tr.Outcome, tr.Message)
+		}
+	}
+	if n := c.api.generates.Load(); n != 1 {
+		t.Errorf("%d tasks created, want only task.late", n)
 	}
 	entries, _ := os.ReadDir(outside)
 	if len(entries) != 1 {
@@ -424,6 +445,9 @@ func TestApplyHostileFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(c.dir), "up.png")); err == nil {
 		t.Error("../up.png was written")
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "ok.png")); err == nil {
+		t.Error("a refused task's other file was written")
 	}
 }
 
@@ -491,7 +515,7 @@ func TestSafeTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.rel, func(t *testing.T) {
-			got, err := applySafeTarget(root, tt.rel)
+			got, err := applySafeTarget(root, tt.rel, false)
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("accepted %q as %s", tt.rel, got)

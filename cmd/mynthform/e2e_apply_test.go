@@ -373,6 +373,11 @@ func TestApplyE2EHostileFiles(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escaped.png")); err == nil {
 				t.Fatal("../escaped.png was written")
 			}
+			// Refused before creation: no money spent on an image that
+			// could not be saved.
+			if n := srv.Emulator.Stats().Created; n != 0 {
+				t.Fatalf("%d tasks created", n)
+			}
 			noSecrets(t, dir, r)
 		})
 	}
