@@ -172,6 +172,15 @@ func TestE2EPlanDrift(t *testing.T) {
 	if strings.Contains(r.Stdout, "task.moved") || strings.Contains(r.Stdout, "to replace") && !strings.Contains(r.Stdout, "0 to replace") {
 		t.Errorf("the plan targets task.adopted only and replaces nothing:\n%s", r.Stdout)
 	}
+	// Under GitHub Actions: annotations, and the markdown summary appended
+	// to $GITHUB_STEP_SUMMARY.
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	gh := runBin(t, dir, append(planAPIEnv(srv), "GITHUB_ACTIONS=true", "GITHUB_STEP_SUMMARY="+summary, "GITHUB_WORKSPACE="+dir),
+		"plan", "--target", "task.adopted")
+	md, err := os.ReadFile(summary)
+	if gh.Code != exitError || !strings.Contains(gh.Stdout, "::error") || err != nil || !strings.Contains(string(md), "task.adopted") {
+		t.Errorf("plan under GitHub Actions: exit %d, summary %v\n%s\n%s", gh.Code, err, gh.Stdout, md)
+	}
 	j := runBin(t, dir, planAPIEnv(srv), "plan", "--json", "--target", "task.adopted")
 	var doc struct {
 		Tasks []struct {

@@ -213,13 +213,18 @@ type planCommandArgs struct {
 	detailedExitcode bool
 }
 
-func runPlan(g *globals, args []string) int {
-	a := planCommandArgs{}
-	fs := newFlagSet("plan", planUsage)
+// registerPlanCommand adds plan's flags to fs.
+func registerPlanCommand(fs *pflag.FlagSet, a *planCommandArgs) {
 	fs.StringVar(&a.out, "out", "", "save the plan to `FILE` for `mynthform apply FILE`")
 	fs.BoolVar(&a.json, "json", false, "print the plan as one JSON document")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan succeeds and has changes (0: no changes, 1: error)")
 	a.register(fs)
+}
+
+func runPlan(g *globals, args []string) int {
+	a := planCommandArgs{}
+	fs := newFlagSet("plan", planUsage)
+	registerPlanCommand(fs, &a)
 	if code, done := parseFlags(g, fs, planUsage, args); done {
 		return code
 	}
