@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -509,11 +510,14 @@ func (e *Emulator) read(r *http.Request, rt route) *response {
 	var resp *response
 	switch rt.endpoint {
 	case EndpointTask:
-		resp = rawJSONResponse(http.StatusOK, t.marshal(e.baseURL(r)))
+		resp = rawJSONResponse(http.StatusOK, t.served(e.baseURL(r)))
 	case EndpointStatus:
-		resp = jsonResponse(http.StatusOK, mynth.TaskStatus{Status: t.status})
+		resp = rawJSONResponse(http.StatusOK, statusBodies[t.status])
+		if resp.body == nil {
+			resp = jsonResponse(http.StatusOK, mynth.TaskStatus{Status: t.status})
+		}
 	default:
-		resp = rawJSONResponse(http.StatusOK, t.resultsJSON(e.baseURL(r)))
+		resp = rawJSONResponse(http.StatusOK, t.servedResults(e.baseURL(r)))
 	}
 	e.mu.Unlock()
 	if changed {
@@ -522,6 +526,13 @@ func (e *Emulator) read(r *http.Request, rt route) *response {
 		}
 	}
 	return resp
+}
+
+// statusBodies are the answers of GET /tasks/:id/status. Read only.
+var statusBodies = map[mynth.Status][]byte{
+	mynth.StatusPending:   []byte(`{"status":"pending"}`),
+	mynth.StatusCompleted: []byte(`{"status":"completed"}`),
+	mynth.StatusFailed:    []byte(`{"status":"failed"}`),
 }
 
 // baseURL is where image links point.
@@ -556,7 +567,7 @@ func (e *Emulator) write(w http.ResponseWriter, r *http.Request, resp *response,
 		w.Header()[k] = v
 	}
 	if fault == "" {
-		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(resp.status)
 	if r.Method != http.MethodHead {

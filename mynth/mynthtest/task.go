@@ -29,6 +29,34 @@ type task struct {
 	// emulate is true for a task whose lifecycle the emulator runs: it
 	// settles Options.Delay after created.
 	emulate bool
+
+	// The last answers served, kept until the task changes (settle clears
+	// them): a settled task is read many times and never changes.
+	cachedTask, cachedResults []byte
+	cachedBase                string
+}
+
+// served returns the body of GET /tasks/:id. The caller holds e.mu and must
+// not modify the slice.
+func (t *task) served(base string) []byte {
+	if t.cachedBase != base {
+		t.cachedTask, t.cachedResults, t.cachedBase = nil, nil, base
+	}
+	if t.cachedTask == nil {
+		t.cachedTask = t.marshal(base)
+	}
+	return t.cachedTask
+}
+
+// servedResults returns the body of GET /tasks/:id/results, like served.
+func (t *task) servedResults(base string) []byte {
+	if t.cachedBase != base {
+		t.cachedTask, t.cachedResults, t.cachedBase = nil, nil, base
+	}
+	if t.cachedResults == nil {
+		t.cachedResults = t.resultsJSON(base)
+	}
+	return t.cachedResults
 }
 
 // timeLayout is how the API writes timestamps: ISO 8601, milliseconds, Z.
@@ -116,6 +144,7 @@ func (e *Emulator) settle(t *task) bool {
 	if e.now().Before(due) {
 		return false
 	}
+	t.cachedTask, t.cachedResults = nil, nil
 	var req mynth.Request
 	if err := json.Unmarshal(t.request, &req); err != nil {
 		// A seeded request the emulator cannot read: fail the task rather
