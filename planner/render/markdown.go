@@ -176,7 +176,32 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		if len(failing) > 0 || len(failures) > 0 {
 			b.WriteString(m.compactFailing(p, failing, limit-b.Len()-len(closing)-400))
 		}
-		b.WriteString("\n" + m.countsLine(p) + "\n")
+		counts := "\n" + m.countsLine(p) + "\n"
+		// Then as many failure details as the rest of the budget allows.
+		if len(failures) > 0 {
+			reserve := len(counts) + len(closing) + 200
+			head := "\n### Failure details\n\n| Task | Problem | Message |\n| --- | --- | --- |\n"
+			if b.Len()+len(head)+reserve < limit {
+				var rows strings.Builder
+				shown := 0
+				for _, f := range failures {
+					row := fmt.Sprintf("| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
+					if b.Len()+len(head)+rows.Len()+len(row)+reserve > limit {
+						break
+					}
+					rows.WriteString(row)
+					shown++
+				}
+				if shown > 0 {
+					b.WriteString(head)
+					b.WriteString(rows.String())
+					if shown < len(failures) {
+						fmt.Fprintf(&b, "\n…and %d more failures (the HTML report and `plan --json` list them all).\n", len(failures)-shown)
+					}
+				}
+			}
+		}
+		b.WriteString(counts)
 		b.WriteString(closing)
 		return b.String()
 	}
