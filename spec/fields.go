@@ -27,6 +27,9 @@ type field struct {
 type fields struct {
 	m     map[string]*field
 	diags hcl.Diagnostics
+	// failed names the attributes that were set but whose value could not
+	// be computed (an error, reported here or upstream).
+	failed map[string]bool
 	// parent, when set, receives the diagnostics instead: the fields of
 	// an object value report into the fields of the attribute.
 	parent *fields
@@ -40,6 +43,10 @@ func (l *loader) evalAttrs(attrs hcl.Attributes, ctx *hcl.EvalContext, each bool
 		val, d := l.eval(attr.Expr, ctx, each)
 		fs.diags = append(fs.diags, d...)
 		if d.HasErrors() || !val.IsWhollyKnown() {
+			if fs.failed == nil {
+				fs.failed = map[string]bool{}
+			}
+			fs.failed[name] = true
 			continue
 		}
 		unmarked, marks := val.UnmarkDeep()
@@ -128,6 +135,10 @@ func (fs *fields) integer(f *field) (int, bool) {
 		return 0, false
 	}
 	bf := v.AsBigFloat()
+	if bf.IsInf() {
+		fs.add(errorf(f.rng, "Number out of range", "%s is infinite. Give a small whole number.", f.name))
+		return 0, false
+	}
 	if !bf.IsInt() {
 		fs.add(errorf(f.rng, "Incorrect attribute value type", "%s must be a whole number, not %s. Round it.", f.name, bf.Text('f', -1)))
 		return 0, false

@@ -106,7 +106,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 			req.Prompt = in.decodePrompt(of, "prompt", f.rng)
 		}
 	}
-	if req.Prompt == nil && t.ID == "" && tb.Attrs["prompt"] == nil && tb.Blocks["prompt"] == nil && tb.Attrs["id"] == nil {
+	if req.Prompt == nil && t.ID == "" && !fs.failed["prompt"] && !fs.failed["id"] && !failedAt(fs.diags, tb.Attrs["prompt"]) && !failedAt(fs.diags, tb.Attrs["id"]) && tb.Blocks["prompt"] == nil {
 		in.add(errorf(tb.DeclRange, "Missing prompt",
 			"%s has neither a prompt nor an id, so apply could not generate it. Add a prompt, or adopt an existing task with id = \"tsk_...\".", t.Address))
 	}
@@ -134,14 +134,17 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		}
 	}
 
-	count := 1
+	// count is the number of images; countKnown is false when count was
+	// set but is wrong, so that checks against it are skipped.
+	count, countKnown := 1, !fs.failed["count"]
 	if f, ok := fs.get("count"); ok {
 		in.use(f)
+		countKnown = false
 		if n, ok := fs.integer(f); ok {
 			if n < 1 || n > MaxCount {
 				fs.add(errorf(f.rng, "Invalid count", "count is %d; Mynth generates between 1 and %d images per task. Set count in that range, or split the work across tasks.", n, MaxCount))
 			} else {
-				req.Count, count = n, n
+				req.Count, count, countKnown = n, n, true
 			}
 		}
 	}
@@ -187,7 +190,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 					good = false
 				}
 			}
-			if len(paths) != count {
+			if countKnown && len(paths) != count {
 				fs.add(errorf(f.rng, "Wrong number of files", "files lists %d path(s) but the task makes %d image(s) (count = %d); each image is saved to its own file. List exactly %d path(s), one per image.", len(paths), count, count, count))
 				good = false
 			}
@@ -212,7 +215,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		}
 	}
 
-	t.Expect = in.decodeExpect(nested["expect"], tb, count)
+	t.Expect = in.decodeExpect(nested["expect"], tb, count, countKnown)
 	if t.AccessToken != "" {
 		if t.Sensitive == nil {
 			t.Sensitive = map[string]bool{}
@@ -226,6 +229,22 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 	}
 	diags = append(diags, in.diags...)
 	return t, diags
+}
+
+// failedAt reports whether diags hold an error inside attr's expression
+// (false when attr is nil).
+func failedAt(diags hcl.Diagnostics, attr *hcl.Attribute) bool {
+	if attr == nil {
+		return false
+	}
+	rng := attr.Expr.Range()
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil && d.Subject.Filename == rng.Filename &&
+			d.Subject.Start.Byte >= rng.Start.Byte && d.Subject.End.Byte <= rng.End.Byte {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -580,7 +599,7 @@ func (in *instance) decodeMetadata(fs *fields, f *field) []byte {
 
 // decodeExpect reads the expect block (nil when there is none) and fills
 // in the defaults.
-func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int) *Expect {
+func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int, countKnown bool) *Expect {
 	e := &Expect{Status: mynth.StatusCompleted, Images: count, Severity: SeverityError, DeclRange: tb.DeclRange}
 	if fs == nil {
 		return e
@@ -603,7 +622,7 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int) *Expect {
 			switch {
 			case n < 0:
 				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %d; it counts succeeded images, so it must be 0 or more. Fix the number.", n))
-			case n > count:
+			case countKnown && n > count:
 				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %d but the task makes only %d image(s) (count = %d). Lower expect.images or raise count.", n, count, count))
 			default:
 				e.Images = n
@@ -640,7 +659,9 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int) *Expect {
 	return e
 }
 
-var changeSegment = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\[(\*|[0-9]+|"[^"]*")\])*$`)
+// changeSegment is one dotted part of a change path: a JSON key (as the API
+// spells it, so camelCase too) with optional [N] or [*] indexes.
+var changeSegment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\[(\*|[0-9]+)\])*$`)
 
 // ChangeRoots are the first segments of change paths: what a plan
 // compares.

@@ -466,3 +466,65 @@ func TestFunctionNames(t *testing.T) {
 		}
 	}
 }
+
+func TestChangePaths(t *testing.T) {
+	tests := map[string]bool{
+		"result.images[*].url":                   true,
+		"result.images[0].url":                   true,
+		"request.size.aspectRatio":               true,
+		"request.metadata.batch-id":              true,
+		"status":                                 true,
+		"request":                                true,
+		"result.images[*]":                       true,
+		"":                                       false,
+		"foo.bar":                                false,
+		"result..url":                            false,
+		"result.images[x].url":                   false,
+		"result.images[*.url":                    false,
+		"request.content_rating.levels[1].value": true,
+	}
+	for path, want := range tests {
+		if got := changePathProblem(path) == ""; got != want {
+			t.Errorf("%q: valid %v, want %v (%s)", path, got, want, changePathProblem(path))
+		}
+	}
+}
+
+// TestBrokenValuesDoNotCascade checks that a value that failed (and was
+// reported) does not panic or repeat its error where it is used.
+func TestBrokenValuesDoNotCascade(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+locals {
+  broken = nosuch(1)
+}
+task "set" {
+  for_each = toset([local.broken, "b"])
+  prompt   = each.value
+}
+task "map" {
+  for_each = { a = local.broken }
+  prompt   = each.value
+  files    = [local.broken]
+  inputs   = [null]
+  count    = 1 / 0
+}
+task "count" {
+  prompt = "p"
+  count  = 0
+  files  = ["a.png", "b.png"]
+  expect {
+    images = 2
+  }
+}
+task "nulls" {
+  prompt = null
+  model  = null
+  id     = null
+}
+`})
+	_, diags := Load(dir, LoadOptions{})
+	want := []string{"Call to unknown function", "Incorrect attribute value type", "Number out of range", "Invalid count", "Missing prompt"}
+	if diff := cmp.Diff(want, summaries(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

@@ -53,31 +53,46 @@ var (
 	}
 )
 
+// taskSchemas holds the four task schemas, indexed by whether prompt
+// (bit 0) and size (bit 1) are blocks.
+var taskSchemas = func() [4]*hcl.BodySchema {
+	var out [4]*hcl.BodySchema
+	for i := range out {
+		s := &hcl.BodySchema{}
+		for _, n := range taskAttributes {
+			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+		}
+		for _, n := range taskBlocks {
+			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
+		}
+		for bit, n := range []string{"prompt", "size"} {
+			if i&(1<<bit) != 0 {
+				s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
+			} else {
+				s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+			}
+		}
+		out[i] = s
+	}
+	return out
+}()
+
 // taskSchema returns the schema of a task body: prompt and size are read
 // as blocks when the body (in native syntax) writes them as blocks, and as
 // attributes otherwise, where they take a string or an object.
 func taskSchema(body hcl.Body) *hcl.BodySchema {
-	s := &hcl.BodySchema{}
-	for _, n := range taskAttributes {
-		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
-	}
-	for _, n := range taskBlocks {
-		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
-	}
-	for _, n := range []string{"prompt", "size"} {
-		asBlock := false
-		if sb, ok := body.(*hclsyntax.Body); ok {
-			for _, b := range sb.Blocks {
-				asBlock = asBlock || b.Type == n
+	i := 0
+	if sb, ok := body.(*hclsyntax.Body); ok {
+		for _, b := range sb.Blocks {
+			switch b.Type {
+			case "prompt":
+				i |= 1
+			case "size":
+				i |= 2
 			}
 		}
-		if asBlock {
-			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
-		} else {
-			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
-		}
 	}
-	return s
+	return taskSchemas[i]
 }
 
 // decodeTaskBlock reads the structure of a task block: which attributes
@@ -177,6 +192,9 @@ func (l *loader) forEachKeys(attr *hcl.Attribute) ([]instanceKey, hcl.Diagnostic
 		}
 		for it := val.ElementIterator(); it.Next(); {
 			_, v := it.Element()
+			if !v.IsKnown() {
+				return nil, diags // an error already reported
+			}
 			if v.IsMarked() {
 				return nil, append(diags, errorf(rng, "Invalid for_each argument",
 					"An element of the for_each set is sensitive, and it would appear in a task address. Iterate over something that is not sensitive."))
