@@ -30,10 +30,11 @@
 //	GET  /uploads/<name>    none         200 an uploaded file
 //
 // Errors have the documented body {"error":{"code","message","field"}}:
-// 400 validation_error with field, 401 unauthorized, 404 not_found (also for
-// an unknown route), 405 method_not_allowed (with Allow) for a known path
-// and a wrong method, 413 payload_too_large for a creation body over 1 MiB,
-// and the injected faults below.
+// 400 validation_error with field, 401 unauthorized, 402
+// insufficient_balance (accounts with a seeded balance), 404 not_found (also
+// for an unknown route), 405 method_not_allowed (with Allow) for a known
+// path and a wrong method, 413 payload_too_large for a creation body over
+// 1 MiB, and the injected faults below.
 //
 // # Tokens and accounts
 //
@@ -161,7 +162,11 @@
 // lifecycle above (it settles Delay after its createdAt, with a result
 // computed from its request). A seeded pending task without it stays
 // pending. An account may give "api_key_sha256" (the hex sha256 of the key)
-// instead of "api_key". Unknown top-level fields are an error.
+// instead of "api_key", and a "balance" in USD ("0.05"): each creation then
+// takes count × the model's price from it up front, and a creation that
+// costs more than what remains is refused with 402 insufficient_balance
+// (without a balance an account is unlimited). Unknown top-level fields are
+// an error.
 //
 // The store (Options.StorePath, `--store FILE`) is loaded at start when it
 // exists (a seed is then ignored) and rewritten after every change (a
@@ -169,7 +174,8 @@
 // over the store, fsync of its directory, so that a crash leaves the old or
 // the new store, never a torn one. A store is a valid seed file: it keeps
 // keys and PATs only as api_key_sha256 and pat_sha256, marks tasks still
-// pending in the lifecycle with "emulate": true, and records in "addr" the
+// pending in the lifecycle with "emulate": true, keeps what remains of each
+// balance, and records in "addr" the
 // address it last listened on (Start reuses it when asked for a random
 // port, so that image URLs stay the same from one run to the next). Uploads
 // are not stored. Every change rewrites the whole store, so a store is meant

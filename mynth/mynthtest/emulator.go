@@ -65,13 +65,14 @@ type Emulator struct {
 	now  func() time.Time
 
 	mu       sync.Mutex
-	tasks    map[string]*task       // by task id
-	order    []string               // task ids in the order they were added
-	pats     map[string]string      // sha256 of a PAT -> task id
-	images   map[string]imageSize   // image id -> size, for GET /images/<id>.png
-	uploads  map[string]uploadedImg // upload file name -> content
-	keys     map[string]bool        // sha256 of the seed's API keys
-	accounts []string               // the seed's accounts, in order, kept in the store
+	tasks    map[string]*task        // by task id
+	order    []string                // task ids in the order they were added
+	pats     map[string]string       // sha256 of a PAT -> task id
+	images   map[string]imageSize    // image id -> size, for GET /images/<id>.png
+	uploads  map[string]uploadedImg  // upload file name -> content
+	keys     map[string]bool         // sha256 of the seed's API keys
+	accounts []string                // the seed's accounts, in order, kept in the store
+	balances map[string]mynth.Amount // remaining balance of the accounts that have one
 	strict   bool
 	addr     string // the address last listened on, kept in the store
 	dirty    bool
@@ -101,14 +102,15 @@ type Stats struct {
 // cannot be read.
 func New(opts Options) (*Emulator, error) {
 	e := &Emulator{
-		opts:    opts,
-		now:     opts.Clock,
-		tasks:   map[string]*task{},
-		pats:    map[string]string{},
-		images:  map[string]imageSize{},
-		uploads: map[string]uploadedImg{},
-		keys:    map[string]bool{},
-		stats:   Stats{Requests: map[Endpoint]int{}, Faults: map[FaultKind]int{}},
+		opts:     opts,
+		now:      opts.Clock,
+		tasks:    map[string]*task{},
+		pats:     map[string]string{},
+		images:   map[string]imageSize{},
+		uploads:  map[string]uploadedImg{},
+		keys:     map[string]bool{},
+		balances: map[string]mynth.Amount{},
+		stats:    Stats{Requests: map[Endpoint]int{}, Faults: map[FaultKind]int{}},
 	}
 	if e.now == nil {
 		e.now = time.Now

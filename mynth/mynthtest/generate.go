@@ -70,6 +70,16 @@ func (e *Emulator) generate(r *http.Request) *response {
 		t.patHash = hashToken(out.PublicAccessToken)
 	}
 	e.mu.Lock()
+	if bal, limited := e.balances[c.account]; limited {
+		count := int64(max(req.Count, 1))
+		cost := PriceOf(req.Model).Mul(count)
+		if cost.Cmp(bal) > 0 {
+			e.mu.Unlock()
+			return errorResponse(http.StatusPaymentRequired, "insufficient_balance",
+				fmt.Sprintf("this request costs up to $%s and the balance is $%s", cost, bal), "")
+		}
+		e.balances[c.account] = bal.Sub(cost)
+	}
 	err = e.addTask(t)
 	e.stats.Created++
 	e.dirty = true

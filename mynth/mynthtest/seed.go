@@ -42,6 +42,11 @@ type Seed struct {
 type SeedAccount struct {
 	APIKey       string `json:"api_key,omitempty"`
 	APIKeySHA256 string `json:"api_key_sha256,omitempty"`
+	// Balance is the account's remaining balance in USD, an exact decimal
+	// string ("0.05"). Empty means unlimited. Each creation takes count ×
+	// the model's price from it up front, and is refused with 402
+	// insufficient_balance when that is more than what remains.
+	Balance string `json:"balance,omitempty"`
 	// Tasks are tasks in the shape GET /tasks/:id returns, each with these
 	// optional extra fields, which the emulator does not serve:
 	// "pat" (the task's PAT) or "pat_sha256" (its hex sha256), and
@@ -81,7 +86,7 @@ func parseSeed(b []byte) (*Seed, error) {
 	// Check everything now, so that a bad seed fails at load with a clear
 	// message rather than when the emulator starts.
 	probe := &Emulator{tasks: map[string]*task{}, pats: map[string]string{},
-		images: map[string]imageSize{}, keys: map[string]bool{}, now: time.Now}
+		images: map[string]imageSize{}, keys: map[string]bool{}, balances: map[string]mynth.Amount{}, now: time.Now}
 	if err := probe.loadSeed(&s); err != nil {
 		return nil, err
 	}
@@ -126,6 +131,13 @@ func (e *Emulator) loadSeed(s *Seed) error {
 		seen[h] = true
 		e.keys[h] = true
 		e.accounts = append(e.accounts, h)
+		if a.Balance != "" {
+			b, err := mynth.ParseAmount(a.Balance)
+			if err != nil || b.IsNegative() {
+				return fmt.Errorf("accounts[%d].balance %q must be a decimal amount of USD, such as \"5.00\"", i, a.Balance)
+			}
+			e.balances[h] = b
+		}
 		for j, raw := range a.Tasks {
 			t, err := parseSeedTask(raw, e.now())
 			if err != nil {
@@ -293,6 +305,7 @@ func peekStoreAddr(path string) string {
 func (e *Emulator) snapshot() ([]byte, error) {
 	type account struct {
 		APIKeySHA256 string            `json:"api_key_sha256"`
+		Balance      string            `json:"balance,omitempty"`
 		Tasks        []json.RawMessage `json:"tasks"`
 	}
 	out := struct {
@@ -307,7 +320,11 @@ func (e *Emulator) snapshot() ([]byte, error) {
 		if !ok {
 			i = len(out.Accounts)
 			index[h] = i
-			out.Accounts = append(out.Accounts, account{APIKeySHA256: h, Tasks: []json.RawMessage{}})
+			a := account{APIKeySHA256: h, Tasks: []json.RawMessage{}}
+			if b, ok := e.balances[h]; ok {
+				a.Balance = b.String()
+			}
+			out.Accounts = append(out.Accounts, a)
 		}
 		return i
 	}

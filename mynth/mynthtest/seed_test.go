@@ -305,3 +305,31 @@ func TestStoreUntouched(t *testing.T) {
 		t.Errorf("the store was rewritten although nothing changed")
 	}
 }
+
+func TestBalance(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "emulator.json")
+	opts := mynthtest.Options{StorePath: store, Seed: &mynthtest.Seed{Accounts: []mynthtest.SeedAccount{{APIKey: "mak_poor", Balance: "0.03"}}}}
+	srv := mynthtest.NewServer(t, opts)
+	created(t, srv.URL, "mak_poor", `{"prompt":"x","count":2}`)
+	r := call(t, "POST", srv.URL+"/image/generate", "mak_poor", `{"prompt":"x"}`)
+	got := shape(t, r.Body)
+	got.(map[string]any)["error"].(map[string]any)["message"] = "*"
+	if diff := cmp.Diff(mustJSON(t, `{"error":{"code":"insufficient_balance","message":"*"}}`), got); r.Status != http.StatusPaymentRequired || diff != "" {
+		t.Errorf("status %d, body (-want +got):\n%s", r.Status, diff)
+	}
+	if srv.Emulator.Tasks() != 1 {
+		t.Errorf("%d tasks, want 1", srv.Emulator.Tasks())
+	}
+	// Other accounts have no limit.
+	created(t, srv.URL, alice, `{"prompt":"x","count":100}`)
+	seed, err := mynthtest.LoadSeed(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := seed.Accounts[0].Balance; b != "0.00500000" {
+		t.Errorf("stored balance %q", b)
+	}
+	if _, err := mynthtest.New(mynthtest.Options{Seed: &mynthtest.Seed{Accounts: []mynthtest.SeedAccount{{APIKey: "mak_a", Balance: "1e3"}}}}); err == nil {
+		t.Error("balance 1e3 accepted")
+	}
+}
