@@ -33,7 +33,7 @@ func didYouMean(given string, candidates []string) string {
 func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySchema) hcl.Diagnostics {
 	for _, d := range diags {
 		switch d.Summary {
-		case "Unsupported argument", "Unsupported block type", "Unexpected JSON property":
+		case "Unsupported argument", "Unsupported block type", "Extraneous JSON object property":
 		default:
 			continue
 		}
