@@ -18,6 +18,8 @@ import (
 // and error diagnostics, `::warning` for failed warning checks and warning
 // diagnostics. Each points at the task's block in the spec
 // (TaskPlan.Range) when it has one. Values are escaped by GitHub's rules.
+// Errors come first, then warnings; GitHub shows at most ten of each per
+// step, so a longer list ends with one annotation that counts the rest.
 type GitHubAnnotations struct {
 	// Dir is the spec directory relative to the repository root ("" when
 	// the spec is at the root), so that file= names a repository path.
@@ -26,7 +28,7 @@ type GitHubAnnotations struct {
 
 // Render writes one workflow command per problem to w.
 func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
-	var buf bytes.Buffer
+	var errs, warns []string
 	line := func(kind string, r *planner.Range, title, msg string) {
 		props := []string{}
 		if r != nil && r.Filename != "" {
@@ -43,7 +45,12 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 			}
 		}
 		props = append(props, "title="+ghProperty(title))
-		fmt.Fprintf(&buf, "::%s %s::%s\n", kind, strings.Join(props, ","), ghMessage(msg))
+		cmd := fmt.Sprintf("::%s %s::%s\n", kind, strings.Join(props, ","), ghMessage(msg))
+		if kind == "error" {
+			errs = append(errs, cmd)
+		} else {
+			warns = append(warns, cmd)
+		}
 	}
 	for _, c := range p.Checks {
 		switch {
@@ -93,11 +100,32 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 		}
 		line(kind, d.Range, title, msg)
 	}
+	var buf bytes.Buffer
+	for _, list := range []struct {
+		kind string
+		cmds []string
+	}{{"error", errs}, {"warning", warns}} {
+		cmds := list.cmds
+		if len(cmds) > GitHubAnnotationLimit {
+			rest := len(cmds) - (GitHubAnnotationLimit - 1)
+			cmds = append(cmds[:GitHubAnnotationLimit-1:GitHubAnnotationLimit-1],
+				fmt.Sprintf("::%s title=%s::%s\n", list.kind, ghProperty(fmt.Sprintf("mynthform: %d more", rest)),
+					ghMessage(fmt.Sprintf("%d more %ss; the job summary and `mynthform plan` list them all.", rest, list.kind))))
+		}
+		for _, c := range cmds {
+			buf.WriteString(c)
+		}
+	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("writing GitHub annotations: %w", err)
 	}
 	return nil
 }
+
+// GitHubAnnotationLimit is how many annotations of each kind GitHub shows
+// for one step. Beyond it, GitHubAnnotations writes the first
+// GitHubAnnotationLimit-1 and one more that counts the rest.
+const GitHubAnnotationLimit = 10
 
 // ghMessage escapes a workflow command's message.
 func ghMessage(s string) string {

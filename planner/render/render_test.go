@@ -499,6 +499,20 @@ func TestGitHubEscaping(t *testing.T) {
 	}
 }
 
+func TestGitHubAnnotationLimit(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (GitHubAnnotations{}).Render(&buf, bigPlan(100, 4)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != GitHubAnnotationLimit {
+		t.Fatalf("%d annotations, want %d:\n%s", len(lines), GitHubAnnotationLimit, buf.String())
+	}
+	if want := "::error title=mynthform%3A 16 more::16 more errors; the job summary and `mynthform plan` list them all."; lines[9] != want {
+		t.Errorf("last line %q, want %q", lines[9], want)
+	}
+}
+
 func TestGitHubStepSummary(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "summary.md")
 	if err := os.WriteFile(path, []byte("earlier step\n"), 0o644); err != nil {
