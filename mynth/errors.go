@@ -49,8 +49,7 @@ var (
 type APIError struct {
 	// Method and Path name the request, e.g. "GET" and "/tasks/tsk_123"
 	// (for downloads, the image URL without its query).
-	Method string
-	Path   string
+	Method, Path string
 	// StatusCode is the HTTP status, e.g. 404.
 	StatusCode int
 	// Code is the machine-readable code of the error body, e.g.

@@ -55,12 +55,15 @@ func ExampleClient_Task() {
 	fmt.Println("total:", task.Result.Total())
 
 	_, err = client.Task(ctx, "tsk_missing")
-	fmt.Println(errors.Is(err, mynth.ErrNotFound), err)
+	var apiErr *mynth.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(errors.Is(err, mynth.ErrNotFound), apiErr.Method, apiErr.Path, apiErr.StatusCode, apiErr.Code)
+	}
 	// Output:
 	// status: completed
 	// model: google/gemini-3.1-flash-image
 	// image: 1536x1024 0.01250000 true <nil>
 	// image: 1536x1024 0.01250000 true <nil>
 	// total: 0.02500000
-	// true GET /tasks/tsk_missing: 404 not_found: task tsk_missing not found
+	// true GET /tasks/tsk_missing 404 not_found
 }
