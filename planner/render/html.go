@@ -384,7 +384,8 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 }
 
 // embed returns the saved file of an image as a data: URI, when Dir is set,
-// the file exists inside Dir, is an image, and fits the limits.
+// the file is inside Dir, the plan found it unchanged, it is an image, and
+// it fits the limits.
 func (h HTML) embed(t *planner.TaskPlan, im planner.Image, embedded *int64) (template.URL, bool) {
 	if h.Dir == "" {
 		return "", false
@@ -401,7 +402,8 @@ func (h HTML) embed(t *planner.TaskPlan, im planner.Image, embedded *int64) (tem
 		return "", false
 	}
 	for _, f := range t.Files {
-		if f.Path == file && f.State != "ok" && f.State != "modified" {
+		// A missing or modified file is not the image: show the URL.
+		if f.Path == file && f.State != "ok" {
 			return "", false
 		}
 	}
