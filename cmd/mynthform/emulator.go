@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -87,6 +88,12 @@ func runEmulator(g *globals, args []string) int {
 		return exitError
 	}
 	opts.Log = g.stderr
+	storeExisted := false
+	if a.store != "" {
+		if _, err := os.Stat(a.store); err == nil {
+			storeExisted = true
+		}
+	}
 	run, err := mynthtest.Start(a.addr, opts)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
@@ -96,6 +103,9 @@ func runEmulator(g *globals, args []string) int {
 	fmt.Fprintf(g.stdout, "Mynth emulator listening on %s\n", run.URL)
 	if a.store != "" {
 		fmt.Fprintf(g.stdout, "Tasks are kept in %s (%d now).\n", a.store, run.Emulator.Tasks())
+		if storeExisted && a.seed != "" {
+			fmt.Fprintf(g.stdout, "The store already exists, so %s was not loaded; delete the store to start again from the seed.\n", a.seed)
+		}
 	} else if a.seed != "" {
 		fmt.Fprintf(g.stdout, "Loaded %d tasks from %s; nothing is kept after it stops.\n", run.Emulator.Tasks(), a.seed)
 	}

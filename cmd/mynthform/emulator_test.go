@@ -132,8 +132,16 @@ func TestEmulatorCommand(t *testing.T) {
 		}
 	}
 
-	// A restart on the store serves the same task.
-	r2 := startEmulatorCmd(t, "--addr", "127.0.0.1:0", "--store", store)
+	// A restart on the store serves the same task; a seed given with an
+	// existing store is not loaded, and the command says so.
+	seed := filepath.Join(t.TempDir(), "seed.json")
+	if err := os.WriteFile(seed, []byte(`{"accounts":[{"api_key":"mak_seeded","tasks":[{"id":"tsk_SEEDED","status":"failed"}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r2 := startEmulatorCmd(t, "--addr", "127.0.0.1:0", "--store", store, "--seed", seed)
+	if !strings.Contains(r2.stdout.String(), seed+" was not loaded") {
+		t.Errorf("no word about the seed:\n%s", r2.stdout)
+	}
 	if code, body := request(t, "GET", r2.URL+"/tasks/"+id+"/status", canary, ""); code != 200 || body != `{"status":"completed"}` {
 		t.Fatalf("status after restart: %d %s", code, body)
 	}
