@@ -191,6 +191,10 @@ type applier struct {
 	now      func() time.Time
 	sem      chan struct{} // bounds concurrent API calls
 	root     string        // the real (symlink-free) spec directory
+	// specTasks indexes the spec's tasks by address.
+	specTasks map[string]*spec.Task
+
+	saveMu sync.Mutex // serializes state writes (see save)
 
 	mu      sync.Mutex // guards everything below
 	st      *state.File
@@ -235,6 +239,12 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	}
 	if a.progress == nil {
 		a.progress = nopApplyProgress{}
+	}
+	a.specTasks = map[string]*spec.Task{}
+	if opts.Spec != nil {
+		for _, t := range opts.Spec.Tasks {
+			a.specTasks[t.Address] = t
+		}
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -413,10 +423,7 @@ func (a *applier) addResult(tp *TaskPlan) *TaskResult {
 
 // specTask returns the spec's task at addr, or nil.
 func (a *applier) specTask(addr string) *spec.Task {
-	if a.opts.Spec == nil {
-		return nil
-	}
-	return a.opts.Spec.Task(addr)
+	return a.specTasks[addr]
 }
 
 // specFiles returns the files declared for addr.
@@ -427,30 +434,46 @@ func (a *applier) specFiles(addr string) []string {
 	return nil
 }
 
-// save writes the state when apply changed it. It must not be called with
-// a.mu held.
+// save writes the state when apply has changed it, and returns once a
+// write that holds every change made before the call is on disk. It must
+// not be called with a.mu held.
+//
+// Saves are group commits: while one write is under way, other goroutines
+// record their changes and wait; the next write takes all of them at once.
+// Records in a.st are never changed in place (they are replaced), so a
+// shallow copy of the task map is a consistent snapshot.
 func (a *applier) save() error {
+	a.saveMu.Lock()
+	defer a.saveMu.Unlock()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.saveLocked()
-}
-
-func (a *applier) saveLocked() error {
 	if !a.dirty {
+		a.mu.Unlock()
 		return nil
 	}
 	if a.opts.ToolVersion != "" {
 		a.st.ToolVersion = a.opts.ToolVersion
 	}
-	wrote, err := a.opts.Store.Save(a.st)
+	snap := *a.st
+	snap.Tasks = make(map[string]*state.Task, len(a.st.Tasks))
+	for k, v := range a.st.Tasks {
+		snap.Tasks[k] = v
+	}
+	a.dirty = false
+	a.mu.Unlock()
+
+	wrote, err := a.opts.Store.Save(&snap)
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err != nil {
+		a.dirty = true
 		err = fmt.Errorf("saving the state: %w", err)
 		if a.saveErr == nil {
 			a.saveErr = err
 		}
 		return err
 	}
-	a.dirty = false
+	a.st.Serial, a.st.Version = snap.Serial, snap.Version
 	if wrote {
 		a.res.Written = true
 	}

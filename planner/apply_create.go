@@ -209,7 +209,9 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	} else {
 		a.res.Generated++
 	}
-	saveErr := a.saveLocked()
+	a.mu.Unlock()
+	saveErr := a.save()
+	a.mu.Lock()
 	a.progress.TaskCreated(a.eventLocked(tr, false))
 	a.mu.Unlock()
 	if saveErr != nil {
@@ -326,11 +328,11 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	default:
 		tr.Outcome = AppliedCompleted
 	}
+	a.mu.Unlock()
 	// A task with files is saved once its files are (one write, not two).
 	if task.Status != mynth.StatusCompleted || len(a.specFiles(tp.Address)) == 0 {
-		_ = a.saveLocked()
+		_ = a.save()
 	}
-	a.mu.Unlock()
 	release()
 
 	if task.Status == mynth.StatusCompleted {

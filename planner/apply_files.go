@@ -71,7 +71,6 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 	}
 
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	tr.Files = append(tr.Files, results...)
 	for _, fr := range results {
 		switch fr.State {
@@ -89,7 +88,8 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 		a.st.Tasks[addr] = &upd
 		a.dirty = true
 	}
-	_ = a.saveLocked()
+	a.mu.Unlock()
+	_ = a.save()
 }
 
 // syncFile handles the file at rel for image i. It returns the file's
