@@ -262,7 +262,12 @@ func observationChanges(before, after *view) []Change {
 	if before.status != after.status {
 		out = append(out, Change{Path: "status", Before: string(before.status), After: string(after.status)})
 	}
+	// The state records canonical JSON: when the observed result has the
+	// same canonical form there is nothing to compare.
 	if bytes.Equal(before.resultRaw, after.resultRaw) {
+		return out
+	}
+	if c, err := canonical(after.resultRaw); err == nil && bytes.Equal(before.resultRaw, c) {
 		return out
 	}
 	bt, err1 := decodeTree(before.resultRaw)
