@@ -210,6 +210,11 @@
 // that a run is repeatable. Options.Latency and Options.Jitter delay every
 // request. Stats counts requests, faults and creations.
 //
+// Note that net/http's client transport silently resends an idempotent
+// request (a GET) once when a reused keep-alive connection closes before any
+// answer: a single drop on a GET can go unseen by the client code. Queue two
+// drops in a row, or use a fresh connection, to be sure the client sees one.
+//
 // Every Emulator keeps its own state; there is no package-level mutable
 // state, and every method is safe for concurrent use.
 package mynthtest

@@ -31,7 +31,7 @@ func rawCall(method, url, token, body string) (reply, error) {
 	}
 	// A fresh connection: net/http silently retries an idempotent request
 	// whose reused connection was closed without an answer.
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Do(req)
 	if err != nil {
 		return reply{}, err
