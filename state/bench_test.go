@@ -1,8 +1,14 @@
 package state
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/mynthform/mynthform/mynth"
 )
 
 // BenchmarkSave saves a state of about 130 tasks (some 450 KB) whose
@@ -59,5 +65,74 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkCrashTasks(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		crashTasks(uint64(i))
+	}
+}
+
+// realisticTasks is n tasks as an apply records them: a request and a
+// result of about 1 KB together.
+func realisticTasks(n int, gen int) map[string]*Task {
+	tasks := make(map[string]*Task, n)
+	for i := range n {
+		tasks[fmt.Sprintf(`task.asset["%05d"]`, i)] = &Task{
+			ID: fmt.Sprintf("tsk_%026d", i), Status: mynth.StatusCompleted,
+			CreatedAt: "2026-01-02T10:00:00Z", UpdatedAt: "2026-01-02T10:00:09Z",
+			Request: json.RawMessage(fmt.Sprintf(`{"count":1,"metadata":{"gen":%d,"team":"catalogue"},"model":"google/gemini-3.1-flash-image","output":{"format":"webp","quality":80},"prompt":{"negative":"text, watermark","positive":"Studio photo of product %d on a white background, soft light"},"size":"square"}`, gen, i)),
+			Result:  json.RawMessage(fmt.Sprintf(`{"cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"cost":"0.01250000","id":"img_%d","size":"1024x1024","status":"succeeded","url":"https://cdn.example/images/img_%d.png"}],"model":"google/gemini-3.1-flash-image"}`, i, i)),
+			Files:   []SavedFile{{Path: fmt.Sprintf("assets/%05d.webp", i), ImageID: fmt.Sprintf("img_%d", i), URL: fmt.Sprintf("https://cdn.example/images/img_%d.png", i), SHA256: strings.Repeat("ab", 32), Size: 48213}},
+		}
+	}
+	return tasks
+}
+
+// BenchmarkSave10000 is one save of a 10,000-task state in which one task
+// changed: what apply pays per created task at that scale.
+func BenchmarkSave10000(b *testing.B) {
+	s := Open(filepath.Join(b.TempDir(), "mynth.state.json"))
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	if _, err := s.Save(f); err != nil {
+		b.Fatal(err)
+	}
+	info, _ := os.Stat(s.Path())
+	b.ReportMetric(float64(info.Size())/1e6, "MB")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Tasks[`task.asset["00000"]`].UpdatedAt = fmt.Sprint(i)
+		if wrote, err := s.Save(f); err != nil || !wrote {
+			b.Fatal(wrote, err)
+		}
+	}
+}
+
+// BenchmarkLoad10000 loads a 10,000-task state with a fresh Store.
+func BenchmarkLoad10000(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "mynth.state.json")
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	if _, err := Open(path).Save(f); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Open(path).Load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSaveUnchanged10000 is a save with nothing to write at 10,000
+// tasks: what a no-op apply pays.
+func BenchmarkSaveUnchanged10000(b *testing.B) {
+	s := Open(filepath.Join(b.TempDir(), "mynth.state.json"))
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	if _, err := s.Save(f); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if wrote, err := s.Save(f); err != nil || wrote {
+			b.Fatal(wrote, err)
+		}
 	}
 }

@@ -5,23 +5,52 @@ import (
 	"unicode/utf8"
 )
 
-// isCanonical reports whether raw is already exactly what Canonical would
-// make of it, so that the common case (JSON this package wrote) costs one
-// scan instead of a decode and an encode. It may answer false for some
-// canonical input (it is conservative about escapes); it never answers
-// true for input that Canonical would change.
-func isCanonical(raw []byte) bool {
+// canonicalFast returns what Canonical would make of raw without decoding
+// it, when raw differs from its canonical form at most by whitespace
+// between tokens: the common case of JSON that this package wrote, read
+// back from an indented state file. It answers false (use the slow path)
+// for anything else, including some canonical input (it is conservative
+// about escapes); it never answers true with output that Canonical would
+// not give.
+func canonicalFast(raw []byte) ([]byte, bool) {
 	if !utf8.Valid(raw) || bytes.Contains(raw, []byte("\u2028")) || bytes.Contains(raw, []byte("\u2029")) {
-		return false
+		return nil, false
 	}
-	s := canonScanner{b: raw}
-	return s.value(0) && s.i == len(s.b)
+	s := canonScanner{b: raw, out: make([]byte, 0, len(raw))}
+	s.ws()
+	if !s.value(0) {
+		return nil, false
+	}
+	s.ws()
+	return s.out, s.i == len(s.b)
+}
+
+// isCanonical reports whether raw is exactly in canonical form.
+func isCanonical(raw []byte) bool {
+	out, ok := canonicalFast(raw)
+	return ok && bytes.Equal(out, raw)
 }
 
 type canonScanner struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	out []byte
 }
+
+// ws skips insignificant whitespace.
+func (s *canonScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// emit copies b[from:s.i] to the output.
+func (s *canonScanner) emit(from int) { s.out = append(s.out, s.b[from:s.i]...) }
 
 const maxCanonDepth = 512
 
@@ -35,7 +64,9 @@ func (s *canonScanner) value(depth int) bool {
 	case c == '[':
 		return s.array(depth)
 	case c == '"':
+		from := s.i
 		_, ok := s.str()
+		s.emit(from)
 		return ok
 	case c == 't':
 		return s.lit("true")
@@ -44,7 +75,10 @@ func (s *canonScanner) value(depth int) bool {
 	case c == 'n':
 		return s.lit("null")
 	case c == '-' || (c >= '0' && c <= '9'):
-		return s.number()
+		from := s.i
+		ok := s.number()
+		s.emit(from)
+		return ok
 	}
 	return false
 }
@@ -54,13 +88,17 @@ func (s *canonScanner) lit(w string) bool {
 		return false
 	}
 	s.i += len(w)
+	s.out = append(s.out, w...)
 	return true
 }
 
 func (s *canonScanner) object(depth int) bool {
 	s.i++ // {
+	s.out = append(s.out, '{')
+	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
+		s.out = append(s.out, '}')
 		return true
 	}
 	var prev []byte
@@ -68,6 +106,7 @@ func (s *canonScanner) object(depth int) bool {
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
 			return false
 		}
+		from := s.i
 		key, ok := s.str()
 		if !ok || bytes.IndexByte(key, '\\') >= 0 {
 			return false
@@ -76,21 +115,29 @@ func (s *canonScanner) object(depth int) bool {
 			return false
 		}
 		prev = key
+		s.emit(from)
+		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
+		s.out = append(s.out, ':')
+		s.ws()
 		if !s.value(depth + 1) {
 			return false
 		}
+		s.ws()
 		if s.i >= len(s.b) {
 			return false
 		}
 		switch s.b[s.i] {
 		case ',':
 			s.i++
+			s.out = append(s.out, ',')
+			s.ws()
 		case '}':
 			s.i++
+			s.out = append(s.out, '}')
 			return true
 		default:
 			return false
@@ -100,22 +147,29 @@ func (s *canonScanner) object(depth int) bool {
 
 func (s *canonScanner) array(depth int) bool {
 	s.i++ // [
+	s.out = append(s.out, '[')
+	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == ']' {
 		s.i++
+		s.out = append(s.out, ']')
 		return true
 	}
 	for {
 		if !s.value(depth + 1) {
 			return false
 		}
+		s.ws()
 		if s.i >= len(s.b) {
 			return false
 		}
 		switch s.b[s.i] {
 		case ',':
 			s.i++
+			s.out = append(s.out, ',')
+			s.ws()
 		case ']':
 			s.i++
+			s.out = append(s.out, ']')
 			return true
 		default:
 			return false

@@ -11,17 +11,11 @@ import (
 	"github.com/mynthform/mynthform/mynth"
 )
 
-// The JSON shapes of the newest format. Their fields are in the order of
-// their JSON names, so that encoding/json writes sorted keys (it writes
-// struct fields in declaration order and map keys sorted).
+// The JSON shapes of a task in the newest format. Their fields are in the
+// order of their JSON names, so that encoding/json writes sorted keys (it
+// writes struct fields in declaration order). The top level is written by
+// encodeFile, in the same order.
 type (
-	fileJSON struct {
-		Lineage     string              `json:"lineage"`
-		Serial      uint64              `json:"serial"`
-		Tasks       map[string]taskJSON `json:"tasks"`
-		ToolVersion string              `json:"tool_version"`
-		Version     int                 `json:"version"`
-	}
 	taskJSON struct {
 		CreatedAt string          `json:"created_at,omitempty"`
 		Files     []savedFileJSON `json:"files,omitempty"`
@@ -40,43 +34,122 @@ type (
 	}
 )
 
-// upgrades turns a file of format version v into version v+1, by v. There
-// is only version 1 so far; a version 2 adds upgrades[1].
-var upgrades = map[int]func(data []byte) ([]byte, error){}
+// upgrade turns the content of a file of format version v into version
+// v+1. There is only version 1 so far: format version 2 will add
+// "case 1:" here, and Decode then reads every older file through each step.
+func upgrade(v int, data []byte) ([]byte, error) {
+	switch v {
+	default:
+		return nil, fmt.Errorf("no upgrade from state format version %d", v)
+	}
+}
 
 // Encode returns the file as the state format writes it: JSON with sorted
 // keys, two-space indentation and a trailing newline. The same content
 // always encodes to the same bytes. Request and result JSON are written in
 // canonical form (see Canonical).
 func Encode(f *File) ([]byte, error) {
+	return encodeFile(f, nil, nil)
+}
+
+// taskCache remembers the encoding of tasks by address, so that saving a
+// large state in which few tasks changed encodes only those. Its tasks are
+// private copies, never changed once stored.
+type taskCache map[string]cachedTask
+
+type cachedTask struct {
+	task *Task
+	json []byte // the task object, indented as a member of "tasks"
+}
+
+// encodeFile is Encode. With a cache it reuses the encoding of every task
+// equal to the cached one, and stores the others; check, if set, is called
+// for every task it encodes afresh, before it is cached.
+func encodeFile(f *File, cache taskCache, check func(addr string, t *Task) error) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("encoding state: nil file")
 	}
 	if f.Lineage == "" {
 		return nil, errors.New("encoding state: the file has no lineage")
 	}
-	v := fileJSON{
-		Lineage:     f.Lineage,
-		Serial:      f.Serial,
-		Tasks:       make(map[string]taskJSON, len(f.Tasks)),
-		ToolVersion: f.ToolVersion,
-		Version:     FormatVersion,
-	}
-	for addr, t := range f.Tasks {
+	addrs := f.Addresses()
+	parts := make([][]byte, len(addrs))
+	size := 0
+	for i, addr := range addrs {
+		t := f.Tasks[addr]
+		if c, ok := cache[addr]; ok && c.task.Equal(t) {
+			parts[i] = c.json
+			size += len(addr) + len(c.json) + 16
+			continue
+		}
+		if check != nil {
+			if err := check(addr, t); err != nil {
+				return nil, err
+			}
+		}
 		tj, err := taskToJSON(t)
 		if err != nil {
 			return nil, fmt.Errorf("encoding state: %s: %w", addr, err)
 		}
-		v.Tasks[addr] = tj
+		b, err := marshalIndented(tj, "    ")
+		if err != nil {
+			return nil, fmt.Errorf("encoding state: %s: %w", addr, err)
+		}
+		parts[i] = b
+		size += len(addr) + len(b) + 16
+		if cache != nil {
+			cache[addr] = cachedTask{task: t.Clone(), json: b}
+		}
 	}
+	if cache != nil && len(cache) > len(addrs) {
+		for addr := range cache {
+			if _, ok := f.Tasks[addr]; !ok {
+				delete(cache, addr)
+			}
+		}
+	}
+
+	// The layout of encoding/json's indented output, which the golden
+	// test pins.
+	buf := bytes.NewBuffer(make([]byte, 0, size+256))
+	buf.WriteString("{\n  \"lineage\": ")
+	buf.Write(jsonString(f.Lineage))
+	fmt.Fprintf(buf, ",\n  \"serial\": %d,\n  \"tasks\": {", f.Serial)
+	for i, addr := range addrs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		buf.Write(jsonString(addr))
+		buf.WriteString(": ")
+		buf.Write(parts[i])
+	}
+	if len(addrs) > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("},\n  \"tool_version\": ")
+	buf.Write(jsonString(f.ToolVersion))
+	fmt.Fprintf(buf, ",\n  \"version\": %d\n}\n", FormatVersion)
+	return buf.Bytes(), nil
+}
+
+// marshalIndented encodes v indented by two spaces, every line after the
+// first prefixed by prefix, without HTML escaping or a final newline.
+func marshalIndented(v any, prefix string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding state: %w", err)
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// jsonString encodes s as a JSON string, without HTML escaping.
+func jsonString(s string) []byte {
+	b, _ := marshalIndented(s, "") // a string always encodes
+	return b
 }
 
 // EncodeTask returns one recorded task as the state file holds it (sorted
@@ -143,13 +216,8 @@ func Canonical(raw json.RawMessage) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
-	if isCanonical(raw) {
-		return append(json.RawMessage(nil), raw...), nil
-	}
-	// JSON read from an indented state file is canonical once compacted.
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err == nil && isCanonical(compact.Bytes()) {
-		return compact.Bytes(), nil
+	if out, ok := canonicalFast(raw); ok {
+		return out, nil
 	}
 	return canonicalSlow(raw)
 }
@@ -186,6 +254,12 @@ func Decode(data []byte) (*File, error) {
 			Problem: fmt.Sprintf("line %d holds a git conflict marker", line),
 			Hint:    "resolve the merge conflict (keep one side's tasks whole, or take one side and run plan and apply again), then retry"}
 	}
+	// The common case, a file of the newest version, is read in one pass.
+	v, strictErr := parseV1(data)
+	if strictErr == nil && string(v.Version) == strconv.Itoa(FormatVersion) {
+		return finishV1(v)
+	}
+	// Otherwise the version decides what the problem is.
 	var head struct {
 		Version json.RawMessage `json:"version"`
 	}
@@ -204,26 +278,32 @@ func Decode(data []byte) (*File, error) {
 			Problem: fmt.Sprintf("written by a newer mynthform (state format version %d; this build reads up to %d)", version, FormatVersion),
 			Hint:    "upgrade mynthform"}
 	}
-	for v := version; v < FormatVersion; v++ {
-		up, ok := upgrades[v]
-		if !ok {
-			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("state format version %d is not supported", v)}
-		}
-		if data, err = up(data); err != nil {
-			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("upgrading from state format version %d: %v", v, err), Err: err}
+	if version == FormatVersion {
+		return nil, strictErr
+	}
+	for from := version; from < FormatVersion; from++ {
+		if data, err = upgrade(from, data); err != nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("upgrading from state format version %d: %v", from, err), Err: err}
 		}
 	}
-	return decodeV1(data)
+	if v, err = parseV1(data); err != nil {
+		return nil, err
+	}
+	return finishV1(v)
 }
 
-func decodeV1(data []byte) (*File, error) {
-	var v struct {
-		Version     int              `json:"version"`
-		Serial      *uint64          `json:"serial"`
-		Lineage     *string          `json:"lineage"`
-		ToolVersion string           `json:"tool_version"`
-		Tasks       map[string]*Task `json:"tasks"`
-	}
+// fileV1 is the top level of a version 1 file as read.
+type fileV1 struct {
+	Version     json.RawMessage  `json:"version"`
+	Serial      *uint64          `json:"serial"`
+	Lineage     *string          `json:"lineage"`
+	ToolVersion string           `json:"tool_version"`
+	Tasks       map[string]*Task `json:"tasks"`
+}
+
+// parseV1 reads data as a version 1 file, refusing unknown fields.
+func parseV1(data []byte) (*fileV1, error) {
+	var v fileV1
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
@@ -232,6 +312,11 @@ func decodeV1(data []byte) (*File, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &Error{Kind: ErrCorrupt, Problem: "data after the end of the state"}
 	}
+	return &v, nil
+}
+
+// finishV1 checks a version 1 file read by parseV1 and makes it a File.
+func finishV1(v *fileV1) (*File, error) {
 	switch {
 	case v.Lineage == nil || *v.Lineage == "":
 		return nil, &Error{Kind: ErrCorrupt, Problem: "no lineage"}

@@ -43,6 +43,9 @@ func FuzzLoad(f *testing.F) {
 		if !again.Equal(file) {
 			t.Fatalf("re-encoding changed the state:\n%s", out)
 		}
+		if ref := referenceEncode(t, file); !bytes.Equal(ref, out) {
+			t.Fatalf("encodeFile differs from encoding/json:\n%s\n%s", ref, out)
+		}
 		out2, err := Encode(again)
 		if err != nil || !bytes.Equal(out, out2) {
 			t.Fatalf("encoding is not stable: %v\n%s\n%s", err, out, out2)

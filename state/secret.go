@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"sort"
 )
 
 // looksSecret reports whether b holds what looks like a Mynth API key
@@ -40,47 +39,56 @@ func isTokenByte(c byte) bool {
 // PAT, as "ADDRESS FIELD". The state never holds one: callers record the
 // request without its access token, and this is the last line of defence.
 func findSecret(f *File) (string, bool) {
+	if where, ok := fileSecret(f); ok {
+		return where, true
+	}
+	for _, addr := range f.Addresses() {
+		if where, ok := taskSecret(addr, f.Tasks[addr]); ok {
+			return where, true
+		}
+	}
+	return "", false
+}
+
+// fileSecret is findSecret for the top-level fields.
+func fileSecret(f *File) (string, bool) {
 	if looksSecret([]byte(f.Lineage)) {
 		return "the lineage", true
 	}
 	if looksSecret([]byte(f.ToolVersion)) {
 		return "the tool version", true
 	}
-	addrs := make([]string, 0, len(f.Tasks))
-	for addr := range f.Tasks {
-		addrs = append(addrs, addr)
+	return "", false
+}
+
+// taskSecret is findSecret for one task.
+func taskSecret(addr string, t *Task) (string, bool) {
+	if looksSecret([]byte(addr)) {
+		return "an address", true
 	}
-	sort.Strings(addrs)
-	for _, addr := range addrs {
-		t := f.Tasks[addr]
-		if looksSecret([]byte(addr)) {
-			return "an address", true
-		}
-		if t == nil {
-			continue
-		}
-		fields := []struct {
+	if t == nil {
+		return "", false
+	}
+	fields := []struct {
+		name  string
+		value []byte
+	}{
+		{"id", []byte(t.ID)},
+		{"status", []byte(t.Status)},
+		{"created_at", []byte(t.CreatedAt)},
+		{"updated_at", []byte(t.UpdatedAt)},
+		{"request", t.Request},
+		{"result", t.Result},
+	}
+	for _, sf := range t.Files {
+		fields = append(fields, struct {
 			name  string
 			value []byte
-		}{
-			{"id", []byte(t.ID)},
-			{"status", []byte(t.Status)},
-			{"created_at", []byte(t.CreatedAt)},
-			{"updated_at", []byte(t.UpdatedAt)},
-			{"request", t.Request},
-			{"result", t.Result},
-		}
-		for _, sf := range t.Files {
-			fields = append(fields,
-				struct {
-					name  string
-					value []byte
-				}{"files", []byte(sf.Path + " " + sf.ImageID + " " + sf.URL + " " + sf.SHA256)})
-		}
-		for _, fl := range fields {
-			if looksSecret(fl.value) {
-				return addr + " " + fl.name, true
-			}
+		}{"files", []byte(sf.Path + " " + sf.ImageID + " " + sf.URL + " " + sf.SHA256)})
+	}
+	for _, fl := range fields {
+		if looksSecret(fl.value) {
+			return addr + " " + fl.name, true
 		}
 	}
 	return "", false

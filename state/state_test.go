@@ -541,3 +541,91 @@ func TestLooksSecret(t *testing.T) {
 		}
 	}
 }
+
+// referenceEncode is the format written by encoding/json alone: what
+// encodeFile assembles by hand must be byte-identical to it.
+func referenceEncode(t *testing.T, f *File) []byte {
+	t.Helper()
+	type top struct {
+		Lineage     string              `json:"lineage"`
+		Serial      uint64              `json:"serial"`
+		Tasks       map[string]taskJSON `json:"tasks"`
+		ToolVersion string              `json:"tool_version"`
+		Version     int                 `json:"version"`
+	}
+	v := top{Lineage: f.Lineage, Serial: f.Serial, Tasks: map[string]taskJSON{}, ToolVersion: f.ToolVersion, Version: FormatVersion}
+	for a, task := range f.Tasks {
+		tj, err := taskToJSON(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Tasks[a] = tj
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestEncodeMatchesReference(t *testing.T) {
+	empty := New("<&> \"quoted\"")
+	one := sample()
+	for a := range one.Tasks {
+		if a != "task.hero_mug" {
+			delete(one.Tasks, a)
+		}
+	}
+	for name, f := range map[string]*File{"sample": sample(), "empty": empty, "one": one} {
+		if diff := cmp.Diff(string(referenceEncode(t, f)), string(mustEncode(t, f))); diff != "" {
+			t.Errorf("%s (-reference +encodeFile):\n%s", name, diff)
+		}
+	}
+}
+
+func TestIncrementalSaveMatchesEncode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mynth.state.json")
+	s := Open(path)
+	f := sample()
+	steps := []func(){
+		func() {},
+		func() { f.Tasks[`task.product["mug"]`].Status = mynth.StatusCompleted },
+		func() { delete(f.Tasks, "task.hero_mug") },
+		func() { f.Tasks["task.a"] = &Task{ID: "tsk_a", Request: json.RawMessage(`{ "b": 1, "a": 2 }`)} },
+		func() { f.Tasks["task.a"].Request = json.RawMessage(`{"b":1,"a":3}`) },
+		func() { f.Tasks["task.hero_mug"] = sample().Tasks["task.hero_mug"] },
+		func() { f.ToolVersion = "v2" }, // not content: nothing to write
+	}
+	for i, step := range steps {
+		step()
+		wrote, err := s.Save(f)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if wantWrite := i != len(steps)-1; wrote != wantWrite {
+			t.Fatalf("step %d: wrote %v, want %v", i, wrote, wantWrite)
+		}
+		if !wrote {
+			continue
+		}
+		got, _ := os.ReadFile(path)
+		if diff := cmp.Diff(string(mustEncode(t, f)), string(got)); diff != "" {
+			t.Fatalf("step %d: the incremental save differs from Encode:\n%s", i, diff)
+		}
+		loaded, err := Open(path).Load()
+		if err != nil || !loaded.Equal(f) {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	// Changing a task in place after saving it is seen by the next save.
+	f.Tasks["task.a"].Request[len(f.Tasks["task.a"].Request)-2] = '9'
+	if wrote, err := s.Save(f); err != nil || !wrote {
+		t.Fatalf("in-place change: %v %v", wrote, err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Contains(got, []byte(`"a": 9`)) {
+		t.Errorf("in-place change not written:\n%s", got)
+	}
+}

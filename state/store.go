@@ -27,6 +27,8 @@ type Store struct {
 		raw  []byte
 		file *File
 	}
+	// enc remembers how each task was last encoded.
+	enc taskCache
 	// locked counts the locks this Store holds (stray temporary files may
 	// then be removed at once: nobody else is writing).
 	locked int
@@ -163,16 +165,33 @@ func (s *Store) Save(f *File) (bool, error) {
 	} else if len(f.Tasks) == 0 {
 		return false, nil
 	}
-	if where, ok := findSecret(f); ok {
-		return false, &Error{Path: s.path, Kind: ErrSecret,
+	secret := func(where string) error {
+		return &Error{Path: s.path, Kind: ErrSecret,
 			Problem: fmt.Sprintf("%s holds what looks like an API key or a Public Access Token; not saving it", where),
 			Hint:    "this is a bug in mynthform: please report it"}
+	}
+	if where, ok := fileSecret(f); ok {
+		return false, secret(where)
 	}
 
 	next := *f
 	next.Version = FormatVersion
 	next.Serial = f.Serial + 1
-	out, err := Encode(&next)
+	if s.enc == nil {
+		s.enc = taskCache{}
+	}
+	// Only the tasks that changed since the last save are encoded (and
+	// checked for secrets) again.
+	out, err := encodeFile(&next, s.enc, func(addr string, t *Task) error {
+		if where, ok := taskSecret(addr, t); ok {
+			return secret(where)
+		}
+		return nil
+	})
+	var se *Error
+	if errors.As(err, &se) {
+		return false, err
+	}
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
@@ -189,7 +208,11 @@ func (s *Store) Save(f *File) (bool, error) {
 	}
 	f.Version = FormatVersion
 	f.Serial = next.Serial
-	saved := f.Clone()
+	// What is on disk now, sharing the cache's private copies of the tasks.
+	saved := &File{Version: FormatVersion, Serial: f.Serial, Lineage: f.Lineage, ToolVersion: f.ToolVersion, Tasks: make(map[string]*Task, len(f.Tasks))}
+	for addr := range f.Tasks {
+		saved.Tasks[addr] = s.enc[addr].task
+	}
 	s.last.raw, s.last.file = out, saved
 	return true, nil
 }
