@@ -10,11 +10,11 @@ import (
 )
 
 const (
-	unformattedSpec = "task \"a\" {\nprompt=\"p\"\n  count =  2\n  model = \"m\"\n}\n"
-	formattedSpec   = "task \"a\" {\n  prompt = \"p\"\n  count  = 2\n  model  = \"m\"\n}\n"
+	fmtUnformattedSpec = "task \"a\" {\nprompt=\"p\"\n  count =  2\n  model = \"m\"\n}\n"
+	fmtFormattedSpec   = "task \"a\" {\n  prompt = \"p\"\n  count  = 2\n  model  = \"m\"\n}\n"
 )
 
-func readFile(t *testing.T, path string) string {
+func readSpecTestFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -24,62 +24,62 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestFmtCheckDiffWrite(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
-		"main.mynth.hcl":    unformattedSpec,
-		"ok.mynth.hcl":      formattedSpec,
+	dir := writeSpecFiles(t, map[string]string{
+		"main.mynth.hcl":    fmtUnformattedSpec,
+		"ok.mynth.hcl":      fmtFormattedSpec,
 		"dev.mynthvars.hcl": "model=\"x\"\n",
 		"notes.txt":         "not = a spec",
 	})
 	main := filepath.Join(dir, "main.mynth.hcl")
 	vars := filepath.Join(dir, "dev.mynthvars.hcl")
 
-	r := runCLI(t, nil, "-C", dir, "fmt", "--check")
+	r := runSpecCLI(t, nil, "-C", dir, "fmt", "--check")
 	if r.Code != 1 || r.Stdout != vars+"\n"+main+"\n" || r.Stderr != "" {
 		t.Fatalf("fmt --check: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	if readFile(t, main) != unformattedSpec {
+	if readSpecTestFile(t, main) != fmtUnformattedSpec {
 		t.Fatal("fmt --check wrote the file")
 	}
 
-	r = runCLI(t, nil, "-C", dir, "fmt", "--check", "--diff", "main.mynth.hcl")
+	r = runSpecCLI(t, nil, "-C", dir, "fmt", "--check", "--diff", "main.mynth.hcl")
 	if r.Code != 1 {
 		t.Fatalf("fmt --check --diff: exit %d", r.Code)
 	}
 	checkSpecGolden(t, "fmt_diff.golden", strings.ReplaceAll(r.Stdout, dir, "DIR"))
 
-	r = runCLI(t, nil, "-C", dir, "fmt")
+	r = runSpecCLI(t, nil, "-C", dir, "fmt")
 	if r.Code != 0 || r.Stdout != vars+"\n"+main+"\n" {
 		t.Fatalf("fmt: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	if diff := cmp.Diff(formattedSpec, readFile(t, main)); diff != "" {
+	if diff := cmp.Diff(fmtFormattedSpec, readSpecTestFile(t, main)); diff != "" {
 		t.Errorf("formatted file (-want +got):\n%s", diff)
 	}
-	if got := readFile(t, vars); got != "model = \"x\"\n" {
+	if got := readSpecTestFile(t, vars); got != "model = \"x\"\n" {
 		t.Errorf("variable file: %q", got)
 	}
-	if got := readFile(t, filepath.Join(dir, "notes.txt")); got != "not = a spec" {
+	if got := readSpecTestFile(t, filepath.Join(dir, "notes.txt")); got != "not = a spec" {
 		t.Errorf("fmt touched another file: %q", got)
 	}
 
-	r = runCLI(t, nil, "-C", dir, "fmt", "--check")
+	r = runSpecCLI(t, nil, "-C", dir, "fmt", "--check")
 	if r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("fmt --check after fmt: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
 func TestFmtSyntaxError(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"bad.mynth.hcl": "task \"a\" {\n  prompt = \n}\n"})
-	r := runCLI(t, nil, "-C", dir, "fmt")
+	dir := writeSpecFiles(t, map[string]string{"bad.mynth.hcl": "task \"a\" {\n  prompt = \n}\n"})
+	r := runSpecCLI(t, nil, "-C", dir, "fmt")
 	if r.Code != 1 || !strings.Contains(r.Stderr, "Error: Invalid expression") || !strings.Contains(r.Stderr, "bad.mynth.hcl line 2") {
 		t.Errorf("exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
-	if readFile(t, filepath.Join(dir, "bad.mynth.hcl")) != "task \"a\" {\n  prompt = \n}\n" {
+	if readSpecTestFile(t, filepath.Join(dir, "bad.mynth.hcl")) != "task \"a\" {\n  prompt = \n}\n" {
 		t.Error("fmt rewrote a file with a syntax error")
 	}
 }
 
 func TestFmtArguments(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"main.mynth.hcl": unformattedSpec})
+	dir := writeSpecFiles(t, map[string]string{"main.mynth.hcl": fmtUnformattedSpec})
 	tests := []struct {
 		name     string
 		args     []string
@@ -96,14 +96,14 @@ func TestFmtArguments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runCLI(t, nil, append([]string{"-C", dir}, tt.args...)...)
+			r := runSpecCLI(t, nil, append([]string{"-C", dir}, tt.args...)...)
 			if r.Code != tt.wantCode || !strings.Contains(r.Stderr, tt.stderr) {
 				t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 			}
 		})
 	}
 	empty := t.TempDir()
-	if r := runCLI(t, nil, "-C", empty, "fmt"); r.Code != 1 || !strings.Contains(r.Stderr, "no *.mynth.hcl") {
+	if r := runSpecCLI(t, nil, "-C", empty, "fmt"); r.Code != 1 || !strings.Contains(r.Stderr, "no *.mynth.hcl") {
 		t.Errorf("empty directory: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }

@@ -15,18 +15,18 @@ import (
 
 var updateSpecGolden = flag.Bool("update-spec", false, "rewrite the golden files of validate and fmt")
 
-// cliResult is what one in-process run of the CLI produced.
-type cliResult struct {
+// specCLIResult is what one in-process run of the CLI produced.
+type specCLIResult struct {
 	Code           int
 	Stdout, Stderr string
 }
 
-// runCLI runs the CLI in-process with env as its whole environment.
-func runCLI(t *testing.T, env map[string]string, args ...string) cliResult {
+// runSpecCLI runs the CLI in-process with env as its whole environment.
+func runSpecCLI(t *testing.T, env map[string]string, args ...string) specCLIResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := runWithEnv(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
-	return cliResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
+	return specCLIResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
 // specFixture is a directory of testdata/spec, as a path relative to this
@@ -56,7 +56,7 @@ func checkSpecGolden(t *testing.T, name, got string) {
 	}
 }
 
-func writeFiles(t *testing.T, files map[string]string) string {
+func writeSpecFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -83,7 +83,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runCLI(t, tt.env, tt.args...)
+			r := runSpecCLI(t, tt.env, tt.args...)
 			if r.Code != tt.wantCode {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", r.Code, tt.wantCode, r.Stderr)
 			}
@@ -100,7 +100,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateHelp(t *testing.T) {
-	r := runCLI(t, nil, "validate", "--help")
+	r := runSpecCLI(t, nil, "validate", "--help")
 	for _, want := range []string{"Usage: mynthform validate [--json]", "--json", "--var NAME=VALUE", "--var-file FILE"} {
 		if r.Code != 0 || !strings.Contains(r.Stdout, want) {
 			t.Errorf("exit %d, help lacks %q:\n%s", r.Code, want, r.Stdout)
@@ -109,7 +109,7 @@ func TestValidateHelp(t *testing.T) {
 }
 
 func TestValidateJSON(t *testing.T) {
-	r := runCLI(t, nil, "-C", specFixture("expect"), "validate", "--json")
+	r := runSpecCLI(t, nil, "-C", specFixture("expect"), "validate", "--json")
 	if r.Code != 1 || r.Stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -137,7 +137,7 @@ func TestValidateJSON(t *testing.T) {
 		t.Errorf("first diagnostic: %+v", d)
 	}
 
-	r = runCLI(t, nil, "-C", specFixture("valid"), "validate", "--json")
+	r = runSpecCLI(t, nil, "-C", specFixture("valid"), "validate", "--json")
 	want := "{\n  \"valid\": true,\n  \"error_count\": 0,\n  \"warning_count\": 0,\n  \"diagnostics\": []\n}\n"
 	if r.Code != 0 || r.Stdout != want {
 		t.Errorf("valid spec: exit %d, stdout %s", r.Code, r.Stdout)
@@ -145,7 +145,7 @@ func TestValidateJSON(t *testing.T) {
 }
 
 func TestValidateVariables(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := writeSpecFiles(t, map[string]string{
 		"main.mynth.hcl":     "variable \"model\" {\n}\n\ntask \"a\" {\n  prompt = \"p\"\n  model  = var.model\n}\n",
 		"dev.mynthvars.hcl":  "model = \"from-file\"\n",
 		"typo.mynthvars.hcl": "modle = \"x\"\n",
@@ -166,7 +166,7 @@ func TestValidateVariables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runCLI(t, tt.env, append([]string{"-C", dir, "validate"}, tt.args...)...)
+			r := runSpecCLI(t, tt.env, append([]string{"-C", dir, "validate"}, tt.args...)...)
 			if r.Code != tt.wantCode || !strings.Contains(r.Stderr, tt.stderr) || (tt.stderr == "" && r.Stderr != "") {
 				t.Errorf("exit %d (want %d), stderr:\n%s", r.Code, tt.wantCode, r.Stderr)
 			}
@@ -178,7 +178,7 @@ func TestValidateVariables(t *testing.T) {
 // values and checks that neither appears in any output.
 func TestValidateNeverPrintsSecrets(t *testing.T) {
 	const pat, key = "pat_CANARY_4f1b", "mak_CANARY_93ac"
-	dir := writeFiles(t, map[string]string{"main.mynth.hcl": `
+	dir := writeSpecFiles(t, map[string]string{"main.mynth.hcl": `
 variable "token" {
   sensitive = true
 }
@@ -201,7 +201,7 @@ task "b" {
 		{"validate", "--var", "token=" + key, "--var", "size=" + pat},
 		{"validate", "--var", "nosuch=" + key},
 	} {
-		r := runCLI(t, map[string]string{"MYNTH_API_KEY": key}, append([]string{"-C", dir}, args...)...)
+		r := runSpecCLI(t, map[string]string{"MYNTH_API_KEY": key}, append([]string{"-C", dir}, args...)...)
 		if r.Code != 1 {
 			t.Errorf("%v: exit %d", args, r.Code)
 		}
