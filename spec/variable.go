@@ -59,6 +59,9 @@ func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 
 	if attr, ok := content.Attributes["type"]; ok {
 		ty, td := typeexpr.TypeConstraint(attr.Expr)
+		for _, d := range td {
+			d.Detail = strings.TrimSpace(d.Detail) + " Write a type such as string, number, bool, any, list(string), map(string) or object({ name = string })."
+		}
 		diags = append(diags, td...)
 		if td.HasErrors() {
 			v.broken = true
