@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -74,6 +75,9 @@ type Lock struct {
 // several, exclude each other.
 func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lock, error) {
 	path := s.LockPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("taking the state lock: %w", err)
+	}
 	start := time.Now()
 	deadline := start.Add(timeout)
 	delay := 5 * time.Millisecond

@@ -629,3 +629,18 @@ func TestIncrementalSaveMatchesEncode(t *testing.T) {
 		t.Errorf("in-place change not written:\n%s", got)
 	}
 }
+
+func TestSaveCreatesTheDirectory(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "state", "prod", "mynth.state.json"))
+	l, err := s.Lock(t.Context(), "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	if _, err := s.Save(sample()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(s.Path()).Load(); err != nil {
+		t.Fatal(err)
+	}
+}

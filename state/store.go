@@ -195,6 +195,9 @@ func (s *Store) Save(f *File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		return false, fmt.Errorf("saving the state: %w", err)
+	}
 	if cur != nil {
 		if err := s.backup(data); err != nil {
 			return false, fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), err)
