@@ -144,7 +144,15 @@ func (e *Emulator) settle(t *task) bool {
 	if e.now().Before(due) {
 		return false
 	}
-	t.cachedTask, t.cachedResults = nil, nil
+	changed := e.settleDue(t, due)
+	if changed {
+		t.cachedTask, t.cachedResults = nil, nil
+	}
+	return changed
+}
+
+// settleDue settles t, whose delay has passed, by the failure rules.
+func (e *Emulator) settleDue(t *task, due time.Time) bool {
 	var req mynth.Request
 	if err := json.Unmarshal(t.request, &req); err != nil {
 		// A seeded request the emulator cannot read: fail the task rather
