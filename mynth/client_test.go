@@ -1042,3 +1042,36 @@ func TestCheckImage(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitSchedule(t *testing.T) {
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":"pending"}`) })
+	c := f.client(Options{})
+	opts := WaitOptions{FastInterval: 10 * time.Millisecond, FastFor: 35 * time.Millisecond, SlowInterval: 40 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	var waits []time.Duration
+	opts.OnPoll = func(_ Status, waited time.Duration) { waits = append(waits, waited) }
+	start := time.Now()
+	_, err := c.Wait(context.Background(), "tsk_1", opts)
+	if !errors.Is(err, ErrWaitTimeout) {
+		t.Fatalf("Wait = %v", err)
+	}
+	if took := time.Since(start); took < opts.Timeout {
+		t.Errorf("gave up after %s, before the %s timeout", took, opts.Timeout)
+	}
+	var fast, slow int
+	for i := 1; i < len(waits)-1; i++ { // the last poll is the one at the deadline
+		gap := waits[i] - waits[i-1]
+		want := opts.SlowInterval
+		if waits[i-1] < opts.FastFor {
+			want = opts.FastInterval
+			fast++
+		} else {
+			slow++
+		}
+		if gap < want {
+			t.Errorf("poll %d came %s after the previous one, want at least %s", i, gap, want)
+		}
+	}
+	if fast == 0 || slow == 0 {
+		t.Errorf("polls at %v: want both fast and slow phases", waits)
+	}
+}
