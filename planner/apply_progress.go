@@ -89,9 +89,9 @@ func FinishedLine(t TaskResult) string {
 			fmt.Fprintf(&b, ": %s", t.Message)
 		}
 	case AppliedPending:
-		fmt.Fprintf(&b, "pending (%s). %s", t.ID, t.Message)
+		fmt.Fprintf(&b, "pending (%s): %s", t.ID, t.Message)
 	case AppliedUnknownOutcome:
-		fmt.Fprintf(&b, "UNKNOWN OUTCOME. %s", t.Message)
+		fmt.Fprintf(&b, "unknown outcome: %s", t.Message)
 	case AppliedNotCreated:
 		msg := strings.TrimSuffix(t.Message, ".")
 		if msg == "" {
@@ -99,7 +99,7 @@ func FinishedLine(t TaskResult) string {
 		}
 		b.WriteString(strings.ToLower(msg[:1]) + msg[1:])
 	case AppliedError:
-		fmt.Fprintf(&b, "error. %s", t.Message)
+		fmt.Fprintf(&b, "error: %s", t.Message)
 	default:
 		b.WriteString(string(t.Outcome))
 	}

@@ -128,7 +128,9 @@ func applyCommand(g *globals, a applyArgs) int {
 			return exitError
 		}
 	}
-	fmt.Fprintln(g.stdout)
+	if plan.HasChanges() {
+		fmt.Fprintln(g.stdout)
+	}
 
 	var progress planner.ProgressSink = &planner.LineProgress{W: g.stdout}
 	if g.interactive {
