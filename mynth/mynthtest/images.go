@@ -130,9 +130,14 @@ func RenderPNG(id string, w, h int) ([]byte, error) {
 		return nil, fmt.Errorf("image size %dx%d is out of range", w, h)
 	}
 	sum := sha256.Sum256([]byte(id))
-	pal := make(color.Palette, 8)
+	// Eight colours, padded to 17 entries so that the encoder writes 8-bit
+	// indexes: it copies those rows as they are, where smaller depths are
+	// packed pixel by pixel (several times slower).
+	const colours = 8
+	pal := make(color.Palette, 17)
 	for i := range pal {
-		pal[i] = color.RGBA{sum[3*i], sum[3*i+1], sum[3*i+2], 255}
+		j := i % colours
+		pal[i] = color.RGBA{sum[3*j], sum[3*j+1], sum[3*j+2], 255}
 	}
 	img := image.NewPaletted(image.Rect(0, 0, w, h), pal)
 	bands := 3 + int(sum[24]%5)   // horizontal bands
@@ -143,7 +148,7 @@ func RenderPNG(id string, w, h int) ([]byte, error) {
 		if y == 0 || (y-1)*bands/h != band {
 			for x := range row {
 				stripe := x * stripes / w
-				row[x] = uint8((band + stripe*int(sum[26]%3+1)) % len(pal))
+				row[x] = uint8((band + stripe*int(sum[26]%3+1)) % colours)
 			}
 		}
 		copy(img.Pix[y*img.Stride:], row)
