@@ -218,6 +218,12 @@ func TestStoreRoundTrip(t *testing.T) {
 		}
 	}
 	task := getTask(t, run.URL, alice, done)
+	for _, im := range task.Result.Images {
+		r := call(t, "GET", im.URL, "", "")
+		if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("image after restart: %s %d", im.URL, r.Status)
+		}
+	}
 	if task.Request.Prompt.Positive != "kept as sent" {
 		t.Errorf("request %+v", task.Request)
 	}
