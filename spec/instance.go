@@ -172,7 +172,12 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		if s, ok := fs.str(f); ok {
 			switch {
 			case strings.HasPrefix(s, "mak_"):
-				fs.add(errorf(f.rng, "API key in access_token", "access_token holds an API key (mak_...), the account's secret, which must never be written in a spec. Set MYNTH_API_KEY in the environment instead, and give access_token only a task's Public Access Token (pat_...)."))
+				// No Subject: the source snippet would print the key.
+				fs.add(&hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "API key in access_token",
+					Detail:   fmt.Sprintf("access_token of %s (%s, line %d) holds an API key (mak_...), the account's secret, which must never be written in a spec. Remove it and revoke the key if the file was shared; set MYNTH_API_KEY in the environment instead, and give access_token only a task's Public Access Token (pat_...).", t.Address, f.rng.Filename, f.rng.Start.Line),
+				})
 			case !strings.HasPrefix(s, "pat_"):
 				fs.add(errorf(f.rng, "Invalid access token", "access_token must be a task's Public Access Token, which starts with \"pat_\". Copy the token Mynth returned when the task was created, or remove access_token."))
 			default:

@@ -216,11 +216,15 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 		case ok:
 			cv, err := convert.Convert(g.val, v.Type)
 			if err != nil {
+				subject := g.rng
+				if v.Sensitive {
+					subject = nil // the snippet would print the value
+				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid value for variable",
 					Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", n, g.source, typeexpr.TypeString(v.Type), err),
-					Subject:  g.rng,
+					Subject:  subject,
 				})
 				v.value = cty.DynamicVal
 				continue

@@ -205,10 +205,29 @@ task "b" {
 		if r.Code != 1 {
 			t.Errorf("%v: exit %d", args, r.Code)
 		}
-		for _, secret := range []string{pat, key, "CANARY"} {
-			if strings.Contains(r.Stdout+r.Stderr, secret) {
-				t.Errorf("%v: output holds a secret:\n%s%s", args, r.Stdout, r.Stderr)
-			}
+		checkNoSecret(t, args, r, pat, key)
+	}
+
+	// A key written into the spec, and a secret of the wrong type in a
+	// variable file: the source snippets must not print them.
+	dir = writeSpecFiles(t, map[string]string{
+		"main.mynth.hcl":  "variable \"n\" {\n  type      = number\n  sensitive = true\n}\ntask \"a\" {\n  id           = \"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP\"\n  access_token = \"" + key + "\"\n  count        = var.n\n}\n",
+		"s.mynthvars.hcl": "n = \"" + pat + "\"\n",
+	})
+	for _, args := range [][]string{{"validate", "--var-file", "s.mynthvars.hcl"}, {"validate", "--json", "--var-file", "s.mynthvars.hcl"}} {
+		r := runSpecCLI(t, nil, append([]string{"-C", dir}, args...)...)
+		if r.Code != 1 || !strings.Contains(r.Stdout+r.Stderr, "API key in access_token") || !strings.Contains(r.Stdout+r.Stderr, "Invalid value for variable") {
+			t.Errorf("%v: exit %d:\n%s%s", args, r.Code, r.Stdout, r.Stderr)
+		}
+		checkNoSecret(t, args, r, pat, key)
+	}
+}
+
+func checkNoSecret(t *testing.T, args []string, r specCLIResult, secrets ...string) {
+	t.Helper()
+	for _, secret := range append(secrets, "CANARY") {
+		if strings.Contains(r.Stdout+r.Stderr, secret) {
+			t.Errorf("%v: output holds a secret:\n%s%s", args, r.Stdout, r.Stderr)
 		}
 	}
 }

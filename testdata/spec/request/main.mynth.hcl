@@ -8,7 +8,7 @@ task "badid" {
 
 task "apikey" {
   id           = "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"
-  access_token = "mak_do_not_print" # ERROR: API key in access_token
+  access_token = "mak_do_not_print" # ERROR@0: API key in access_token
 }
 
 task "notpat" {
