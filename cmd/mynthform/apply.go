@@ -125,6 +125,9 @@ func applyCommand(g *globals, a applyArgs) int {
 		}
 		if !confirm(g, plan, st, sp) {
 			fmt.Fprintln(g.stdout, "\nApply cancelled. Nothing was changed.")
+			if g.ctx.Err() != nil {
+				return exitSignal
+			}
 			return exitError
 		}
 	}
@@ -248,11 +251,22 @@ func confirm(g *globals, plan *planner.Plan, st *state.File, sp *spec.Spec) bool
 	}
 	fmt.Fprintln(g.stdout, "  Only 'yes' will be accepted to approve.")
 	fmt.Fprint(g.stdout, "\n  Enter a value: ")
-	line, err := bufio.NewReader(g.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	answer := make(chan string, 1)
+	go func() {
+		line, err := bufio.NewReader(g.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			line = ""
+		}
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes"
+	case <-g.ctx.Done():
+		// Ctrl-C at the prompt: no.
+		fmt.Fprintln(g.stdout)
 		return false
 	}
-	return strings.TrimSpace(line) == "yes"
 }
 
 // costBound describes the most the creations can cost.

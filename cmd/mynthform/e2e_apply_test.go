@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/mynth/mynthtest"
 	"github.com/mynthform/mynthform/state"
 )
@@ -613,4 +615,69 @@ func TestApplyE2ENoKeyCreatesNothing(t *testing.T) {
 	if !strings.Contains(r.Stderr, "MYNTH_API_KEY") || srv.Emulator.Stats().Created != 0 {
 		t.Errorf("stderr:\n%s", r.Stderr)
 	}
+}
+
+func TestApplyE2EAdoptUpdateForget(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	env := applyEnv(srv)
+	// A task made elsewhere, still pending: adopted, then waited for.
+	raw := `{"id":"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP","status":"pending","type":"image.generate",
+		"createdAt":"2025-01-15T10:30:00.000Z","updatedAt":"2025-01-15T10:30:00.000Z",
+		"request":{"prompt":"Editorial product photo of a ceramic mug","size":"landscape","count":1}}`
+	var task mynth.Task
+	if err := json.Unmarshal([]byte(raw), &task); err != nil {
+		t.Fatal(err)
+	}
+	task.Raw = json.RawMessage(raw)
+	if err := srv.Emulator.AddTask(applyKey, task, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Emulator.EmulateTask(task.ID); err != nil {
+		t.Fatal(err)
+	}
+	pinned := `task "hero" {
+  id     = "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"
+  prompt = "Editorial product photo of a ceramic mug"
+  size   = "landscape"
+  files  = ["hero.png"]
+  expect {
+    size = "1536x1024"
+  }
+}
+`
+	writeSpec(t, dir, pinned)
+	r := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 0, "adopting apply")
+	if !strings.Contains(r.Stdout, "Apply complete: 0 generated, 1 adopted, 0 updated, 0 forgotten.") {
+		t.Errorf("output:\n%s", r.Stdout)
+	}
+	st := loadState(t, dir)
+	if rec := st.Tasks["task.hero"]; rec == nil || rec.Status != "completed" || len(rec.Files) != 1 {
+		t.Fatalf("recorded %+v", rec)
+	}
+	checkFilesMatchState(t, dir, st)
+	mustCode(t, runBin(t, dir, env, "plan", "--detailed-exitcode"), 0, "plan after adopting")
+
+	// No longer declared: forgotten (and nothing is deleted in Mynth).
+	writeSpec(t, dir, pinned+`
+task "other" {
+  prompt = "something else"
+}
+`)
+	r = runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 0, "apply adding a task")
+	writeSpec(t, dir, pinned)
+	r = runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 0, "forgetting apply")
+	if !strings.Contains(r.Stdout, "0 generated, 0 updated, 1 forgotten.") {
+		t.Errorf("output:\n%s", r.Stdout)
+	}
+	if got := loadState(t, dir).Addresses(); len(got) != 1 || got[0] != "task.hero" {
+		t.Errorf("state addresses %v", got)
+	}
+	if srv.Emulator.Tasks() != 2 {
+		t.Errorf("the emulator holds %d tasks", srv.Emulator.Tasks())
+	}
+	noSecrets(t, dir, r)
 }
