@@ -164,11 +164,12 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 		for name, attr := range attrs {
 			v, ok := l.variables[name]
 			if !ok {
+				// No Subject: the line may hold a secret meant for a
+				// sensitive variable whose name is mistyped.
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Value for undeclared variable",
-					Detail:   fmt.Sprintf("The variable file sets %q, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", name, didYouMean(name, names), name),
-					Subject:  attr.NameRange.Ptr(),
+					Detail:   fmt.Sprintf("The variable file %s sets %q on line %d, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", path, name, attr.NameRange.Start.Line, didYouMean(name, names), name),
 				})
 				continue
 			}
