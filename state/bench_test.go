@@ -136,3 +136,48 @@ func BenchmarkSaveUnchanged10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncode10000 encodes a 10,000-task state from scratch.
+func BenchmarkEncode10000(b *testing.B) {
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	out, _ := Encode(f)
+	b.SetBytes(int64(len(out)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Encode(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncode10000OneChanged encodes it with the per-task cache that
+// Save keeps, one task changed each time: Save's encoding cost in apply.
+func BenchmarkEncode10000OneChanged(b *testing.B) {
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	cache := taskCache{}
+	out, _ := encodeFile(f, cache, nil)
+	b.SetBytes(int64(len(out)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Tasks[`task.asset["00000"]`].UpdatedAt = fmt.Sprint(i)
+		if _, err := encodeFile(f, cache, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecode10000 decodes a 10,000-task state (no file I/O).
+func BenchmarkDecode10000(b *testing.B) {
+	f := New("bench")
+	f.Tasks = realisticTasks(10000, 0)
+	out, _ := Encode(f)
+	b.SetBytes(int64(len(out)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Decode(out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

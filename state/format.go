@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/mynthform/mynthform/mynth"
 )
@@ -148,8 +150,23 @@ func marshalIndented(v any, prefix string) ([]byte, error) {
 
 // jsonString encodes s as a JSON string, without HTML escaping.
 func jsonString(s string) []byte {
-	b, _ := marshalIndented(s, "") // a string always encodes
-	return b
+	plain := utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
+	for i := 0; plain && i < len(s); i++ {
+		plain = s[i] >= 0x20
+	}
+	if !plain {
+		b, _ := marshalIndented(s, "") // a string always encodes
+		return b
+	}
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }
 
 // EncodeTask returns one recorded task as the state file holds it (sorted

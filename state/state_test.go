@@ -644,3 +644,12 @@ func TestSaveCreatesTheDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestJSONString(t *testing.T) {
+	for _, in := range []string{"", "task.a", `task.a["k"]`, "café", "a\u2028b", "<&>", "tab\there", "\x00", "bad \xff utf8", "back\\slash"} {
+		want, _ := marshalIndented(in, "")
+		if got := jsonString(in); !bytes.Equal(got, want) {
+			t.Errorf("jsonString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
