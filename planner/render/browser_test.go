@@ -218,6 +218,23 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("filter from the link", func(t *testing.T) {
+		dom, logs := runChromium(t, bin, "--window-size=1400,2000", "--dump-dom", url+"#filter=failing&q=task.st")
+		if strings.Contains(logs, "Uncaught") {
+			t.Errorf("the page logged a script error:\n%s", logs)
+		}
+		// Failing tasks whose text holds "task.st": task.storm only.
+		if want := "Showing 1 of 12 tasks"; !strings.Contains(dom, want) {
+			t.Errorf("the DOM lacks %q", want)
+		}
+		if n := strings.Count(dom, `<article class="card failing" data-status="failed"`); n != 1 {
+			t.Errorf("task.storm's card: %d", n)
+		}
+		if n := strings.Count(dom, " hidden=\"\">"); n != 11 {
+			t.Errorf("%d hidden cards, want 11", n)
+		}
+	})
+
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(t.TempDir(), "report.png")
 		runChromium(t, bin, "--window-size=1400,1700", "--screenshot="+shot, url)
