@@ -330,7 +330,7 @@ func TestCrashConsistency(t *testing.T) {
 	last := uint64(1)
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills := 50
-	progressed := 0
+	progressed, midWrite := 0, 0
 	for i := range kills {
 		t0 := time.Now()
 		w := startHelper(t, "writer", path)
@@ -344,6 +344,14 @@ func TestCrashConsistency(t *testing.T) {
 		_ = w.cmd.Wait()
 
 		t1 := time.Now()
+		if entries, err := os.ReadDir(dir); err == nil {
+			for _, e := range entries {
+				if tempPattern(path).MatchString(e.Name()) {
+					midWrite++ // the kill fell while a temporary file was being written
+					break
+				}
+			}
+		}
 		serial := checkCrashState(t, path, lineage)
 		if testing.Verbose() && i < 5 {
 			t.Logf("kill %d: writer ran %v, check took %v", i, t1.Sub(t0), time.Since(t1))
@@ -366,7 +374,7 @@ func TestCrashConsistency(t *testing.T) {
 			t.Fatalf("kill %d: the backup of serial %d is torn", i, b.Serial)
 		}
 	}
-	t.Logf("%d kills; the writers saved %d states in all; %d kills fell after more than one save", kills, last-1, progressed)
+	t.Logf("%d kills; the writers saved %d states in all; %d kills fell after more than one save; %d left a temporary file behind (killed mid-write)", kills, last-1, progressed, midWrite)
 
 	// A later holder of the lock cleans up what the killed writers left.
 	s := Open(path)
