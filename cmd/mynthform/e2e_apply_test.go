@@ -681,3 +681,37 @@ task "other" {
 	}
 	noSecrets(t, dir, r)
 }
+
+// TestApplyE2EReadFaults injects faults into 20% of reads and image
+// downloads: apply still ends with every task recorded and every file
+// saved, and never creates a task twice.
+func TestApplyE2EReadFaults(t *testing.T) {
+	kinds := []mynthtest.FaultKind{mynthtest.Fault500, mynthtest.Fault502, mynthtest.Fault503, mynthtest.Fault429,
+		mynthtest.FaultDrop, mynthtest.FaultTruncate, mynthtest.FaultMalformed}
+	rule := mynthtest.FaultRule{Rate: 0.2, Kinds: kinds}
+	srv := mynthtest.NewServer(t, mynthtest.Options{RandSeed: 7, Faults: mynthtest.Faults{
+		RetryAfter: time.Millisecond,
+		Endpoints: map[mynthtest.Endpoint]mynthtest.FaultRule{
+			mynthtest.EndpointStatus: rule, mynthtest.EndpointTask: rule, mynthtest.EndpointImage: rule,
+		}}})
+	dir := t.TempDir()
+	env := applyEnv(srv)
+	products := map[string]string{}
+	for i := range 12 {
+		products[fmt.Sprintf("p%02d", i)] = fmt.Sprintf("product %d", i)
+	}
+	writeSpec(t, dir, productSpec(products, ""))
+	r := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 0, "apply under read faults")
+	st := loadState(t, dir)
+	if len(st.Tasks) != 12 || srv.Emulator.Stats().Created != 12 {
+		t.Fatalf("state holds %d tasks, the emulator created %d", len(st.Tasks), srv.Emulator.Stats().Created)
+	}
+	if n := checkFilesMatchState(t, dir, st); n != 12 {
+		t.Fatalf("%d files saved, want 12", n)
+	}
+	if srv.Emulator.Stats().Faults == nil || len(srv.Emulator.Stats().Faults) == 0 {
+		t.Error("no fault was injected")
+	}
+	noSecrets(t, dir, r)
+}
