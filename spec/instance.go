@@ -154,13 +154,19 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		req.Inputs = in.decodeInputs(fs, f)
 	}
 	if nf, ok := nested["output"]; ok {
-		req.Output = in.decodeOutput(nf)
+		if o := in.decodeOutput(nf); *o != (mynth.Output{}) {
+			req.Output = o
+		}
 	}
 	if nf, ok := nested["webhook"]; ok {
-		req.Webhook = in.decodeWebhook(nf)
+		if w := in.decodeWebhook(nf); w.Enabled != nil || len(w.Custom) > 0 {
+			req.Webhook = w
+		}
 	}
 	if nf, ok := nested["content_rating"]; ok {
-		req.ContentRating = in.decodeContentRating(nf)
+		if cr := in.decodeContentRating(nf); cr.Enabled != nil || len(cr.Levels) > 0 {
+			req.ContentRating = cr
+		}
 	}
 	if f, ok := fs.get("metadata"); ok {
 		in.use(f)

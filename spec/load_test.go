@@ -3,8 +3,10 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -349,6 +351,15 @@ task "object_prompt" {
   prompt = { positive = "a mug" }
   size   = { type = "resolution", width = 1024, height = 768 }
 }
+task "empty_blocks" {
+  prompt = "a mug"
+  output {
+  }
+  webhook {
+  }
+  content_rating {
+  }
+}
 task "with_mode" {
   prompt = "a mug"
   size {
@@ -364,6 +375,7 @@ task "with_mode" {
 		"task.string_prompt": `{"prompt":"a mug","size":"square"}`,
 		"task.block_prompt":  `{"prompt":"a mug","size":"auto"}`,
 		"task.object_prompt": `{"prompt":"a mug","size":"1024x768"}`,
+		"task.empty_blocks":  `{"prompt":"a mug"}`,
 		"task.with_mode":     `{"prompt":"a mug","size":{"type":"resolution","width":1024,"height":768,"mode":"exact"}}`,
 	}
 	got := map[string]string{}
@@ -527,4 +539,43 @@ task "nulls" {
 	if diff := cmp.Diff(want, summaries(diags)); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
+}
+
+// TestValidFixtureGolden writes the typed spec of testdata/spec/valid as
+// JSON and compares it with a golden file: every field of every task.
+func TestValidFixtureGolden(t *testing.T) {
+	sp := mustLoad(t, filepath.Join(fixtureDir, "valid"), LoadOptions{})
+	type taskDoc struct {
+		Address       string          `json:"address"`
+		Name          string          `json:"name"`
+		Key           string          `json:"key,omitempty"`
+		ID            string          `json:"id,omitempty"`
+		Request       mynth.Request   `json:"request"`
+		Expect        map[string]any  `json:"expect"`
+		Files         []string        `json:"files,omitempty"`
+		IgnoreChanges []string        `json:"ignore_changes,omitempty"`
+		Sensitive     map[string]bool `json:"sensitive,omitempty"`
+		Ranges        []string        `json:"ranges"`
+	}
+	doc := map[string]any{"settings": map[string]any{"state": sp.Settings.State, "parallelism": sp.Settings.Parallelism, "base_url": sp.Settings.BaseURL}}
+	if sp.Budget != nil {
+		doc["budget"] = sp.Budget.MaxTotal
+	}
+	var tasks []taskDoc
+	for _, task := range sp.Tasks {
+		e := task.Expect
+		exp := map[string]any{"status": e.Status, "images": e.Images, "severity": e.Severity, "size": e.Size, "max_cost": e.MaxCost}
+		var ranges []string
+		for name, r := range task.Ranges {
+			ranges = append(ranges, fmt.Sprintf("%s %s:%d", name, filepath.Base(r.Filename), r.Start.Line))
+		}
+		sort.Strings(ranges)
+		tasks = append(tasks, taskDoc{task.Address, task.Name, task.Key, task.ID, task.Request, exp, task.Files, task.IgnoreChanges, task.Sensitive, ranges})
+	}
+	doc["tasks"] = tasks
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join(fixtureDir, "valid", "spec.golden.json"), append(b, '\n'))
 }
