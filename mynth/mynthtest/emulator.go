@@ -231,6 +231,7 @@ func (e *Emulator) EmulateTask(id string) error {
 	t, ok := e.tasks[id]
 	if ok {
 		t.emulate = true
+		t.cachedStore = nil
 		e.dirty = true
 	}
 	e.mu.Unlock()

@@ -301,57 +301,94 @@ func peekStoreAddr(path string) string {
 	return s.Addr
 }
 
-// snapshot renders the store. The caller holds e.mu.
+// snapshot renders the store: the envelope indented, each task on one line
+// of its own (so that a store diffs well and stays small). The caller holds
+// e.mu.
 func (e *Emulator) snapshot() ([]byte, error) {
 	type account struct {
-		APIKeySHA256 string            `json:"api_key_sha256"`
-		Balance      string            `json:"balance,omitempty"`
-		Tasks        []json.RawMessage `json:"tasks"`
+		hash  string
+		tasks [][]byte
 	}
-	out := struct {
-		Version  int       `json:"version"`
-		Strict   bool      `json:"strict,omitempty"`
-		Addr     string    `json:"addr,omitempty"`
-		Accounts []account `json:"accounts"`
-	}{Version: SeedVersion, Strict: e.strict, Addr: e.addr, Accounts: []account{}}
-	index := map[string]int{}
-	add := func(h string) int {
-		i, ok := index[h]
+	var accounts []*account
+	index := map[string]*account{}
+	add := func(h string) *account {
+		a, ok := index[h]
 		if !ok {
-			i = len(out.Accounts)
-			index[h] = i
-			a := account{APIKeySHA256: h, Tasks: []json.RawMessage{}}
-			if b, ok := e.balances[h]; ok {
-				a.Balance = b.String()
-			}
-			out.Accounts = append(out.Accounts, a)
+			a = &account{hash: h}
+			index[h] = a
+			accounts = append(accounts, a)
 		}
-		return i
+		return a
 	}
 	for _, h := range e.accounts {
 		add(h)
 	}
+	size := 0
 	for _, id := range e.order {
 		t := e.tasks[id]
-		b := t.marshal("")
-		var extra []string
-		if t.patHash != "" {
-			extra = append(extra, `"pat_sha256":"`+t.patHash+`"`)
-		}
-		if t.emulate && t.status == mynth.StatusPending {
-			extra = append(extra, `"emulate":true`)
-		}
-		if len(extra) > 0 {
-			b = append(b[:len(b)-1], []byte(","+strings.Join(extra, ",")+"}")...)
-		}
-		i := add(t.owner)
-		out.Accounts[i].Tasks = append(out.Accounts[i].Tasks, b)
+		line := t.storeLine()
+		size += len(line) + 10
+		a := add(t.owner)
+		a.tasks = append(a.tasks, line)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding the emulator store: %w", err)
+	var b bytes.Buffer
+	b.Grow(size + 256*len(accounts) + 256)
+	str := func(s string) string { q, _ := json.Marshal(s); return string(q) }
+	fmt.Fprintf(&b, "{\n  \"version\": %d,\n", SeedVersion)
+	if e.strict {
+		b.WriteString("  \"strict\": true,\n")
 	}
-	return append(b, '\n'), nil
+	if e.addr != "" {
+		fmt.Fprintf(&b, "  \"addr\": %s,\n", str(e.addr))
+	}
+	b.WriteString("  \"accounts\": [")
+	for i, a := range accounts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "\n    {\n      \"api_key_sha256\": %s,\n", str(a.hash))
+		if bal, ok := e.balances[a.hash]; ok {
+			fmt.Fprintf(&b, "      \"balance\": %s,\n", str(bal.String()))
+		}
+		b.WriteString("      \"tasks\": [")
+		for j, line := range a.tasks {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("\n        ")
+			b.Write(line)
+		}
+		if len(a.tasks) > 0 {
+			b.WriteString("\n      ")
+		}
+		b.WriteString("]\n    }")
+	}
+	if len(accounts) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("]\n}\n")
+	return b.Bytes(), nil
+}
+
+// storeLine is t as the store keeps it: the served shape with relative
+// image links, plus the seed-only fields. It is cached until t changes.
+func (t *task) storeLine() []byte {
+	if t.cachedStore != nil {
+		return t.cachedStore
+	}
+	b := t.marshal("")
+	var extra []string
+	if t.patHash != "" {
+		extra = append(extra, `"pat_sha256":"`+t.patHash+`"`)
+	}
+	if t.emulate && t.status == mynth.StatusPending {
+		extra = append(extra, `"emulate":true`)
+	}
+	if len(extra) > 0 {
+		b = append(b[:len(b)-1], []byte(","+strings.Join(extra, ",")+"}")...)
+	}
+	t.cachedStore = b
+	return b
 }
 
 // persist writes the store when something changed: a temporary file,

@@ -34,6 +34,7 @@ type task struct {
 	// them): a settled task is read many times and never changes.
 	cachedTask, cachedResults []byte
 	cachedBase                string
+	cachedStore               []byte // the task's line in the store
 }
 
 // served returns the body of GET /tasks/:id. The caller holds e.mu and must
@@ -146,7 +147,7 @@ func (e *Emulator) settle(t *task) bool {
 	}
 	changed := e.settleDue(t, due)
 	if changed {
-		t.cachedTask, t.cachedResults = nil, nil
+		t.cachedTask, t.cachedResults, t.cachedStore = nil, nil, nil
 	}
 	return changed
 }
