@@ -109,9 +109,24 @@ func scrubTokens(v any) any {
 	return v
 }
 
+// isSecret reports whether v is a string that is a whole API key or PAT:
+// mak_ or pat_, then a letter or digit and at least five more token
+// characters. Prose that merely mentions one is kept (the state refuses
+// to record it).
 func isSecret(v any) bool {
 	s, ok := v.(string)
-	return ok && (strings.HasPrefix(s, "pat_") || strings.HasPrefix(s, "mak_"))
+	if !ok || len(s) < 10 || !(strings.HasPrefix(s, "pat_") || strings.HasPrefix(s, "mak_")) {
+		return false
+	}
+	for i, c := range s[4:] {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case (c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // mergePATRead builds what a read with an access token observed: the status
