@@ -178,8 +178,9 @@
 // balance, and records in "addr" the
 // address it last listened on (Start reuses it when asked for a random
 // port, so that image URLs stay the same from one run to the next). Uploads
-// are not stored. Every change rewrites the whole store, so a store is meant
-// for thousands of tasks, not millions.
+// are not stored. The store keeps one task per line, so that it diffs well.
+// Every change rewrites the whole store (about 60 ms for 10,000 tasks), so a
+// store is meant for thousands of tasks, not millions.
 //
 // # Fault injection
 //
