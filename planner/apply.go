@@ -363,6 +363,12 @@ func (a *applier) recordObserved() {
 				tr.Outcome, tr.Message = AppliedError, *tp.Error
 				continue
 			}
+			if tp.Observed == nil && tp.Action == ActionUpdate {
+				// Planned from the state alone (--refresh=false): there is
+				// no new observation to record, only files to restore.
+				tr.ID = tp.ID
+				continue
+			}
 			if tp.Observed == nil {
 				tr.Outcome = AppliedError
 				tr.Message = "The plan holds no observation of this task to record (was it made with --refresh=false?). Run apply without a saved plan, or plan again with refresh."

@@ -250,7 +250,9 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 		return
 	}
 	id := rec.ID
+	a.mu.Lock()
 	tr.ID = id
+	a.mu.Unlock()
 	if !a.opts.Wait {
 		release()
 		a.mu.Lock()

@@ -416,6 +416,17 @@ func TestApplyE2EModifiedFileRestored(t *testing.T) {
 	}
 	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "apply restoring a missing file")
 	checkFilesMatchState(t, dir, loadState(t, dir))
+
+	// And from the state alone, without reading the task again.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	r = runBin(t, dir, env, "apply", "--auto-approve", "--refresh=false")
+	mustCode(t, r, 0, "apply --refresh=false restoring a missing file")
+	if !strings.Contains(r.Stdout, "restored assets/mug.png") {
+		t.Errorf("output:\n%s", r.Stdout)
+	}
+	checkFilesMatchState(t, dir, loadState(t, dir))
 }
 
 func TestApplyE2ETwoAppliesAtOnce(t *testing.T) {
