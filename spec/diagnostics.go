@@ -85,8 +85,11 @@ func tidyDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	seen := map[key]bool{}
 	out := diags[:0:0]
 	for _, d := range diags {
-		if d.Summary == "Call to unknown function" && !strings.Contains(d.Detail, "mynthform") {
+		switch d.Summary {
+		case "Call to unknown function":
 			d.Detail = strings.TrimSpace(d.Detail) + " Fix the name; mynthform's functions are listed in the spec language reference."
+		case "Variables not allowed", "Function calls not allowed":
+			d.Detail = strings.TrimSpace(d.Detail) + " Write a constant value here (a variable's default and a variable file hold constants)."
 		}
 		k := key{sev: d.Severity, summary: d.Summary, detail: d.Detail}
 		if d.Subject != nil {

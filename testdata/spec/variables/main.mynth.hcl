@@ -9,6 +9,10 @@ variable "typed" {
 variable "bad name" { # ERROR: Invalid variable name
 }
 
+variable "v" {
+  default = var.t # ERROR: Variables not allowed
+}
+
 variable "t" {
   type = strin # ERROR: Invalid type specification
 }
