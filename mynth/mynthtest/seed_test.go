@@ -339,3 +339,34 @@ func TestBalance(t *testing.T) {
 		t.Error("balance 1e3 accepted")
 	}
 }
+
+func TestAddTaskAndEmulate(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	task := mynth.Task{ID: "tsk_ADDED", Status: mynth.StatusPending,
+		Request: &mynth.Request{Prompt: &mynth.Prompt{Positive: "a vase"}, Size: &mynth.Size{Preset: "portrait"}}}
+	if err := srv.Emulator.AddTask(alice, task, "pat_added_canary"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Emulator.AddTask(alice, task, ""); err == nil || !strings.Contains(err.Error(), "defined twice") {
+		t.Errorf("adding the same task twice: %v", err)
+	}
+	if s := getTask(t, srv.URL, alice, "tsk_ADDED").Status; s != mynth.StatusPending {
+		t.Fatalf("added pending task is %s", s)
+	}
+	if r := call(t, "GET", srv.URL+"/tasks/tsk_ADDED/status", "pat_added_canary", ""); string(r.Body) != `{"status":"pending"}` {
+		t.Errorf("status with the PAT: %d %s", r.Status, r.Body)
+	}
+	if err := srv.Emulator.EmulateTask("tsk_ADDED"); err != nil {
+		t.Fatal(err)
+	}
+	got := getTask(t, srv.URL, alice, "tsk_ADDED")
+	if got.Status != mynth.StatusCompleted || got.Result.Images[0].Size != "1024x1536" {
+		t.Errorf("emulated task: %s %+v", got.Status, got.Result)
+	}
+	if err := srv.Emulator.EmulateTask("tsk_NONE"); err == nil {
+		t.Error("EmulateTask of a missing task")
+	}
+	if _, ok := srv.Emulator.Task("tsk_NONE"); ok {
+		t.Error("Task of a missing task")
+	}
+}
