@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,7 +65,7 @@ type stateFlags struct {
 }
 
 func (f *stateFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.statePath, "state", "", "the state file `PATH` (default: the mynth block's state, else mynth.state.json)")
+	fs.StringVar(&f.statePath, "state", "", "the state file `PATH`, relative to -C DIR (default: the mynth block's state, else mynth.state.json)")
 	f.vars.register(fs)
 }
 
@@ -82,7 +82,12 @@ func (f *stateFlags) store(g *globals) *state.Store {
 func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 	sp, _ := spec.Load(g.dir, f.vars.loadOptions(g))
 	if f.statePath != "" {
-		return state.Open(f.statePath), sp
+		// Like every path given with -C, relative to that directory.
+		p := f.statePath
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(g.dir, p)
+		}
+		return state.Open(p), sp
 	}
 	return state.Open(statePathOf(g, sp)), sp
 }
@@ -563,7 +568,7 @@ func stateShellQuote(s string) string {
 func writeStateJSON(g *globals, op string, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, errors.Unwrap(err))
+		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
 		return exitError
 	}
 	fmt.Fprintf(g.stdout, "%s\n", b)

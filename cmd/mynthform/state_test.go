@@ -237,6 +237,10 @@ func TestStatePathFromSpec(t *testing.T) {
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
 		t.Errorf("--state: %+v", r)
 	}
+	r = runStateCLI(t, dir, "state", "list", "--state", "custom.json")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
+		t.Errorf("--state relative to -C: %+v", r)
+	}
 }
 
 func TestStateRefusesDamagedFile(t *testing.T) {
