@@ -266,7 +266,8 @@ func TestApplyE2EBudgetGuard(t *testing.T) {
 }
 
 func TestApplyE2EUnknownCreationOutcome(t *testing.T) {
-	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	store := filepath.Join(t.TempDir(), "emulator.json")
+	srv := mynthtest.NewServer(t, mynthtest.Options{StorePath: store})
 	srv.Emulator.SetFaults(mynthtest.Faults{Endpoints: map[mynthtest.Endpoint]mynthtest.FaultRule{
 		mynthtest.EndpointGenerate: {Next: []mynthtest.FaultKind{mynthtest.FaultDropAfterCreate}},
 	}})
@@ -289,7 +290,50 @@ func TestApplyE2EUnknownCreationOutcome(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.Stdout)
 		}
 	}
-	noSecrets(t, dir, r)
+
+	// The recovery the message describes: find the task, import it, apply.
+	lost := ""
+	for _, id := range storedTaskIDs(t, store) {
+		if id != st.Tasks[`task.product["b"]`].ID {
+			lost = id
+		}
+	}
+	imp := runBin(t, dir, env, "import", `task.product["a"]`, lost)
+	mustCode(t, imp, 0, "import")
+	fix := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, fix, 0, "apply after import")
+	if !strings.Contains(fix.Stdout, "saved assets/a.png") || srv.Emulator.Stats().Created != 2 {
+		t.Errorf("apply after import:\n%s", fix.Stdout)
+	}
+	checkFilesMatchState(t, dir, loadState(t, dir))
+	mustCode(t, runBin(t, dir, env, "plan", "--detailed-exitcode"), 0, "plan after the recovery")
+	noSecrets(t, dir, r, imp, fix)
+}
+
+// storedTaskIDs lists the task ids of an emulator store file.
+func storedTaskIDs(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var store struct {
+		Accounts []struct {
+			Tasks []struct {
+				ID string `json:"id"`
+			} `json:"tasks"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal(b, &store); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range store.Accounts {
+		for _, task := range a.Tasks {
+			ids = append(ids, task.ID)
+		}
+	}
+	return ids
 }
 
 func TestApplyE2EKilledApplyKeepsEveryCreatedTask(t *testing.T) {
