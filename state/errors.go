@@ -53,14 +53,3 @@ func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
-
-// withPath returns err with Path set when it is an *Error.
-func withPath(err error, path string) error {
-	var se *Error
-	if errors.As(err, &se) && se.Path == "" {
-		c := *se
-		c.Path = path
-		return &c
-	}
-	return err
-}

@@ -26,10 +26,14 @@ type File struct {
 
 // Task is one recorded task.
 type Task struct {
-	ID        string       `json:"id"`
-	Status    mynth.Status `json:"status"`
-	CreatedAt string       `json:"created_at,omitempty"`
-	UpdatedAt string       `json:"updated_at,omitempty"`
+	// ID is the Mynth task id (tsk_...).
+	ID string `json:"id"`
+	// Status is the task's status when it was last observed.
+	Status mynth.Status `json:"status"`
+	// CreatedAt and UpdatedAt are the task's timestamps as the API gave
+	// them.
+	CreatedAt string `json:"created_at,omitempty"`
+	UpdatedAt string `json:"updated_at,omitempty"`
 	// Request and Result are the task's request and result as observed,
 	// unknown fields kept, keys sorted. Request is empty when only a PAT
 	// could read the task; Result is empty while the task is pending.
@@ -42,9 +46,13 @@ type Task struct {
 // SavedFile is one image saved to a path of the repository.
 type SavedFile struct {
 	// Path is relative to the spec directory, with forward slashes.
-	Path    string `json:"path"`
+	Path string `json:"path"`
+	// ImageID is the Mynth image the file was downloaded from.
 	ImageID string `json:"image_id"`
-	URL     string `json:"url"`
-	SHA256  string `json:"sha256"`
-	Size    int64  `json:"size"`
+	// URL is the image URL it was downloaded from.
+	URL string `json:"url"`
+	// SHA256 is the hex SHA-256 of the file's bytes.
+	SHA256 string `json:"sha256"`
+	// Size is the file's size in bytes.
+	Size int64 `json:"size"`
 }
