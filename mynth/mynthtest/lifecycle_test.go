@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -236,5 +240,69 @@ func BenchmarkRenderPNG(b *testing.B) {
 		if _, err := mynthtest.RenderPNG("img_bench"+string(rune('a'+i%26)), 1536, 1024); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHandlerBaseURL serves a bare handler: image links take the request's
+// host.
+func TestHandlerBaseURL(t *testing.T) {
+	e, err := mynthtest.New(mynthtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	id, _ := created(t, srv.URL, alice, `{"prompt":"x"}`)
+	u := getTask(t, srv.URL, alice, id).Result.Images[0].URL
+	if !strings.HasPrefix(u, srv.URL+"/images/") {
+		t.Errorf("image URL %s, want it under %s", u, srv.URL)
+	}
+	if r := call(t, "GET", u, "", ""); r.Status != 200 {
+		t.Errorf("GET %s: %d", u, r.Status)
+	}
+}
+
+func TestPriceTable(t *testing.T) {
+	got := map[string]string{}
+	for m, p := range mynthtest.PriceTable() {
+		got[m] = p.String()
+	}
+	want := map[string]string{
+		"google/gemini-3.1-flash-image": "0.01250000",
+		"black-forest-labs/flux.2-dev":  "0.00800000",
+		"xai/grok-imagine-image":        "0.02000000",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("price table (-want +got):\n%s", diff)
+	}
+	for model, price := range map[string]string{"auto": "0.01250000", "": "0.01250000", "acme/x": mynthtest.DefaultPrice} {
+		if p := mynthtest.PriceOf(model).String(); p != price {
+			t.Errorf("PriceOf(%q) = %s, want %s", model, p, price)
+		}
+	}
+}
+
+// TestStoreWriteFailure: a store that cannot be written fails New, and a
+// creation whose store write fails answers 500.
+func TestStoreWriteFailure(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mynthtest.New(mynthtest.Options{StorePath: filepath.Join(file, "emulator.json")}); err == nil {
+		t.Error("New with a store under a file succeeded")
+	}
+	store := filepath.Join(dir, "sub", "emulator.json")
+	srv := mynthtest.NewServer(t, mynthtest.Options{StorePath: store})
+	if err := os.RemoveAll(filepath.Dir(store)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Dir(store), nil, 0o644); err != nil { // the directory is now a file
+		t.Fatal(err)
+	}
+	r := call(t, "POST", srv.URL+"/image/generate", alice, `{"prompt":"x"}`)
+	if r.Status != http.StatusInternalServerError || !strings.Contains(string(r.Body), "internal_error") {
+		t.Errorf("creation with a broken store: %d %s", r.Status, r.Body)
 	}
 }
