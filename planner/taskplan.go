@@ -156,17 +156,15 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 
 	// The observation: what Mynth says now against what the state recorded.
 	if tp.Action != ActionReplace && w.observed != nil && recorded != nil && !w.adopted {
-		rv, err := viewOfState(recorded)
-		if err != nil {
-			tp.Error = ptr(fmt.Sprintf("%s: %v", tp.Address, err))
-		} else {
-			changes := observationChanges(rv, cur)
-			changes = filterIgnored(changes, w.spec.IgnoreChanges)
-			if len(changes) > 0 {
-				tp.Changes = append(tp.Changes, changes...)
-				tp.Action = ActionUpdate
-				tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
-			}
+		// Only the status and the raw result are compared: no need to
+		// decode the record.
+		rv := &view{status: recorded.Status, resultRaw: nonNull(recorded.Result)}
+		changes := observationChanges(rv, cur)
+		changes = filterIgnored(changes, w.spec.IgnoreChanges)
+		if len(changes) > 0 {
+			tp.Changes = append(tp.Changes, changes...)
+			tp.Action = ActionUpdate
+			tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
 		}
 	}
 
