@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -333,5 +334,24 @@ task "hero" {
 		if !strings.Contains(r.stdout, `"model": "m"`) {
 			t.Errorf("%v: a value that is not sensitive is hidden: %s", args, r.stdout)
 		}
+	}
+}
+
+func TestBinaryStateRmWhileLocked(t *testing.T) {
+	dir, path := stateFixture(t, "mynth.state.json")
+	lock, err := state.Open(path).Lock(context.Background(), "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, dir, nil, "state", "rm", "--lock-timeout", "0s", "task.hero")
+	want := fmt.Sprintf("mynthform state rm: the state is locked by apply (pid %d on host ", os.Getpid())
+	if r.Code != exitError || !strings.HasPrefix(r.Stderr, want) {
+		t.Errorf("got %d %q, want %q...", r.Code, r.Stderr, want)
+	}
+	if err := lock.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if r := runBin(t, dir, nil, "state", "rm", "task.hero"); r.Code != 0 {
+		t.Errorf("after unlock: %+v", r)
 	}
 }
