@@ -38,11 +38,11 @@ var emulatorPoll = planner.PollSchedule{Fast: 100 * time.Millisecond, FastFor: t
 func runApply(g *globals, args []string) int {
 	var a applyArgs
 	fs := newFlagSet("apply", applyUsage)
-	a.plan.register(fs)
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
-	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "how long to wait for each pending task")
-	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the state lock")
+	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")
+	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
+	a.plan.register(fs)
 	if code, done := parseFlags(g, fs, applyUsage, args); done {
 		return code
 	}
