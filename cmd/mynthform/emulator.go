@@ -3,13 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mynthform/mynthform/mynth/mynthtest"
 )
 
-const emulatorUsage = "emulator [--addr ADDR] [--seed FILE] [--store FILE] [--delay D] [--latency D] [--jitter D] [--fault-rate R] [--fault-kinds K,...]"
+const emulatorUsage = "emulator [--addr ADDR] [--seed FILE] [--store FILE] [--delay D] [--latency D] [--jitter D] [--fault-rate R] [--endpoint-fault-rate E=R,...] [--fault-kinds K,...]"
 
 // emulatorArgs are the flags of `mynthform emulator`.
 type emulatorArgs struct {
@@ -21,6 +23,7 @@ type emulatorArgs struct {
 	jitter     time.Duration
 	faultRate  float64
 	faultKinds []string
+	faultRates map[string]string // endpoint -> rate
 	faultSeed  uint64
 	retryAfter time.Duration
 }
@@ -43,6 +46,23 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 		return opts, fmt.Errorf("--fault-rate must be from 0 to 1, got %g", a.faultRate)
 	}
 	opts.Faults = mynthtest.Faults{Rate: a.faultRate, RetryAfter: a.retryAfter}
+	for _, ep := range sortedEndpointNames(a.faultRates) {
+		rate, err := strconv.ParseFloat(a.faultRates[ep], 64)
+		if err != nil || rate < 0 || rate > 1 {
+			return opts, fmt.Errorf("--endpoint-fault-rate %s=%s: the rate must be from 0 to 1", ep, a.faultRates[ep])
+		}
+		known := false
+		for _, e := range mynthtest.Endpoints {
+			known = known || string(e) == ep
+		}
+		if !known {
+			return opts, fmt.Errorf("--endpoint-fault-rate: unknown endpoint %q (want generate, task, status, results, upload or image)", ep)
+		}
+		if opts.Faults.Endpoints == nil {
+			opts.Faults.Endpoints = map[mynthtest.Endpoint]mynthtest.FaultRule{}
+		}
+		opts.Faults.Endpoints[mynthtest.Endpoint(ep)] = mynthtest.FaultRule{Rate: rate}
+	}
 	for _, k := range a.faultKinds {
 		kind, err := mynthtest.ParseFaultKind(strings.TrimSpace(k))
 		if err != nil {
@@ -60,6 +80,15 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 	return opts, nil
 }
 
+func sortedEndpointNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // runEmulator runs the emulator in the foreground until the context ends
 // (Ctrl-C).
 func runEmulator(g *globals, args []string) int {
@@ -72,6 +101,7 @@ func runEmulator(g *globals, args []string) int {
 	fs.DurationVar(&a.latency, "latency", 0, "delay `D` added to every request")
 	fs.DurationVar(&a.jitter, "jitter", 0, "random extra delay of up to `D` per request")
 	fs.Float64Var(&a.faultRate, "fault-rate", 0, "probability `R` (0 to 1) that a request gets an injected fault")
+	fs.StringToStringVar(&a.faultRates, "endpoint-fault-rate", nil, "`ENDPOINT=R,...`: fault rate of single endpoints (generate, task, status, results, upload, image), instead of --fault-rate")
 	fs.StringSliceVar(&a.faultKinds, "fault-kinds", nil, "`KINDS` of fault to draw from: latency, 500, 502, 503, 429, drop, truncate, malformed, drop_after_create (default all)")
 	fs.Uint64Var(&a.faultSeed, "fault-seed", 0, "seed `N` of the random faults, for a repeatable run")
 	fs.DurationVar(&a.retryAfter, "retry-after", time.Second, "Retry-After `D` of an injected 429")
@@ -116,6 +146,9 @@ func runEmulator(g *globals, args []string) int {
 	fmt.Fprintf(g.stdout, "Point mynthform (or any Mynth client) at it:\n\n  export MYNTH_BASE_URL=%s MYNTH_API_KEY=%s\n\n", run.URL, key)
 	if a.faultRate > 0 {
 		fmt.Fprintf(g.stdout, "Injecting faults into %g%% of requests.\n", a.faultRate*100)
+	}
+	for _, ep := range sortedEndpointNames(a.faultRates) {
+		fmt.Fprintf(g.stdout, "Injecting faults into %s%% of %s requests.\n", strconv.FormatFloat(opts.Faults.Endpoints[mynthtest.Endpoint(ep)].Rate*100, 'g', -1, 64), ep)
 	}
 	fmt.Fprintf(g.stdout, "Press Ctrl-C to stop.\n")
 

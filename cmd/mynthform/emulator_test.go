@@ -166,6 +166,8 @@ func TestEmulatorCommandErrors(t *testing.T) {
 	}{
 		{"fault rate", []string{"--fault-rate", "2"}, "--fault-rate must be from 0 to 1"},
 		{"fault kind", []string{"--fault-kinds", "500,boom"}, `unknown fault kind "boom"`},
+		{"endpoint", []string{"--endpoint-fault-rate", "tasks=0.5"}, `unknown endpoint "tasks"`},
+		{"endpoint rate", []string{"--endpoint-fault-rate", "status=x"}, "status=x: the rate must be from 0 to 1"},
 		{"negative delay", []string{"--delay", "-1s"}, "--delay must not be negative"},
 		{"missing seed", []string{"--seed", filepath.Join(dir, "none.json")}, "reading seed"},
 		{"bad seed", []string{"--seed", bad}, "accounts[0] needs api_key"},
@@ -182,5 +184,27 @@ func TestEmulatorCommandErrors(t *testing.T) {
 				t.Errorf("code %d, stderr %q, want 1 and %q", code, stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+func TestEmulatorCommandFaults(t *testing.T) {
+	r := startEmulatorCmd(t, "--addr", "127.0.0.1:0", "--delay", "0s", "--endpoint-fault-rate", "status=1", "--fault-kinds", "429", "--retry-after", "7s")
+	defer r.stop(t)
+	if !strings.Contains(r.stdout.String(), "Injecting faults into 100% of status requests.") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	code, body := request(t, "POST", r.URL+"/image/generate", "mak_x", `{"prompt":"a mug"}`)
+	if code != 201 {
+		t.Fatalf("generate: %d %s", code, body)
+	}
+	id := regexp.MustCompile(`tsk_\w+`).FindString(body)
+	if code, _ := request(t, "GET", r.URL+"/tasks/"+id, "mak_x", ""); code != 200 {
+		t.Errorf("task: %d", code)
+	}
+	if code, body := request(t, "GET", r.URL+"/tasks/"+id+"/status", "mak_x", ""); code != 429 || !strings.Contains(body, "rate_limited") {
+		t.Errorf("status: %d %s", code, body)
+	}
+	if !strings.Contains(r.stderr.String(), "/status 429") || !strings.Contains(r.stderr.String(), "fault=429") {
+		t.Errorf("log:\n%s", r.stderr)
 	}
 }
