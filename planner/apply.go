@@ -190,6 +190,7 @@ type applier struct {
 	progress ProgressSink
 	now      func() time.Time
 	sem      chan struct{} // bounds concurrent API calls
+	fileSem  chan struct{} // bounds files being hashed or written at once
 	root     string        // the real (symlink-free) spec directory
 	// specTasks indexes the spec's tasks by address.
 	specTasks map[string]*spec.Task
@@ -234,6 +235,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		progress: opts.Progress,
 		now:      opts.Now,
 		sem:      make(chan struct{}, opts.Parallelism),
+		fileSem:  make(chan struct{}, max(opts.Parallelism, 4)),
 		st:       opts.State,
 		res:      &ApplyResult{},
 	}

@@ -52,7 +52,9 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 			break
 		}
 		fr := FileResult{Path: p}
+		a.fileSem <- struct{}{}
 		sf, fstate, msg := a.syncFile(ctx, i, p, images, oldFiles)
+		<-a.fileSem
 		fr.State, fr.Message = fstate, msg
 		if sf != nil {
 			saved = append(saved, *sf)
