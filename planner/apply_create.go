@@ -39,6 +39,7 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 			a.mu.Lock()
 			tr.Outcome = AppliedError
 			tr.Message = "The plan holds no request to send for this task."
+			a.progress.TaskFinished(a.eventLocked(tr, true))
 			a.mu.Unlock()
 			continue
 		}
