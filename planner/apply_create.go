@@ -155,8 +155,8 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 }
 
 // createOne sends the creation request (holding the API slot createAll
-// took), records the new task at once, and goes on to wait for it. releaseGate is called once its price is known or
-// cannot be learned.
+// took), records the new task at once, and goes on to wait for it.
+// releaseGate is called once its price is known or cannot be learned.
 func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
 	if a.opts.API == nil {
 		a.release()
@@ -227,8 +227,8 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	a.finishTask(ctx, tp, tr, start, true, releaseGate)
 }
 
-// applyIsRefusal reports whether err is an answer from Mynth (an *APIError): the
-// request was refused, so no task exists.
+// applyIsRefusal reports whether err is an answer from Mynth (an
+// *APIError): the request was refused, so no task exists.
 func applyIsRefusal(err error) bool {
 	var apiErr *mynth.APIError
 	return errors.As(err, &apiErr)
