@@ -80,7 +80,7 @@ func (f *stateFlags) store(g *globals) *state.Store {
 // storeAndSpec is store, and the spec as far as it could be read (for
 // which values are sensitive).
 func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
-	sp, _ := spec.Load(g.dir, f.vars.loadOptions(g))
+	sp, diags := spec.Load(g.dir, f.vars.loadOptions(g))
 	if f.statePath != "" {
 		// Like every path given with -C, relative to that directory.
 		p := f.statePath
@@ -89,7 +89,13 @@ func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 		}
 		return state.Open(p), sp
 	}
-	return state.Open(statePathOf(g, sp)), sp
+	path := statePathOf(g, sp)
+	if diags.HasErrors() && len(sp.Files) > 0 {
+		// Say which file is used: an error in the mynth block itself
+		// would leave the default.
+		fmt.Fprintf(g.stderr, "Warning: the spec has errors (run mynthform validate); using the state file %s. Give --state PATH to use another.\n", path)
+	}
+	return state.Open(path), sp
 }
 
 func runStateList(g *globals, args []string) int {

@@ -233,6 +233,9 @@ func TestStatePathFromSpec(t *testing.T) {
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
 		t.Errorf("state from the mynth block: %+v", r)
 	}
+	if !strings.Contains(r.stderr, "Warning: the spec has errors (run mynthform validate); using the state file "+filepath.Join(dir, "custom.json")) {
+		t.Errorf("no warning naming the state file used: %q", r.stderr)
+	}
 	other := t.TempDir()
 	r = runStateCLI(t, other, "state", "list", "--state", filepath.Join(dir, "custom.json"))
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "task.hero\n") {
