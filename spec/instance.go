@@ -674,9 +674,9 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int, countKnow
 // spells it, so camelCase too) with optional [N] or [*] indexes.
 var changeSegment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\[(\*|[0-9]+)\])*$`)
 
-// ChangeRoots are the first segments of change paths: what a plan
+// changeRoots are the first segments of change paths: what a plan
 // compares.
-var ChangeRoots = []string{"request", "result", "status", "files", "id"}
+var changeRoots = []string{"request", "result", "status", "files", "id"}
 
 // changePathProblem says why p is not a change path, or "" when it is one.
 func changePathProblem(p string) string {
@@ -686,11 +686,11 @@ func changePathProblem(p string) string {
 	segs := strings.Split(p, ".")
 	root, _, _ := strings.Cut(segs[0], "[")
 	known := false
-	for _, r := range ChangeRoots {
+	for _, r := range changeRoots {
 		known = known || r == root
 	}
 	if !known {
-		return fmt.Sprintf("does not start with one of %s", strings.Join(ChangeRoots, ", "))
+		return fmt.Sprintf("does not start with one of %s", strings.Join(changeRoots, ", "))
 	}
 	for _, s := range segs {
 		if !changeSegment.MatchString(s) {
