@@ -270,23 +270,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // decodePrompt reads prompt fields (from a block or an object).
 func (in *instance) decodePrompt(fs *fields, name string, rng hcl.Range) *mynth.Prompt {
 	p := &mynth.Prompt{}
-	pos, ok := fs.get("positive")
-	if !ok {
-		if _, written := fs.m["positive"]; !written && len(fs.diags) == 0 {
-			in.add(errorf(rng, "Missing positive prompt", "%s needs positive, the text to generate from. Add positive = \"...\".", name))
-		}
-		return nil
-	}
-	in.use(pos)
-	s, ok := fs.str(pos)
-	if !ok {
-		return nil
-	}
-	p.Positive = s
+	good := true
 	if f, ok := fs.get("negative"); ok {
 		in.use(f)
 		if s, ok := fs.str(f); ok {
 			p.Negative = s
+		} else {
+			good = false
 		}
 	}
 	if f, ok := fs.get("enhance"); ok {
@@ -298,8 +288,22 @@ func (in *instance) decodePrompt(fs *fields, name string, rng hcl.Range) *mynth.
 			p.Enhance = f.val.AsString()
 		default:
 			fs.add(errorf(f.rng, "Invalid prompt enhancement", "%s.enhance must be false, %q or %q. Pick one of those, or leave enhance out for Mynth's default.", name, mynth.EnhancePreferMagic, mynth.EnhancePreferNative))
+			good = false
 		}
 	}
+	pos, ok := fs.get("positive")
+	if !ok {
+		if !fs.failed["positive"] {
+			in.add(errorf(rng, "Missing positive prompt", "%s needs positive, the text to generate from. Add positive = \"...\".", name))
+		}
+		return nil
+	}
+	in.use(pos)
+	s, ok := fs.str(pos)
+	if !ok || !good {
+		return nil
+	}
+	p.Positive = s
 	return in.checkPrompt(fs, pos, p)
 }
 
@@ -342,7 +346,7 @@ func (in *instance) decodeSizeObject(fs *fields, rng hcl.Range) *mynth.Size {
 	}
 	tf, ok := fs.get("type")
 	if !ok {
-		if len(fs.diags) == 0 {
+		if !fs.failed["type"] {
 			in.add(errorf(rng, "Missing size type", "A size object needs type: \"resolution\", \"aspect_ratio\" or \"auto\". Add it."))
 		}
 		return nil

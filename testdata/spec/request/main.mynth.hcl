@@ -39,3 +39,11 @@ task "ratio" {
     aspect_ratio = "4/5" # ERROR: Invalid aspect ratio
   }
 }
+
+task "nopositive" {
+  prompt { # ERROR: Missing positive prompt
+    negative = "text"
+    enhance  = true # ERROR: Invalid prompt enhancement
+  }
+  size = { width = 5 } # ERROR: Missing size type
+}
