@@ -171,6 +171,9 @@ func diagsText(diags hcl.Diagnostics) string {
 	return strings.Join(parts, "; ")
 }
 
+// maxSpecFileSize is the largest file file and templatefile read.
+const maxSpecFileSize = 16 << 20
+
 // readSpecFile reads a file by a path relative to the spec directory. It
 // refuses absolute paths, paths that climb out with "..", and symbolic
 // links that lead outside the directory.
@@ -181,7 +184,18 @@ func (l *loader) readSpecFile(path string, sensitive bool) ([]byte, error) {
 	if l.root == nil {
 		return nil, fmt.Errorf("no spec directory to read %s from", shown(path, sensitive))
 	}
-	src, err := l.root.ReadFile(filepath.Clean(filepath.FromSlash(path)))
+	name := filepath.Clean(filepath.FromSlash(path))
+	st, err := l.root.Stat(name)
+	if err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file. Name a file", shown(path, sensitive))
+	}
+	if err == nil && st.Size() > maxSpecFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, over the %d bytes a spec may read. Use a smaller file", shown(path, sensitive), st.Size(), maxSpecFileSize)
+	}
+	var src []byte
+	if err == nil {
+		src, err = l.root.ReadFile(name)
+	}
 	switch {
 	case err == nil:
 		return src, nil

@@ -579,3 +579,15 @@ func TestValidFixtureGolden(t *testing.T) {
 	}
 	checkGolden(t, filepath.Join(fixtureDir, "valid", "spec.golden.json"), append(b, '\n'))
 }
+
+func TestFileFunctionRefusesNonRegularFiles(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+task "a" {
+  prompt = file("sub")
+}
+`, "sub/x.txt": "x"})
+	_, diags := Load(dir, LoadOptions{})
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "not a regular file") {
+		t.Fatalf("got %v", diags)
+	}
+}
