@@ -133,6 +133,12 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 			url = im.URL
 		}
 		sf, err := a.download(ctx, url, target, relSlash, im.ID, prev.SHA256)
+		if err != nil && im.URL != "" && im.URL != url && ctx.Err() == nil {
+			// The recorded URL may have rotated (a CDN link, an emulator
+			// on another port): the image's current URL must serve the
+			// same bytes.
+			sf, err = a.download(ctx, im.URL, target, relSlash, im.ID, prev.SHA256)
+		}
 		if err != nil {
 			return prev, FileResultFailed, fmt.Sprintf("Not restored: %v.", err)
 		}

@@ -579,3 +579,31 @@ func TestTerminalProgress(t *testing.T) {
 		t.Errorf("the live line is not cleared at the end: %q", out)
 	}
 }
+
+func TestApplyRestoresFromCurrentURL(t *testing.T) {
+	c := newApplyCase(t)
+	c.task("task.a", "a", 1, ActionGenerate, "a.png")
+	c.apply(context.Background(), c.options())
+	rec := c.state.Tasks["task.a"]
+	// The recorded URL no longer answers; the task now gives another URL
+	// for the same image.
+	c.api.mu.Lock()
+	old := rec.Files[0].URL
+	c.api.images["https://cdn2.example/a.png"] = c.api.images[old]
+	delete(c.api.images, old)
+	c.api.tasks[rec.ID].Result.Images[0].URL = "https://cdn2.example/a.png"
+	c.api.mu.Unlock()
+	if err := os.Remove(filepath.Join(c.dir, "a.png")); err != nil {
+		t.Fatal(err)
+	}
+	next := newApplyCase(t)
+	next.dir, next.state, next.store, next.api, next.spec = c.dir, c.state, c.store, c.api, c.spec
+	next.plan.Tasks = []*TaskPlan{{Address: "task.a", ID: rec.ID, Action: ActionUpdate, RequestVerifiable: true, Observed: mustTask(t, c.api, rec.ID)}}
+	res := next.apply(context.Background(), next.options())
+	if res.Failed() || res.FilesRestored != 1 {
+		t.Fatalf("restore: %+v", res.Tasks[0])
+	}
+	if got := c.state.Tasks["task.a"].Files[0].URL; got != "https://cdn2.example/a.png" {
+		t.Errorf("recorded URL %s", got)
+	}
+}
