@@ -342,3 +342,16 @@ func TestMakePlanChecks(t *testing.T) {
 		t.Errorf("budget (-want +got):\n%s", diff)
 	}
 }
+
+func TestMakePlanNoRequest(t *testing.T) {
+	rt := remoteTask("tsk_nr", "a mug", 1)
+	rt.Request = nil
+	sp := &spec.Spec{Tasks: []*spec.Task{specTask("task.a", "tsk_nr", "a mug")}}
+	p, err := MakePlan(context.Background(), Options{Spec: sp, API: newFakeAPI(rt), Refresh: true, HasAPIKey: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp := p.Tasks[0]; tp.RequestVerifiable || tp.Drift || !strings.Contains(tp.Reason, "without its request") {
+		t.Errorf("task without request: verifiable %v, drift %v, reason %q", tp.RequestVerifiable, tp.Drift, tp.Reason)
+	}
+}

@@ -135,6 +135,22 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 			note = "read with its access_token: the request is compared with the recorded one"
 		}
 		tp.Reason = joinReason(tp.Reason, note)
+	} else if reqBefore == nil {
+		// Mynth sent the task without its request: compare with the
+		// recorded one, if any.
+		if recorded != nil {
+			if rv, err := viewOfState(recorded); err == nil {
+				reqBefore = rv.request
+			}
+		}
+		if reqBefore == nil {
+			tp.RequestVerifiable = false
+			why := "the state holds no request for it (it was read with its access_token)"
+			if w.observed != nil {
+				why = "Mynth returned the task without its request"
+			}
+			tp.Reason = joinReason(tp.Reason, why+": the request cannot be verified")
+		}
 	}
 	if reqBefore != nil {
 		changes, err := compareRequest(req, reqBefore)
