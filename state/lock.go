@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -159,7 +160,13 @@ func (l *Lock) Unlock() error {
 	l.store.mu.Lock()
 	l.store.locked--
 	l.store.mu.Unlock()
-	rmErr := os.Remove(fl.Path())
+	var rmErr error
+	if runtime.GOOS == "windows" {
+		// Windows cannot remove an open file: only clear the record.
+		rmErr = os.Truncate(fl.Path(), 0)
+	} else {
+		rmErr = os.Remove(fl.Path())
+	}
 	if errors.Is(rmErr, os.ErrNotExist) {
 		rmErr = nil
 	}

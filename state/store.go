@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/google/renameio/v2"
 )
 
 // Store reads and writes one state file. Its methods are safe for
@@ -203,7 +201,7 @@ func (s *Store) Save(f *File) (bool, error) {
 			return false, fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), err)
 		}
 	}
-	if err := s.replace(s.path, out); err != nil {
+	if err := replaceFile(s.path, out); err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
 	if err := syncDir(filepath.Dir(s.path)); err != nil {
@@ -234,25 +232,7 @@ func (s *Store) backup(prev []byte) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	return s.replace(s.BackupPath(), prev)
-}
-
-// replace writes data to path through a temporary file in the same
-// directory (renameio names it "." + base + digits), fsyncs it and renames
-// it over path. The caller fsyncs the directory.
-func (s *Store) replace(path string, data []byte) error {
-	t, err := renameio.NewPendingFile(path,
-		renameio.WithTempDir(filepath.Dir(path)),
-		renameio.WithPermissions(0o644),
-		renameio.WithExistingPermissions())
-	if err != nil {
-		return err
-	}
-	defer func() { _ = t.Cleanup() }()
-	if _, err := t.Write(data); err != nil {
-		return err
-	}
-	return t.CloseAtomicallyReplace()
+	return replaceFile(s.BackupPath(), prev)
 }
 
 func syncDir(dir string) error {
