@@ -202,9 +202,11 @@ type applier struct {
 	res     *ApplyResult
 	dirty   bool
 	saveErr error
-	guard   *applyBudget
-	done    int
-	total   int
+	// lastSave is when the state was last written.
+	lastSave time.Time
+	guard    *applyBudget
+	done     int
+	total    int
 }
 
 // Apply carries out plan: it records adopted and updated tasks and forgets
@@ -482,10 +484,28 @@ func (a *applier) save() error {
 		return err
 	}
 	a.st.Serial, a.st.Version = snap.Serial, snap.Version
+	a.lastSave = a.now()
 	if wrote {
 		a.res.Written = true
 	}
 	return nil
+}
+
+// saveInterval is how often finished tasks and saved files are written to
+// the state while apply runs. A created task is written at once (it cost
+// money and only the state knows it); a finished one can always be read
+// again, so its writes are batched.
+const saveInterval = time.Second
+
+// saveSoon writes the state when the last write is saveInterval old; the
+// changes are otherwise carried by the next write.
+func (a *applier) saveSoon() {
+	a.mu.Lock()
+	due := a.now().Sub(a.lastSave) >= saveInterval
+	a.mu.Unlock()
+	if due {
+		_ = a.save()
+	}
 }
 
 // acquire takes an API slot; it fails when ctx ends first.

@@ -334,7 +334,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	a.mu.Unlock()
 	// A task with files is saved once its files are (one write, not two).
 	if task.Status != mynth.StatusCompleted || len(a.specFiles(tp.Address)) == 0 {
-		_ = a.save()
+		a.saveSoon()
 	}
 	release()
 

@@ -91,7 +91,7 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 		a.dirty = true
 	}
 	a.mu.Unlock()
-	_ = a.save()
+	a.saveSoon()
 }
 
 // syncFile handles the file at rel for image i. It returns the file's
