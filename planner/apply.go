@@ -202,11 +202,9 @@ type applier struct {
 	res     *ApplyResult
 	dirty   bool
 	saveErr error
-	// lastSave is when the state was last written.
-	lastSave time.Time
-	guard    *applyBudget
-	done     int
-	total    int
+	guard   *applyBudget
+	done    int
+	total   int
 }
 
 // Apply carries out plan: it records adopted and updated tasks and forgets
@@ -315,8 +313,12 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 			a.mu.Unlock()
 		}()
 	}
+	stopFlush, flushed := make(chan struct{}), make(chan struct{})
+	go a.flush(stopFlush, flushed)
 	a.createAll(ctx, creates, &wg)
 	wg.Wait()
+	close(stopFlush)
+	<-flushed
 
 	if ctx.Err() != nil {
 		a.res.Interrupted = true
@@ -484,7 +486,6 @@ func (a *applier) save() error {
 		return err
 	}
 	a.st.Serial, a.st.Version = snap.Serial, snap.Version
-	a.lastSave = a.now()
 	if wrote {
 		a.res.Written = true
 	}
@@ -497,14 +498,19 @@ func (a *applier) save() error {
 // again, so its writes are batched.
 const saveInterval = time.Second
 
-// saveSoon writes the state when the last write is saveInterval old; the
-// changes are otherwise carried by the next write.
-func (a *applier) saveSoon() {
-	a.mu.Lock()
-	due := a.now().Sub(a.lastSave) >= saveInterval
-	a.mu.Unlock()
-	if due {
-		_ = a.save()
+// flush writes the state every saveInterval while it is dirty, until stop
+// is closed.
+func (a *applier) flush(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(saveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			_ = a.save()
+		}
 	}
 }
 

@@ -332,10 +332,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 		tr.Outcome = AppliedCompleted
 	}
 	a.mu.Unlock()
-	// A task with files is saved once its files are (one write, not two).
-	if task.Status != mynth.StatusCompleted || len(a.specFiles(tp.Address)) == 0 {
-		a.saveSoon()
-	}
+	// Written by the next write (at most saveInterval later).
 	release()
 
 	if task.Status == mynth.StatusCompleted {

@@ -91,7 +91,6 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 		a.dirty = true
 	}
 	a.mu.Unlock()
-	a.saveSoon()
 }
 
 // syncFile handles the file at rel for image i. It returns the file's
