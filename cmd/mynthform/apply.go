@@ -33,7 +33,9 @@ type applyArgs struct {
 
 // emulatorPoll is how apply polls the in-process emulator: fast, since its
 // tasks settle in about a second and it costs nothing.
-var emulatorPoll = planner.PollSchedule{Fast: 100 * time.Millisecond, FastFor: time.Minute, Slow: 250 * time.Millisecond}
+func emulatorPoll() planner.PollSchedule {
+	return planner.PollSchedule{Fast: 100 * time.Millisecond, FastFor: time.Minute, Slow: 250 * time.Millisecond}
+}
 
 func runApply(g *globals, args []string) int {
 	var a applyArgs
@@ -146,7 +148,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		Dir: g.dir, ToolVersion: toolVersion(), Progress: progress,
 	}
 	if g.emulator {
-		opts.Poll = emulatorPoll
+		opts.Poll = emulatorPoll()
 	}
 	res, err := planner.Apply(g.ctx, opts)
 	if res == nil {
