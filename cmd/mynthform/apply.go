@@ -383,7 +383,7 @@ func checkWord(c planner.Check) string {
 }
 
 // applySummary is the closing line: "Apply complete: 3 generated, 1
-// updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial 4)."
+// updated, 0 forgotten. Spent $0.03750000. State: mynth.state.json (serial 4)."
 func applySummary(res *planner.ApplyResult, statePath string) string {
 	var b strings.Builder
 	switch {
@@ -405,10 +405,6 @@ func applySummary(res *planner.ApplyResult, statePath string) string {
 	if res.FilesRestored > 0 {
 		fmt.Fprintf(&b, " %s restored.", countOf(res.FilesRestored, "file"))
 	}
-	spent := res.Spent.Short()
-	if res.Spent.IsZero() {
-		spent = "0.00"
-	}
-	fmt.Fprintf(&b, " Spent $%s. State: %s (serial %d).", spent, filepath.ToSlash(statePath), res.Serial)
+	fmt.Fprintf(&b, " Spent $%s. State: %s (serial %d).", res.Spent, filepath.ToSlash(statePath), res.Serial)
 	return b.String()
 }

@@ -144,7 +144,7 @@ func TestApplyE2EGenerateWaitDownloadReplan(t *testing.T) {
 
 	r := runBin(t, dir, env, "apply", "--auto-approve")
 	mustCode(t, r, 0, "apply")
-	for _, want := range []string{"Apply complete: 3 generated, 0 updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial ",
+	for _, want := range []string{"Apply complete: 3 generated, 0 updated, 0 forgotten. Spent $0.03750000. State: mynth.state.json (serial ",
 		`task.product["mug"]: completed in `, "1 image, $0.01250000, saved assets/mug.png"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("apply output lacks %q:\n%s", want, r.Stdout)

@@ -363,4 +363,16 @@ task "seeded" {
 	if _, err := os.Stat(filepath.Join(dir, ".mynthform", "emulator.json")); err != nil {
 		t.Errorf("no emulator store: %v", err)
 	}
+
+	// With --json, stdout is one JSON document and the notice leads stderr.
+	r := runBin(t, dir, nil, "--emulator", "plan", "--json")
+	var doc struct {
+		Tasks []struct{ Address, ID string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil || len(doc.Tasks) != 1 || doc.Tasks[0].ID != "tsk_SEEDED" {
+		t.Errorf("plan --json under --emulator: %v\n%s", err, r.Stdout)
+	}
+	if !strings.HasPrefix(r.Stderr, "Using the local Mynth emulator at http://127.0.0.1:") {
+		t.Errorf("plan --json under --emulator: stderr %q does not start with the notice", r.Stderr)
+	}
 }

@@ -232,9 +232,17 @@ func runPlan(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform plan: unexpected argument %q\nUsage: mynthform %s\n", fs.Arg(0), planUsage)
 		return exitError
 	}
-	p, sp, st, code := computePlan(g, a.planArgs)
-	if g.conn != nil {
-		defer g.conn.close()
+	// With --json, stdout is one JSON document: whatever planning prints
+	// (the emulator's notice) goes to stderr.
+	pg := g
+	if a.json {
+		c := *g
+		c.stdout = g.stderr
+		pg = &c
+	}
+	p, sp, st, code := computePlan(pg, a.planArgs)
+	if pg.conn != nil {
+		defer pg.conn.close()
 	}
 	if p == nil {
 		return code

@@ -278,8 +278,17 @@ func (h Human) task(out *errWriter, t *planner.TaskPlan) {
 		out.printf("    %s %s: %s → %s\n", h.paint(color, sym), c.Path,
 			formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive))
 	}
+	var notYet []string
 	for _, c := range t.Checks {
+		if t.Status == planner.StatusNotCreated && c.Outcome == planner.OutcomePending {
+			notYet = append(notYet, c.Name)
+			continue
+		}
 		out.printf("    %s\n", h.checkLine(c, ""))
+	}
+	if len(notYet) > 0 {
+		out.printf("    %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until the task exists: %s",
+			plural(len(notYet), "check"), strings.Join(notYet, ", "))))
 	}
 	if t.Drift {
 		out.printf("    %s the request differs from the pinned task %s; pinned tasks are never replaced\n",
@@ -382,16 +391,44 @@ func (h Human) checks(out *errWriter, p *planner.Plan) {
 	for _, c := range g.Warnings {
 		line(c)
 	}
-	for i, c := range g.Pending {
-		if i == humanPendingLimit {
-			out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… and %d more pending (their tasks have not finished or do not exist yet)", len(g.Pending)-i)))
-			break
+	// Checks of tasks that do not exist yet are pending by definition: they
+	// are counted, not listed.
+	notCreated := map[string]bool{}
+	for _, t := range p.Tasks {
+		if t.Status == planner.StatusNotCreated {
+			notCreated[t.Address] = true
+		}
+	}
+	listed, waiting := 0, 0
+	for _, c := range g.Pending {
+		if notCreated[c.Address] {
+			waiting++
+			continue
+		}
+		if listed == humanPendingLimit {
+			continue
 		}
 		line(c)
+		listed++
+	}
+	if more := len(g.Pending) - waiting - listed; more > 0 {
+		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… and %d more pending (their tasks have not finished yet)", more)))
+	}
+	if waiting > 0 {
+		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until %s created", plural(waiting, "check"), createdPhrase(len(notCreated)))))
 	}
 	counts := fmt.Sprintf("%d passed, %d failed, %d pending", g.Passed, len(g.Failed)+len(g.Warnings), len(g.Pending))
 	if len(g.Warnings) > 0 {
 		counts += fmt.Sprintf(" (%s)", plural(len(g.Warnings), "warning"))
 	}
 	out.printf("  %s.\n", counts)
+}
+
+// createdPhrase is "the task is" or "the N tasks are", for checks that wait
+// on tasks not created yet.
+func createdPhrase(n int) string {
+	if n == 1 {
+		return "its task is"
+	}
+	return fmt.Sprintf("their %d tasks are", n)
 }
