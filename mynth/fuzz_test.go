@@ -160,7 +160,7 @@ func FuzzDecodeError(f *testing.F) {
 				if (i == 0 || !isTokenByte(msg[i-1])) && i+len(p) < len(msg) && isTokenByte(msg[i+len(p)]) {
 					t.Fatalf("a token survives redaction: %q", msg)
 				}
-				if strings.Index(msg[i+1:], p) < 0 {
+				if !strings.Contains(msg[i+1:], p) {
 					break
 				}
 			}
