@@ -14,7 +14,7 @@ import (
 // DESIGN.md: one JSON object, indented by two spaces, ending in a newline.
 // Arrays are never null, "error" is null or a string, amounts are strings
 // with eight decimal places, and sensitive change values are "(sensitive)".
-// The document is only ever extended; docs/readme/render.md describes every
+// The document is only ever extended; the README ("plan --json") describes every
 // field.
 type JSON struct{}
 
