@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/google/renameio/v2"
-
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
@@ -101,7 +100,7 @@ func (sp *SavedPlan) Write(path string) error {
 		return fmt.Errorf("encoding the plan: %w", err)
 	}
 	data = append(data, '\n')
-	if err := renameio.WriteFile(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("writing the plan to %s: %w", path, err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mynthform/mynthform/internal/atomicfile"
 )
 
 // Store reads and writes one state file. Its methods are safe for
@@ -201,10 +203,7 @@ func (s *Store) Save(f *File) (bool, error) {
 			return false, fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), err)
 		}
 	}
-	if err := replaceFile(s.path, out); err != nil {
-		return false, fmt.Errorf("saving the state: %w", err)
-	}
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
+	if err := atomicfile.WriteFile(s.path, out, 0o644); err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
 	f.Version = FormatVersion
@@ -232,19 +231,7 @@ func (s *Store) backup(prev []byte) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	return replaceFile(s.BackupPath(), prev)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.WriteFile(s.BackupPath(), prev, 0o644)
 }
 
 // staleTempAge is how old a temporary file must be before a Store that
@@ -279,7 +266,7 @@ func (s *Store) cleanTemps() {
 }
 
 // tempPattern matches the temporary files of the state and its backup:
-// "." + base name (+ ".backup") + digits.
+// "." + base name (+ ".backup") + digits, as atomicfile and backup name them.
 func tempPattern(path string) *regexp.Regexp {
 	return regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(path)) + `(\.backup)?[0-9]+$`)
 }

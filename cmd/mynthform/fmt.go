@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/renameio/v2"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/spec"
 )
 
@@ -73,11 +73,8 @@ func runFmt(g *globals, args []string) int {
 			code = exitError
 			continue
 		}
-		perm := os.FileMode(0o644)
-		if st, err := os.Stat(path); err == nil {
-			perm = st.Mode().Perm()
-		}
-		if err := renameio.WriteFile(path, out, perm); err != nil {
+		// An existing file keeps its permissions.
+		if err := atomicfile.WriteFile(path, out, 0o644); err != nil {
 			fmt.Fprintf(g.stderr, "mynthform fmt: writing %s: %v\n", path, err)
 			code = exitError
 		}

@@ -7,8 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/renameio/v2"
-
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/planner/render"
 )
 
@@ -96,7 +95,7 @@ func runReport(g *globals, args []string) int {
 		}
 		err := os.MkdirAll(filepath.Dir(path), 0o755)
 		if err == nil {
-			err = renameio.WriteFile(path, buf.Bytes(), 0o644)
+			err = atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 		}
 		if err != nil {
 			fmt.Fprintf(g.stderr, "mynthform report: writing %s: %v\n", a.out, err)

@@ -1,3 +1,8 @@
+// The run reads CPU time and peak memory from the child's rusage, which
+// Windows does not have.
+
+//go:build unix
+
 // Command scale is the scripted scale run: it starts the real mynthform
 // binary's emulator as its own process with a fixed latency, seeds it with
 // N completed tasks, and times the real binary planning (and applying) a
