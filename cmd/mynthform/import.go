@@ -42,7 +42,7 @@ func runImport(g *globals, args []string) int {
 		for _, st := range sp.Tasks {
 			known = append(known, st.Address)
 		}
-		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, suggestAddress(addr, known))
+		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, didYouMean(suggest(addr, known, 3)))
 	}
 	if t.ID != "" && t.ID != id {
 		return errorf("%s pins id %s in the spec; import %s, or change the spec's id", addr, t.ID, t.ID)

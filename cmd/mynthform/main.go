@@ -12,7 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -154,12 +154,19 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	g.interactive = isTerminal(stdin) && isTerminal(stdout)
 
 	name := rest[0]
+	var names []string
 	for _, c := range commands() {
 		if c.name == name {
 			return c.run(g, rest[1:])
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, suggestCommand(name))
+	slices.Sort(names)
+	hint := ""
+	if s := suggest(strings.ToLower(name), names, 2); s != "" {
+		hint = fmt.Sprintf("; did you mean %q?", s)
+	}
+	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, hint)
 	fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
 	return exitError
 }
@@ -171,45 +178,6 @@ func printUsage(w io.Writer, fs *pflag.FlagSet) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprintf(w, "\nGlobal flags:\n%s\nRun 'mynthform <command> --help' for a command's flags.\n", fs.FlagUsages())
-}
-
-// suggestCommand returns a "did you mean" hint for a mistyped command.
-func suggestCommand(name string) string {
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	sort.Strings(names)
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein(strings.ToLower(name), n); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func isTerminal(v any) bool {

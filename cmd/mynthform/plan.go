@@ -94,7 +94,7 @@ func checkAddresses(g *globals, flag string, addrs []string, sp *spec.Spec, st *
 			continue
 		}
 		if !selectsAny(addr, sp, st) {
-			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, addr, suggestAddress(addr, knownAddresses(sp, st)))
+			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, addr, didYouMean(suggest(addr, knownAddresses(sp, st), 3)))
 		}
 	}
 	return ok
@@ -131,21 +131,6 @@ func selectsAny(addr string, sp *spec.Spec, st *state.File) bool {
 		}
 	}
 	return false
-}
-
-// suggestAddress returns "; did you mean ...?" for the nearest known
-// address, or "".
-func suggestAddress(addr string, known []string) string {
-	best, bestDist := "", 4
-	for _, k := range known {
-		if d := levenshtein(addr, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %s?", best)
 }
 
 // computePlan loads the spec and the state, connects (unless refresh is

@@ -58,7 +58,7 @@ func runReport(g *globals, args []string) int {
 		msg := "--format is required"
 		if a.format != "" {
 			msg = fmt.Sprintf("unknown --format %q", a.format)
-			if s := suggestFrom(a.format, reportFormats); s != "" {
+			if s := suggest(strings.ToLower(a.format), reportFormats, 2); s != "" {
 				msg += " (did you mean " + s + "?)"
 			}
 		}
@@ -107,15 +107,4 @@ func runReport(g *globals, args []string) int {
 		return exitError
 	}
 	return exitOK
-}
-
-// suggestFrom returns the name in names nearest to s, or "".
-func suggestFrom(s string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein(strings.ToLower(s), n); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
 }

@@ -54,7 +54,7 @@ func runState(g *globals, args []string) int {
 		return runStateMv(g, args[1:])
 	}
 	fmt.Fprintf(g.stderr, "mynthform state: unknown subcommand %q%s\nUsage: mynthform %s\n",
-		args[0], suggestName(args[0], []string{"list", "show", "rm", "mv"}), stateUsage)
+		args[0], didYouMean(suggest(args[0], []string{"list", "show", "rm", "mv"}, max(3, len(args[0])/4))), stateUsage)
 	return exitError
 }
 
@@ -545,21 +545,8 @@ func suggestRecorded(addr string, st *state.File) string {
 	if len(st.Tasks) == 0 {
 		return " (the state records no tasks)"
 	}
-	return suggestName(addr, st.Addresses())
-}
-
-// suggestName returns "; did you mean %q?" for the candidate nearest to s.
-func suggestName(s string, candidates []string) string {
-	best, bestDist := "", max(3, len(s)/4)+1
-	for _, c := range candidates {
-		if d := levenshtein(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %s?", best)
+	// Longer addresses allow more edits.
+	return didYouMean(suggest(addr, st.Addresses(), max(3, len(addr)/4)))
 }
 
 // stateShellQuote quotes an address for a shell when it needs it.
