@@ -135,7 +135,7 @@ func isSecret(v any) bool {
 // so that apply records exactly this.
 func mergePATRead(id string, status mynth.Status, images []mynth.Image, recorded *state.Task) (*mynth.Task, error) {
 	doc := map[string]any{"id": id, "status": string(status)}
-	result := map[string]any{}
+	result := map[string]json.RawMessage{}
 	if recorded != nil {
 		if recorded.CreatedAt != "" {
 			doc["createdAt"] = recorded.CreatedAt
@@ -153,10 +153,11 @@ func mergePATRead(id string, status mynth.Status, images []mynth.Image, recorded
 		}
 	}
 	if images != nil || len(result) > 0 {
-		if images == nil {
-			images = []mynth.Image{}
+		merged, err := keepRecordedImages(images, result["images"])
+		if err != nil {
+			return nil, err
 		}
-		result["images"] = images
+		result["images"] = merged
 		doc["result"] = result
 	}
 	raw, err := json.Marshal(doc)
@@ -169,4 +170,34 @@ func mergePATRead(id string, status mynth.Status, images []mynth.Image, recorded
 	}
 	t.Raw = raw
 	return &t, nil
+}
+
+// keepRecordedImages returns the images read as JSON, each one as the state
+// recorded it when it is the same image: a record made from a full read
+// keeps members that mynth.Image does not model, and a read through the
+// access token must not report their absence as a change.
+func keepRecordedImages(read []mynth.Image, recorded json.RawMessage) (json.RawMessage, error) {
+	var old []json.RawMessage
+	if len(recorded) > 0 && json.Unmarshal(recorded, &old) != nil {
+		old = nil
+	}
+	out := make([]json.RawMessage, len(read))
+	for i, im := range read {
+		b, err := json.Marshal(im)
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", i, err)
+		}
+		out[i] = b
+		if i >= len(old) {
+			continue
+		}
+		var was mynth.Image
+		if json.Unmarshal(old[i], &was) != nil {
+			continue
+		}
+		if wb, err := json.Marshal(was); err == nil && bytes.Equal(wb, b) {
+			out[i] = old[i]
+		}
+	}
+	return json.Marshal(out)
 }

@@ -1,12 +1,15 @@
 package planner
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
 )
 
 func TestStateTaskFromObserved(t *testing.T) {
@@ -32,5 +35,32 @@ func TestStateTaskFromObserved(t *testing.T) {
 	}
 	if got.ID != "tsk_1" || got.Status != mynth.StatusCompleted || got.CreatedAt != "c" || got.UpdatedAt != "u" {
 		t.Errorf("recorded %+v", got)
+	}
+}
+
+// A task recorded from a full read (its images carrying members the client
+// does not model) and later read with only its access token plans clean.
+func TestMakePlanPATReadOfFullRecord(t *testing.T) {
+	remote := remoteTask("tsk_lamp", "a lamp", 1)
+	raw := []byte(`{"id":"tsk_lamp","status":"completed","request":{"prompt":"a lamp","model":"m1","size":"square","count":1},` +
+		`"result":{"model":"m1","cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"status":"succeeded","id":"tsk_lamp_img0",` +
+		`"url":"https://cdn/tsk_lamp/0.png","cost":"0.01250000","size":"1024x1024","seed":42,"mime":"image/png"}]}}`)
+	full := *remote
+	full.Raw = raw
+	rec := recordOf(t, &full)
+
+	api := newFakeAPI(remote)
+	api.pats["tsk_lamp"] = "pat_lamp_secret1"
+	st := specTask("task.lamp", "tsk_lamp", "a lamp")
+	st.AccessToken = "pat_lamp_secret1"
+	p, err := MakePlan(context.Background(), Options{
+		Spec:  &spec.Spec{Tasks: []*spec.Task{st}},
+		State: &state.File{Tasks: map[string]*state.Task{"task.lamp": rec}}, API: api, Refresh: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp := p.Tasks[0]; tp.Action != ActionNone || len(tp.Changes) != 0 {
+		t.Fatalf("action %s, changes %+v", tp.Action, tp.Changes)
 	}
 }
