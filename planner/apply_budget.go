@@ -14,14 +14,18 @@ import (
 //   - recorded: the result totals of every task in the state when apply
 //     started (a replaced task's cost stays counted: it was paid), plus the
 //     totals of recorded pending tasks as they finish;
+//   - recorded pending: the estimate of every task pending in the state when
+//     apply started (created by an earlier apply with --wait=false, or
+//     interrupted), until it finishes: it will cost money whatever this
+//     apply does;
 //   - spent: the totals of the tasks this apply created that finished;
 //   - in flight: the estimate of every task this apply created that has not
 //     finished (or whose outcome is unknown, or that stays pending);
 //   - this task's estimate.
 //
-// Creation stops, for this task and every later one, when recorded + spent
-// + in flight reaches budget.max_total, or when adding this task's estimate
-// would pass it.
+// Creation stops, for this task and every later one, when recorded +
+// recorded pending + spent + in flight reaches budget.max_total, or when
+// adding this task's estimate would pass it.
 //
 // A task's estimate is its worst case: count × the highest per-image price
 // seen for the same model (in the state or this run) + the highest fee seen
@@ -37,6 +41,9 @@ type applyBudget struct {
 	recorded mynth.Amount
 	spent    mynth.Amount
 	inFlight map[string]mynth.Amount
+	// pending holds, by address, the estimate of each task pending in the
+	// state when apply started, until it finishes.
+	pending map[string]mynth.Amount
 	// prices holds, by requested model ("" for auto), the highest
 	// per-image price and the highest fee seen.
 	prices map[string]applyModelPrice
@@ -47,19 +54,38 @@ type applyModelPrice struct {
 }
 
 func newApplyBudget(max *mynth.Amount, st *state.File) *applyBudget {
-	b := &applyBudget{max: max, inFlight: map[string]mynth.Amount{}, prices: map[string]applyModelPrice{}}
+	b := &applyBudget{max: max, inFlight: map[string]mynth.Amount{}, pending: map[string]mynth.Amount{}, prices: map[string]applyModelPrice{}}
 	for _, t := range st.Tasks {
 		res := applyParseResult(t.Result)
 		if res == nil {
 			continue
 		}
 		b.recorded = b.recorded.Add(res.Total())
-		var req mynth.Request
-		if len(t.Request) > 0 && json.Unmarshal(t.Request, &req) == nil {
+		if req := applyParseRequest(t.Request); req != nil {
 			b.learnLocked(req.Model, res)
 		}
 	}
+	// Prices are known now: estimate what the pending tasks will cost.
+	for addr, t := range st.Tasks {
+		if t.Status != mynth.StatusPending {
+			continue
+		}
+		if req := applyParseRequest(t.Request); req != nil {
+			if est, known := b.estimateLocked(*req); known {
+				b.pending[addr] = est
+			}
+		}
+	}
 	return b
+}
+
+// applyParseRequest decodes a recorded request; nil when there is none.
+func applyParseRequest(raw json.RawMessage) *mynth.Request {
+	var req mynth.Request
+	if len(raw) == 0 || json.Unmarshal(raw, &req) != nil {
+		return nil
+	}
+	return &req
 }
 
 // enabled reports whether the spec has a budget.
@@ -84,10 +110,14 @@ func (b *applyBudget) estimateLocked(req mynth.Request) (mynth.Amount, bool) {
 	return p.image.Mul(n).Add(p.fee), true
 }
 
-// committedLocked is recorded + spent + in flight.
+// committedLocked is recorded + spent + in flight, and what is in flight
+// (created by this apply, or pending in the state).
 func (b *applyBudget) committedLocked() (mynth.Amount, mynth.Amount) {
 	var flying mynth.Amount
 	for _, v := range b.inFlight {
+		flying = flying.Add(v)
+	}
+	for _, v := range b.pending {
 		flying = flying.Add(v)
 	}
 	return b.recorded.Add(b.spent).Add(flying), flying
@@ -132,15 +162,15 @@ func (b *applyBudget) settle(addr string, cost *mynth.Amount) {
 // cost is not known yet.
 func (b *applyBudget) keep(addr string) {}
 
-// recordedFinished adds the cost of a recorded task that finished during
-// this apply.
-func (b *applyBudget) recordedFinished(cost *mynth.Amount) {
-	if cost == nil {
-		return
-	}
+// recordedFinished replaces the estimate of addr, a task pending in the
+// state when apply started, with its cost now that it has finished.
+func (b *applyBudget) recordedFinished(addr string, cost *mynth.Amount) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.recorded = b.recorded.Add(*cost)
+	delete(b.pending, addr)
+	if cost != nil {
+		b.recorded = b.recorded.Add(*cost)
+	}
 }
 
 // learn records the prices of a finished task.

@@ -321,7 +321,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 			a.res.Spent = a.res.Spent.Add(*tr.Cost)
 		}
 	} else {
-		a.guard.recordedFinished(tr.Cost)
+		a.guard.recordedFinished(tp.Address, tr.Cost)
 	}
 	a.guard.learn(a.request(tp), task.Result)
 	switch task.Status {

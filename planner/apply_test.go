@@ -607,3 +607,30 @@ func TestApplyRestoresFromCurrentURL(t *testing.T) {
 		t.Errorf("recorded URL %s", got)
 	}
 }
+
+// A task pending in the state when apply starts costs money once it
+// finishes: the budget guard counts its worst case before creating more.
+func TestApplyBudgetCountsRecordedPending(t *testing.T) {
+	c := newApplyCase(t)
+	// A finished task teaches the guard the price of m1 ($0.0125 an image).
+	c.state.Tasks["task.old"] = &state.Task{ID: "tsk_old", Status: mynth.StatusCompleted,
+		Request: json.RawMessage(`{"model":"m1","prompt":"old"}`),
+		Result:  json.RawMessage(`{"cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"cost":"0.01250000","id":"i","status":"succeeded","url":"u"}]}`)}
+	// Two tasks of two images each, created by an earlier apply with
+	// --wait=false: $0.05 once they finish.
+	for _, k := range []string{"p1", "p2"} {
+		tp := c.task("task."+k, k, 2, ActionNone)
+		c.api.add(&mynth.Task{ID: "tsk_" + k, Status: mynth.StatusPending, Request: tp.Request})
+		req, _ := json.Marshal(tp.Request)
+		c.state.Tasks[tp.Address] = &state.Task{ID: "tsk_" + k, Status: mynth.StatusPending, Request: req}
+	}
+	c.api.PollsToDone = 3
+	c.spec.Budget = &spec.Budget{MaxTotal: mynth.MustParseAmount("0.06")}
+	c.task("task.new", "new", 1, ActionGenerate)
+
+	res := c.apply(context.Background(), c.options())
+	want := map[string]TaskOutcome{"task.p1": AppliedCompleted, "task.p2": AppliedCompleted, "task.new": AppliedNotCreated}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+}
