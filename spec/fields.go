@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -102,12 +103,7 @@ func (fs *fields) get(name string) (*field, bool) {
 
 // names returns the names of the fields set, sorted.
 func (fs *fields) names() []string {
-	out := make([]string, 0, len(fs.m))
-	for n := range fs.m {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(fs.m))
 }
 
 func (fs *fields) typeError(f *field, want, example string) {

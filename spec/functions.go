@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,13 +23,7 @@ import (
 // FunctionNames lists the functions a spec may call, sorted.
 func FunctionNames() []string {
 	l := &loader{}
-	fns := l.functions()
-	names := make([]string, 0, len(fns))
-	for n := range fns {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(l.functions()))
 }
 
 // functions is the function table of a spec: go-cty's standard library

@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -235,7 +236,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 	}
 
 	diags := append(hcl.Diagnostics{}, fs.diags...)
-	for _, typ := range sortedKeys(nested) {
+	for _, typ := range slices.Sorted(maps.Keys(nested)) {
 		diags = append(diags, nested[typ].diags...)
 	}
 	diags = append(diags, in.diags...)
@@ -256,15 +257,6 @@ func failedAt(diags hcl.Diagnostics, attr *hcl.Attribute) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // decodePrompt reads prompt fields (from a block or an object).

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,11 +24,7 @@ type local struct {
 // nested blocks.
 func decodeLocalsBlock(b *hcl.Block) ([]*local, hcl.Diagnostics) {
 	attrs, diags := b.Body.JustAttributes()
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(attrs))
 	out := make([]*local, 0, len(names))
 	for _, n := range names {
 		out = append(out, &local{Name: n, Expr: attrs[n].Expr, value: cty.DynamicVal})
@@ -38,11 +36,7 @@ func decodeLocalsBlock(b *hcl.Block) ([]*local, hcl.Diagnostics) {
 // cycle, or one whose expression fails, is unknown, so that whatever
 // depends on it is skipped quietly rather than reported twice.
 func (l *loader) evaluateLocals() hcl.Diagnostics {
-	names := make([]string, 0, len(l.locals))
-	for n := range l.locals {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(l.locals))
 	var diags hcl.Diagnostics
 	for _, n := range names {
 		diags = append(diags, l.evaluateLocal(l.locals[n], nil)...)
@@ -153,14 +147,7 @@ func (l *loader) checkReferences(expr hcl.Expression, each bool) hcl.Diagnostics
 					"%s must be followed by a name, as in %s.NAME. Add the name.", root, root))
 				continue
 			}
-			found := false
-			for _, n := range names {
-				if n == attr {
-					found = true
-					break
-				}
-			}
-			if !found {
+			if !slices.Contains(names, attr) {
 				sort.Strings(names)
 				diags = append(diags, errorf(rng, "Reference to undeclared "+kind,
 					"No %s named %q is declared.%s Declare it with %s, or fix the name.", kind, attr, didYouMean(attr, names), fmt.Sprintf(block, attr)))

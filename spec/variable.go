@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -123,11 +124,7 @@ func constString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 // default. Sensitive values are marked.
 func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	names := make([]string, 0, len(l.variables))
-	for n := range l.variables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(l.variables))
 
 	type given struct {
 		val    cty.Value

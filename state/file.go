@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
-	"sort"
 )
 
 // New returns an empty state of the newest format with a fresh lineage.
@@ -28,12 +28,7 @@ func NewLineage() string {
 
 // Addresses returns the recorded addresses, sorted.
 func (f *File) Addresses() []string {
-	addrs := make([]string, 0, len(f.Tasks))
-	for a := range f.Tasks {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	return addrs
+	return slices.Sorted(maps.Keys(f.Tasks))
 }
 
 // Clone returns a deep copy of f.

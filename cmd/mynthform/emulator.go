@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 		return opts, fmt.Errorf("--fault-rate must be from 0 to 1, got %g", a.faultRate)
 	}
 	opts.Faults = mynthtest.Faults{Rate: a.faultRate, RetryAfter: a.retryAfter}
-	for _, ep := range sortedEndpointNames(a.faultRates) {
+	for _, ep := range slices.Sorted(maps.Keys(a.faultRates)) {
 		rate, err := strconv.ParseFloat(a.faultRates[ep], 64)
 		if err != nil || rate < 0 || rate > 1 {
 			return opts, fmt.Errorf("--endpoint-fault-rate %s=%s: the rate must be from 0 to 1", ep, a.faultRates[ep])
@@ -78,15 +79,6 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 		opts.Seed = seed
 	}
 	return opts, nil
-}
-
-func sortedEndpointNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // runEmulator runs the emulator in the foreground until the context ends
@@ -147,7 +139,7 @@ func runEmulator(g *globals, args []string) int {
 	if a.faultRate > 0 {
 		fmt.Fprintf(g.stdout, "Injecting faults into %g%% of requests.\n", a.faultRate*100)
 	}
-	for _, ep := range sortedEndpointNames(a.faultRates) {
+	for _, ep := range slices.Sorted(maps.Keys(a.faultRates)) {
 		fmt.Fprintf(g.stdout, "Injecting faults into %s%% of %s requests.\n", strconv.FormatFloat(opts.Faults.Endpoints[mynthtest.Endpoint(ep)].Rate*100, 'g', -1, 64), ep)
 	}
 	fmt.Fprintf(g.stdout, "Press Ctrl-C to stop.\n")

@@ -10,7 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -375,7 +375,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.logf(start, r, http.StatusNotFound, "")
 		return
 	}
-	if !contains(rt.methods, r.Method) {
+	if !slices.Contains(rt.methods, r.Method) {
 		resp := errorResponse(http.StatusMethodNotAllowed, "method_not_allowed",
 			fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(rt.methods, " or ")), "")
 		resp.header.Set("Allow", strings.Join(rt.methods, ", "))
@@ -611,25 +611,6 @@ func (e *Emulator) logf(start time.Time, r *http.Request, status int, note strin
 	e.logMu.Lock() // one line at a time
 	fmt.Fprintln(e.opts.Log, line)
 	e.logMu.Unlock()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // newRand returns the emulator's seeded random source.

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +99,7 @@ func (t *task) marshal(base string) []byte {
 	if len(t.result) > 0 {
 		field("result", absoluteURLs(t.result, base))
 	}
-	for _, k := range sortedKeys(t.extra) {
+	for _, k := range slices.Sorted(maps.Keys(t.extra)) {
 		field(k, t.extra[k])
 	}
 	b.WriteByte('}')

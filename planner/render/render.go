@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/mynthform/mynthform/mynth"
@@ -253,16 +252,6 @@ func statusCounts(p *planner.Plan) map[planner.Status]int {
 	for _, t := range p.Tasks {
 		out[t.Status]++
 	}
-	return out
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

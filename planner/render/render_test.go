@@ -7,8 +7,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -109,8 +111,8 @@ func TestGolden(t *testing.T) {
 	for name, p := range loadPlanFixtures(t) {
 		plans[name] = p
 	}
-	for _, pname := range sortedKeys(plans) {
-		for _, vname := range sortedKeys(views()) {
+	for _, pname := range slices.Sorted(maps.Keys(plans)) {
+		for _, vname := range slices.Sorted(maps.Keys(views())) {
 			t.Run(pname+"."+vname, func(t *testing.T) {
 				var buf bytes.Buffer
 				if err := views()[vname].Render(&buf, plans[pname]); err != nil {
@@ -566,7 +568,7 @@ func TestWriteErrors(t *testing.T) {
 
 func BenchmarkRender10k(b *testing.B) {
 	p := bigPlan(10000, 10)
-	for _, name := range sortedKeys(views()) {
+	for _, name := range slices.Sorted(maps.Keys(views())) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if err := views()[name].Render(io.Discard, p); err != nil {
