@@ -297,7 +297,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.finishTask(ctx, tp, tr, a.now(), false)
+			a.finishTask(ctx, tp, tr, a.now(), false, nil)
 		}()
 	}
 	for _, tp := range files {
@@ -335,7 +335,8 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	return a.finish(a.save())
 }
 
-// finish saves nothing more: it fills the result's closing fields.
+// finish saves nothing more: it ends the progress display and fills the
+// result's closing fields. The error is err, else the first failed save.
 func (a *applier) finish(err error) (*ApplyResult, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -344,10 +345,7 @@ func (a *applier) finish(err error) (*ApplyResult, error) {
 	if err == nil {
 		err = a.saveErr
 	}
-	if err != nil {
-		return a.res, err
-	}
-	return a.res, nil
+	return a.res, err
 }
 
 // recordObserved records adopt and update actions from the observed tasks
@@ -372,7 +370,6 @@ func (a *applier) recordObserved() {
 			if tp.Observed == nil && tp.Action == ActionUpdate {
 				// Planned from the state alone (--refresh=false): there is
 				// no new observation to record, only files to restore.
-				tr.ID = tp.ID
 				continue
 			}
 			if tp.Observed == nil {
@@ -529,7 +526,8 @@ func (a *applier) acquire(ctx context.Context) error {
 
 func (a *applier) release() { <-a.sem }
 
-// resultCost returns the total of a recorded result, nil when it has none.
+// applyResultCost returns the total of a recorded result, nil when it has
+// none.
 func applyResultCost(raw json.RawMessage) *mynth.Amount {
 	if len(raw) == 0 {
 		return nil
@@ -542,7 +540,7 @@ func applyResultCost(raw json.RawMessage) *mynth.Amount {
 	return &c
 }
 
-// parseResult decodes a recorded result; nil when there is none.
+// applyParseResult decodes a recorded result; nil when there is none.
 func applyParseResult(raw json.RawMessage) *mynth.Result {
 	if len(raw) == 0 {
 		return nil

@@ -124,8 +124,9 @@ func (b *applyBudget) committedLocked() (mynth.Amount, mynth.Amount) {
 }
 
 // admit decides whether the task at addr may be created; when it may, its
-// estimate counts as in flight until settle or keep. When it may not, the
-// message says why.
+// estimate counts as in flight until settle (for good: a task that may
+// exist and is not known to have finished stays counted). When it may not,
+// the message says why.
 func (b *applyBudget) admit(addr string, req mynth.Request) (string, bool) {
 	if b.max == nil {
 		return "", true
@@ -157,10 +158,6 @@ func (b *applyBudget) settle(addr string, cost *mynth.Amount) {
 		b.spent = b.spent.Add(*cost)
 	}
 }
-
-// keep leaves addr's estimate counted: the task exists (or may) and its
-// cost is not known yet.
-func (b *applyBudget) keep(addr string) {}
 
 // recordedFinished replaces the estimate of addr, a task pending in the
 // state when apply started, with its cost now that it has finished.

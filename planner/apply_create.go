@@ -177,9 +177,8 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		if errors.Is(err, mynth.ErrUnknownOutcome) || (ctx.Err() != nil && !applyIsRefusal(err)) {
 			tr.Outcome = AppliedUnknownOutcome
 			tr.Message = fmt.Sprintf("The creation request was sent but no answer came back (%v). It was not repeated: the task may exist and cost money. Find its id in Mynth and run `mynthform import '%s' ID` to record it; if it does not exist, run apply again.", err, tp.Address)
-			// The task may exist and cost money: keep its estimate as
-			// committed (it stays counted by the budget guard).
-			a.guard.keep(tp.Address)
+			// The task may exist and cost money: its estimate stays in
+			// flight (not settled).
 		} else {
 			tr.Outcome = AppliedError
 			tr.Message = fmt.Sprintf("Creating the task failed: %v.", err)
@@ -219,7 +218,6 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		a.mu.Lock()
 		tr.Outcome = AppliedError
 		tr.Message = fmt.Sprintf("Task %s was created but the state could not be saved (%v). Run `mynthform import '%s' %s` to record it.", created.TaskID, saveErr, tp.Address, created.TaskID)
-		a.guard.keep(tp.Address)
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		a.mu.Unlock()
 		return
@@ -236,12 +234,13 @@ func applyIsRefusal(err error) bool {
 
 // finishTask waits for the task recorded at tp.Address (unless --wait=false),
 // records its final observation, and saves its files. created is true for a
-// task created by this apply (its cost counts as spent this run).
-func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, start time.Time, created bool, releaseGate ...func()) {
-	release := func() {
-		for _, f := range releaseGate {
-			f()
-		}
+// task created by this apply: its cost counts as spent this run, and until
+// it finishes its estimate stays in flight in the budget guard. release,
+// when not nil, is called once the task's price is known or cannot be
+// learned.
+func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, start time.Time, created bool, release func()) {
+	if release == nil {
+		release = func() {}
 	}
 	a.mu.Lock()
 	rec := a.st.Tasks[tp.Address]
@@ -259,7 +258,6 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 		a.mu.Lock()
 		tr.Outcome, tr.Status, tr.wantPending = AppliedPending, mynth.StatusPending, true
 		tr.Message = "Recorded as pending (--wait=false). Run `mynthform apply` later to wait for it and save its images."
-		a.guard.keep(tp.Address)
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		a.mu.Unlock()
 		return
@@ -287,7 +285,6 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 			tr.Outcome = AppliedError
 			tr.Message = fmt.Sprintf("Reading task %s failed: %v. It stays recorded as pending; run `mynthform apply` again.", id, err)
 		}
-		a.guard.keep(tp.Address)
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		a.mu.Unlock()
 		return
@@ -298,7 +295,6 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 		release()
 		a.mu.Lock()
 		tr.Outcome, tr.Message = AppliedError, fmt.Sprintf("Recording task %s: %v.", id, err)
-		a.guard.keep(tp.Address)
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		a.mu.Unlock()
 		return
