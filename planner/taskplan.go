@@ -109,10 +109,8 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 	}
 	if cur == nil {
 		// Unreadable: report what the state recorded, if anything.
-		if recorded != nil {
-			if rv, err := viewOfState(recorded); err == nil {
-				tp.Model, tp.Cost, tp.Images = describe(rv, w.spec.Files, false, req.Model)
-			}
+		if rv := recordedView(recorded); rv != nil {
+			tp.Model, tp.Cost, tp.Images = describe(rv, w.spec.Files, false, req.Model)
 		}
 		tp.Files, _ = w.fileChecks(dir, nil, nil, false)
 		return tp
@@ -120,68 +118,11 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 	tp.Status = Status(cur.status)
 	tp.Model, tp.Cost, tp.Images = describe(cur, w.spec.Files, w.viaPAT, req.Model)
 
-	// The request: against the remote one, else the recorded one.
-	reqBefore := cur.request
-	if w.viaPAT {
-		tp.RequestVerifiable = false
-		reqBefore = nil
-		if recorded != nil {
-			if rv, err := viewOfState(recorded); err == nil {
-				reqBefore = rv.request
-			}
-		}
-		note := "read with its access_token: the request cannot be verified"
-		if reqBefore != nil {
-			note = "read with its access_token: the request is compared with the recorded one"
-		}
-		tp.Reason = joinReason(tp.Reason, note)
-	} else if reqBefore == nil {
-		// Mynth sent the task without its request: compare with the
-		// recorded one, if any.
-		if recorded != nil {
-			if rv, err := viewOfState(recorded); err == nil {
-				reqBefore = rv.request
-			}
-		}
-		if reqBefore == nil {
-			tp.RequestVerifiable = false
-			why := "the state holds no request for it (it was read with its access_token)"
-			if w.observed != nil {
-				why = "Mynth returned the task without its request"
-			}
-			tp.Reason = joinReason(tp.Reason, why+": the request cannot be verified")
-		}
+	if before := w.requestBefore(tp, cur, recorded); before != nil {
+		w.planRequestChanges(tp, before)
 	}
-	if reqBefore != nil {
-		changes, err := compareRequest(req, reqBefore)
-		if err != nil {
-			tp.Error = ptr(fmt.Sprintf("%s: comparing the request: %v", tp.Address, err))
-		}
-		changes = filterIgnored(changes, w.spec.IgnoreChanges)
-		if len(changes) > 0 {
-			tp.Changes = append(tp.Changes, changes...)
-			if w.spec.ID != "" {
-				tp.Drift = true
-				tp.Reason = joinReason(tp.Reason, "the request of the pinned task differs from the spec")
-			} else {
-				tp.Action = ActionReplace
-				tp.Reason = "the request differs from the spec"
-			}
-		}
-	}
-
-	// The observation: what Mynth says now against what the state recorded.
 	if tp.Action != ActionReplace && w.observed != nil && recorded != nil && !w.adopted {
-		// Only the status and the raw result are compared: no need to
-		// decode the record.
-		rv := &view{status: recorded.Status, resultRaw: nonNull(recorded.Result)}
-		changes := observationChanges(rv, cur)
-		changes = filterIgnored(changes, w.spec.IgnoreChanges)
-		if len(changes) > 0 {
-			tp.Changes = append(tp.Changes, changes...)
-			tp.Action = ActionUpdate
-			tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
-		}
+		w.planObservedChanges(tp, recorded, cur)
 	}
 
 	if tp.Action == ActionReplace {
@@ -197,6 +138,86 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		tp.Reason = joinReason(tp.Reason, fileReason)
 	}
 	return tp
+}
+
+// recordedView is the view of a recorded task, nil when there is none or
+// it cannot be decoded.
+func recordedView(recorded *state.Task) *view {
+	if recorded == nil {
+		return nil
+	}
+	v, err := viewOfState(recorded)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// requestBefore returns the request to compare the spec's with: the one
+// Mynth sent, else the one the state recorded (a task read with its access
+// token, or sent without its request), else nil; tp says when the request
+// cannot be verified.
+func (w *taskWork) requestBefore(tp *TaskPlan, cur *view, recorded *state.Task) *mynth.Request {
+	if !w.viaPAT && cur.request != nil {
+		return cur.request
+	}
+	var before *mynth.Request
+	if rv := recordedView(recorded); rv != nil {
+		before = rv.request
+	}
+	switch {
+	case w.viaPAT:
+		tp.RequestVerifiable = false
+		note := "read with its access_token: the request cannot be verified"
+		if before != nil {
+			note = "read with its access_token: the request is compared with the recorded one"
+		}
+		tp.Reason = joinReason(tp.Reason, note)
+	case before == nil:
+		tp.RequestVerifiable = false
+		why := "the state holds no request for it (it was read with its access_token)"
+		if w.observed != nil {
+			why = "Mynth returned the task without its request"
+		}
+		tp.Reason = joinReason(tp.Reason, why+": the request cannot be verified")
+	}
+	return before
+}
+
+// planRequestChanges compares the spec's request with before: a difference is
+// drift for a pinned task, else a replacement.
+func (w *taskWork) planRequestChanges(tp *TaskPlan, before *mynth.Request) {
+	changes, err := compareRequest(w.spec.Request, before)
+	if err != nil {
+		tp.Error = ptr(fmt.Sprintf("%s: comparing the request: %v", tp.Address, err))
+	}
+	changes = filterIgnored(changes, w.spec.IgnoreChanges)
+	if len(changes) == 0 {
+		return
+	}
+	tp.Changes = append(tp.Changes, changes...)
+	if w.spec.ID != "" {
+		tp.Drift = true
+		tp.Reason = joinReason(tp.Reason, "the request of the pinned task differs from the spec")
+		return
+	}
+	tp.Action = ActionReplace
+	tp.Reason = "the request differs from the spec"
+}
+
+// planObservedChanges compares what Mynth holds now (cur) with what the
+// state recorded: a difference is an update.
+func (w *taskWork) planObservedChanges(tp *TaskPlan, recorded *state.Task, cur *view) {
+	// Only the status and the raw result are compared: no need to decode
+	// the record.
+	rv := &view{status: recorded.Status, resultRaw: nonNull(recorded.Result)}
+	changes := filterIgnored(observationChanges(rv, cur), w.spec.IgnoreChanges)
+	if len(changes) == 0 {
+		return
+	}
+	tp.Changes = append(tp.Changes, changes...)
+	tp.Action = ActionUpdate
+	tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
 }
 
 func (w *taskWork) planForget(tp *TaskPlan) {
