@@ -81,7 +81,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		statePath = sp.Settings.State
 	}
 	store := state.Open(statePathOf(g, sp))
-	lock, err := store.Lock(g.ctx, "apply", a.lockTimeout)
+	unlock, err := lockState(g, "apply", store, a.lockTimeout)
 	if err != nil {
 		if g.ctx.Err() != nil {
 			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while waiting for the state lock; nothing was changed.")
@@ -89,11 +89,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		}
 		return errorf("%v", err)
 	}
-	defer func() {
-		if err := lock.Unlock(); err != nil {
-			fmt.Fprintf(g.stderr, "mynthform apply: releasing the state lock: %v\n", err)
-		}
-	}()
+	defer unlock()
 	st, err := store.Load()
 	if err != nil {
 		return errorf("%v", err)

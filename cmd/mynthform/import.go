@@ -58,15 +58,11 @@ func runImport(g *globals, args []string) int {
 	}
 
 	store := state.Open(statePathOf(g, sp))
-	lock, err := store.Lock(g.ctx, "import", lockTimeout)
+	unlock, err := lockState(g, "import", store, lockTimeout)
 	if err != nil {
 		return errorf("%v", err)
 	}
-	defer func() {
-		if err := lock.Unlock(); err != nil {
-			fmt.Fprintf(g.stderr, "mynthform import: releasing the state lock: %v\n", err)
-		}
-	}()
+	defer unlock()
 	st, err := store.Load()
 	if err != nil {
 		return errorf("%v", err)

@@ -98,6 +98,21 @@ func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 	return state.Open(path), sp
 }
 
+// stateEditFlags are the flags of the subcommands that change the state.
+type stateEditFlags struct {
+	stateFlags
+	lockTimeout time.Duration
+	dryRun      bool
+}
+
+// register adds the flags; done says what --dry-run would report
+// ("removed", "moved").
+func (f *stateEditFlags) register(fs *pflag.FlagSet, done string) {
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "say what would be "+done+", change nothing")
+	f.stateFlags.register(fs)
+}
+
 func runStateList(g *globals, args []string) int {
 	const usage = "state list [flags] [ADDR...]"
 	fs := newFlagSet("state list", usage)
@@ -108,14 +123,10 @@ func runStateList(g *globals, args []string) int {
 	if code, done := parseFlags(g, fs, usage, args); done {
 		return code
 	}
-	filters := make([]string, 0, fs.NArg())
-	for _, a := range fs.Args() {
-		addr, err := normalizeStateAddress(a)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
-			return exitError
-		}
-		filters = append(filters, addr)
+	filters, err := normalizeStateAddresses(fs.Args())
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
+		return exitError
 	}
 	st, err := sf.store(g).Load()
 	if err != nil {
@@ -321,12 +332,8 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 func runStateRm(g *globals, args []string) int {
 	const usage = "state rm [flags] ADDR..."
 	fs := newFlagSet("state rm", usage)
-	var sf stateFlags
-	var lockTimeout time.Duration
-	var dryRun bool
-	fs.DurationVar(&lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
-	fs.BoolVar(&dryRun, "dry-run", false, "say what would be removed, change nothing")
-	sf.register(fs)
+	var ef stateEditFlags
+	ef.register(fs, "removed")
 	if code, done := parseFlags(g, fs, usage, args); done {
 		return code
 	}
@@ -334,16 +341,12 @@ func runStateRm(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state rm: want at least one address\nUsage: mynthform %s\n", usage)
 		return exitError
 	}
-	var addrs []string
-	for _, a := range fs.Args() {
-		addr, err := normalizeStateAddress(a)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "mynthform state rm: %v\n", err)
-			return exitError
-		}
-		addrs = append(addrs, addr)
+	addrs, err := normalizeStateAddresses(fs.Args())
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state rm: %v\n", err)
+		return exitError
 	}
-	return editState(g, "state rm", sf.store(g), lockTimeout, dryRun, func(st *state.File) ([]string, error) {
+	return editState(g, "state rm", ef, func(st *state.File) ([]string, error) {
 		var gone []string
 		seen := map[string]bool{}
 		for _, addr := range addrs {
@@ -370,12 +373,8 @@ func runStateRm(g *globals, args []string) int {
 func runStateMv(g *globals, args []string) int {
 	const usage = "state mv [flags] FROM TO"
 	fs := newFlagSet("state mv", usage)
-	var sf stateFlags
-	var lockTimeout time.Duration
-	var dryRun bool
-	fs.DurationVar(&lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
-	fs.BoolVar(&dryRun, "dry-run", false, "say what would be moved, change nothing")
-	sf.register(fs)
+	var ef stateEditFlags
+	ef.register(fs, "moved")
 	if code, done := parseFlags(g, fs, usage, args); done {
 		return code
 	}
@@ -387,7 +386,7 @@ func runStateMv(g *globals, args []string) int {
 	if err == nil {
 		var to string
 		if to, err = normalizeStateAddress(fs.Arg(1)); err == nil {
-			return editState(g, "state mv", sf.store(g), lockTimeout, dryRun, func(st *state.File) ([]string, error) {
+			return editState(g, "state mv", ef, func(st *state.File) ([]string, error) {
 				return moveStateTasks(st, from, to)
 			})
 		}
@@ -428,22 +427,33 @@ func moveStateTasks(st *state.File, from, to string) ([]string, error) {
 	return done, nil
 }
 
+// lockState takes store's lock for op, waiting at most timeout. The
+// returned unlock releases it, reporting a failure on stderr.
+func lockState(g *globals, op string, store *state.Store, timeout time.Duration) (unlock func(), err error) {
+	lock, err := store.Lock(g.ctx, op, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := lock.Unlock(); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
+		}
+	}, nil
+}
+
 // editState runs edit on the state under the lock, saves the result
 // atomically (with a backup) and prints what changed.
-func editState(g *globals, op string, store *state.Store, lockTimeout time.Duration, dryRun bool, edit func(*state.File) ([]string, error)) int {
+func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) ([]string, error)) int {
 	fail := func(err error) int {
 		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
 		return exitError
 	}
-	lock, err := store.Lock(g.ctx, op, lockTimeout)
+	store := ef.store(g)
+	unlock, err := lockState(g, op, store, ef.lockTimeout)
 	if err != nil {
 		return fail(err)
 	}
-	defer func() {
-		if err := lock.Unlock(); err != nil {
-			fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
-		}
-	}()
+	defer unlock()
 	st, err := store.Load()
 	if err != nil {
 		return fail(err)
@@ -452,7 +462,7 @@ func editState(g *globals, op string, store *state.Store, lockTimeout time.Durat
 	if err != nil {
 		return fail(err)
 	}
-	if dryRun {
+	if ef.dryRun {
 		for _, c := range changes {
 			fmt.Fprintf(g.stdout, "Would have: %s\n", c)
 		}
@@ -485,6 +495,20 @@ func stateMatching(st *state.File, addr string) []string {
 		}
 	}
 	return out
+}
+
+// normalizeStateAddresses is normalizeStateAddress of each of args; it
+// stops at the first that is not an address.
+func normalizeStateAddresses(args []string) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		addr, err := normalizeStateAddress(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, addr)
+	}
+	return out, nil
 }
 
 // normalizeStateAddress reads an address as a user types it in a shell and
