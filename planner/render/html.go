@@ -255,13 +255,6 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 	return page
 }
 
-func orPlan(addr string) string {
-	if addr == "" {
-		return "plan"
-	}
-	return addr
-}
-
 func statusLabel(s planner.Status) string {
 	switch s {
 	case planner.StatusNotCreated:

@@ -379,11 +379,7 @@ func (h Human) checks(out *errWriter, p *planner.Plan) {
 	out.section()
 	out.printf("%s\n", h.paint(ansiBold, "Checks:"))
 	line := func(c addressedCheck) {
-		addr := c.Address
-		if addr == "" {
-			addr = "plan"
-		}
-		out.printf("  %s\n", h.checkLine(c.Check, addr))
+		out.printf("  %s\n", h.checkLine(c.Check, orPlan(c.Address)))
 	}
 	for _, c := range g.Failed {
 		line(c)

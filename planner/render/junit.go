@@ -128,14 +128,7 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 			add(checkCase(t.Address, c))
 		}
 	}
-	for _, d := range p.Diagnostics {
-		if d.Severity != "error" {
-			continue
-		}
-		class := d.Address
-		if class == "" {
-			class = "plan"
-		}
+	for _, d := range errorDiagnostics(p) {
 		text := d.Summary
 		if d.Detail != "" {
 			text += "\n" + d.Detail
@@ -143,7 +136,7 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 		if r := rangeText(d.Range); r != "" {
 			text += "\non " + r
 		}
-		add(junitCase{ClassName: class, Name: "error: " + d.Summary,
+		add(junitCase{ClassName: orPlan(d.Address), Name: "error: " + d.Summary,
 			Failure: &junitMessage{Message: d.Summary, Type: "error", Text: text}})
 	}
 	doc := junitSuites{

@@ -131,17 +131,9 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		}
 	}
 	for _, c := range g.Failed {
-		addr := c.Address
-		if addr == "" {
-			addr = "plan"
-		}
-		failures = append(failures, failure{addr, "check " + c.Name, c.Message})
+		failures = append(failures, failure{orPlan(c.Address), "check " + c.Name, c.Message})
 	}
 	for _, d := range errorDiagnostics(p) {
-		addr := d.Address
-		if addr == "" {
-			addr = "plan"
-		}
 		msg := d.Summary
 		if d.Detail != "" {
 			msg += ": " + d.Detail
@@ -149,7 +141,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		if r := rangeText(d.Range); r != "" {
 			msg += " (" + r + ")"
 		}
-		failures = append(failures, failure{addr, "error", msg})
+		failures = append(failures, failure{orPlan(d.Address), "error", msg})
 	}
 
 	if len(failures) > 0 && level < mdCompact {
@@ -161,11 +153,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	if len(g.Warnings) > 0 && level < mdCompact {
 		fmt.Fprintf(&b, "\n### Warnings (%d)\n\n| Task | Check | Message |\n| --- | --- | --- |\n", len(g.Warnings))
 		for _, c := range g.Warnings {
-			addr := c.Address
-			if addr == "" {
-				addr = "plan"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(addr), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
 		}
 	}
 
@@ -248,11 +236,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		if level == mdFull {
 			fmt.Fprintf(&b, "\n<details><summary>%s pending</summary>\n\n| Task | Check | Message |\n| --- | --- | --- |\n", plural(len(g.Pending), "check"))
 			for _, c := range g.Pending {
-				addr := c.Address
-				if addr == "" {
-					addr = "plan"
-				}
-				fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(addr), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
 			}
 			b.WriteString("\n</details>\n")
 		} else {

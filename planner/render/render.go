@@ -235,6 +235,15 @@ func errorDiagnostics(p *planner.Plan) []planner.Diagnostic {
 	return out
 }
 
+// orPlan is where a check or diagnostic belongs: its task's address, or
+// "plan" for one that belongs to no task.
+func orPlan(addr string) string {
+	if addr == "" {
+		return "plan"
+	}
+	return addr
+}
+
 // succeededImages counts a task's succeeded images.
 func succeededImages(t *planner.TaskPlan) int {
 	n := 0
