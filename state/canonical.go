@@ -93,12 +93,9 @@ func (s *canonScanner) lit(w string) bool {
 }
 
 func (s *canonScanner) object(depth int) bool {
-	s.i++ // {
-	s.out = append(s.out, '{')
+	s.take('{')
 	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		s.out = append(s.out, '}')
+	if s.take('}') {
 		return true
 	}
 	var prev []byte
@@ -117,41 +114,28 @@ func (s *canonScanner) object(depth int) bool {
 		prev = key
 		s.emit(from)
 		s.ws()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
+		if !s.take(':') {
 			return false
 		}
-		s.i++
-		s.out = append(s.out, ':')
 		s.ws()
 		if !s.value(depth + 1) {
 			return false
 		}
 		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-			s.out = append(s.out, ',')
-			s.ws()
-		case '}':
-			s.i++
-			s.out = append(s.out, '}')
+		if s.take('}') {
 			return true
-		default:
+		}
+		if !s.take(',') {
 			return false
 		}
+		s.ws()
 	}
 }
 
 func (s *canonScanner) array(depth int) bool {
-	s.i++ // [
-	s.out = append(s.out, '[')
+	s.take('[')
 	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		s.out = append(s.out, ']')
+	if s.take(']') {
 		return true
 	}
 	for {
@@ -159,22 +143,24 @@ func (s *canonScanner) array(depth int) bool {
 			return false
 		}
 		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-			s.out = append(s.out, ',')
-			s.ws()
-		case ']':
-			s.i++
-			s.out = append(s.out, ']')
+		if s.take(']') {
 			return true
-		default:
+		}
+		if !s.take(',') {
 			return false
 		}
+		s.ws()
 	}
+}
+
+// take consumes c, copying it to the output, when it comes next.
+func (s *canonScanner) take(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		s.out = append(s.out, c)
+		return true
+	}
+	return false
 }
 
 // str scans a string and returns its content between the quotes. Only the
