@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/mynthform/mynthform/mynth"
@@ -231,10 +232,18 @@ func EstimateCreations(p *Plan, st *state.File) CreationEstimate {
 	b := newApplyBudget(nil, st)
 	est := CreationEstimate{Recorded: b.recorded}
 	for _, tp := range p.Tasks {
-		if tp.Error != nil || (tp.Action != ActionGenerate && tp.Action != ActionReplace) || tp.Request == nil {
+		if tp.Error != nil || (tp.Action != ActionGenerate && tp.Action != ActionReplace) {
 			continue
 		}
 		est.Tasks++
+		if tp.Request == nil || slices.Contains(tp.RequestRedacted, "model") || slices.Contains(tp.RequestRedacted, "count") {
+			// What the task asks for is sensitive (or, in a plan saved
+			// by an older version, not in the plan): at least one image,
+			// of unknown price.
+			est.Images += max(requestCount(tp.Request), 1)
+			est.Unknown++
+			continue
+		}
 		est.Images += max(tp.Request.Count, 1)
 		if c, ok := b.estimate(*tp.Request); ok {
 			est.Known = est.Known.Add(c)
@@ -243,4 +252,12 @@ func EstimateCreations(p *Plan, st *state.File) CreationEstimate {
 		}
 	}
 	return est
+}
+
+// requestCount is the count of r, 0 when r is nil.
+func requestCount(r *mynth.Request) int {
+	if r == nil {
+		return 0
+	}
+	return r.Count
 }

@@ -141,13 +141,19 @@ func (a *applier) saveFailed() bool {
 	return a.saveErr != nil
 }
 
-// request returns the request to send for tp: the plan's, else the spec's.
+// request returns the request to send for tp: the plan's, its redacted
+// fields taken from the spec, else the spec's; nil when neither has one.
 func (a *applier) request(tp *TaskPlan) *mynth.Request {
-	if tp.Request != nil {
+	st := a.specTask(tp.Address)
+	switch {
+	case tp.Request != nil && len(tp.RequestRedacted) == 0:
 		r := *tp.Request
 		return &r
-	}
-	if st := a.specTask(tp.Address); st != nil {
+	case tp.Request != nil && st != nil:
+		r := *tp.Request
+		setRequestFields(&r, st.Request, tp.RequestRedacted)
+		return &r
+	case tp.Request == nil && st != nil:
 		r := st.Request
 		return &r
 	}

@@ -115,6 +115,10 @@ type TaskPlan struct {
 	Files []FileStatus `json:"files,omitempty"`
 	// Request is the spec's request (nil for forget); it is what apply sends.
 	Request *mynth.Request `json:"request,omitempty"`
+	// RequestRedacted lists the request fields left out of Request because
+	// they are, or derive from, a sensitive value; apply takes them from
+	// the spec.
+	RequestRedacted []string `json:"request_redacted,omitempty"`
 	// Error says why the task could not be read or planned; nil otherwise.
 	Error *string `json:"error"`
 	// Range is where the task is declared (nil for forget).

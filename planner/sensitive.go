@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 
+	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 )
 
@@ -59,14 +60,18 @@ func changeIsSensitive(t *spec.Task, path string) bool {
 }
 
 // redactSensitive removes from tp every value that is, or derives from, a
-// sensitive value of t. The spec's request is then left out of the plan
-// altogether (apply sends the spec's own request).
+// sensitive value of t. The sensitive fields of the request are left out
+// and listed in RequestRedacted (apply takes them from the spec); the
+// others stay, so that what apply creates can still be counted and priced.
 func redactSensitive(tp *TaskPlan, t *spec.Task) {
 	if len(t.Sensitive) == 0 {
 		return
 	}
-	if hasSensitiveRequest(t) {
-		tp.Request = nil
+	if hasSensitiveRequest(t) && tp.Request != nil {
+		fields := sensitiveFields(t)
+		r := *tp.Request
+		setRequestFields(&r, mynth.Request{}, fields)
+		tp.Request, tp.RequestRedacted = &r, fields
 	}
 	if t.Sensitive["model"] && tp.Model != "" {
 		tp.Model = sensitiveText
@@ -75,6 +80,35 @@ func redactSensitive(tp *TaskPlan, t *spec.Task) {
 		c := &tp.Changes[i]
 		if changeIsSensitive(t, c.Path) {
 			c.Sensitive, c.Before, c.After = true, nil, nil
+		}
+	}
+}
+
+// setRequestFields sets the named fields of dst (names as in requestFields)
+// to their values in src; other names (a saved plan is input) are ignored.
+func setRequestFields(dst *mynth.Request, src mynth.Request, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "prompt":
+			dst.Prompt = src.Prompt
+		case "model":
+			dst.Model = src.Model
+		case "size":
+			dst.Size = src.Size
+		case "count":
+			dst.Count = src.Count
+		case "inputs":
+			dst.Inputs = src.Inputs
+		case "output":
+			dst.Output = src.Output
+		case "webhook":
+			dst.Webhook = src.Webhook
+		case "content_rating":
+			dst.ContentRating = src.ContentRating
+		case "metadata":
+			dst.Metadata = src.Metadata
+		case "access":
+			dst.Access = src.Access
 		}
 	}
 }

@@ -62,6 +62,15 @@ func TestSensitiveNeverInPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The replacement is still a creation: counted, and sent with the
+	// spec's prompt.
+	if est := EstimateCreations(back.Plan, st); est.Tasks != 1 || est.Images != 1 {
+		t.Errorf("estimate of the saved plan: %+v", est)
+	}
+	a := &applier{specTasks: map[string]*spec.Task{"task.changed": sp.Tasks[0]}}
+	if r := a.request(back.Plan.Tasks[0]); r == nil || r.Prompt == nil || r.Prompt.Positive != "photo "+secret || r.Model != "m1" {
+		t.Errorf("apply would send %+v", r)
+	}
 	if back.Plan.Tasks[1].Observed != nil {
 		t.Errorf("a redacted observation was restored before Resolve")
 	}

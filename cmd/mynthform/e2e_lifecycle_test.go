@@ -4,6 +4,7 @@ package main
 // the spec edited between runs.
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,4 +177,43 @@ task "lamp" {
 	planNoCanary(t, "pending PAT", p.Stdout, p.Stderr, r.Stdout, r.Stderr, p2.Stdout)
 	b, _ := os.ReadFile(filepath.Join(dir, "mynth.state.json"))
 	planNoCanary(t, "state", string(b))
+}
+
+// sensitivePromptSpec generates a task whose prompt holds a sensitive
+// variable.
+const sensitivePromptSpec = `
+variable "secret_word" {
+  sensitive = true
+}
+task "note" {
+  prompt = "a note that says ${var.secret_word}"
+  count  = 2
+}
+`
+
+// A task to generate whose request is sensitive still counts as a creation:
+// without an API key apply refuses before asking, and the confirmation
+// says what will be generated.
+func TestE2ESensitiveRequestCountsAsCreation(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	writeSpec(t, dir, sensitivePromptSpec)
+	env := []string{"MYNTH_BASE_URL=" + srv.URL, "MYNTH_VAR_secret_word=" + e2eSensitive}
+	r := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 1, "apply without a key")
+	if !strings.Contains(r.Stderr, "creating a task needs an API key") || srv.Emulator.Stats().Requests[mynthtest.EndpointGenerate] != 0 {
+		t.Errorf("apply without a key did not refuse up front:\n%s%s", r.Stdout, r.Stderr)
+	}
+
+	var out bytes.Buffer
+	genv := map[string]string{"MYNTH_BASE_URL": srv.URL, "MYNTH_API_KEY": applyKey, "MYNTH_VAR_secret_word": e2eSensitive}
+	g := &globals{ctx: t.Context(), stdin: strings.NewReader("no\n"), stdout: &out, stderr: &out,
+		getenv: func(k string) string { return genv[k] }, dir: dir, interactive: true}
+	if code := runApply(g, nil); code != exitError {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "mynthform will generate 1 task (2 images)") {
+		t.Errorf("the confirmation does not say what will be generated:\n%s", out.String())
+	}
+	planNoCanary(t, "sensitive", r.Stdout, r.Stderr, out.String())
 }
