@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -153,12 +154,8 @@ func (e *Emulator) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := Stats{Requests: map[Endpoint]int{}, Faults: map[FaultKind]int{}, Created: e.stats.Created}
-	for k, v := range e.stats.Requests {
-		s.Requests[k] = v
-	}
-	for k, v := range e.stats.Faults {
-		s.Faults[k] = v
-	}
+	maps.Copy(s.Requests, e.stats.Requests)
+	maps.Copy(s.Faults, e.stats.Faults)
 	return s
 }
 
@@ -566,9 +563,7 @@ func (e *Emulator) write(w http.ResponseWriter, r *http.Request, resp *response,
 		}
 		body = body[:len(body)/2]
 	}
-	for k, v := range resp.header {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), resp.header)
 	if fault == "" {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -111,10 +112,10 @@ func (s *faultState) set(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f = f
-	s.next = append([]FaultKind(nil), f.Next...)
+	s.next = slices.Clone(f.Next)
 	s.per = map[Endpoint][]FaultKind{}
 	for ep, rule := range f.Endpoints {
-		s.per[ep] = append([]FaultKind(nil), rule.Next...)
+		s.per[ep] = slices.Clone(rule.Next)
 	}
 }
 
