@@ -98,14 +98,7 @@ func runImport(g *globals, args []string) int {
 			cost = "$" + task.Result.Cost.Total.String()
 		}
 	}
-	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, imageCount(images), cost)
+	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural(images, "image", "images"), cost)
 	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", store.Path())
 	return exitOK
-}
-
-func imageCount(n int) string {
-	if n == 1 {
-		return "1 image"
-	}
-	return fmt.Sprintf("%d images", n)
 }
