@@ -268,11 +268,18 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 		a.mu.Unlock()
 		return
 	}
-	pat := ""
-	if st := a.specTask(tp.Address); st != nil && !created && !tp.RequestVerifiable && st.AccessToken != "" {
-		pat = st.AccessToken
+	// A task this apply did not create may be readable only through its
+	// access token: the plan read it so, or there is no API key (which a
+	// plan made without refresh cannot tell).
+	pat, fallbackPAT := "", ""
+	if st := a.specTask(tp.Address); st != nil && !created && st.AccessToken != "" {
+		if tp.RequestVerifiable {
+			fallbackPAT = st.AccessToken
+		} else {
+			pat = st.AccessToken
+		}
 	}
-	task, err := a.wait(ctx, id, pat, rec)
+	task, err := a.wait(ctx, id, pat, fallbackPAT, rec)
 	elapsed := a.now().Sub(start)
 	if err != nil {
 		release()

@@ -59,9 +59,11 @@ func (p PollSchedule) interval(elapsed time.Duration) time.Duration {
 var errApplyWaitTimeout = errors.New("wait timeout")
 
 // wait polls the status of task id until it is done, then reads the full
-// task (with pat, only its results). It gives up after WaitTimeout, on a
-// final error (401, 404), or after MaxErrors failed reads in a row.
-func (a *applier) wait(ctx context.Context, id, pat string, recorded *state.Task) (*mynth.Task, error) {
+// task (with pat, only its results). When a read with the API key is
+// refused (401) and fallbackPAT is set, it goes on with that access token.
+// It gives up after WaitTimeout, on a final error (401, 404), or after
+// MaxErrors failed reads in a row.
+func (a *applier) wait(ctx context.Context, id, pat, fallbackPAT string, recorded *state.Task) (*mynth.Task, error) {
 	start := a.now()
 	deadline := time.NewTimer(a.opts.WaitTimeout)
 	defer deadline.Stop()
@@ -80,6 +82,9 @@ func (a *applier) wait(ctx context.Context, id, pat string, recorded *state.Task
 			}
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case errors.Is(err, mynth.ErrUnauthorized) && pat == "" && fallbackPAT != "":
+			pat, fallbackPAT = fallbackPAT, ""
+			continue
 		case errors.Is(err, mynth.ErrNotFound), errors.Is(err, mynth.ErrUnauthorized):
 			return nil, err
 		default:

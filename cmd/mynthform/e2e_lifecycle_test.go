@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,4 +217,39 @@ func TestE2ESensitiveRequestCountsAsCreation(t *testing.T) {
 		t.Errorf("the confirmation does not say what will be generated:\n%s", out.String())
 	}
 	planNoCanary(t, "sensitive", r.Stdout, r.Stderr, out.String())
+}
+
+// Without an API key, apply --refresh=false waits for a recorded pending
+// task through its access token.
+func TestE2ENoRefreshPendingPATOnly(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{Delay: 300 * time.Millisecond})
+	raw := `{"id":"tsk_PENDPAT","status":"pending","type":"image.generate","createdAt":"` + time.Now().UTC().Format(time.RFC3339Nano) +
+		`","request":{"prompt":"a lamp","size":"square","output":{"format":"png"},"access":{"pat":{"enabled":true}}},"emulate":true}`
+	if err := srv.Emulator.AddTask(e2eKey, mynth.Task{ID: "tsk_PENDPAT", Raw: []byte(raw)}, e2ePAT); err != nil {
+		t.Fatal(err)
+	}
+	var task mynth.Task
+	if err := json.Unmarshal([]byte(raw), &task); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	planWriteState(t, dir, map[string]mynth.Task{"task.lamp": task})
+	writeSpec(t, dir, `
+variable "token" {
+  sensitive = true
+}
+task "lamp" {
+  prompt       = "a lamp"
+  access_token = var.token
+  files        = ["lamp.png"]
+}
+`)
+	env := []string{"MYNTH_BASE_URL=" + srv.URL, "MYNTH_VAR_token=" + e2ePAT}
+	r := runBin(t, dir, env, "apply", "--auto-approve", "--refresh=false")
+	mustCode(t, r, 0, "apply --refresh=false without a key")
+	st := loadState(t, dir)
+	if st.Tasks["task.lamp"].Status != mynth.StatusCompleted || checkFilesMatchState(t, dir, st) != 1 {
+		t.Fatalf("state %+v\n%s", st.Tasks["task.lamp"], r.Stdout)
+	}
+	planNoCanary(t, "apply", r.Stdout, r.Stderr)
 }
