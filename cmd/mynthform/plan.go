@@ -159,6 +159,10 @@ func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File
 			fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
 			return nil, sp, st, exitError
 		}
+		if !hasKey {
+			fmt.Fprintln(g.stderr, "Warning: MYNTH_API_KEY is not set: only tasks with an access_token can be read, and nothing can be generated.\n"+
+				"    Set MYNTH_API_KEY to your Mynth API key, or run with --emulator to use the local emulator.")
+		}
 	}
 	p, err := planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
 	if err != nil {
