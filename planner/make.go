@@ -136,13 +136,11 @@ type taskWork struct {
 	address  string      // set for forget; else spec.Address
 	recorded *state.Task // nil when the state does not hold the address
 
-	action  Action
-	reason  string
-	readID  string // the id to refresh; "" when nothing is read
-	adopted bool   // the id read is the spec's pinned id, new to the state
+	action Action
+	reason string
+	readID string // the id to refresh; "" when nothing is read
 
 	// Filled by refresh.
-	read     bool
 	observed *mynth.Task
 	viaPAT   bool
 	readErr  error
@@ -166,9 +164,9 @@ func (w *taskWork) decide() {
 	case w.spec.ID == "" && w.recorded == nil:
 		w.action, w.reason = ActionGenerate, "not created yet"
 	case w.spec.ID != "" && w.recorded == nil:
-		w.action, w.reason, w.readID, w.adopted = ActionAdopt, "pinned id not in the state yet", w.spec.ID, true
+		w.action, w.reason, w.readID = ActionAdopt, "pinned id not in the state yet", w.spec.ID
 	case w.spec.ID != "" && w.recorded.ID != w.spec.ID:
-		w.action, w.readID, w.adopted = ActionAdopt, w.spec.ID, true
+		w.action, w.readID = ActionAdopt, w.spec.ID
 		w.reason = fmt.Sprintf("the state holds %s at this address; the spec pins %s", w.recorded.ID, w.spec.ID)
 	default:
 		w.action, w.readID = ActionNone, w.recorded.ID
@@ -207,8 +205,9 @@ feed:
 	return err
 }
 
+// refresh reads the task w.readID: in full with the API key, else with the
+// spec's access token (status and images, merged with the record).
 func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
-	w.read = true
 	id := w.readID
 	if hasKey {
 		t, err := api.Task(ctx, id)

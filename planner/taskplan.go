@@ -121,7 +121,8 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 	if before := w.requestBefore(tp, cur, recorded); before != nil {
 		w.planRequestChanges(tp, before)
 	}
-	if tp.Action != ActionReplace && w.observed != nil && recorded != nil && !w.adopted {
+	// recorded is nil for an adopted task: the state does not hold its id.
+	if tp.Action != ActionReplace && w.observed != nil && recorded != nil {
 		w.planObservedChanges(tp, recorded, cur)
 	}
 
