@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,6 +62,62 @@ func TestMakePlanPATReadOfFullRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tp := p.Tasks[0]; tp.Action != ActionNone || len(tp.Changes) != 0 {
+		t.Fatalf("action %s, changes %+v", tp.Action, tp.Changes)
+	}
+}
+
+// rawTaskAPI serves one task exactly as raw.
+type rawTaskAPI struct {
+	fakeAPI
+	raw string
+}
+
+func (a *rawTaskAPI) Task(ctx context.Context, id string) (*mynth.Task, error) {
+	var t mynth.Task
+	if err := json.Unmarshal([]byte(a.raw), &t); err != nil {
+		return nil, err
+	}
+	t.Raw = json.RawMessage(a.raw)
+	return &t, nil
+}
+
+// A task whose answer echoes its access token (and an API key) plans clean
+// against its record, which holds neither, and the plan never shows them.
+func TestMakePlanEchoedTokensNeverChange(t *testing.T) {
+	raw := `{"id":"tsk_lamp","status":"completed","request":{"prompt":"a lamp","model":"m1","size":"square","access":{"pat":{"enabled":true}}},` +
+		`"access":{"publicAccessToken":"pat_secret_top1"},` +
+		`"result":{"model":"m1","cost":{"images":"0.01250000","total":"0.01250000"},"access":{"publicAccessToken":"pat_secret_res1"},"echo":"mak_secret_key1",` +
+		`"images":[{"status":"succeeded","id":"img0","url":"https://cdn/0.png","cost":"0.01250000","size":"1024x1024"}]}}`
+	api := &rawTaskAPI{raw: raw}
+	var task mynth.Task
+	if err := json.Unmarshal([]byte(raw), &task); err != nil {
+		t.Fatal(err)
+	}
+	task.Raw = json.RawMessage(raw)
+	rec := recordOf(t, &task)
+	p, err := MakePlan(context.Background(), Options{
+		Spec:  &spec.Spec{Tasks: []*spec.Task{specTask("task.lamp", "", "a lamp")}},
+		State: &state.File{Tasks: map[string]*state.Task{"task.lamp": rec}}, API: api, Refresh: true, HasAPIKey: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(p)
+	if tp := p.Tasks[0]; tp.Action != ActionNone || len(tp.Changes) != 0 || strings.Contains(string(out), "secret") {
+		t.Fatalf("action %s, changes %+v", tp.Action, tp.Changes)
+	}
+
+	// When the result did change, the changes name no token either.
+	api.raw = strings.ReplaceAll(raw, "https://cdn/0.png", "https://cdn/rotated.png")
+	p, err = MakePlan(context.Background(), Options{
+		Spec:  &spec.Spec{Tasks: []*spec.Task{specTask("task.lamp", "", "a lamp")}},
+		State: &state.File{Tasks: map[string]*state.Task{"task.lamp": rec}}, API: api, Refresh: true, HasAPIKey: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ = json.Marshal(p)
+	if tp := p.Tasks[0]; tp.Action != ActionUpdate || len(tp.Changes) != 1 || strings.Contains(string(out), "secret") {
 		t.Fatalf("action %s, changes %+v", tp.Action, tp.Changes)
 	}
 }

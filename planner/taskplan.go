@@ -306,8 +306,14 @@ func observationChanges(before, after *view) []Change {
 	if c, err := canonical(after.resultRaw); err == nil && bytes.Equal(before.resultRaw, c) {
 		return out
 	}
+	// Nor does the record hold an access token or API key that Mynth
+	// echoed: compare without them, which also keeps them out of the plan.
+	scrubbed, err := canonicalScrubbed(after.resultRaw)
+	if err != nil || bytes.Equal(before.resultRaw, scrubbed) {
+		return out
+	}
 	bt, err1 := decodeTree(before.resultRaw)
-	at, err2 := decodeTree(after.resultRaw)
+	at, err2 := decodeTree(scrubbed)
 	if err1 != nil || err2 != nil {
 		return out
 	}
