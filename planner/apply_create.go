@@ -36,49 +36,19 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 		}
 		req := a.request(tp)
 		if req == nil {
-			a.mu.Lock()
-			tr.Outcome = AppliedError
-			tr.Message = "The plan holds no request to send for this task."
-			a.progress.TaskFinished(a.eventLocked(tr, true))
-			a.mu.Unlock()
+			a.failUncreated(tr, "The plan holds no request to send for this task.")
 			continue
 		}
 		// Refuse before paying for images that could not be saved.
 		if bad := a.refusedFiles(tp.Address); bad != "" {
-			a.mu.Lock()
-			tr.Outcome = AppliedError
-			tr.Message = "Not created: " + bad + ". Fix its files in the spec, then run apply again."
-			a.progress.TaskFinished(a.eventLocked(tr, true))
-			a.mu.Unlock()
+			a.failUncreated(tr, "Not created: "+bad+". Fix its files in the spec, then run apply again.")
 			continue
 		}
-		holdsGate := false
-		if a.guard.enabled() {
-			if _, known := a.guard.estimate(*req); !known {
-				select {
-				case gate <- struct{}{}:
-					holdsGate = true
-				case <-ctx.Done():
-					stopped = "interrupted"
-					a.notCreated(tr, stopped)
-					continue
-				}
-				if _, known := a.guard.estimate(*req); known {
-					<-gate
-					holdsGate = false
-				}
-			}
-			if msg, ok := a.guard.admit(tp.Address, *req); !ok {
-				if holdsGate {
-					<-gate
-				}
-				stopped = "budget"
-				a.mu.Lock()
-				a.res.BudgetMessage = msg
-				a.mu.Unlock()
-				a.notCreated(tr, stopped)
-				continue
-			}
+		holdsGate, stop := a.admitCreation(ctx, tp.Address, *req, gate)
+		if stop != "" {
+			stopped = stop
+			a.notCreated(tr, stopped)
+			continue
 		}
 		// Take the API slot here, so that creations start in plan order.
 		if err := a.acquire(ctx); err != nil {
@@ -104,6 +74,49 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 			a.createOne(ctx, tp, tr, *req, releaseGate)
 		}()
 	}
+}
+
+// admitCreation asks the budget guard whether the task at addr may be
+// created. A task whose price is unknown first takes gate, held by the one
+// such task in flight; holdsGate says whether the caller now holds it (to
+// release once the task's price is known). stop says why creation stops
+// ("budget", "interrupted"), "" when the task may be created.
+func (a *applier) admitCreation(ctx context.Context, addr string, req mynth.Request, gate chan struct{}) (holdsGate bool, stop string) {
+	if !a.guard.enabled() {
+		return false, ""
+	}
+	if _, known := a.guard.estimate(req); !known {
+		select {
+		case gate <- struct{}{}:
+			holdsGate = true
+		case <-ctx.Done():
+			return false, "interrupted"
+		}
+		// The task that held the gate may have taught the price.
+		if _, known := a.guard.estimate(req); known {
+			<-gate
+			holdsGate = false
+		}
+	}
+	if msg, ok := a.guard.admit(addr, req); !ok {
+		if holdsGate {
+			<-gate
+		}
+		a.mu.Lock()
+		a.res.BudgetMessage = msg
+		a.mu.Unlock()
+		return false, "budget"
+	}
+	return holdsGate, ""
+}
+
+// failUncreated records that tr's task was not created because of a
+// problem of its own (msg), which does not stop the other creations.
+func (a *applier) failUncreated(tr *TaskResult, msg string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tr.Outcome, tr.Message = AppliedError, msg
+	a.progress.TaskFinished(a.eventLocked(tr, true))
 }
 
 // refusedFiles checks the files declared for addr against the filesystem
@@ -166,11 +179,8 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
 	if a.opts.API == nil {
 		a.release()
-		a.mu.Lock()
-		tr.Outcome, tr.Message = AppliedError, "No Mynth API is configured."
 		a.guard.settle(tp.Address, nil)
-		a.progress.TaskFinished(a.eventLocked(tr, true))
-		a.mu.Unlock()
+		a.failUncreated(tr, "No Mynth API is configured.")
 		return
 	}
 	start := a.now()
