@@ -178,6 +178,11 @@ task "lamp" {
 	planNoCanary(t, "pending PAT", p.Stdout, p.Stderr, r.Stdout, r.Stderr, p2.Stdout)
 	b, _ := os.ReadFile(filepath.Join(dir, "mynth.state.json"))
 	planNoCanary(t, "state", string(b))
+	// Applying again changes nothing: the state file is untouched.
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "second apply")
+	if b2, _ := os.ReadFile(filepath.Join(dir, "mynth.state.json")); string(b2) != string(b) {
+		t.Errorf("an apply with nothing to do rewrote the state")
+	}
 }
 
 // sensitivePromptSpec generates a task whose prompt holds a sensitive
