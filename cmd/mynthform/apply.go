@@ -39,7 +39,7 @@ func emulatorPoll() planner.PollSchedule {
 
 func runApply(g *globals, args []string) int {
 	var a applyArgs
-	fs := newFlagSet("apply", applyUsage)
+	fs := newFlagSet("apply")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
 	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")

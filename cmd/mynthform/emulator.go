@@ -85,7 +85,7 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 // (Ctrl-C).
 func runEmulator(g *globals, args []string) int {
 	var a emulatorArgs
-	fs := newFlagSet("emulator", emulatorUsage)
+	fs := newFlagSet("emulator")
 	fs.StringVar(&a.addr, "addr", "127.0.0.1:8787", "listen on `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&a.seed, "seed", "", "preload accounts and tasks from the seed `FILE`")
 	fs.StringVar(&a.store, "store", "", "keep tasks in `FILE` across restarts (a store is also a valid seed)")

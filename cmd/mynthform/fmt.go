@@ -27,7 +27,7 @@ type fmtArgs struct {
 // runFmt rewrites spec and variable files in canonical form.
 func runFmt(g *globals, args []string) int {
 	var a fmtArgs
-	fs := newFlagSet("fmt", fmtUsage)
+	fs := newFlagSet("fmt")
 	fs.BoolVar(&a.check, "check", false, "write nothing; list the files that are not formatted and exit 1 if there are any")
 	fs.BoolVar(&a.diff, "diff", false, "print the changes as a unified diff")
 	if code, done := parseFlags(g, fs, fmtUsage, args); done {

@@ -14,7 +14,7 @@ const importUsage = "import [--lock-timeout D] [--var NAME=VALUE]... [--var-file
 func runImport(g *globals, args []string) int {
 	var vf varFlags
 	var lockTimeout time.Duration
-	fs := newFlagSet("import", importUsage)
+	fs := newFlagSet("import")
 	fs.DurationVar(&lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the state lock")
 	vf.register(fs)
 	if code, done := parseFlags(g, fs, importUsage, args); done {

@@ -189,14 +189,13 @@ func isTerminal(v any) bool {
 }
 
 // newFlagSet returns a flag set for a command that reports errors instead
-// of exiting, and prints usage on --help.
-func newFlagSet(name, usage string) *pflag.FlagSet {
+// of exiting; parseFlags prints its usage on --help.
+func newFlagSet(name string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.BoolP("help", "h", false, "show this help")
 	fs.SortFlags = false
-	_ = usage
 	return fs
 }
 

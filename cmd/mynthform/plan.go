@@ -212,7 +212,7 @@ func registerPlanCommand(fs *pflag.FlagSet, a *planCommandArgs) {
 
 func runPlan(g *globals, args []string) int {
 	a := planCommandArgs{}
-	fs := newFlagSet("plan", planUsage)
+	fs := newFlagSet("plan")
 	registerPlanCommand(fs, &a)
 	if code, done := parseFlags(g, fs, planUsage, args); done {
 		return code

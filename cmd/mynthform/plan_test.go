@@ -26,7 +26,7 @@ func TestPlanFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got planCommandArgs
-			fs := newFlagSet("plan", planUsage)
+			fs := newFlagSet("plan")
 			registerPlanCommand(fs, &got)
 			err := fs.Parse(tt.args)
 			if (err == nil) != tt.ok {

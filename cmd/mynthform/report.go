@@ -42,7 +42,7 @@ func newReportRenderer(format, dir string) render.Renderer {
 // the plan failed (the report is written first), else 0.
 func runReport(g *globals, args []string) int {
 	var a reportArgs
-	fs := newFlagSet("report", reportUsage)
+	fs := newFlagSet("report")
 	fs.StringVar(&a.format, "format", "", "the report's `FORMAT`: html, markdown or junit")
 	fs.StringVarP(&a.out, "out", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	a.register(fs)

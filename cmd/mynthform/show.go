@@ -19,7 +19,7 @@ const showUsage = "show [--json] [PLANFILE]"
 func runShow(g *globals, args []string) int {
 	var asJSON bool
 	var vf varFlags
-	fs := newFlagSet("show", showUsage)
+	fs := newFlagSet("show")
 	fs.BoolVar(&asJSON, "json", false, "print JSON: the state file's content, or the saved plan's --json document")
 	vf.register(fs)
 	if code, done := parseFlags(g, fs, showUsage, args); done {

@@ -115,7 +115,7 @@ func (f *stateEditFlags) register(fs *pflag.FlagSet, done string) {
 
 func runStateList(g *globals, args []string) int {
 	const usage = "state list [flags] [ADDR...]"
-	fs := newFlagSet("state list", usage)
+	fs := newFlagSet("state list")
 	var sf stateFlags
 	var asJSON bool
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array of {address, id, status}")
@@ -168,7 +168,7 @@ func stateMatchesAny(addr string, filters []string) bool {
 
 func runStateShow(g *globals, args []string) int {
 	const usage = "state show [flags] ADDR"
-	fs := newFlagSet("state show", usage)
+	fs := newFlagSet("state show")
 	var sf stateFlags
 	var asJSON bool
 	fs.BoolVar(&asJSON, "json", false, "print the task as the state records it")
@@ -331,7 +331,7 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 
 func runStateRm(g *globals, args []string) int {
 	const usage = "state rm [flags] ADDR..."
-	fs := newFlagSet("state rm", usage)
+	fs := newFlagSet("state rm")
 	var ef stateEditFlags
 	ef.register(fs, "removed")
 	if code, done := parseFlags(g, fs, usage, args); done {
@@ -372,7 +372,7 @@ func runStateRm(g *globals, args []string) int {
 
 func runStateMv(g *globals, args []string) int {
 	const usage = "state mv [flags] FROM TO"
-	fs := newFlagSet("state mv", usage)
+	fs := newFlagSet("state mv")
 	var ef stateEditFlags
 	ef.register(fs, "moved")
 	if code, done := parseFlags(g, fs, usage, args); done {

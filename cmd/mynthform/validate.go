@@ -44,7 +44,7 @@ type validatePos struct {
 // runValidate checks the spec offline: it never calls the API.
 func runValidate(g *globals, args []string) int {
 	var a validateArgs
-	fs := newFlagSet("validate", validateUsage)
+	fs := newFlagSet("validate")
 	fs.BoolVar(&a.json, "json", false, "print the result as one JSON document")
 	a.vars.register(fs)
 	if code, done := parseFlags(g, fs, validateUsage, args); done {

@@ -22,7 +22,7 @@ func toolVersion() string {
 }
 
 func runVersion(g *globals, args []string) int {
-	fs := newFlagSet("version", "")
+	fs := newFlagSet("version")
 	if code, done := parseFlags(g, fs, "version", args); done {
 		return code
 	}
