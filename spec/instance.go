@@ -58,14 +58,42 @@ func (in *instance) use(f *field) {
 // for_each) into a Task. It returns nil only when the instance is too
 // broken to plan.
 func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Diagnostics) {
+	t, ctx := l.newInstanceTask(tb, key)
+	in := &instance{t: t}
+
+	each := key != nil
+	fs := l.evalAttrs(tb.Attrs, ctx, each, "")
+	nested := map[string]*fields{}
+	for typ, attrs := range tb.BlockAttrs {
+		nested[typ] = l.evalAttrs(attrs, ctx, each, typ+".")
+		t.Ranges[typ] = tb.Blocks[typ].DefRange
+	}
+
+	in.decodeID(fs)
+	in.decodeTaskPrompt(fs, nested, tb)
+	in.decodeModel(fs)
+	in.decodeTaskSize(fs, nested, tb)
+	count, countKnown := in.decodeCount(fs)
+	in.decodeRequestExtras(fs, nested)
+	in.decodeAccessToken(fs)
+	in.decodeFiles(fs, count, countKnown)
+	in.decodeIgnoreChanges(fs)
+	t.Expect = in.decodeExpect(nested["expect"], tb, count, countKnown)
+
+	return t, in.allDiags(fs, nested)
+}
+
+// newInstanceTask starts the Task for one instance of tb, with its name,
+// key and address, and returns the evaluation context its expressions see:
+// the loader's, plus each.key and each.value under for_each.
+func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) (*Task, *hcl.EvalContext) {
 	t := &Task{
 		Name:      tb.Name,
 		DeclRange: tb.DeclRange,
 		Ranges:    map[string]hcl.Range{},
 	}
 	ctx := l.ctx
-	each := key != nil
-	if each {
+	if key != nil {
 		t.Key, t.HasKey = key.key, true
 		ctx = l.ctx.NewChild()
 		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
@@ -75,28 +103,41 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		t.Ranges["for_each"] = tb.ForEach.Expr.Range()
 	}
 	t.Address = Address(t.Name, t.Key, t.HasKey)
-	in := &instance{t: t}
+	return t, ctx
+}
 
-	fs := l.evalAttrs(tb.Attrs, ctx, each, "")
-	nested := map[string]*fields{}
-	for typ, attrs := range tb.BlockAttrs {
-		nested[typ] = l.evalAttrs(attrs, ctx, each, typ+".")
-		t.Ranges[typ] = tb.Blocks[typ].DefRange
+// allDiags gathers the instance's diagnostics in a fixed order: the task's
+// attributes, then each nested block's by type name, then the ones about
+// the task as a whole.
+func (in *instance) allDiags(fs *fields, nested map[string]*fields) hcl.Diagnostics {
+	diags := append(hcl.Diagnostics{}, fs.diags...)
+	for _, typ := range slices.Sorted(maps.Keys(nested)) {
+		diags = append(diags, nested[typ].diags...)
 	}
+	return append(diags, in.diags...)
+}
 
-	req := &t.Request
-	if f, ok := fs.get("id"); ok {
-		in.use(f)
-		if s, ok := fs.str(f); ok {
-			if !taskIDPattern.MatchString(s) {
-				fs.add(errorf(f.rng, "Invalid task id", "The id %s is not a Mynth task id, which looks like \"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP\". Copy the id from Mynth, or remove id to let apply generate the task.", shown(s, f.sensitive)))
-			} else {
-				t.ID = s
-			}
+// decodeID reads id, the Mynth task an instance adopts.
+func (in *instance) decodeID(fs *fields) {
+	f, ok := fs.get("id")
+	if !ok {
+		return
+	}
+	in.use(f)
+	if s, ok := fs.str(f); ok {
+		if !taskIDPattern.MatchString(s) {
+			fs.add(errorf(f.rng, "Invalid task id", "The id %s is not a Mynth task id, which looks like \"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP\". Copy the id from Mynth, or remove id to let apply generate the task.", shown(s, f.sensitive)))
+		} else {
+			in.t.ID = s
 		}
 	}
+}
 
-	// prompt: a string, an object, or a block.
+// decodeTaskPrompt reads the prompt, which is a string, an object, or a
+// block, and reports a task that has neither a prompt nor an id unless
+// one of them already failed.
+func (in *instance) decodeTaskPrompt(fs *fields, nested map[string]*fields, tb *taskBlock) {
+	t, req := in.t, &in.t.Request
 	if nf, ok := nested["prompt"]; ok {
 		req.Prompt = in.decodePrompt(nf, "prompt", tb.Blocks["prompt"].DefRange)
 	} else if f, ok := fs.get("prompt"); ok {
@@ -111,19 +152,27 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		in.add(errorf(tb.DeclRange, "Missing prompt",
 			"%s has neither a prompt nor an id, so apply could not generate it. Add a prompt, or adopt an existing task with id = \"tsk_...\".", t.Address))
 	}
+}
 
-	if f, ok := fs.get("model"); ok {
-		in.use(f)
-		if s, ok := fs.str(f); ok {
-			if strings.TrimSpace(s) == "" {
-				fs.add(errorf(f.rng, "Invalid model", "model is empty. Name a model such as \"google/gemini-3.1-flash-image\", or leave model out."))
-			} else {
-				req.Model = s
-			}
+// decodeModel reads model, which must not be blank.
+func (in *instance) decodeModel(fs *fields) {
+	f, ok := fs.get("model")
+	if !ok {
+		return
+	}
+	in.use(f)
+	if s, ok := fs.str(f); ok {
+		if strings.TrimSpace(s) == "" {
+			fs.add(errorf(f.rng, "Invalid model", "model is empty. Name a model such as \"google/gemini-3.1-flash-image\", or leave model out."))
+		} else {
+			in.t.Request.Model = s
 		}
 	}
+}
 
-	// size: a string, an object, or a block.
+// decodeTaskSize reads the size, which is a string, an object, or a block.
+func (in *instance) decodeTaskSize(fs *fields, nested map[string]*fields, tb *taskBlock) {
+	req := &in.t.Request
 	if nf, ok := nested["size"]; ok {
 		req.Size = in.decodeSizeObject(nf, tb.Blocks["size"].DefRange)
 	} else if f, ok := fs.get("size"); ok {
@@ -134,22 +183,35 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 			req.Size = in.decodeSizeObject(of, f.rng)
 		}
 	}
+}
 
-	// count is the number of images; countKnown is false when count was
-	// set but is wrong, so that checks against it are skipped.
-	count, countKnown := 1, !fs.failed["count"]
-	if f, ok := fs.get("count"); ok {
-		in.use(f)
-		countKnown = false
-		if n, ok := fs.integer(f); ok {
-			if n < 1 || n > MaxCount {
-				fs.add(errorf(f.rng, "Invalid count", "count is %d; Mynth generates between 1 and %d images per task. Set count in that range, or split the work across tasks.", n, MaxCount))
-			} else {
-				req.Count, count, countKnown = n, n, true
-			}
-		}
+// decodeCount reads count and returns the number of images the task makes
+// (1 by default); known is false when count was set but is wrong, so that
+// checks against it are skipped.
+func (in *instance) decodeCount(fs *fields) (count int, known bool) {
+	count, known = 1, !fs.failed["count"]
+	f, ok := fs.get("count")
+	if !ok {
+		return count, known
 	}
+	in.use(f)
+	n, ok := fs.integer(f)
+	if !ok {
+		return count, false
+	}
+	if n < 1 || n > MaxCount {
+		fs.add(errorf(f.rng, "Invalid count", "count is %d; Mynth generates between 1 and %d images per task. Set count in that range, or split the work across tasks.", n, MaxCount))
+		return count, false
+	}
+	in.t.Request.Count = n
+	return n, true
+}
 
+// decodeRequestExtras reads the rest of the request: inputs, the output,
+// webhook and content_rating blocks (kept only when they set something),
+// and metadata.
+func (in *instance) decodeRequestExtras(fs *fields, nested map[string]*fields) {
+	req := &in.t.Request
 	if f, ok := fs.get("inputs"); ok {
 		in.use(f)
 		req.Inputs = in.decodeInputs(fs, f)
@@ -173,74 +235,86 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 		in.use(f)
 		req.Metadata = in.decodeMetadata(fs, f)
 	}
-	if f, ok := fs.get("access_token"); ok {
-		f.sensitive = true
-		in.use(f)
-		if s, ok := fs.str(f); ok {
-			switch {
-			case strings.HasPrefix(s, "mak_"):
-				// No Subject: the source snippet would print the key.
-				fs.add(&hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "API key in access_token",
-					Detail:   fmt.Sprintf("access_token of %s (%s, line %d) holds an API key (mak_...), the account's secret, which must never be written in a spec. Remove it and revoke the key if the file was shared; set MYNTH_API_KEY in the environment instead, and give access_token only a task's Public Access Token (pat_...).", t.Address, f.rng.Filename, f.rng.Start.Line),
-				})
-			case !strings.HasPrefix(s, "pat_"):
-				fs.add(errorf(f.rng, "Invalid access token", "access_token must be a task's Public Access Token, which starts with \"pat_\". Copy the token Mynth returned when the task was created, or remove access_token."))
-			default:
-				t.AccessToken = s
-			}
-		}
-	}
-	if f, ok := fs.get("files"); ok {
-		in.use(f)
-		if paths, ok := fs.stringList(f, `["assets/hero.webp"]`); ok {
-			good := true
-			for _, p := range paths {
-				if problem := localPathProblem(p); problem != "" {
-					fs.add(errorf(f.rng, "Invalid file path", "The file path %s %s.", shown(p, f.sensitive), problem))
-					good = false
-				}
-			}
-			if countKnown && len(paths) != count {
-				fs.add(errorf(f.rng, "Wrong number of files", "files lists %d path(s) but the task makes %d image(s) (count = %d); each image is saved to its own file. List exactly %d path(s), one per image.", len(paths), count, count, count))
-				good = false
-			}
-			if good {
-				t.Files = paths
-			}
-		}
-	}
-	if f, ok := fs.get("ignore_changes"); ok {
-		in.use(f)
-		if paths, ok := fs.stringList(f, `["result.images[*].url"]`); ok {
-			good := true
-			for _, p := range paths {
-				if problem := changePathProblem(p); problem != "" {
-					fs.add(errorf(f.rng, "Invalid change path", "ignore_changes holds %q, which %s. Write paths as the plan shows them, such as \"result.images[*].url\" or \"request.metadata\".", p, problem))
-					good = false
-				}
-			}
-			if good {
-				t.IgnoreChanges = paths
-			}
-		}
-	}
+}
 
-	t.Expect = in.decodeExpect(nested["expect"], tb, count, countKnown)
-	if t.AccessToken != "" {
-		if t.Sensitive == nil {
-			t.Sensitive = map[string]bool{}
-		}
-		t.Sensitive["access_token"] = true
+// decodeAccessToken reads access_token, which is always sensitive and must
+// be a task's Public Access Token, never an API key.
+func (in *instance) decodeAccessToken(fs *fields) {
+	f, ok := fs.get("access_token")
+	if !ok {
+		return
 	}
+	f.sensitive = true
+	in.use(f)
+	s, ok := fs.str(f)
+	if !ok {
+		return
+	}
+	switch {
+	case strings.HasPrefix(s, "mak_"):
+		// No Subject: the source snippet would print the key.
+		fs.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "API key in access_token",
+			Detail:   fmt.Sprintf("access_token of %s (%s, line %d) holds an API key (mak_...), the account's secret, which must never be written in a spec. Remove it and revoke the key if the file was shared; set MYNTH_API_KEY in the environment instead, and give access_token only a task's Public Access Token (pat_...).", in.t.Address, f.rng.Filename, f.rng.Start.Line),
+		})
+	case !strings.HasPrefix(s, "pat_"):
+		fs.add(errorf(f.rng, "Invalid access token", "access_token must be a task's Public Access Token, which starts with \"pat_\". Copy the token Mynth returned when the task was created, or remove access_token."))
+	default:
+		in.t.AccessToken = s
+	}
+}
 
-	diags := append(hcl.Diagnostics{}, fs.diags...)
-	for _, typ := range slices.Sorted(maps.Keys(nested)) {
-		diags = append(diags, nested[typ].diags...)
+// decodeFiles reads files, the local paths the images are saved to: one
+// per image when count is known.
+func (in *instance) decodeFiles(fs *fields, count int, countKnown bool) {
+	f, ok := fs.get("files")
+	if !ok {
+		return
 	}
-	diags = append(diags, in.diags...)
-	return t, diags
+	in.use(f)
+	paths, ok := fs.stringList(f, `["assets/hero.webp"]`)
+	if !ok {
+		return
+	}
+	good := true
+	for _, p := range paths {
+		if problem := localPathProblem(p); problem != "" {
+			fs.add(errorf(f.rng, "Invalid file path", "The file path %s %s.", shown(p, f.sensitive), problem))
+			good = false
+		}
+	}
+	if countKnown && len(paths) != count {
+		fs.add(errorf(f.rng, "Wrong number of files", "files lists %d path(s) but the task makes %d image(s) (count = %d); each image is saved to its own file. List exactly %d path(s), one per image.", len(paths), count, count, count))
+		good = false
+	}
+	if good {
+		in.t.Files = paths
+	}
+}
+
+// decodeIgnoreChanges reads ignore_changes, the change paths the plan
+// leaves out.
+func (in *instance) decodeIgnoreChanges(fs *fields) {
+	f, ok := fs.get("ignore_changes")
+	if !ok {
+		return
+	}
+	in.use(f)
+	paths, ok := fs.stringList(f, `["result.images[*].url"]`)
+	if !ok {
+		return
+	}
+	good := true
+	for _, p := range paths {
+		if problem := changePathProblem(p); problem != "" {
+			fs.add(errorf(f.rng, "Invalid change path", "ignore_changes holds %q, which %s. Write paths as the plan shows them, such as \"result.images[*].url\" or \"request.metadata\".", p, problem))
+			good = false
+		}
+	}
+	if good {
+		in.t.IgnoreChanges = paths
+	}
 }
 
 // failedAt reports whether diags hold an error inside attr's expression
