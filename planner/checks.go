@@ -3,6 +3,7 @@ package planner
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -262,11 +263,28 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 
 // budgetChecks checks the budget block against the cost of every declared
 // task in the plan.
-func budgetChecks(s *spec.Spec, tasks []*TaskPlan) []Check {
+func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan) []Check {
 	if s.Budget == nil {
 		return nil
 	}
+	// The budget covers every task of the spec: a task left out by
+	// --target or --exclude counts with the cost the state recorded.
 	var total mynth.Amount
+	planned := make(map[string]bool, len(tasks))
+	for _, t := range tasks {
+		planned[t.Address] = true
+	}
+	for _, t := range s.Tasks {
+		if planned[t.Address] {
+			continue
+		}
+		if rec := st.Tasks[t.Address]; rec != nil && len(rec.Result) > 0 {
+			var res mynth.Result
+			if json.Unmarshal(rec.Result, &res) == nil {
+				total = total.Add(res.Total())
+			}
+		}
+	}
 	notCreated := 0
 	for _, t := range tasks {
 		if t.Action == ActionForget {

@@ -105,7 +105,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		p.Tasks = append(p.Tasks, w.tp)
 	}
 	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
-	p.Checks = budgetChecks(opts.Spec, p.Tasks)
+	p.Checks = budgetChecks(opts.Spec, st, p.Tasks)
 	p.Summary = summarize(p)
 	return p, nil
 }
