@@ -107,11 +107,38 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	return sp, tidyDiagnostics(scrubDiagnostics(diags))
 }
 
+// load fills sp from the spec files of l.dir: it parses every file, declares
+// the variables and locals, evaluates them, and then decodes the mynth and
+// budget blocks and the tasks against them.
 func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
+	names, diags := l.openSpecDir()
+	if diags.HasErrors() {
+		return diags
+	}
+	blocks, pd := l.parseSpecFiles(names)
+	diags = append(diags, pd...)
+
+	// Declarations first: variables and locals are what every other
+	// expression may refer to.
+	diags = append(diags, l.declareVariables(blocks["variable"])...)
+	diags = append(diags, l.declareLocals(blocks["locals"])...)
+	diags = append(diags, l.evaluateDeclarations(opts)...)
+
+	diags = append(diags, l.decodeSettings(sp, blocks["mynth"], blocks["budget"])...)
+	tasks, td := l.decodeTasks(blocks["task"])
+	diags = append(diags, td...)
+	sp.Tasks = tasks
+	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
+	return diags
+}
+
+// openSpecDir opens l.dir as the loader's root and lists its spec files;
+// it reports an error when the directory cannot be read or holds none.
+func (l *loader) openSpecDir() ([]string, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
-		return diags.Append(&hcl.Diagnostic{
+		return nil, diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read the spec directory",
 			Detail:   fmt.Sprintf("%v. Run mynthform in the directory that holds your *.mynth.hcl files, or point at it with -C DIR.", err),
@@ -121,23 +148,28 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 
 	names, err := specFileNames(l.dir)
 	if err != nil {
-		return diags.Append(&hcl.Diagnostic{
+		return nil, diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read the spec directory",
 			Detail:   fmt.Sprintf("%v. Check the directory's permissions.", err),
 		})
 	}
 	if len(names) == 0 {
-		return diags.Append(&hcl.Diagnostic{
+		return nil, diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No spec files",
 			Detail:   fmt.Sprintf("The directory %s holds no *%s or *%s file. Create one (for example main%s) with a task block, or point at the right directory with -C DIR.", l.dir, SpecSuffix, SpecJSONSuffix, SpecSuffix),
 		})
 	}
+	return names, nil
+}
 
-	var (
-		mynthBlocks, variableBlocks, localsBlocks, budgetBlocks, taskBlocks []*hcl.Block
-	)
+// parseSpecFiles parses each named file of l.dir, as JSON or native syntax
+// by its suffix, and returns the top-level blocks of all of them by block
+// type, in file order.
+func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	blocks := map[string][]*hcl.Block{}
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
 		var f *hcl.File
@@ -154,25 +186,18 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 		content, cd := f.Body.Content(rootSchema)
 		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema)...)
 		for _, b := range content.Blocks {
-			switch b.Type {
-			case "mynth":
-				mynthBlocks = append(mynthBlocks, b)
-			case "variable":
-				variableBlocks = append(variableBlocks, b)
-			case "locals":
-				localsBlocks = append(localsBlocks, b)
-			case "budget":
-				budgetBlocks = append(budgetBlocks, b)
-			case "task":
-				taskBlocks = append(taskBlocks, b)
-			}
+			blocks[b.Type] = append(blocks[b.Type], b)
 		}
 	}
+	return blocks, diags
+}
 
-	// Declarations first: variables and locals are what every other
-	// expression may refer to.
+// declareVariables decodes the variable blocks into l.variables, refusing
+// a second declaration of a name.
+func (l *loader) declareVariables(blocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	l.variables = map[string]*variable{}
-	for _, b := range variableBlocks {
+	for _, b := range blocks {
 		v, vd := decodeVariableBlock(b)
 		diags = append(diags, vd...)
 		if v == nil {
@@ -184,8 +209,15 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 		}
 		l.variables[v.Name] = v
 	}
+	return diags
+}
+
+// declareLocals decodes the locals blocks into l.locals, refusing a second
+// declaration of a name.
+func (l *loader) declareLocals(blocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	l.locals = map[string]*local{}
-	for _, b := range localsBlocks {
+	for _, b := range blocks {
 		ls, ld := decodeLocalsBlock(b)
 		diags = append(diags, ld...)
 		for _, lc := range ls {
@@ -196,8 +228,14 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 			l.locals[lc.Name] = lc
 		}
 	}
+	return diags
+}
 
-	diags = append(diags, l.assignVariables(opts)...)
+// evaluateDeclarations assigns the variables their values and evaluates
+// the locals, building l.ctx, the context every later expression is
+// evaluated in: var.*, local.* and the functions.
+func (l *loader) evaluateDeclarations(opts LoadOptions) hcl.Diagnostics {
+	diags := l.assignVariables(opts)
 	l.ctx = &hcl.EvalContext{
 		Variables: map[string]cty.Value{},
 		Functions: l.functions(),
@@ -205,7 +243,13 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	l.ctx.Variables["var"] = l.variableObject()
 	diags = append(diags, l.evaluateLocals()...)
 	l.ctx.Variables["local"] = l.localObject()
+	return diags
+}
 
+// decodeSettings decodes the mynth block into sp.Settings and the budget
+// block into sp.Budget; each may appear at most once.
+func (l *loader) decodeSettings(sp *Spec, mynthBlocks, budgetBlocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if len(mynthBlocks) > 1 {
 		diags = append(diags, duplicateDiag("mynth block", "", mynthBlocks[1].DefRange, mynthBlocks[0].DefRange))
 	}
@@ -220,9 +264,16 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 		diags = append(diags, bd...)
 		sp.Budget = b
 	}
+	return diags
+}
 
+// decodeTasks decodes the task blocks and expands each into its instances,
+// sorted by address; a task name declared twice is an error.
+func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	var tasks []*Task
 	seenName := map[string]*taskBlock{}
-	for _, b := range taskBlocks {
+	for _, b := range blocks {
 		tb, td := decodeTaskBlock(b)
 		diags = append(diags, td...)
 		if tb == nil {
@@ -238,13 +289,12 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 			continue
 		}
 		seenName[tb.Name] = tb
-		tasks, ed := l.expandTask(tb)
+		instances, ed := l.expandTask(tb)
 		diags = append(diags, ed...)
-		sp.Tasks = append(sp.Tasks, tasks...)
+		tasks = append(tasks, instances...)
 	}
-	sort.Slice(sp.Tasks, func(i, j int) bool { return sp.Tasks[i].Address < sp.Tasks[j].Address })
-	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
-	return diags
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Address < tasks[j].Address })
+	return tasks, diags
 }
 
 // specFileNames lists the spec files of dir, sorted.
