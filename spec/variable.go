@@ -119,6 +119,18 @@ func constString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 	return sv.AsString(), diags
 }
 
+// givenValue is a value given for a variable from outside the spec, and
+// where it came from.
+type givenValue struct {
+	val cty.Value
+	// rng is where a variable file wrote the value; nil for the
+	// environment and --var.
+	rng *hcl.Range
+	// source names where the value came from, for diagnostics ("--var
+	// region").
+	source string
+}
+
 // assignVariables gives every variable its value: a --var flag wins over a
 // --var-file, which wins over MYNTH_VAR_<name>, which wins over the
 // default. Sensitive values are marked.
@@ -126,62 +138,83 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	names := slices.Sorted(maps.Keys(l.variables))
 
-	type given struct {
-		val    cty.Value
-		rng    *hcl.Range
-		source string
+	// Each source in turn, the weakest first, so that a later one wins.
+	values := map[string]givenValue{}
+	l.readEnvValues(opts.getenv(), names, values)
+	for _, path := range opts.VarFiles {
+		diags = append(diags, l.readVarFile(path, names, values)...)
 	}
-	values := map[string]given{}
+	diags = append(diags, l.readVarArgs(opts.Vars, names, values)...)
 
-	getenv := opts.getenv()
+	for _, n := range names {
+		g, ok := values[n]
+		if d := l.variables[n].assign(g, ok); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return diags
+}
+
+// readEnvValues records in values the variables set by MYNTH_VAR_<name>
+// environment variables that are not empty.
+func (l *loader) readEnvValues(getenv func(string) string, names []string, values map[string]givenValue) {
 	for _, n := range names {
 		if raw := getenv(EnvVarPrefix + n); raw != "" {
-			values[n] = given{val: parseRawValue(raw, l.variables[n].Type), source: "the environment variable " + EnvVarPrefix + n}
+			values[n] = givenValue{val: parseRawValue(raw, l.variables[n].Type), source: "the environment variable " + EnvVarPrefix + n}
 		}
 	}
+}
 
-	for _, path := range opts.VarFiles {
-		full := path
-		if !filepath.IsAbs(full) {
-			full = filepath.Join(l.dir, path)
-		}
-		var f *hcl.File
-		var fd hcl.Diagnostics
-		if strings.HasSuffix(full, ".json") {
-			f, fd = l.parser.ParseJSONFile(full)
-		} else {
-			f, fd = l.parser.ParseHCLFile(full)
-		}
-		diags = append(diags, fd...)
-		if f == nil || f.Body == nil {
+// readVarFile records in values the variables set by the variable file at
+// path (relative to the spec directory unless absolute), read as JSON or
+// native syntax by its suffix. A name that is not declared is only a
+// warning; a value that cannot be evaluated becomes unknown.
+func (l *loader) readVarFile(path string, names []string, values map[string]givenValue) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(l.dir, path)
+	}
+	var f *hcl.File
+	if strings.HasSuffix(full, ".json") {
+		f, diags = l.parser.ParseJSONFile(full)
+	} else {
+		f, diags = l.parser.ParseHCLFile(full)
+	}
+	if f == nil || f.Body == nil {
+		return diags
+	}
+	attrs, ad := f.Body.JustAttributes()
+	diags = append(diags, ad...)
+	for name, attr := range attrs {
+		if _, ok := l.variables[name]; !ok {
+			// No Subject: the line may hold a secret meant for a
+			// sensitive variable whose name is mistyped.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Value for undeclared variable",
+				Detail:   fmt.Sprintf("The variable file %s sets %q on line %d, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", path, name, attr.NameRange.Start.Line, didYouMean(name, names), name),
+			})
 			continue
 		}
-		attrs, ad := f.Body.JustAttributes()
-		diags = append(diags, ad...)
-		for name, attr := range attrs {
-			v, ok := l.variables[name]
-			if !ok {
-				// No Subject: the line may hold a secret meant for a
-				// sensitive variable whose name is mistyped.
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagWarning,
-					Summary:  "Value for undeclared variable",
-					Detail:   fmt.Sprintf("The variable file %s sets %q on line %d, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", path, name, attr.NameRange.Start.Line, didYouMean(name, names), name),
-				})
-				continue
-			}
-			val, vd := attr.Expr.Value(nil)
-			diags = append(diags, vd...)
-			if vd.HasErrors() {
-				values[name] = given{val: cty.DynamicVal}
-				continue
-			}
-			rng := attr.Expr.Range()
-			values[v.Name] = given{val: val, rng: &rng, source: "the variable file " + path}
+		val, vd := attr.Expr.Value(nil)
+		diags = append(diags, vd...)
+		if vd.HasErrors() {
+			values[name] = givenValue{val: cty.DynamicVal}
+			continue
 		}
+		rng := attr.Expr.Range()
+		values[name] = givenValue{val: val, rng: &rng, source: "the variable file " + path}
 	}
+	return diags
+}
 
-	for _, arg := range opts.Vars {
+// readVarArgs records in values the variables set by --var NAME=VALUE
+// arguments, in order, and reports malformed arguments and undeclared
+// names.
+func (l *loader) readVarArgs(args []string, names []string, values map[string]givenValue) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, arg := range args {
 		name, raw, ok := strings.Cut(arg, "=")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" {
@@ -201,53 +234,51 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 			})
 			continue
 		}
-		values[name] = given{val: parseRawValue(raw, v.Type), source: "--var " + name}
-	}
-
-	for _, n := range names {
-		v := l.variables[n]
-		g, ok := values[n]
-		switch {
-		case ok && !g.val.IsKnown():
-			v.value = cty.DynamicVal
-			continue
-		case ok:
-			cv, err := convert.Convert(g.val, v.Type)
-			if err != nil {
-				subject := g.rng
-				if v.Sensitive {
-					subject = nil // the snippet would print the value
-				}
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid value for variable",
-					Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", n, g.source, typeexpr.TypeString(v.Type), err),
-					Subject:  subject,
-				})
-				v.value = cty.DynamicVal
-				continue
-			}
-			v.value = cv
-		case v.HasDefault:
-			v.value = v.Default
-		case v.broken:
-			v.value = cty.DynamicVal
-			continue
-		default:
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "No value for required variable",
-				Detail:   fmt.Sprintf("The variable %q has no default, so it needs a value. Set it with --var %s=VALUE, in a %s file passed with --var-file, or with the environment variable %s%s; or give it a default.", n, n, VarFileSuffix, EnvVarPrefix, n),
-				Subject:  v.DeclRange.Ptr(),
-			})
-			v.value = cty.DynamicVal
-			continue
-		}
-		if v.Sensitive {
-			v.value = v.value.Mark(sensitiveMark)
-		}
+		values[name] = givenValue{val: parseRawValue(raw, v.Type), source: "--var " + name}
 	}
 	return diags
+}
+
+// assign sets v's value from g (given is false when no value was given) or
+// from its default, marked when v is sensitive. When there is no usable
+// value the value is left unknown and the problem, if not already
+// reported, is returned.
+func (v *variable) assign(g givenValue, given bool) *hcl.Diagnostic {
+	v.value = cty.DynamicVal
+	switch {
+	case given && !g.val.IsKnown():
+		return nil
+	case given:
+		cv, err := convert.Convert(g.val, v.Type)
+		if err != nil {
+			subject := g.rng
+			if v.Sensitive {
+				subject = nil // the snippet would print the value
+			}
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", v.Name, g.source, typeexpr.TypeString(v.Type), err),
+				Subject:  subject,
+			}
+		}
+		v.value = cv
+	case v.HasDefault:
+		v.value = v.Default
+	case v.broken:
+		return nil
+	default:
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No value for required variable",
+			Detail:   fmt.Sprintf("The variable %q has no default, so it needs a value. Set it with --var %s=VALUE, in a %s file passed with --var-file, or with the environment variable %s%s; or give it a default.", v.Name, v.Name, VarFileSuffix, EnvVarPrefix, v.Name),
+			Subject:  v.DeclRange.Ptr(),
+		}
+	}
+	if v.Sensitive {
+		v.value = v.value.Mark(sensitiveMark)
+	}
+	return nil
 }
 
 // redactVarArg hides what follows the first "=" or, with none, all but a
