@@ -59,41 +59,26 @@ func runApply(g *globals, args []string) int {
 	return applyCommand(g, a)
 }
 
-// applyCommand is apply once its flags are parsed.
+// applyCommand is apply once its flags are parsed: under the state lock it
+// plans (or reads the saved plan), prints the plan, asks for approval,
+// applies it, and reports what happened and the checks as they now stand.
 func applyCommand(g *globals, a applyArgs) int {
-	errorf := func(format string, args ...any) int {
-		fmt.Fprintf(g.stderr, "mynthform apply: "+format+"\n", args...)
-		return exitError
-	}
 	sp, ok := loadSpec(g, a.plan.vars)
 	if !ok {
 		return exitError
 	}
 	api, hasKey, closeAPI, err := connect(g, sp)
 	if err != nil {
-		return errorf("%v", err)
+		return applyFailed(g, "%v", err)
 	}
 	defer closeAPI()
 
-	// statePath is the state file as the spec names it, for messages.
-	statePath := defaultStatePath
-	if sp.Settings.State != "" {
-		statePath = sp.Settings.State
-	}
 	store := state.Open(statePathOf(g, sp))
-	unlock, err := lockState(g, "apply", store, a.lockTimeout)
-	if err != nil {
-		if g.ctx.Err() != nil {
-			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while waiting for the state lock; nothing was changed.")
-			return exitSignal
-		}
-		return errorf("%v", err)
+	unlock, st, code := lockAndLoadState(g, store, a.lockTimeout)
+	if unlock == nil {
+		return code
 	}
 	defer unlock()
-	st, err := store.Load()
-	if err != nil {
-		return errorf("%v", err)
-	}
 
 	if !checkAddresses(g, "target", a.plan.targets(), sp, st) || !checkAddresses(g, "exclude", a.plan.excludes(), sp, st) {
 		return exitError
@@ -103,36 +88,89 @@ func applyCommand(g *globals, a applyArgs) int {
 		return code
 	}
 	if err := (render.Human{Color: g.color}).Render(g.stdout, plan); err != nil {
-		return errorf("printing the plan: %v", err)
+		return applyFailed(g, "printing the plan: %v", err)
 	}
 	// What apply cannot fix fails the run whatever it does: tasks that
 	// could not be read, drift, errors in the spec. Checks are evaluated
 	// again once apply is done.
 	planFailed := planUnfixable(plan)
 
+	if code, ok := approveApply(g, a, plan, st, sp, hasKey); !ok {
+		return code
+	}
+	res, err := planner.Apply(g.ctx, applyOptions(g, a, plan, sp, store, st, api))
+	if res == nil {
+		return applyFailed(g, "%v", err)
+	}
+	printApplyDetails(g.stdout, res)
+	checksFailed := printChecksAfterApply(g, a, sp, st)
+
+	fmt.Fprintln(g.stdout)
+	fmt.Fprintln(g.stdout, applySummary(res, stateName(sp)))
+	return applyExitCode(g, res, err, planFailed || checksFailed)
+}
+
+// applyFailed prints an apply error on stderr and returns exitError.
+func applyFailed(g *globals, format string, args ...any) int {
+	fmt.Fprintf(g.stderr, "mynthform apply: "+format+"\n", args...)
+	return exitError
+}
+
+// lockAndLoadState takes the state lock, waiting at most timeout, and
+// loads the state. On failure it prints why and returns a nil unlock with
+// the exit code; an interrupt while waiting for the lock is exitSignal.
+func lockAndLoadState(g *globals, store *state.Store, timeout time.Duration) (unlock func(), st *state.File, code int) {
+	unlock, err := lockState(g, "apply", store, timeout)
+	if err != nil {
+		if g.ctx.Err() != nil {
+			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while waiting for the state lock; nothing was changed.")
+			return nil, nil, exitSignal
+		}
+		return nil, nil, applyFailed(g, "%v", err)
+	}
+	st, err = store.Load()
+	if err != nil {
+		code := applyFailed(g, "%v", err)
+		unlock()
+		return nil, nil, code
+	}
+	return unlock, st, exitOK
+}
+
+// approveApply decides whether the plan may be applied: tasks to generate
+// need an API key, and changes need --auto-approve or a "yes" on the
+// terminal. When it may not, it prints why and returns the exit code and
+// false.
+func approveApply(g *globals, a applyArgs, plan *planner.Plan, st *state.File, sp *spec.Spec, hasKey bool) (int, bool) {
 	if est := planner.EstimateCreations(plan, st); est.Tasks > 0 && !hasKey {
 		fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: the plan generates tasks, and creating a task needs an API key.\n"+
 			"Set MYNTH_API_KEY to your Mynth API key (mak_...), or try it first against the local emulator with `mynthform --emulator apply`.")
-		return exitError
+		return exitError, false
 	}
-	if plan.HasChanges() && !a.autoApprove {
+	if !plan.HasChanges() {
+		return exitOK, true
+	}
+	if !a.autoApprove {
 		if !g.interactive {
 			fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: confirmation is needed and there is no terminal to ask on.\n"+
 				"Review the plan above, then run `mynthform apply --auto-approve`, or save it with `mynthform plan --out FILE` and run `mynthform apply --auto-approve FILE`.")
-			return exitError
+			return exitError, false
 		}
 		if !confirm(g, plan, st, sp) {
 			fmt.Fprintln(g.stdout, "\nApply cancelled. Nothing was changed.")
 			if g.ctx.Err() != nil {
-				return exitSignal
+				return exitSignal, false
 			}
-			return exitError
+			return exitError, false
 		}
 	}
-	if plan.HasChanges() {
-		fmt.Fprintln(g.stdout)
-	}
+	fmt.Fprintln(g.stdout)
+	return exitOK, true
+}
 
+// applyOptions wires the planner's apply: progress as lines, or live on a
+// terminal, and the emulator's fast polling under --emulator.
+func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, store *state.Store, st *state.File, api planner.API) planner.ApplyOptions {
 	var progress planner.ProgressSink = &planner.LineProgress{W: g.stdout}
 	if g.interactive {
 		progress = &planner.TerminalProgress{W: g.stdout}
@@ -146,24 +184,27 @@ func applyCommand(g *globals, a applyArgs) int {
 	if g.emulator {
 		opts.Poll = emulatorPoll()
 	}
-	res, err := planner.Apply(g.ctx, opts)
-	if res == nil {
-		return errorf("%v", err)
-	}
-	printApplyDetails(g.stdout, res)
+	return opts
+}
 
-	// The checks as they stand now, from the state just written.
-	after, perr := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
+// printChecksAfterApply plans again from the state just written, without
+// refreshing, and prints the checks that now fail; it reports whether any
+// fails the run. A plan that cannot be made fails no check.
+func printChecksAfterApply(g *globals, a applyArgs, sp *spec.Spec, st *state.File) bool {
+	after, err := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
 		Spec: sp, State: st, Refresh: false, Dir: g.dir,
 		Targets: a.plan.targets(), Excludes: a.plan.excludes(),
 	})
-	checksFailed := false
-	if perr == nil && after != nil {
-		checksFailed = printFailedChecks(g.stdout, after)
+	if err != nil || after == nil {
+		return false
 	}
+	return printFailedChecks(g.stdout, after)
+}
 
-	fmt.Fprintln(g.stdout)
-	fmt.Fprintln(g.stdout, applySummary(res, statePath))
+// applyExitCode is apply's exit code once it has run: exitSignal when it
+// was interrupted, exitError when it or anything it could not fix failed.
+// It prints the error or the interruption on stderr.
+func applyExitCode(g *globals, res *planner.ApplyResult, err error, failed bool) int {
 	switch {
 	case err != nil:
 		fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
@@ -174,7 +215,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	case res.Interrupted || g.ctx.Err() != nil:
 		fmt.Fprintln(g.stderr, "mynthform apply: interrupted; every task created so far is recorded in the state. Run `mynthform apply` again to go on.")
 		return exitSignal
-	case res.Failed() || planFailed || checksFailed:
+	case res.Failed() || failed:
 		return exitError
 	}
 	return exitOK

@@ -67,13 +67,19 @@ func (a planArgs) options(g *globals, sp *spec.Spec, st *state.File, api planner
 	}
 }
 
+// stateName is the state file as the spec names it (the default when it
+// names none), for messages.
+func stateName(sp *spec.Spec) string {
+	if sp != nil && sp.Settings.State != "" {
+		return sp.Settings.State
+	}
+	return defaultStatePath
+}
+
 // statePathOf is the spec's state file, relative to the spec directory
 // unless absolute.
 func statePathOf(g *globals, sp *spec.Spec) string {
-	p := defaultStatePath
-	if sp != nil && sp.Settings.State != "" {
-		p = sp.Settings.State
-	}
+	p := stateName(sp)
 	if filepath.IsAbs(p) {
 		return p
 	}
