@@ -155,7 +155,32 @@ func (e *Emulator) loadSeed(s *Seed) error {
 // parseSeedTask reads a task in the API's shape plus the seed-only fields.
 // Fields the emulator does not know are kept and served as they are.
 func parseSeedTask(raw json.RawMessage, now time.Time) (*task, error) {
-	var m map[string]json.RawMessage
+	m, err := seedTaskFields(raw)
+	if err != nil {
+		return nil, err
+	}
+	t := &task{}
+	if t.id, err = m.taskID(); err != nil {
+		return nil, err
+	}
+	if err := m.fill(t, now); err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	}
+	if len(m) > 0 {
+		t.extra = m
+	}
+	return t, nil
+}
+
+// seedFields are the fields of a seed task, each compacted JSON. Reading a
+// field takes it out, so that what is left are the fields the emulator
+// does not know.
+type seedFields map[string]json.RawMessage
+
+// seedTaskFields splits a seed task, which must be a JSON object, into its
+// fields.
+func seedTaskFields(raw json.RawMessage) (seedFields, error) {
+	var m seedFields
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, fmt.Errorf("a task must be a JSON object")
 	}
@@ -166,55 +191,94 @@ func parseSeedTask(raw json.RawMessage, now time.Time) (*task, error) {
 		}
 		m[k] = c
 	}
-	take := func(k string) (json.RawMessage, bool) {
-		v, ok := m[k]
-		delete(m, k)
-		return v, ok && !isNull(v)
+	return m, nil
+}
+
+// take removes field k and returns it; ok is false when it is absent or
+// null.
+func (m seedFields) take(k string) (v json.RawMessage, ok bool) {
+	v, ok = m[k]
+	delete(m, k)
+	return v, ok && !isNull(v)
+}
+
+// str takes field k as a string; ok is false when it is absent or null,
+// and it is an error when it is another kind of value.
+func (m seedFields) str(k string) (s string, ok bool, err error) {
+	v, ok := m.take(k)
+	if !ok {
+		return "", false, nil
 	}
-	str := func(k string) (string, bool, error) {
-		v, ok := take(k)
-		if !ok {
-			return "", false, nil
-		}
-		s, isStr := asString(v)
-		if !isStr {
-			return "", true, fmt.Errorf("%s must be a string", k)
-		}
-		return s, true, nil
+	s, isStr := asString(v)
+	if !isStr {
+		return "", true, fmt.Errorf("%s must be a string", k)
 	}
-	t := &task{}
-	var err error
-	if t.id, _, err = str("id"); err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(t.id, "tsk_") || len(t.id) == len("tsk_") {
-		return nil, fmt.Errorf("id %q must start with tsk_", t.id)
-	}
-	status, _, err := str("status")
+	return s, true, nil
+}
+
+// taskID takes the task's id, which must be a tsk_ id.
+func (m seedFields) taskID() (string, error) {
+	id, _, err := m.str("id")
 	if err != nil {
-		return nil, fmt.Errorf("task %s: %w", t.id, err)
+		return "", err
 	}
-	switch t.status = mynth.Status(status); t.status {
-	case mynth.StatusPending, mynth.StatusCompleted, mynth.StatusFailed:
-	default:
-		return nil, fmt.Errorf("task %s: status %q must be pending, completed or failed", t.id, status)
+	if !strings.HasPrefix(id, "tsk_") || len(id) == len("tsk_") {
+		return "", fmt.Errorf("id %q must start with tsk_", id)
 	}
-	t.typ, _ = take("type")
+	return id, nil
+}
+
+// fill reads every field of a seed task beside its id into t, in the order
+// of the API's shape, then the seed-only fields.
+func (m seedFields) fill(t *task, now time.Time) error {
+	if err := m.readStatus(t); err != nil {
+		return err
+	}
+	t.typ, _ = m.take("type")
 	if len(t.typ) == 0 {
 		t.typ = json.RawMessage(`"image.generate"`)
 	}
-	var hasCreated bool
-	if t.createdAt, hasCreated, err = str("createdAt"); err != nil {
-		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	if err := m.readTimes(t, now); err != nil {
+		return err
 	}
-	if t.updatedAt, _, err = str("updatedAt"); err != nil {
-		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	if err := m.readRequestAndResult(t); err != nil {
+		return err
+	}
+	if err := m.readPATHash(t); err != nil {
+		return err
+	}
+	return m.readEmulate(t)
+}
+
+// readStatus takes status, which must be pending, completed or failed.
+func (m seedFields) readStatus(t *task) error {
+	status, _, err := m.str("status")
+	if err != nil {
+		return err
+	}
+	switch t.status = mynth.Status(status); t.status {
+	case mynth.StatusPending, mynth.StatusCompleted, mynth.StatusFailed:
+		return nil
+	}
+	return fmt.Errorf("status %q must be pending, completed or failed", status)
+}
+
+// readTimes takes createdAt and updatedAt. A task without createdAt was
+// created now; one without updatedAt was last updated when it was created.
+func (m seedFields) readTimes(t *task, now time.Time) error {
+	var hasCreated bool
+	var err error
+	if t.createdAt, hasCreated, err = m.str("createdAt"); err != nil {
+		return err
+	}
+	if t.updatedAt, _, err = m.str("updatedAt"); err != nil {
+		return err
 	}
 	t.created = now
 	if hasCreated {
 		c, err := time.Parse(time.RFC3339Nano, t.createdAt)
 		if err != nil {
-			return nil, fmt.Errorf("task %s: createdAt %q is not an ISO 8601 time", t.id, t.createdAt)
+			return fmt.Errorf("createdAt %q is not an ISO 8601 time", t.createdAt)
 		}
 		t.created = c
 	} else {
@@ -223,51 +287,69 @@ func parseSeedTask(raw json.RawMessage, now time.Time) (*task, error) {
 	if t.updatedAt == "" {
 		t.updatedAt = t.createdAt
 	}
-	if v, ok := take("request"); ok {
+	return nil
+}
+
+// readRequestAndResult takes request, which must be an object, and result,
+// which must be a result object; both are kept as they are.
+func (m seedFields) readRequestAndResult(t *task) error {
+	if v, ok := m.take("request"); ok {
 		if jsonKind(v) != "object" {
-			return nil, fmt.Errorf("task %s: request must be an object", t.id)
+			return fmt.Errorf("request must be an object")
 		}
 		t.request = v
 	}
-	if v, ok := take("result"); ok {
+	if v, ok := m.take("result"); ok {
 		var r mynth.Result
 		if jsonKind(v) != "object" || json.Unmarshal(v, &r) != nil {
-			return nil, fmt.Errorf("task %s: result is not a result object", t.id)
+			return fmt.Errorf("result is not a result object")
 		}
 		t.result = v
 	}
-	if pat, ok, err := str("pat"); err != nil {
-		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	return nil
+}
+
+// readPATHash takes the seed-only pat (the task's PAT in plain text) and
+// pat_sha256 (its hex sha256), which must agree when both are given, and
+// keeps the hash.
+func (m seedFields) readPATHash(t *task) error {
+	if pat, ok, err := m.str("pat"); err != nil {
+		return err
 	} else if ok {
 		if !strings.HasPrefix(pat, "pat_") || len(pat) == len("pat_") {
-			return nil, fmt.Errorf("task %s: pat must start with pat_", t.id)
+			return fmt.Errorf("pat must start with pat_")
 		}
 		t.patHash = hashToken(pat)
 	}
-	if ph, ok, err := str("pat_sha256"); err != nil {
-		return nil, fmt.Errorf("task %s: %w", t.id, err)
+	if ph, ok, err := m.str("pat_sha256"); err != nil {
+		return err
 	} else if ok {
 		if b, err := hex.DecodeString(ph); err != nil || len(b) != 32 {
-			return nil, fmt.Errorf("task %s: pat_sha256 must be 64 hex digits", t.id)
+			return fmt.Errorf("pat_sha256 must be 64 hex digits")
 		}
 		if t.patHash != "" && t.patHash != strings.ToLower(ph) {
-			return nil, fmt.Errorf("task %s: pat and pat_sha256 disagree", t.id)
+			return fmt.Errorf("pat and pat_sha256 disagree")
 		}
 		t.patHash = strings.ToLower(ph)
 	}
-	if v, ok := take("emulate"); ok {
-		if !asBool(v) {
-			return nil, fmt.Errorf("task %s: emulate must be true or false", t.id)
-		}
-		t.emulate = string(v) == "true"
-		if t.emulate && t.status == mynth.StatusPending && len(t.request) == 0 {
-			return nil, fmt.Errorf("task %s: an emulated task needs its request", t.id)
-		}
+	return nil
+}
+
+// readEmulate takes the seed-only emulate; an emulated pending task needs
+// its request, from which its result is computed.
+func (m seedFields) readEmulate(t *task) error {
+	v, ok := m.take("emulate")
+	if !ok {
+		return nil
 	}
-	if len(m) > 0 {
-		t.extra = m
+	if !asBool(v) {
+		return fmt.Errorf("emulate must be true or false")
 	}
-	return t, nil
+	t.emulate = string(v) == "true"
+	if t.emulate && t.status == mynth.StatusPending && len(t.request) == 0 {
+		return fmt.Errorf("an emulated task needs its request")
+	}
+	return nil
 }
 
 // readStore reads the store and returns it with its content; the seed is
