@@ -107,6 +107,8 @@ func verdict(p *planner.Plan) string {
 		plural(g.Passed, "check"), extra, summaryLine(p))
 }
 
+// build renders the report at one level of detail; limit is what the
+// truncated and compact levels cut their tables to.
 func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	var b strings.Builder
 	b.WriteString(verdict(p))
@@ -117,21 +119,67 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		msgLen = mdMessageShort
 	}
 	g := groupChecks(p)
-	failing := failingTasks(p)
+	failures := mdFailures(p, g)
+	// The closing lines, written last but reserved for now.
+	closing := fmt.Sprintf("\n**Total cost:** $%s over %s.\n", p.Summary.Cost.String(), plural(costedTasks(p), "task"))
 
-	// Failures first: always present, as a table or, compactly, as a list.
-	type failure struct{ addr, what, msg string }
-	var failures []failure
+	if level >= mdCompact {
+		m.writeCompact(&b, p, failures, msgLen, limit, closing)
+		return b.String()
+	}
+	// Failures first, then warnings, the tasks and the pending checks.
+	if len(failures) > 0 {
+		fmt.Fprintf(&b, "\n### Failures (%d)\n\n%s", len(failures), mdFailureHeader)
+		for _, f := range failures {
+			b.WriteString(f.row(msgLen))
+		}
+	}
+	if len(g.Warnings) > 0 {
+		fmt.Fprintf(&b, "\n### Warnings (%d)\n\n%s", len(g.Warnings), mdCheckHeader)
+		for _, c := range g.Warnings {
+			b.WriteString(mdCheckRow(c, msgLen))
+		}
+	}
+	m.writeTasks(&b, p, level, limit, msgLen, len(closing))
+	writePendingChecks(&b, g.Pending, level, msgLen)
+	b.WriteString(closing)
+	return b.String()
+}
+
+// Table headers of the report.
+const (
+	mdFailureHeader = "| Task | Problem | Message |\n| --- | --- | --- |\n"
+	mdCheckHeader   = "| Task | Check | Message |\n| --- | --- | --- |\n"
+	mdTaskHeader    = "| Task | Action | Status | Images | Cost | Changes |\n| --- | --- | --- | --- | --- | --- |\n"
+)
+
+// mdFailure is one row of the failures table.
+type mdFailure struct{ addr, what, msg string }
+
+// row is f as a table row, its message cut to msgLen runes.
+func (f mdFailure) row(msgLen int) string {
+	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
+}
+
+// mdCheckRow is a check as a row of a warnings or pending table.
+func mdCheckRow(c addressedCheck, msgLen int) string {
+	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+}
+
+// mdFailures lists what fails the plan: unreadable and drifted tasks, in
+// plan order, then failed checks, then error diagnostics.
+func mdFailures(p *planner.Plan, g checkGroups) []mdFailure {
+	var failures []mdFailure
 	for _, t := range p.Tasks {
 		if t.Error != nil {
-			failures = append(failures, failure{t.Address, "unreadable", *t.Error})
+			failures = append(failures, mdFailure{t.Address, "unreadable", *t.Error})
 		}
 		if t.Drift {
-			failures = append(failures, failure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
+			failures = append(failures, mdFailure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
 		}
 	}
 	for _, c := range g.Failed {
-		failures = append(failures, failure{orPlan(c.Address), "check " + c.Name, c.Message})
+		failures = append(failures, mdFailure{orPlan(c.Address), "check " + c.Name, c.Message})
 	}
 	for _, d := range errorDiagnostics(p) {
 		msg := d.Summary
@@ -141,60 +189,60 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		if r := rangeText(d.Range); r != "" {
 			msg += " (" + r + ")"
 		}
-		failures = append(failures, failure{orPlan(d.Address), "error", msg})
+		failures = append(failures, mdFailure{orPlan(d.Address), "error", msg})
 	}
+	return failures
+}
 
-	if len(failures) > 0 && level < mdCompact {
-		fmt.Fprintf(&b, "\n### Failures (%d)\n\n| Task | Problem | Message |\n| --- | --- | --- |\n", len(failures))
-		for _, f := range failures {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
-		}
+// writeCompact writes the rest of the compact level: the failing tasks as
+// a list, as many failure details as fit, the counts, and the closing
+// lines.
+func (m Markdown) writeCompact(b *strings.Builder, p *planner.Plan, failures []mdFailure, msgLen, limit int, closing string) {
+	failing := failingTasks(p)
+	if len(failing) > 0 || len(failures) > 0 {
+		b.WriteString(m.compactFailing(p, failing, limit-b.Len()-len(closing)-400))
 	}
-	if len(g.Warnings) > 0 && level < mdCompact {
-		fmt.Fprintf(&b, "\n### Warnings (%d)\n\n| Task | Check | Message |\n| --- | --- | --- |\n", len(g.Warnings))
-		for _, c := range g.Warnings {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
-		}
+	counts := "\n" + m.countsLine(p) + "\n"
+	if len(failures) > 0 {
+		writeFailureDetails(b, failures, msgLen, limit, len(counts)+len(closing)+200)
 	}
+	b.WriteString(counts)
+	b.WriteString(closing)
+}
 
-	// The closing lines, written last but reserved for now.
-	closing := fmt.Sprintf("\n**Total cost:** $%s over %s.\n", p.Summary.Cost.String(), plural(costedTasks(p), "task"))
-
-	if level >= mdCompact {
-		if len(failing) > 0 || len(failures) > 0 {
-			b.WriteString(m.compactFailing(p, failing, limit-b.Len()-len(closing)-400))
-		}
-		counts := "\n" + m.countsLine(p) + "\n"
-		// Then as many failure details as the rest of the budget allows.
-		if len(failures) > 0 {
-			reserve := len(counts) + len(closing) + 200
-			head := "\n### Failure details\n\n| Task | Problem | Message |\n| --- | --- | --- |\n"
-			if b.Len()+len(head)+reserve < limit {
-				var rows strings.Builder
-				shown := 0
-				for _, f := range failures {
-					row := fmt.Sprintf("| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
-					if b.Len()+len(head)+rows.Len()+len(row)+reserve > limit {
-						break
-					}
-					rows.WriteString(row)
-					shown++
-				}
-				if shown > 0 {
-					b.WriteString(head)
-					b.WriteString(rows.String())
-					if shown < len(failures) {
-						fmt.Fprintf(&b, "\n…and %d more failures (the HTML report and `plan --json` list them all).\n", len(failures)-shown)
-					}
-				}
-			}
-		}
-		b.WriteString(counts)
-		b.WriteString(closing)
-		return b.String()
+// writeFailureDetails writes as many rows of the failures table as fit
+// under limit with reserve bytes left over, and counts the rest; it writes
+// nothing when not one row fits.
+func writeFailureDetails(b *strings.Builder, failures []mdFailure, msgLen, limit, reserve int) {
+	head := "\n### Failure details\n\n" + mdFailureHeader
+	if b.Len()+len(head)+reserve >= limit {
+		return
 	}
+	var rows strings.Builder
+	shown := 0
+	for _, f := range failures {
+		row := f.row(msgLen)
+		if b.Len()+len(head)+rows.Len()+len(row)+reserve > limit {
+			break
+		}
+		rows.WriteString(row)
+		shown++
+	}
+	if shown == 0 {
+		return
+	}
+	b.WriteString(head)
+	b.WriteString(rows.String())
+	if shown < len(failures) {
+		fmt.Fprintf(b, "\n…and %d more failures (the HTML report and `plan --json` list them all).\n", len(failures)-shown)
+	}
+}
 
-	// The task table: changed or failing tasks open, the rest collapsed.
+// writeTasks writes the task table: tasks with changes, failures or
+// warnings open, cut at mdTruncated so that closingLen bytes and the rest
+// of the report still fit under limit; the tasks with no changes in
+// <details> at mdFull and counted otherwise.
+func (m Markdown) writeTasks(b *strings.Builder, p *planner.Plan, level, limit, msgLen, closingLen int) {
 	var shown, quiet []*planner.TaskPlan
 	for _, t := range p.Tasks {
 		if t.Action != planner.ActionNone || taskFailed(t) || hasWarnings(t) {
@@ -203,48 +251,50 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 			quiet = append(quiet, t)
 		}
 	}
-	header := "| Task | Action | Status | Images | Cost | Changes |\n| --- | --- | --- | --- | --- | --- |\n"
 	if len(shown) > 0 {
-		fmt.Fprintf(&b, "\n### Tasks with changes or failures (%d)\n\n%s", len(shown), header)
-		// At mdTruncated, rows stop when the rest of the report would no
-		// longer fit.
-		reserve := len(closing) + 400
+		fmt.Fprintf(b, "\n### Tasks with changes or failures (%d)\n\n%s", len(shown), mdTaskHeader)
+		reserve := closingLen + 400
 		if level == mdFull {
 			reserve += 80 * len(quiet)
 		}
 		for i, t := range shown {
 			row := m.taskRow(t, msgLen)
 			if level >= mdTruncated && b.Len()+len(row)+reserve > limit {
-				fmt.Fprintf(&b, "\n…and %d more tasks with changes or failures (the HTML report and `plan --json` list them all).\n", len(shown)-i)
+				fmt.Fprintf(b, "\n…and %d more tasks with changes or failures (the HTML report and `plan --json` list them all).\n", len(shown)-i)
 				break
 			}
 			b.WriteString(row)
 		}
 	}
-	if len(quiet) > 0 {
-		if level == mdFull {
-			fmt.Fprintf(&b, "\n<details><summary>%s with no changes</summary>\n\n%s", plural(len(quiet), "task"), header)
-			for _, t := range quiet {
-				b.WriteString(m.taskRow(t, msgLen))
-			}
-			b.WriteString("\n</details>\n")
-		} else {
-			fmt.Fprintf(&b, "\n%s with no changes.\n", plural(len(quiet), "task"))
-		}
+	if len(quiet) == 0 {
+		return
 	}
-	if len(g.Pending) > 0 {
-		if level == mdFull {
-			fmt.Fprintf(&b, "\n<details><summary>%s pending</summary>\n\n| Task | Check | Message |\n| --- | --- | --- |\n", plural(len(g.Pending), "check"))
-			for _, c := range g.Pending {
-				fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
-			}
-			b.WriteString("\n</details>\n")
-		} else {
-			fmt.Fprintf(&b, "\n%s pending (the tasks have not finished).\n", plural(len(g.Pending), "check"))
-		}
+	if level != mdFull {
+		fmt.Fprintf(b, "\n%s with no changes.\n", plural(len(quiet), "task"))
+		return
 	}
-	b.WriteString(closing)
-	return b.String()
+	fmt.Fprintf(b, "\n<details><summary>%s with no changes</summary>\n\n%s", plural(len(quiet), "task"), mdTaskHeader)
+	for _, t := range quiet {
+		b.WriteString(m.taskRow(t, msgLen))
+	}
+	b.WriteString("\n</details>\n")
+}
+
+// writePendingChecks writes the pending checks: a table in <details> at
+// mdFull, a count otherwise.
+func writePendingChecks(b *strings.Builder, pending []addressedCheck, level, msgLen int) {
+	if len(pending) == 0 {
+		return
+	}
+	if level != mdFull {
+		fmt.Fprintf(b, "\n%s pending (the tasks have not finished).\n", plural(len(pending), "check"))
+		return
+	}
+	fmt.Fprintf(b, "\n<details><summary>%s pending</summary>\n\n%s", plural(len(pending), "check"), mdCheckHeader)
+	for _, c := range pending {
+		b.WriteString(mdCheckRow(c, msgLen))
+	}
+	b.WriteString("\n</details>\n")
 }
 
 // countsLine counts tasks by status and checks by outcome, for the compact
