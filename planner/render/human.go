@@ -177,87 +177,90 @@ func hasWarnings(t *planner.TaskPlan) bool {
 	return false
 }
 
-// task writes one task's block.
+// task writes one task's block: a heading with its action and why, its
+// fields, its changes, its checks, and its drift and error.
 func (h Human) task(out *errWriter, t *planner.TaskPlan) {
-	reason := string(t.Action)
-	if t.Reason != "" {
-		reason += ": " + t.Reason
+	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, t.Address), taskReason(t))
+	h.taskFields(out, t)
+	for _, c := range t.Changes {
+		out.printf("    %s\n", h.changeLine(c))
 	}
-	if t.Action == planner.ActionNone {
-		reason = "no changes"
-		var why []string
-		if t.Error != nil {
-			why = append(why, "could not be read")
-		}
-		if t.Drift {
-			why = append(why, "drifted")
-		}
-		failedN, warnN := 0, 0
-		for _, c := range t.Checks {
-			if checkFails(c) {
-				failedN++
-			} else if checkWarns(c) {
-				warnN++
-			}
-		}
-		if failedN > 0 {
-			why = append(why, plural(failedN, "failed check"))
-		}
-		if warnN > 0 {
-			why = append(why, plural(warnN, "warning"))
-		}
-		if len(why) > 0 {
-			reason += "; " + strings.Join(why, ", ")
-		}
+	h.taskChecks(out, t)
+	if t.Drift {
+		out.printf("    %s the request differs from the pinned task %s; pinned tasks are never replaced\n",
+			h.paint(ansiRed+ansiBold, "Drift:"), t.ID)
 	}
-	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, t.Address), reason)
+	if t.Error != nil {
+		out.printf("    %s %s\n", h.paint(ansiRed+ansiBold, "Error:"), *t.Error)
+	}
+}
 
-	field := func(name, value string) {
-		out.printf("    %-8s %s\n", name+":", value)
+// taskReason is the parenthesis of a task's heading: the action and its
+// reason or, for a task with no changes, what is wrong with it anyway.
+func taskReason(t *planner.TaskPlan) string {
+	if t.Action != planner.ActionNone {
+		if t.Reason != "" {
+			return string(t.Action) + ": " + t.Reason
+		}
+		return string(t.Action)
 	}
+	var why []string
+	if t.Error != nil {
+		why = append(why, "could not be read")
+	}
+	if t.Drift {
+		why = append(why, "drifted")
+	}
+	failedN, warnN := 0, 0
+	for _, c := range t.Checks {
+		if checkFails(c) {
+			failedN++
+		} else if checkWarns(c) {
+			warnN++
+		}
+	}
+	if failedN > 0 {
+		why = append(why, plural(failedN, "failed check"))
+	}
+	if warnN > 0 {
+		why = append(why, plural(warnN, "warning"))
+	}
+	if len(why) > 0 {
+		return "no changes; " + strings.Join(why, ", ")
+	}
+	return "no changes"
+}
+
+// taskField writes one "name: value" line of a task's block.
+func taskField(out *errWriter, name, value string) {
+	out.printf("    %-8s %s\n", name+":", value)
+}
+
+// taskFields writes a task's id, status, cost, model, whether its request
+// could be verified, its images and its files.
+func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	id := t.ID
 	if id == "" {
 		id = "(known after apply)"
 	}
-	field("id", id)
+	taskField(out, "id", id)
 	status := string(t.Status)
 	switch t.Status {
 	case planner.StatusFailed, planner.StatusUnknown:
 		status = h.paint(ansiRed, status)
 	}
-	field("status", status)
+	taskField(out, "status", status)
 	if t.Cost != nil {
-		field("cost", money(t.Cost))
+		taskField(out, "cost", money(t.Cost))
 	}
 	if t.Model != "" {
-		field("model", t.Model)
+		taskField(out, "model", t.Model)
 	}
 	if !t.RequestVerifiable && t.Status != planner.StatusNotCreated && t.Action != planner.ActionForget && t.Error == nil {
-		field("request", "not verified: read with the task's access token only")
+		taskField(out, "request", "not verified: read with the task's access token only")
 	}
 	for _, im := range t.Images {
-		var parts []string
-		if im.ID != "" {
-			parts = append(parts, im.ID)
-		}
-		if im.Status == "failed" {
-			parts = append(parts, h.paint(ansiRed, "failed"))
-			if im.Error != "" {
-				parts[len(parts)-1] += ": " + im.Error
-			}
-		} else {
-			parts = append(parts, im.Status)
-			if im.Size != "" {
-				parts = append(parts, im.Size)
-			}
-			if im.Cost != nil {
-				parts = append(parts, money(im.Cost))
-			}
-			if im.URL != "" {
-				parts = append(parts, im.URL)
-			}
-		}
-		field("image", strings.Join(parts, " "))
+		taskField(out, "image", h.imageValue(im))
 	}
 	for _, f := range t.Files {
 		state := f.State
@@ -265,19 +268,54 @@ func (h Human) task(out *errWriter, t *planner.TaskPlan) {
 		case "missing", "modified", "failed":
 			state = h.paint(ansiRed, state)
 		}
-		field("file", fmt.Sprintf("%s (%s)", f.Path, state))
+		taskField(out, "file", fmt.Sprintf("%s (%s)", f.Path, state))
 	}
-	for _, c := range t.Changes {
-		sym, color := "~", ansiYellow
-		switch {
-		case c.Before == nil && c.After != nil:
-			sym, color = "+", ansiGreen
-		case c.Before != nil && c.After == nil:
-			sym, color = "-", ansiRed
+}
+
+// imageValue describes an image: its id, then its error when it failed, or
+// else its status, size, cost and URL, each when known.
+func (h Human) imageValue(im planner.Image) string {
+	var parts []string
+	if im.ID != "" {
+		parts = append(parts, im.ID)
+	}
+	if im.Status == "failed" {
+		failed := h.paint(ansiRed, "failed")
+		if im.Error != "" {
+			failed += ": " + im.Error
 		}
-		out.printf("    %s %s: %s → %s\n", h.paint(color, sym), c.Path,
-			formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive))
+		return strings.Join(append(parts, failed), " ")
 	}
+	parts = append(parts, im.Status)
+	if im.Size != "" {
+		parts = append(parts, im.Size)
+	}
+	if im.Cost != nil {
+		parts = append(parts, money(im.Cost))
+	}
+	if im.URL != "" {
+		parts = append(parts, im.URL)
+	}
+	return strings.Join(parts, " ")
+}
+
+// changeLine is one change: + for a value added, - for one removed, ~ for
+// one changed, then the path and both values.
+func (h Human) changeLine(c planner.Change) string {
+	sym, color := "~", ansiYellow
+	switch {
+	case c.Before == nil && c.After != nil:
+		sym, color = "+", ansiGreen
+	case c.Before != nil && c.After == nil:
+		sym, color = "-", ansiRed
+	}
+	return fmt.Sprintf("%s %s: %s → %s", h.paint(color, sym), c.Path,
+		formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive))
+}
+
+// taskChecks writes a task's checks, one a line; for a task not created
+// yet, the pending ones are only named together on one line.
+func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 	var notYet []string
 	for _, c := range t.Checks {
 		if t.Status == planner.StatusNotCreated && c.Outcome == planner.OutcomePending {
@@ -289,13 +327,6 @@ func (h Human) task(out *errWriter, t *planner.TaskPlan) {
 	if len(notYet) > 0 {
 		out.printf("    %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until the task exists: %s",
 			plural(len(notYet), "check"), strings.Join(notYet, ", "))))
-	}
-	if t.Drift {
-		out.printf("    %s the request differs from the pinned task %s; pinned tasks are never replaced\n",
-			h.paint(ansiRed+ansiBold, "Drift:"), t.ID)
-	}
-	if t.Error != nil {
-		out.printf("    %s %s\n", h.paint(ansiRed+ansiBold, "Error:"), *t.Error)
 	}
 }
 
