@@ -117,20 +117,50 @@ func (h HTML) Render(w io.Writer, p *planner.Plan) error {
 	return nil
 }
 
+// page gathers what the template shows: the verdict, the stats, the
+// filters, the failures and warnings, and a card per task.
 func (h HTML) page(p *planner.Plan) htmlPage {
 	g := groupChecks(p)
-	failed := p.Failed()
+	counts := statusCounts(p)
+	failing := len(failingTasks(p))
+	changed := changedTasks(p)
 	page := htmlPage{
-		Failed:        failed,
+		Failed:        p.Failed(),
 		Summary:       summaryLine(p),
 		Cost:          "$" + p.Summary.Cost.String(),
 		FormatVersion: planner.PlanFormatVersion,
 	}
-	failing := failingTasks(p)
-	if failed {
+	page.Headline, page.Detail = htmlVerdict(p, g, failing)
+	page.Verdict = page.Headline + ": " + page.Detail
+	page.Stats = htmlStats(p, g, counts, changed)
+	page.Filters = htmlFilters(p, counts, changed, failing)
+	page.Failures, page.Warnings = htmlFailures(p, g)
+
+	embedded := int64(0)
+	for _, t := range p.Tasks {
+		page.Cards = append(page.Cards, h.card(t, &embedded))
+	}
+	return page
+}
+
+// changedTasks counts the tasks that apply would act on.
+func changedTasks(p *planner.Plan) int {
+	n := 0
+	for _, t := range p.Tasks {
+		if t.Action != planner.ActionNone {
+			n++
+		}
+	}
+	return n
+}
+
+// htmlVerdict is the page's headline and the detail after it: what fails,
+// or how many checks passed; failing counts the failing tasks.
+func htmlVerdict(p *planner.Plan, g checkGroups, failing int) (headline, detail string) {
+	if p.Failed() {
 		var parts []string
-		if n := len(failing); n > 0 {
-			parts = append(parts, plural(n, "failing task"))
+		if failing > 0 {
+			parts = append(parts, plural(failing, "failing task"))
 		}
 		if n := len(g.Failed); n > 0 {
 			parts = append(parts, plural(n, "failed check"))
@@ -138,99 +168,114 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 		if n := len(errorDiagnostics(p)); n > 0 {
 			parts = append(parts, plural(n, "error"))
 		}
-		page.Headline = "Plan failed"
-		page.Detail = strings.Join(parts, " · ")
-	} else {
-		page.Headline = "Plan passed"
-		page.Detail = plural(g.Passed, "check") + " passed"
-		if n := len(g.Warnings); n > 0 {
-			page.Detail += " · " + plural(n, "warning")
-		}
-		if n := len(g.Pending); n > 0 {
-			page.Detail += fmt.Sprintf(" · %d pending", n)
-		}
-		if !p.HasChanges() {
-			page.Detail += " · no changes"
-		}
+		return "Plan failed", strings.Join(parts, " · ")
 	}
-	page.Verdict = page.Headline + ": " + page.Detail
-
-	images, imagesFailed := 0, 0
-	changed := 0
-	for _, t := range p.Tasks {
-		for _, im := range t.Images {
-			if im.Status == string(mynth.ImageSucceeded) {
-				images++
-			} else {
-				imagesFailed++
-			}
-		}
-		if t.Action != planner.ActionNone {
-			changed++
-		}
-	}
-	imgSub, imgTone := "all succeeded", ""
-	if imagesFailed > 0 {
-		imgSub, imgTone = fmt.Sprintf("%d failed", imagesFailed), "warn"
-	}
-	if images+imagesFailed == 0 {
-		imgSub = "none yet"
-	}
-	checkValue, checkTone := fmt.Sprintf("%d passed", g.Passed), "good"
-	switch {
-	case len(g.Failed) > 0:
-		checkValue, checkTone = fmt.Sprintf("%d failed", len(g.Failed)), "bad"
-	case len(g.Warnings) > 0:
-		checkValue, checkTone = plural(len(g.Warnings), "warning"), "warn"
-	}
-	checkSub := fmt.Sprintf("%d passed · %d failed", g.Passed, len(g.Failed))
+	detail = plural(g.Passed, "check") + " passed"
 	if n := len(g.Warnings); n > 0 {
-		checkSub += " · " + plural(n, "warning")
+		detail += " · " + plural(n, "warning")
 	}
-	checkSub += fmt.Sprintf(" · %d pending", len(g.Pending))
-	s := p.Summary
-	changeTone := ""
-	if changed > 0 {
-		changeTone = "warn"
+	if n := len(g.Pending); n > 0 {
+		detail += fmt.Sprintf(" · %d pending", n)
 	}
-	statusSub := []string{}
-	counts := statusCounts(p)
-	for _, st := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
+	if !p.HasChanges() {
+		detail += " · no changes"
+	}
+	return "Plan passed", detail
+}
+
+// htmlStats are the header's tiles: tasks by status, images, total cost,
+// checks and changes; changed counts the tasks apply would act on.
+func htmlStats(p *planner.Plan, g checkGroups, counts map[planner.Status]int, changed int) []htmlStat {
+	var statusSub []string
+	for _, st := range statusOrder {
 		if n := counts[st]; n > 0 {
 			statusSub = append(statusSub, fmt.Sprintf("%d %s", n, strings.ToLower(statusLabel(st))))
 		}
 	}
-	page.Stats = []htmlStat{
-		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
-		{"Images", fmt.Sprint(images), imgSub, imgTone},
-		{"Total cost", page.Cost, "over " + plural(costedTasks(p), "task"), ""},
-		{"Checks", checkValue, checkSub, checkTone},
-		{"Changes", fmt.Sprint(changed), changeSub(s), changeTone},
+	changeTone := ""
+	if changed > 0 {
+		changeTone = "warn"
 	}
+	return []htmlStat{
+		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
+		imagesStat(p),
+		{"Total cost", "$" + p.Summary.Cost.String(), "over " + plural(costedTasks(p), "task"), ""},
+		checksStat(g),
+		{"Changes", fmt.Sprint(changed), changeSub(p.Summary), changeTone},
+	}
+}
 
-	page.Filters = []htmlFilter{{"all", "All", len(p.Tasks)}}
-	for _, s := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
-		if counts[s] > 0 || s != planner.StatusNotCreated {
-			page.Filters = append(page.Filters, htmlFilter{string(s), statusLabel(s), counts[s]})
+// imagesStat counts the succeeded images, and the others as failed.
+func imagesStat(p *planner.Plan) htmlStat {
+	succeeded, failed := 0, 0
+	for _, t := range p.Tasks {
+		for _, im := range t.Images {
+			if im.Status == string(mynth.ImageSucceeded) {
+				succeeded++
+			} else {
+				failed++
+			}
 		}
 	}
-	page.Filters = append(page.Filters,
-		htmlFilter{"changes", "Changes", changed},
-		htmlFilter{"failing", "Failing", len(failing)})
+	sub, tone := "all succeeded", ""
+	if failed > 0 {
+		sub, tone = fmt.Sprintf("%d failed", failed), "warn"
+	}
+	if succeeded+failed == 0 {
+		sub = "none yet"
+	}
+	return htmlStat{"Images", fmt.Sprint(succeeded), sub, tone}
+}
 
+// checksStat shows the failed checks, else the warnings, else the passed
+// checks, with every count below.
+func checksStat(g checkGroups) htmlStat {
+	value, tone := fmt.Sprintf("%d passed", g.Passed), "good"
+	switch {
+	case len(g.Failed) > 0:
+		value, tone = fmt.Sprintf("%d failed", len(g.Failed)), "bad"
+	case len(g.Warnings) > 0:
+		value, tone = plural(len(g.Warnings), "warning"), "warn"
+	}
+	sub := fmt.Sprintf("%d passed · %d failed", g.Passed, len(g.Failed))
+	if n := len(g.Warnings); n > 0 {
+		sub += " · " + plural(n, "warning")
+	}
+	sub += fmt.Sprintf(" · %d pending", len(g.Pending))
+	return htmlStat{"Checks", value, sub, tone}
+}
+
+// htmlFilters are the filter buttons: all, each status (not created only
+// when some task is), changes and failing.
+func htmlFilters(p *planner.Plan, counts map[planner.Status]int, changed, failing int) []htmlFilter {
+	filters := []htmlFilter{{"all", "All", len(p.Tasks)}}
+	for _, s := range statusOrder {
+		if counts[s] > 0 || s != planner.StatusNotCreated {
+			filters = append(filters, htmlFilter{string(s), statusLabel(s), counts[s]})
+		}
+	}
+	return append(filters,
+		htmlFilter{"changes", "Changes", changed},
+		htmlFilter{"failing", "Failing", failing})
+}
+
+// htmlFailures lists what fails the plan (unreadable and drifted tasks,
+// failed checks, error diagnostics) and what only warns (checks of
+// severity warning, other diagnostics).
+func htmlFailures(p *planner.Plan, g checkGroups) (failures, warnings []htmlFailure) {
 	for _, t := range p.Tasks {
 		if t.Error != nil {
-			page.Failures = append(page.Failures, htmlFailure{t.Address, "could not be read", *t.Error})
+			failures = append(failures, htmlFailure{t.Address, "could not be read", *t.Error})
 		}
 		if t.Drift {
-			page.Failures = append(page.Failures, htmlFailure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
+			failures = append(failures, htmlFailure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
 		}
 	}
 	for _, c := range g.Failed {
-		page.Failures = append(page.Failures, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
+		failures = append(failures, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
 	}
 	for _, c := range g.Warnings {
-		page.Warnings = append(page.Warnings, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
+		warnings = append(warnings, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
 	}
 	for _, d := range p.Diagnostics {
 		msg := d.Summary
@@ -242,19 +287,15 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 		}
 		f := htmlFailure{orPlan(d.Address), d.Severity, msg}
 		if d.Severity == "error" {
-			page.Failures = append(page.Failures, f)
+			failures = append(failures, f)
 		} else {
-			page.Warnings = append(page.Warnings, f)
+			warnings = append(warnings, f)
 		}
 	}
-
-	embedded := int64(0)
-	for _, t := range p.Tasks {
-		page.Cards = append(page.Cards, h.card(t, &embedded))
-	}
-	return page
+	return failures, warnings
 }
 
+// statusLabel is a status as the page names it ("Not created").
 func statusLabel(s planner.Status) string {
 	switch s {
 	case planner.StatusNotCreated:
@@ -265,6 +306,8 @@ func statusLabel(s planner.Status) string {
 	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }
 
+// card gathers one task's card: its heading, request, thumbnails, checks
+// and changes. embedded is what the page has embedded so far.
 func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 	c := htmlCard{
 		Address: t.Address, ID: t.ID, Action: string(t.Action), Symbol: strings.TrimSpace(t.Action.Symbol()),
@@ -272,6 +315,7 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 		Failing: taskFailed(t), Changed: t.Action != planner.ActionNone, Warned: hasWarnings(t),
 		Model: t.Model, Files: t.Files, Drift: t.Drift,
 		PATOnly: !t.RequestVerifiable && t.Error == nil && t.Status != planner.StatusNotCreated && t.Action != planner.ActionForget,
+		Size:    cardSize(t),
 	}
 	if t.Cost != nil {
 		c.Cost = "$" + t.Cost.String()
@@ -283,61 +327,92 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 		if r.Prompt != nil {
 			c.Prompt, c.Negative = r.Prompt.Positive, r.Prompt.Negative
 		}
-		if r.Size != nil {
-			c.Size = r.Size.String()
-		}
 		if c.Model == "" {
 			c.Model = r.Model
 		}
 	}
+	c.Thumbs = h.thumbs(t, embedded)
+	c.Checks = cardChecks(t.Checks)
+	for _, ch := range t.Changes {
+		c.Changes = append(c.Changes, cardChange(ch))
+	}
+	return c
+}
+
+// cardSize is the requested size, with the first image's size added (or
+// used alone) when it is not the same.
+func cardSize(t *planner.TaskPlan) string {
+	size := ""
+	if t.Request != nil && t.Request.Size != nil {
+		size = t.Request.Size.String()
+	}
 	for _, im := range t.Images {
-		if im.Size != "" && c.Size != im.Size {
-			if c.Size == "" {
-				c.Size = im.Size
-			} else if !strings.Contains(c.Size, im.Size) {
-				c.Size += " (" + im.Size + ")"
+		if im.Size != "" && size != im.Size {
+			if size == "" {
+				size = im.Size
+			} else if !strings.Contains(size, im.Size) {
+				size += " (" + im.Size + ")"
 			}
 			break
 		}
 	}
+	return size
+}
+
+// thumbs are a card's thumbnails, one per image, or one placeholder that
+// says why there is none.
+func (h HTML) thumbs(t *planner.TaskPlan, embedded *int64) []htmlThumb {
+	var thumbs []htmlThumb
 	for i, im := range t.Images {
-		th := htmlThumb{Label: fmt.Sprintf("image %d", i+1), Alt: fmt.Sprintf("%s image %d", t.Address, i+1)}
-		if im.ID != "" {
-			th.Label = im.ID
-		}
-		if im.Status != string(mynth.ImageSucceeded) {
-			th.Failed = true
-			th.Error = im.Error
-			if th.Error == "" {
-				th.Error = "the image failed"
-			}
-			c.Thumbs = append(c.Thumbs, th)
-			continue
-		}
-		th.URL, th.Link = im.URL, im.URL
-		if data, ok := h.embed(t, im, embedded); ok {
-			th.Data = data
-		}
-		if th.URL == "" && th.Data == "" {
-			th.Empty = "no URL"
-		}
-		c.Thumbs = append(c.Thumbs, th)
+		thumbs = append(thumbs, h.thumb(t, i, im, embedded))
 	}
-	if len(c.Thumbs) == 0 {
-		empty := "No images"
-		switch t.Status {
-		case planner.StatusNotCreated:
-			empty = "Not generated yet"
-		case planner.StatusPending:
-			empty = "Generating…"
-		case planner.StatusUnknown:
-			empty = "Could not be read"
-		case planner.StatusFailed:
-			empty = "The task failed"
-		}
-		c.Thumbs = []htmlThumb{{Empty: empty}}
+	if len(thumbs) > 0 {
+		return thumbs
 	}
-	for _, ch := range t.Checks {
+	empty := "No images"
+	switch t.Status {
+	case planner.StatusNotCreated:
+		empty = "Not generated yet"
+	case planner.StatusPending:
+		empty = "Generating…"
+	case planner.StatusUnknown:
+		empty = "Could not be read"
+	case planner.StatusFailed:
+		empty = "The task failed"
+	}
+	return []htmlThumb{{Empty: empty}}
+}
+
+// thumb is the thumbnail of t's image i: its error when it failed, else
+// the saved file embedded when it can be, and its URL.
+func (h HTML) thumb(t *planner.TaskPlan, i int, im planner.Image, embedded *int64) htmlThumb {
+	th := htmlThumb{Label: fmt.Sprintf("image %d", i+1), Alt: fmt.Sprintf("%s image %d", t.Address, i+1)}
+	if im.ID != "" {
+		th.Label = im.ID
+	}
+	if im.Status != string(mynth.ImageSucceeded) {
+		th.Failed = true
+		th.Error = im.Error
+		if th.Error == "" {
+			th.Error = "the image failed"
+		}
+		return th
+	}
+	th.URL, th.Link = im.URL, im.URL
+	if data, ok := h.embed(t, im, embedded); ok {
+		th.Data = data
+	}
+	if th.URL == "" && th.Data == "" {
+		th.Empty = "no URL"
+	}
+	return th
+}
+
+// cardChecks are a task's checks as the card lists them: failed first, then
+// warnings, pending and passed, each group in plan order.
+func cardChecks(checks []planner.Check) []htmlCheck {
+	all := make([]htmlCheck, 0, len(checks))
+	for _, ch := range checks {
 		hc := htmlCheck{Name: ch.Name, Message: ch.Message}
 		switch {
 		case checkFails(ch):
@@ -349,31 +424,32 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 		default:
 			hc.Class, hc.Mark = "passed", "✓"
 		}
-		c.Checks = append(c.Checks, hc)
+		all = append(all, hc)
 	}
-	// Failed checks first.
-	ordered := make([]htmlCheck, 0, len(c.Checks))
+	ordered := make([]htmlCheck, 0, len(all))
 	for _, class := range []string{"failed", "warning", "pending", "passed"} {
-		for _, hc := range c.Checks {
+		for _, hc := range all {
 			if hc.Class == class {
 				ordered = append(ordered, hc)
 			}
 		}
 	}
-	c.Checks = ordered
-	for _, ch := range t.Changes {
-		sym := "~"
-		switch {
-		case ch.Before == nil && ch.After != nil:
-			sym = "+"
-		case ch.Before != nil && ch.After == nil:
-			sym = "-"
-		}
-		c.Changes = append(c.Changes, htmlChange{ch.Path,
-			truncate(formatValue(ch.Before, ch.Sensitive), 300),
-			truncate(formatValue(ch.After, ch.Sensitive), 300), sym})
+	return ordered
+}
+
+// cardChange is one change as the card shows it, its values cut to 300
+// runes.
+func cardChange(ch planner.Change) htmlChange {
+	sym := "~"
+	switch {
+	case ch.Before == nil && ch.After != nil:
+		sym = "+"
+	case ch.Before != nil && ch.After == nil:
+		sym = "-"
 	}
-	return c
+	return htmlChange{ch.Path,
+		truncate(formatValue(ch.Before, ch.Sensitive), 300),
+		truncate(formatValue(ch.After, ch.Sensitive), 300), sym}
 }
 
 // embed returns the saved file of an image as a data: URI, when Dir is set,

@@ -302,7 +302,7 @@ func writePendingChecks(b *strings.Builder, pending []addressedCheck, level, msg
 func (m Markdown) countsLine(p *planner.Plan) string {
 	counts := statusCounts(p)
 	var parts []string
-	for _, s := range []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated} {
+	for _, s := range statusOrder {
 		if n := counts[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(s), "_", " ")))
 		}

@@ -255,6 +255,9 @@ func succeededImages(t *planner.TaskPlan) int {
 	return n
 }
 
+// statusOrder is the order in which reports list task statuses.
+var statusOrder = []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated}
+
 // statusCounts counts tasks by status, for headers and filters.
 func statusCounts(p *planner.Plan) map[planner.Status]int {
 	out := map[planner.Status]int{}
