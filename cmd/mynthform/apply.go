@@ -83,7 +83,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	if !checkAddresses(g, "target", a.plan.targets(), sp, st) || !checkAddresses(g, "exclude", a.plan.excludes(), sp, st) {
 		return exitError
 	}
-	plan, code := applyPlan(g, a, sp, st, api, hasKey)
+	plan, scope, code := applyPlan(g, a, sp, st, api, hasKey)
 	if plan == nil {
 		return code
 	}
@@ -103,7 +103,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		return applyFailed(g, "%v", err)
 	}
 	printApplyDetails(g.stdout, res)
-	checksFailed := printChecksAfterApply(g, a, sp, st)
+	checksFailed := printChecksAfterApply(g, scope, sp, st)
 
 	fmt.Fprintln(g.stdout)
 	fmt.Fprintln(g.stdout, applySummary(res, stateName(sp)))
@@ -187,13 +187,20 @@ func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, st
 	return opts
 }
 
+// planScope is the part of the spec a plan covers: its --target and
+// --exclude addresses, from the flags or from the saved plan.
+type planScope struct {
+	targets, excludes []string
+}
+
 // printChecksAfterApply plans again from the state just written, without
-// refreshing, and prints the checks that now fail; it reports whether any
-// fails the run. A plan that cannot be made fails no check.
-func printChecksAfterApply(g *globals, a applyArgs, sp *spec.Spec, st *state.File) bool {
+// refreshing, over the same scope as the plan applied, and prints the
+// checks that now fail; it reports whether any fails the run. A plan that
+// cannot be made fails no check.
+func printChecksAfterApply(g *globals, scope planScope, sp *spec.Spec, st *state.File) bool {
 	after, err := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
 		Spec: sp, State: st, Refresh: false, Dir: g.dir,
-		Targets: a.plan.targets(), Excludes: a.plan.excludes(),
+		Targets: scope.targets, Excludes: scope.excludes,
 	})
 	if err != nil || after == nil {
 		return false
@@ -222,8 +229,9 @@ func applyExitCode(g *globals, res *planner.ApplyResult, err error, failed bool)
 }
 
 // applyPlan makes a fresh plan, or reads the saved one and checks that it
-// still fits the state. A nil plan comes with the exit code.
-func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) (*planner.Plan, int) {
+// still fits the state, and returns it with the scope it covers. A nil plan
+// comes with the exit code.
+func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
 	if a.planFile != "" {
 		path := a.planFile
 		if !filepath.IsAbs(path) {
@@ -235,7 +243,7 @@ func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api plann
 		saved, err := planner.ReadSavedPlan(path)
 		if err != nil {
 			fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
-			return nil, exitError
+			return nil, planScope{}, exitError
 		}
 		if _, err := os.Stat(statePathOf(g, sp)); errors.Is(err, fs.ErrNotExist) && saved.Serial == 0 && len(st.Tasks) == 0 {
 			// No state yet: it takes the identity the plan was made
@@ -244,24 +252,24 @@ func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api plann
 		}
 		if err := saved.CheckState(st); err != nil {
 			fmt.Fprintf(g.stderr, "mynthform apply: refusing the saved plan %s: %v.\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)
-			return nil, exitError
+			return nil, planScope{}, exitError
 		}
 		if err := saved.Resolve(sp); err != nil {
 			fmt.Fprintf(g.stderr, "mynthform apply: the saved plan %s: %v\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)
-			return nil, exitError
+			return nil, planScope{}, exitError
 		}
-		return saved.Plan, exitOK
+		return saved.Plan, planScope{saved.Targets, saved.Excludes}, exitOK
 	}
 	plan, err := planner.MakePlan(g.ctx, a.plan.options(g, sp, st, api, hasKey))
 	if err != nil {
 		if g.ctx.Err() != nil {
 			fmt.Fprintln(g.stderr, "mynthform apply: interrupted while planning; nothing was changed.")
-			return nil, exitSignal
+			return nil, planScope{}, exitSignal
 		}
 		fmt.Fprintf(g.stderr, "mynthform apply: planning: %v\n", err)
-		return nil, exitError
+		return nil, planScope{}, exitError
 	}
-	return plan, exitOK
+	return plan, planScope{a.plan.targets(), a.plan.excludes()}, exitOK
 }
 
 // planUnfixable reports whether the plan holds failures that applying it
