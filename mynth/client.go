@@ -1,10 +1,12 @@
 package mynth
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -157,6 +159,7 @@ func NewClient(opts Options) *Client {
 	if c.http == nil {
 		c.http = newHTTPClient()
 	}
+	c.http = keepTokenOnOrigin(c.http)
 	if c.ua == "" {
 		c.ua = DefaultUserAgent
 	}
@@ -192,6 +195,47 @@ func newHTTPClient() *http.Client {
 			ExpectContinueTimeout: time.Second,
 		},
 	}
+}
+
+// keepTokenOnOrigin returns a copy of hc that follows redirects as hc
+// does but drops the Authorization header of one that leaves the origin
+// (scheme, host and port) of the first request. net/http keeps the header
+// for the same host name on any port or scheme, and for subdomains, which
+// would send the token to another server or in clear text.
+func keepTokenOnOrigin(hc *http.Client) *http.Client {
+	cp := *hc
+	next := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, via[0].URL) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &cp
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		portOf(a) == portOf(b)
+}
+
+// portOf is u's port, or the default port of its scheme.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
 }
 
 // WithToken returns a client that shares c's transport and settings but

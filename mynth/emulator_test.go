@@ -237,10 +237,6 @@ func TestEmulatorFinalErrorsAreTyped(t *testing.T) {
 		{"another account's status", func() error { _, err := stranger.Status(ctx, cr.TaskID); return err }, notFound},
 		{"PAT on the owner-only endpoint", func() error { _, err := pat.Task(ctx, cr.TaskID); return err }, unauthorized},
 		{"PAT of another task", func() error { _, err := wrongPAT.Results(ctx, cr.TaskID); return err }, unauthorized},
-		{"PAT on creation", func() error {
-			_, err := pat.Generate(ctx, mynth.Request{Prompt: &mynth.Prompt{Positive: "x"}})
-			return err
-		}, unauthorized},
 		{"bogus token", func() error { _, err := bogus.Status(ctx, cr.TaskID); return err }, unauthorized},
 		{"no token", func() error { _, err := noToken.Status(ctx, cr.TaskID); return err }, unauthorized},
 		{"count out of range", func() error {
@@ -253,6 +249,12 @@ func TestEmulatorFinalErrorsAreTyped(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
+	// The client refuses to send a PAT to creation at all.
+	_, err = pat.Generate(ctx, mynth.Request{Prompt: &mynth.Prompt{Positive: "x"}})
+	if !errors.Is(err, mynth.ErrUnauthorized) || !errors.Is(err, mynth.ErrInvalid) {
+		t.Errorf("PAT on creation: %v, want ErrUnauthorized and ErrInvalid", err)
+	}
+	checkNoSecret(t, fmt.Sprint(err), cr.PublicAccessToken)
 	// The validation error names its field and reads well.
 	_, err = c.Generate(ctx, mynth.Request{Prompt: &mynth.Prompt{Positive: "x"}, Count: 1000})
 	var ae *mynth.APIError

@@ -27,6 +27,9 @@ const acceptJSON = "application/json"
 // not simply repeat the request. 400 (validation, with the field), 401 and
 // 402 (insufficient balance) are final *APIError values.
 func (c *Client) Generate(ctx context.Context, req Request) (Created, error) {
+	if err := c.needAPIKey("POST /image/generate"); err != nil {
+		return Created{}, err
+	}
 	body, err := json.Marshal(req)
 	if err != nil {
 		return Created{}, fmt.Errorf("POST /image/generate: encoding the request: %w", err)
@@ -94,6 +97,16 @@ func (c *Client) Results(ctx context.Context, id string) (*Results, error) {
 	return res, err
 }
 
+// needAPIKey refuses, before sending anything, a Public Access Token on an
+// endpoint that takes only the API key (Mynth would answer 401). The
+// error wraps ErrInvalid and ErrUnauthorized.
+func (c *Client) needAPIKey(name string) error {
+	if strings.HasPrefix(c.token, "pat_") {
+		return fmt.Errorf("%s: %w: %w: a Public Access Token only reads its task's status and results; this needs the API key", name, ErrInvalid, ErrUnauthorized)
+	}
+	return nil
+}
+
 // get reads /tasks/:id<suffix> with the read retry policy.
 func (c *Client) get(ctx context.Context, id, suffix string, handle func([]byte) error) error {
 	path := "/tasks/" + url.PathEscape(id) + suffix
@@ -147,6 +160,9 @@ func uploadType(typ string) bool {
 // reads: repeating one only stores the same image again.
 func (c *Client) Upload(ctx context.Context, files []UploadFile) ([]string, error) {
 	const name = "POST /image/upload"
+	if err := c.needAPIKey(name); err != nil {
+		return nil, err
+	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w: no files", name, ErrInvalid)
 	}

@@ -1,0 +1,110 @@
+package mynth
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestRedirectNeverCarriesTheTokenElsewhere: net/http keeps the
+// Authorization header on a redirect to the same host name, whatever the
+// port or scheme; the client must send its token only to the origin it
+// was made for.
+func TestRedirectNeverCarriesTheTokenElsewhere(t *testing.T) {
+	var leaked atomic.Value
+	leaked.Store("")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			leaked.Store(a)
+		}
+		writeJSON(w, 200, `{"status":"completed"}`)
+	}))
+	t.Cleanup(other.Close)
+	// The same host name on another port: another server.
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	c := f.client(Options{})
+	c.Status(context.Background(), "tsk_1")
+	if got := leaked.Load().(string); got != "" {
+		t.Errorf("the token went to %s after a redirect: %q", other.URL, got)
+	}
+}
+
+// TestRedirectWithinTheOriginKeepsTheToken: a redirect that stays on the
+// API's origin still authenticates.
+func TestRedirectWithinTheOriginKeepsTheToken(t *testing.T) {
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tasks/tsk_1/status" {
+			http.Redirect(w, r, "/v2"+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+canary {
+			writeJSON(w, 401, `{"error":{"code":"unauthorized","message":"no token"}}`)
+			return
+		}
+		writeJSON(w, 200, `{"status":"completed"}`)
+	})
+	st, err := f.client(Options{}).Status(context.Background(), "tsk_1")
+	if err != nil || st != "completed" {
+		t.Fatalf("Status = %q, %v", st, err)
+	}
+}
+
+// TestGenerateNeverSendsAPAT: a Public Access Token is refused on creation
+// and upload before anything is sent.
+func TestGenerateNeverSendsAPAT(t *testing.T) {
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 201, `{"taskId":"tsk_1"}`)
+	})
+	c := f.client(Options{Token: "pat_secret123"})
+	_, err := c.Generate(context.Background(), Request{Prompt: &Prompt{Positive: "a mug"}})
+	if !errors.Is(err, ErrInvalid) || !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("Generate with a PAT: %v, want ErrInvalid and ErrUnauthorized", err)
+	}
+	_, err = c.Upload(context.Background(), []UploadFile{{Name: "a.png", Data: pngOf(2000)}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("Upload with a PAT: %v, want ErrInvalid", err)
+	}
+	if n := f.hits.Load(); n != 0 {
+		t.Errorf("%d requests sent with a PAT", n)
+	}
+	if err != nil && strings.Contains(err.Error(), "secret123") {
+		t.Errorf("error leaks the PAT: %v", err)
+	}
+}
+
+// TestFailingReadsReuseConnections: error answers are read to the end so
+// that retries reuse the connection instead of opening one each.
+func TestFailingReadsReuseConnections(t *testing.T) {
+	var conns, hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch hits.Add(1) % 3 {
+		case 0:
+			writeJSON(w, 503, `{"error":{"code":"unavailable","message":"try later"}}`)
+		case 1:
+			writeJSON(w, 404, `{"error":{"code":"not_found","message":"Task not found"}}`)
+		default:
+			writeJSON(w, 200, `{"status":"pending"} trailing`)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := NewClient(Options{BaseURL: srv.URL, Token: canary, Retry: fastRetry})
+	for range 200 {
+		c.Status(context.Background(), "tsk_1")
+	}
+	if n := conns.Load(); n > 2 {
+		t.Errorf("%d connections for 200 sequential failing calls", n)
+	}
+}
