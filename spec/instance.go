@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -279,7 +280,7 @@ func (in *instance) decodeFiles(fs *fields, count int, countKnown bool) {
 	}
 	good := true
 	for _, p := range paths {
-		if problem := localPathProblem(p); problem != "" {
+		if problem := imagePathProblem(p); problem != "" {
 			fs.add(errorf(f.rng, "Invalid file path", "The file path %s %s.", shown(p, f.sensitive), problem))
 			good = false
 		}
@@ -291,6 +292,30 @@ func (in *instance) decodeFiles(fs *fields, count int, countKnown bool) {
 	if good {
 		in.t.Files = paths
 	}
+}
+
+// ToolDir is the directory, beside the spec, where mynthform keeps its own
+// files (the emulator's store); no image may be saved in it.
+const ToolDir = ".mynthform"
+
+// imagePathProblem says why path may not be where an image is saved, or ""
+// when it may: it must be a file of the spec directory, outside ToolDir,
+// and not a spec or variable file. (The state file is checked against the
+// mynth block by checkStateFiles.)
+func imagePathProblem(path string) string {
+	if problem := localPathProblem(path); problem != "" {
+		return problem
+	}
+	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(path)))
+	switch {
+	case strings.HasSuffix(path, "/") || strings.HasSuffix(path, `\`) || clean == ".":
+		return "names a directory, not a file. Give a file name, such as \"images/hero.webp\""
+	case clean == ToolDir || strings.HasPrefix(clean, ToolDir+"/"):
+		return "lies in " + ToolDir + "/, where mynthform keeps its own files. Save images elsewhere"
+	case strings.HasSuffix(clean, SpecSuffix) || strings.HasSuffix(clean, SpecJSONSuffix) || strings.HasSuffix(clean, VarFileSuffix):
+		return "names a spec or variable file, which the image would overwrite. Give the image file a name of its own"
+	}
+	return ""
 }
 
 // decodeIgnoreChanges reads ignore_changes, the change paths the plan

@@ -129,6 +129,7 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	diags = append(diags, td...)
 	sp.Tasks = tasks
 	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
+	diags = append(diags, checkStateFiles(l.dir, sp.Settings, sp.Tasks)...)
 	return diags
 }
 
@@ -350,6 +351,40 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 			} else {
 				files[key] = t
 			}
+		}
+	}
+	return diags
+}
+
+// checkStateFiles refuses an image file that is the state file, its
+// backup or its lock: saving an image there would destroy the record of
+// every task.
+func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	abs := func(p string) string {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return filepath.Clean(p)
+	}
+	statePath := abs(settings.State)
+	reserved := map[string]string{
+		statePath:             "the state file",
+		statePath + ".backup": "the state file's backup",
+		statePath + ".lock":   "the state file's lock",
+	}
+	for _, t := range tasks {
+		for _, f := range t.Files {
+			what, ok := reserved[abs(filepath.FromSlash(f))]
+			if !ok {
+				continue
+			}
+			rng := t.Ranges["files"]
+			diags = append(diags, errorf(rng, "Invalid file path",
+				"The file path %s of %s is %s (the state file is %q): saving an image there would destroy the record of every task. Give the image another path.", shown(f, t.Sensitive["files"]), t.Address, what, settings.State))
 		}
 	}
 	return diags

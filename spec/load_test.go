@@ -591,3 +591,29 @@ task "a" {
 		t.Fatalf("got %v", diags)
 	}
 }
+
+// TestImageFileIsNotTheStateFile checks that an image path equal to the
+// state file is refused however the two are written: the default state,
+// and an absolute state path against a relative image path.
+func TestImageFileIsNotTheStateFile(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+task "a" {
+  prompt = "p"
+  files  = ["mynth.state.json"]
+}
+`})
+	_, diags := Load(dir, LoadOptions{})
+	if want := []string{"Invalid file path"}; !cmp.Equal(want, summaries(diags)) {
+		t.Errorf("default state: got %v", diags)
+	}
+
+	dir = t.TempDir()
+	src := fmt.Sprintf("mynth {\n  state = %q\n}\ntask \"a\" {\n  prompt = \"p\"\n  files  = [\"s/state.json\"]\n}\n", filepath.Join(dir, "s", "state.json"))
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags = Load(dir, LoadOptions{})
+	if want := []string{"Invalid file path"}; !cmp.Equal(want, summaries(diags)) {
+		t.Errorf("absolute state: got %v", diags)
+	}
+}
