@@ -57,7 +57,9 @@ func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySch
 
 // scrubDiagnostics drops the evaluation context from diagnostics whose
 // expression reads a sensitive value, so that the diagnostic printer cannot
-// show the value.
+// show the value, and cuts what a failed function call says about its
+// arguments: go-cty's functions quote them ("cannot parse \"...\" as a
+// base 10 integer").
 func scrubDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	for _, d := range diags {
 		if d.Expression == nil || d.EvalContext == nil {
@@ -67,11 +69,26 @@ func scrubDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 			v, vd := tr.TraverseAbs(d.EvalContext)
 			if vd.HasErrors() || v.ContainsMarked() {
 				d.Expression, d.EvalContext = nil, nil
+				if d.Summary == "Invalid function argument" || d.Summary == "Error in function call" {
+					d.Detail = redactedFunctionDetail(d.Detail)
+				}
 				break
 			}
 		}
 	}
 	return diags
+}
+
+// redactedFunctionDetail keeps what HCL says before a function's own
+// message ("Invalid value for \"number\" parameter", "Call to function
+// \"timeadd\" failed") and replaces the message, which may quote a
+// sensitive argument.
+func redactedFunctionDetail(detail string) string {
+	const hidden = "the rest of the message is hidden, because the expression reads a sensitive value and the message could show it. Check the sensitive values this expression uses."
+	if prefix, _, ok := strings.Cut(detail, ": "); ok && !strings.ContainsAny(prefix, ".\n") {
+		return prefix + "; " + hidden
+	}
+	return "The function call failed; " + hidden
 }
 
 // tidyDiagnostics drops repeated diagnostics (a for_each task reports a

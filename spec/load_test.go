@@ -617,3 +617,41 @@ task "a" {
 		t.Errorf("absolute state: got %v", diags)
 	}
 }
+
+// TestSensitiveFunctionErrors checks that a function that fails on a
+// sensitive argument does not print the value: go-cty's messages quote
+// the argument ("cannot parse \"...\" as a base 10 integer").
+func TestSensitiveFunctionErrors(t *testing.T) {
+	const canary = "CANARY_function_error"
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+variable "secret" {
+  sensitive = true
+}
+locals {
+  derived = upper(var.secret)
+}
+task "a" {
+  prompt = "p"
+  metadata = {
+    a = parseint(var.secret, 10)
+    b = tonumber(local.derived)
+    c = tobool(var.secret)
+    d = timeadd(var.secret, "1h")
+    e = formatdate(var.secret, "2020-01-01T00:00:00Z")
+  }
+}
+`})
+	sp, diags := Load(dir, LoadOptions{Vars: []string{"secret=" + canary}})
+	if len(diags) != 5 {
+		t.Errorf("got %d diagnostics, want 5", len(diags))
+	}
+	text := renderDiags(sp, diags)
+	if strings.Contains(strings.ToUpper(text), canary) || strings.Contains(text, `verb "C"`) {
+		t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
+	}
+	for _, d := range diags {
+		if d.Subject == nil || !strings.HasSuffix(d.Detail, ".") {
+			t.Errorf("diagnostic without a range or a full sentence: %+v", d)
+		}
+	}
+}
