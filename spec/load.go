@@ -84,6 +84,11 @@ type loader struct {
 	variables map[string]*variable
 	locals    map[string]*local
 	ctx       *hcl.EvalContext
+
+	// specFiles and varFiles are the names the parser read the spec
+	// files and the variable files under.
+	specFiles map[string]bool
+	varFiles  []string
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -104,7 +109,27 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 		_ = l.root.Close()
 	}
 	sp.Files = l.parser.Files()
+	l.hideVarFileSources(sp.Files)
 	return sp, tidyDiagnostics(scrubDiagnostics(diags))
+}
+
+// hideVarFileSources removes the variable files from files when a
+// sensitive variable is declared: a diagnostic about a variable file keeps
+// its file and line, but the printer cannot show the line, which may hold
+// the secret (an unquoted or unterminated value, say).
+func (l *loader) hideVarFileSources(files map[string]*hcl.File) {
+	sensitive := false
+	for _, v := range l.variables {
+		sensitive = sensitive || v.Sensitive
+	}
+	if !sensitive {
+		return
+	}
+	for _, name := range l.varFiles {
+		if !l.specFiles[name] {
+			delete(files, name)
+		}
+	}
 }
 
 // load fills sp from the spec files of l.dir: it parses every file, declares
@@ -171,8 +196,10 @@ func (l *loader) openSpecDir() ([]string, hcl.Diagnostics) {
 func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	blocks := map[string][]*hcl.Block{}
+	l.specFiles = map[string]bool{}
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
+		l.specFiles[path] = true
 		var f *hcl.File
 		var fd hcl.Diagnostics
 		if strings.HasSuffix(name, SpecJSONSuffix) {

@@ -655,3 +655,38 @@ task "a" {
 		}
 	}
 }
+
+// TestVarFileSecretsNotPrinted checks that a mistake in a variable file
+// is reported with its file and line but without the line's text when a
+// sensitive variable is declared: the line may hold the secret.
+func TestVarFileSecretsNotPrinted(t *testing.T) {
+	dir := writeSpec(t, map[string]string{
+		"main.mynth.hcl": `
+variable "token" {
+  sensitive = true
+}
+task "a" {
+  id           = "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"
+  access_token = var.token
+}
+`,
+		"unquoted.mynthvars.hcl":     "token = pat_CANARY_unquoted\n",
+		"unterminated.mynthvars.hcl": "token = \"pat_CANARY_unterminated\n",
+	})
+	for _, file := range []string{"unquoted.mynthvars.hcl", "unterminated.mynthvars.hcl"} {
+		t.Run(file, func(t *testing.T) {
+			sp, diags := Load(dir, LoadOptions{VarFiles: []string{file}})
+			if !diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			for _, d := range diags {
+				if d.Subject == nil || filepath.Base(d.Subject.Filename) != file || d.Subject.Start.Line != 1 {
+					t.Errorf("diagnostic without the variable file's line: %+v", d)
+				}
+			}
+			if text := renderDiags(sp, diags); strings.Contains(text, "CANARY") {
+				t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
+			}
+		})
+	}
+}

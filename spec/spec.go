@@ -13,7 +13,9 @@ type Spec struct {
 	// Dir is the directory the spec was read from.
 	Dir string
 	// Files holds every parsed file by name, for printing diagnostics
-	// with source snippets (hcl.NewDiagnosticTextWriter).
+	// with source snippets (hcl.NewDiagnosticTextWriter). Variable files
+	// are left out when a variable is sensitive, so that no snippet can
+	// show a secret.
 	Files map[string]*hcl.File
 	// Settings is the mynth block, with defaults filled in.
 	Settings Settings

@@ -175,6 +175,7 @@ func (l *loader) readVarFile(path string, names []string, values map[string]give
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(l.dir, path)
 	}
+	l.varFiles = append(l.varFiles, full)
 	var f *hcl.File
 	if strings.HasSuffix(full, ".json") {
 		f, diags = l.parser.ParseJSONFile(full)
