@@ -15,6 +15,12 @@ func (l *loader) decodeBudgetBlock(b *hcl.Block) (*Budget, hcl.Diagnostics) {
 	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
 	f, ok := fv.get("max_total")
 	if !ok {
+		if attr, set := content.Attributes["max_total"]; set && !fv.failed["max_total"] {
+			// Set but null: without this the budget would silently
+			// guard nothing.
+			fv.add(errorf(attr.Expr.Range(), "Missing budget limit",
+				"max_total is null, so the budget would limit nothing. Give the most the tasks may cost together, such as \"5.00\", or remove the budget block."))
+		}
 		return nil, append(diags, fv.diags...)
 	}
 	amt, ok := fv.amount(f)

@@ -630,6 +630,8 @@ func (in *instance) decodeWebhook(fs *fields) *mynth.Webhook {
 				if uf, has := of.get("url"); has {
 					u, _ = of.str(uf)
 				}
+			} else {
+				continue // reported by objectFields
 			}
 			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 				fs.add(errorf(f.rng, "Invalid webhook URL", "%s is not an http or https URL. Give the endpoint's full URL.", ef.name))
