@@ -274,7 +274,7 @@ func Decode(data []byte) (*File, error) {
 	// The common case, a file of the newest version, is read in one pass.
 	v, strictErr := parseV1(data)
 	if strictErr == nil && string(v.Version) == strconv.Itoa(FormatVersion) {
-		return finishV1(v)
+		return finishV1(v, data)
 	}
 	// Otherwise the version decides what the problem is.
 	var head struct {
@@ -306,7 +306,7 @@ func Decode(data []byte) (*File, error) {
 	if v, err = parseV1(data); err != nil {
 		return nil, err
 	}
-	return finishV1(v)
+	return finishV1(v, data)
 }
 
 // fileV1 is the top level of a version 1 file as read.
@@ -332,8 +332,9 @@ func parseV1(data []byte) (*fileV1, error) {
 	return &v, nil
 }
 
-// finishV1 checks a version 1 file read by parseV1 and makes it a File.
-func finishV1(v *fileV1) (*File, error) {
+// finishV1 checks a version 1 file parseV1 read from data and makes it a
+// File.
+func finishV1(v *fileV1, data []byte) (*File, error) {
 	switch {
 	case v.Lineage == nil || *v.Lineage == "":
 		return nil, &Error{Kind: ErrCorrupt, Problem: "no lineage"}
@@ -358,12 +359,127 @@ func finishV1(v *fileV1) (*File, error) {
 			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("%s: result: %v", addr, err), Err: err}
 		}
 	}
+	if err := duplicateKeys(data); err != nil {
+		return nil, err
+	}
 	if where, ok := findSecret(f); ok {
 		return nil, &Error{Kind: ErrSecret,
 			Problem: fmt.Sprintf("%s holds what looks like an API key or a Public Access Token", where),
 			Hint:    "remove it from the file by hand and rotate that key; mynthform never records one"}
 	}
 	return f, nil
+}
+
+// duplicateKeys refuses a key that appears twice at the top level, in
+// "tasks" or in one task: encoding/json keeps the last silently, and a
+// merge that kept both sides of a task would forget the other task, which
+// Mynth may have charged for. data is a version 1 file that parseV1 read,
+// so it is valid JSON; one pass over its bytes is enough.
+func duplicateKeys(data []byte) error {
+	type container struct {
+		object bool
+		level  int    // 0 the top level, 1 "tasks", 2 a task; -1 deeper
+		in     string // how a refusal names the object
+		keys   keySet // keys so far, for levels 0 to 2
+	}
+	var stack []container
+	wantKey := false // the next string is a key
+	key := ""        // the last key read at a checked level
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			end := stringEnd(data, i)
+			top := len(stack) - 1
+			if wantKey && stack[top].level >= 0 {
+				k := data[i+1 : end-1]
+				if bytes.IndexByte(k, '\\') >= 0 {
+					var unquoted string
+					if json.Unmarshal(data[i:end], &unquoted) != nil {
+						return nil
+					}
+					k = []byte(unquoted)
+				}
+				if !stack[top].keys.add(k) {
+					return &Error{Kind: ErrCorrupt,
+						Problem: fmt.Sprintf("%q appears twice in %s (a merge kept both sides?)", k, stack[top].in),
+						Hint:    "keep the one you mean and delete the other by hand (a task dropped so is forgotten; import can record it again), then retry"}
+				}
+				if stack[top].level < 2 {
+					key = string(k) // names the object it opens, if any
+				}
+			}
+			wantKey = false
+			i = end - 1
+		case '{':
+			c := container{object: true, level: -1}
+			switch top := len(stack) - 1; {
+			case top < 0:
+				c.level, c.in = 0, "the top level"
+			case stack[top].object && stack[top].level == 0 && key == "tasks":
+				c.level, c.in = 1, `"tasks"`
+			case stack[top].object && stack[top].level == 1:
+				c.level, c.in = 2, key
+			}
+			stack = append(stack, c)
+			wantKey = true
+		case '[':
+			stack = append(stack, container{level: -1})
+			wantKey = false
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			wantKey = len(stack) > 0 && stack[len(stack)-1].object
+		}
+	}
+	return nil
+}
+
+// keySet is the keys of one object. Most objects have a few keys, which a
+// slice holds without allocating; "tasks" may have thousands.
+type keySet struct {
+	few  [][]byte
+	many map[string]bool
+}
+
+// add adds k and reports whether it was new.
+func (s *keySet) add(k []byte) bool {
+	if s.many != nil {
+		if s.many[string(k)] {
+			return false
+		}
+		s.many[string(k)] = true
+		return true
+	}
+	for _, seen := range s.few {
+		if bytes.Equal(seen, k) {
+			return false
+		}
+	}
+	s.few = append(s.few, k)
+	if len(s.few) > 16 {
+		s.many = make(map[string]bool, 2*len(s.few))
+		for _, seen := range s.few {
+			s.many[string(seen)] = true
+		}
+		s.few = nil
+	}
+	return true
+}
+
+// stringEnd returns the index just after the JSON string that starts at
+// data[start].
+func stringEnd(data []byte, start int) int {
+	for i := start + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
 }
 
 // syntaxError turns a JSON decoding error into a refusal that says where.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,6 +246,13 @@ func TestRefusals(t *testing.T) {
 		{"negative serial", `{"version":1,"serial":-1,"lineage":"x","tasks":{}}`, ErrCorrupt, "serial", ""},
 		{"array", `[1]`, ErrCorrupt, "", ""},
 		{"trailing data", `{"version":1,"serial":1,"lineage":"x","tasks":{}} {}`, ErrCorrupt, "invalid JSON", ""},
+		// A merge that kept both sides of a task: encoding/json would keep
+		// the last and forget the other, which Mynth may have charged for.
+		{"a task twice", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"tsk_1"},"task.a":{"id":"tsk_2"}}}`, ErrCorrupt, `"task.a" appears twice in "tasks"`, "keep"},
+		{"a task twice, once escaped", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"tsk_1"},"task.\u0061":{"id":"tsk_2"}}}`, ErrCorrupt, `"task.a" appears twice in "tasks"`, "keep"},
+		{"a task twice in a large state", manyTasksThenDuplicate(40), ErrCorrupt, `"task.t0" appears twice in "tasks"`, "keep"},
+		{"a task id twice", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"tsk_1","id":"tsk_2"}}}`, ErrCorrupt, `"id" appears twice in task.a`, "keep"},
+		{"serial twice", `{"version":1,"serial":1,"serial":2,"lineage":"x","tasks":{}}`, ErrCorrupt, `"serial" appears twice`, "keep"},
 		{"api key in a request", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","request":{"note":"mak_0123456789abcdef"}}}}`, ErrSecret, "task.a request holds what looks like an API key", "rotate"},
 		{"pat in a result", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","result":{"access":{"publicAccessToken":"pat_abcdefgh1234"}}}}}`, ErrSecret, "task.a result", "rotate"},
 	}
@@ -295,6 +303,18 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyTasksThenDuplicate is a state of n tasks whose first appears again
+// at the end.
+func manyTasksThenDuplicate(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"version":1,"serial":1,"lineage":"x","tasks":{`)
+	for i := range n {
+		fmt.Fprintf(&b, `"task.t%d":{"id":"tsk_%d","request":{"a":[{"b":"}"}]}},`, i, i)
+	}
+	b.WriteString(`"task.t0":{"id":"tsk_x"}}}`)
+	return b.String()
 }
 
 func TestSaveRefusesNewerSerial(t *testing.T) {
