@@ -690,3 +690,22 @@ task "a" {
 		})
 	}
 }
+
+// TestUnreadableVarFile checks that a --var-file that is missing or a
+// directory is reported with a detail that names it and says how to fix
+// it, not HCL's bare "could not be read".
+func TestUnreadableVarFile(t *testing.T) {
+	dir := writeSpec(t, map[string]string{
+		"main.mynth.hcl":      "task \"a\" {\n  prompt = \"p\"\n}\n",
+		"dir.mynthvars.hcl/x": "",
+	})
+	for _, file := range []string{"missing.mynthvars.hcl", "dir.mynthvars.hcl"} {
+		_, diags := Load(dir, LoadOptions{VarFiles: []string{file}})
+		if len(diags) != 1 || !diags.HasErrors() {
+			t.Fatalf("%s: got %v", file, diags)
+		}
+		if d := diags[0].Detail; !strings.Contains(d, "--var-file "+file) || !strings.HasSuffix(d, "directory.") {
+			t.Errorf("%s: detail %q", file, d)
+		}
+	}
+}

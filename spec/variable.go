@@ -1,8 +1,11 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -176,6 +179,20 @@ func (l *loader) readVarFile(path string, names []string, values map[string]give
 		full = filepath.Join(l.dir, path)
 	}
 	l.varFiles = append(l.varFiles, full)
+	if st, err := os.Stat(full); err != nil || !st.Mode().IsRegular() {
+		why := "is not a regular file"
+		if err != nil {
+			why = fmt.Sprintf("cannot be read (%v)", errors.Unwrap(err))
+			if errors.Is(err, fs.ErrNotExist) {
+				why = "does not exist"
+			}
+		}
+		return diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read variable file",
+			Detail:   fmt.Sprintf("The file given with --var-file %s %s. Check the path: a relative one is read from the spec directory.", path, why),
+		})
+	}
 	var f *hcl.File
 	if strings.HasSuffix(full, ".json") {
 		f, diags = l.parser.ParseJSONFile(full)
