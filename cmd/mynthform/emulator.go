@@ -43,13 +43,13 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 			return opts, fmt.Errorf("%s must not be negative", name)
 		}
 	}
-	if a.faultRate < 0 || a.faultRate > 1 {
+	if !validRate(a.faultRate) {
 		return opts, fmt.Errorf("--fault-rate must be from 0 to 1, got %g", a.faultRate)
 	}
 	opts.Faults = mynthtest.Faults{Rate: a.faultRate, RetryAfter: a.retryAfter}
 	for _, ep := range slices.Sorted(maps.Keys(a.faultRates)) {
 		rate, err := strconv.ParseFloat(a.faultRates[ep], 64)
-		if err != nil || rate < 0 || rate > 1 {
+		if err != nil || !validRate(rate) {
 			return opts, fmt.Errorf("--endpoint-fault-rate %s=%s: the rate must be from 0 to 1", ep, a.faultRates[ep])
 		}
 		known := false
@@ -80,6 +80,9 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 	}
 	return opts, nil
 }
+
+// validRate reports whether r is a probability; NaN is not.
+func validRate(r float64) bool { return r >= 0 && r <= 1 }
 
 // runEmulator runs the emulator in the foreground until the context ends
 // (Ctrl-C).

@@ -165,6 +165,8 @@ func TestEmulatorCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"fault rate", []string{"--fault-rate", "2"}, "--fault-rate must be from 0 to 1"},
+		{"fault rate NaN", []string{"--fault-rate", "NaN"}, "--fault-rate must be from 0 to 1"},
+		{"endpoint rate NaN", []string{"--endpoint-fault-rate", "status=NaN"}, "status=NaN: the rate must be from 0 to 1"},
 		{"fault kind", []string{"--fault-kinds", "500,boom"}, `unknown fault kind "boom"`},
 		{"endpoint", []string{"--endpoint-fault-rate", "tasks=0.5"}, `unknown endpoint "tasks"`},
 		{"endpoint rate", []string{"--endpoint-fault-rate", "status=x"}, "status=x: the rate must be from 0 to 1"},
