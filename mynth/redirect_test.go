@@ -3,6 +3,7 @@ package mynth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -106,5 +107,20 @@ func TestFailingReadsReuseConnections(t *testing.T) {
 	}
 	if n := conns.Load(); n > 2 {
 		t.Errorf("%d connections for 200 sequential failing calls", n)
+	}
+}
+
+// TestCreatedPrintsNoPAT: a Created printed with any verb hides its Public
+// Access Token.
+func TestCreatedPrintsNoPAT(t *testing.T) {
+	c := Created{TaskID: "tsk_1", PublicAccessToken: "pat_SECRET42"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		got := fmt.Sprintf(verb, c) + fmt.Sprintf(verb, &c)
+		if strings.Contains(got, "SECRET42") {
+			t.Errorf("%s shows the PAT: %s", verb, got)
+		}
+		if !strings.Contains(got, "tsk_1") {
+			t.Errorf("%s hides the task id: %s", verb, got)
+		}
 	}
 }

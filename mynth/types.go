@@ -424,6 +424,16 @@ func (c *Created) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Format prints the task id and hides the Public Access Token, whatever
+// the verb, so that a Created is safe to log.
+func (c Created) Format(f fmt.State, verb rune) {
+	pat := ""
+	if c.PublicAccessToken != "" {
+		pat = redacted
+	}
+	fmt.Fprintf(f, "mynth.Created{TaskID:%q PublicAccessToken:%q}", c.TaskID, pat)
+}
+
 // MarshalJSON writes the unwrapped form, as the emulator answers.
 func (c Created) MarshalJSON() ([]byte, error) {
 	out := map[string]any{"taskId": c.TaskID}
