@@ -111,6 +111,11 @@ func fmtTargets(dir string, args []string) ([]string, error) {
 		if strings.HasSuffix(p, ".json") {
 			return nil, fmt.Errorf("%s: fmt formats HCL's native syntax only, not JSON", a)
 		}
+		// Only HCL files: another file that happens to parse (a shell
+		// .env, say, named by "mynthform fmt *") must not be rewritten.
+		if !strings.HasSuffix(p, ".hcl") {
+			return nil, fmt.Errorf("%s: fmt formats *.hcl files only (*%s, *%s); rename the file or leave it out", a, spec.SpecSuffix, spec.VarFileSuffix)
+		}
 		out = append(out, p)
 	}
 	return out, nil

@@ -90,10 +90,21 @@ func TestFmtArguments(t *testing.T) {
 		{"json refused", []string{"fmt", "x.mynth.json"}, 1, "x.mynth.json"},
 		{"bad flag", []string{"fmt", "--chek"}, 1, "unknown flag: --chek"},
 		{"directory argument", []string{"fmt", "--check", "."}, 1, ""},
+		{"other file refused", []string{"fmt", ".env"}, 1, ".env: fmt formats"},
 	}
 	if err := os.WriteFile(filepath.Join(dir, "x.mynth.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A shell file that happens to parse as HCL: fmt must not rewrite it
+	// when it is named (as by "mynthform fmt *").
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("A=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if got := readSpecTestFile(t, filepath.Join(dir, ".env")); got != "A=1\n" {
+			t.Errorf("fmt rewrote .env: %q", got)
+		}
+	}()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runSpecCLI(t, nil, append([]string{"-C", dir}, tt.args...)...)
