@@ -673,3 +673,25 @@ func TestJSONString(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalHintNamesAnExistingBackup: the recovery hint sends the user
+// to the backup only when there is one.
+func TestRefusalHintNamesAnExistingBackup(t *testing.T) {
+	path := writeState(t, "{\"version\": 1, \"ser")
+	s := Open(path)
+	_, err := s.Load()
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("Load: %v", err)
+	}
+	if strings.Contains(se.Hint, "restore the previous state from") || !strings.Contains(se.Hint, "no backup") || !strings.Contains(se.Hint, "git checkout") {
+		t.Errorf("without a backup the hint is %q", se.Hint)
+	}
+	if err := os.WriteFile(s.BackupPath(), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Load()
+	if !errors.As(err, &se) || !strings.Contains(se.Hint, "restore the previous state from "+s.BackupPath()) {
+		t.Errorf("with a backup the hint is %q", se.Hint)
+	}
+}

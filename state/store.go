@@ -95,9 +95,19 @@ func (s *Store) refusal(err error) error {
 	c := *se
 	c.Path = s.path
 	if c.Hint == "" && errors.Is(&c, ErrCorrupt) {
-		c.Hint = fmt.Sprintf("restore the previous state from %s (mynthform keeps it there), or the last committed one from git (git checkout -- %s)", s.BackupPath(), s.path)
+		c.Hint = s.restoreHint()
 	}
 	return &c
+}
+
+// restoreHint says how to get a readable state back: from the backup when
+// there is one, else from git.
+func (s *Store) restoreHint() string {
+	git := fmt.Sprintf("the last committed one from git (git checkout -- %s)", s.path)
+	if _, err := os.Stat(s.BackupPath()); err != nil {
+		return fmt.Sprintf("there is no backup (%s); restore %s", s.BackupPath(), git)
+	}
+	return fmt.Sprintf("restore the previous state from %s (mynthform keeps it there), or %s", s.BackupPath(), git)
 }
 
 // Save writes f as the new state, and reports whether it wrote anything.
