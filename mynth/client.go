@@ -39,8 +39,8 @@ type Options struct {
 	// requests to one host (pooled keep-alive connections, dial and TLS
 	// timeouts). Its own Timeout, if any, applies on top of Timeout below.
 	HTTPClient *http.Client
-	// Retry says how reads are retried; the zero value gives
-	// def.
+	// Retry says how requests are retried; zero fields take the values of
+	// DefaultRetryPolicy.
 	Retry RetryPolicy
 	// UserAgent is sent with every request, default "mynth-go".
 	UserAgent string
@@ -65,7 +65,7 @@ func (o Options) Format(f fmt.State, verb rune) {
 }
 
 // RetryPolicy says how often and how patiently requests are retried. Zero
-// fields take the defaults of def.
+// fields take the values of DefaultRetryPolicy.
 type RetryPolicy struct {
 	// MaxAttempts bounds the attempts of one call, the first included; 1
 	// turns retries off. Default 5.

@@ -16,7 +16,10 @@
 // /tasks/tsk_x: 404 not_found: ...") and match the sentinels
 // ErrUnauthorized, ErrNotFound, ErrInsufficientBalance, ErrValidation and
 // ErrRateLimited with errors.Is. No error text, and no printed form of a
-// Client or Options, ever contains a token.
+// Client, Options or Created, ever contains a token. The token goes only
+// to the API's origin: a redirect elsewhere loses the Authorization
+// header, and a Public Access Token is refused before sending on the
+// endpoints that take only the API key (Generate, Upload).
 //
 // Reads (Task, Status, Results, Download, Upload) are retried on network
 // errors, 429 and 5xx other than 501, with capped exponential backoff,
