@@ -383,16 +383,17 @@ func runStateMv(g *globals, args []string) int {
 		return exitError
 	}
 	from, err := normalizeStateAddress(fs.Arg(0))
+	var to string
 	if err == nil {
-		var to string
-		if to, err = normalizeStateAddress(fs.Arg(1)); err == nil {
-			return editState(g, "state mv", ef, func(st *state.File) ([]string, error) {
-				return moveStateTasks(st, from, to)
-			})
-		}
+		to, err = normalizeStateAddress(fs.Arg(1))
 	}
-	fmt.Fprintf(g.stderr, "mynthform state mv: %v\n", err)
-	return exitError
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state mv: %v\n", err)
+		return exitError
+	}
+	return editState(g, "state mv", ef, func(st *state.File) ([]string, error) {
+		return moveStateTasks(st, from, to)
+	})
 }
 
 // moveStateTasks moves one task, or every instance of a task block when from
