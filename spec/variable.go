@@ -206,12 +206,15 @@ func (l *loader) readVarFile(path string, names []string, values map[string]give
 	diags = append(diags, ad...)
 	for name, attr := range attrs {
 		if _, ok := l.variables[name]; !ok {
-			// No Subject: the line may hold a secret meant for a
-			// sensitive variable whose name is mistyped.
+			// The line may hold a secret meant for a sensitive
+			// variable whose name is mistyped: Load keeps variable
+			// files out of Spec.Files, so that it is not printed,
+			// when a variable is sensitive.
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Value for undeclared variable",
-				Detail:   fmt.Sprintf("The variable file %s sets %q on line %d, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", path, name, attr.NameRange.Start.Line, didYouMean(name, names), name),
+				Detail:   fmt.Sprintf("The variable file %s sets %q, but no variable of that name is declared.%s Declare it with a variable %q block or remove the line.", path, name, didYouMean(name, names), name),
+				Subject:  attr.NameRange.Ptr(),
 			})
 			continue
 		}
@@ -269,15 +272,14 @@ func (v *variable) assign(g givenValue, given bool) *hcl.Diagnostic {
 	case given:
 		cv, err := convert.Convert(g.val, v.Type)
 		if err != nil {
-			subject := g.rng
-			if v.Sensitive {
-				subject = nil // the snippet would print the value
-			}
+			// The range is kept for a sensitive variable too: Load
+			// keeps variable files out of Spec.Files then, so that the
+			// snippet cannot print the value.
 			return &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
 				Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", v.Name, g.source, typeexpr.TypeString(v.Type), err),
-				Subject:  subject,
+				Subject:  g.rng,
 			}
 		}
 		v.value = cv
