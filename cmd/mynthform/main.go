@@ -112,7 +112,7 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.BoolVarP(&opts.help, "help", "h", false, "show this help")
 	fs.BoolVar(&opts.version, "version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "mynthform: %v\n", err)
+		fmt.Fprintf(stderr, "mynthform: %v%s\n", err, suggestFlag(fs, err))
 		fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
 		return exitError
 	}
@@ -209,8 +209,24 @@ func parseFlags(g *globals, fs *pflag.FlagSet, usage string, args []string) (int
 		return exitOK, true
 	}
 	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform %s: %v\nUsage: mynthform %s\nRun 'mynthform %s --help' for its flags.\n", fs.Name(), err, usage, fs.Name())
+		fmt.Fprintf(g.stderr, "mynthform %s: %v%s\nUsage: mynthform %s\nRun 'mynthform %s --help' for its flags.\n", fs.Name(), err, suggestFlag(fs, err), usage, fs.Name())
 		return exitError, true
 	}
 	return 0, false
+}
+
+// suggestFlag returns "; did you mean --NAME?" for an unknown long flag
+// that is near one of fs's flags, else "".
+func suggestFlag(fs *pflag.FlagSet, err error) string {
+	given, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return ""
+	}
+	given, _, _ = strings.Cut(given, "=")
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if best := suggest(given, names, 2); best != "" {
+		return didYouMean("--" + best)
+	}
+	return ""
 }
