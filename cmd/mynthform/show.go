@@ -72,7 +72,7 @@ func showState(g *globals, vf varFlags, asJSON bool) int {
 		return exitError
 	}
 	if asJSON {
-		data, err := state.Encode(st)
+		data, err := state.Encode(redactState(st, sp))
 		if err != nil {
 			fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 			return exitError
@@ -179,4 +179,19 @@ func taskCount(n int) string {
 		return "1 task"
 	}
 	return fmt.Sprintf("%d tasks", n)
+}
+
+// redactState returns st with the values the spec marks sensitive replaced
+// by "(sensitive)", as state show prints them; st itself is not changed.
+func redactState(st *state.File, sp *spec.Spec) *state.File {
+	if sp == nil {
+		return st
+	}
+	out := st.Clone()
+	for addr, t := range out.Tasks {
+		if decl := sp.Task(addr); decl != nil && len(decl.Sensitive) > 0 {
+			out.Tasks[addr] = redactStateTask(t, decl.Sensitive)
+		}
+	}
+	return out
 }
