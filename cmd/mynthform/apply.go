@@ -45,6 +45,7 @@ func runApply(g *globals, args []string) int {
 	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")
 	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
 	a.plan.register(fs)
+	fs.Lookup("parallelism").Usage = "make at most `N` API calls at a time: creations, polls and downloads together (default: the mynth block's parallelism, 10)"
 	if code, done := parseFlags(g, fs, applyUsage, args); done {
 		return code
 	}
@@ -87,7 +88,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	if plan == nil {
 		return code
 	}
-	if err := (render.Human{Color: g.color}).Render(g.stdout, plan); err != nil {
+	if err := (render.Human{Color: g.color, BeforeApply: true}).Render(g.stdout, plan); err != nil {
 		return applyFailed(g, "printing the plan: %v", err)
 	}
 	// What apply cannot fix fails the run whatever it does: tasks that

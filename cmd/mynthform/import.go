@@ -15,7 +15,7 @@ func runImport(g *globals, args []string) int {
 	var vf varFlags
 	var lockTimeout time.Duration
 	fs := newFlagSet("import")
-	fs.DurationVar(&lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the state lock")
+	fs.DurationVar(&lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
 	vf.register(fs)
 	if code, done := parseFlags(g, fs, importUsage, args); done {
 		return code

@@ -17,6 +17,11 @@ type Human struct {
 	// Color adds ANSI colors: green for +, yellow for ~, red for - and
 	// failures, bold for headers.
 	Color bool
+	// BeforeApply prints the plan as apply shows it before carrying it
+	// out: a failing check is then something apply may still fix, so the
+	// closing line says the checks are run again afterwards instead of
+	// declaring the plan failed.
+	BeforeApply bool
 }
 
 // humanUnchangedLimit is how many unchanged tasks are listed one per line
@@ -162,7 +167,11 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 		pad := strings.Repeat(" ", 3-len(plainSymbol(a)))
 		out.printf("  %s%s %-9s %s%s\n", sym, pad, string(a)+":", strings.Join(shown, ", "), more)
 	}
-	if p.Failed() {
+	switch {
+	case !p.Failed():
+	case h.BeforeApply:
+		out.printf("%s\n", h.paint(ansiYellow+ansiBold, "Some checks fail now: apply checks them again once it is done, and errors it cannot fix still fail the run."))
+	default:
 		out.printf("%s\n", h.paint(ansiRed+ansiBold, "The plan failed: see the errors and failed checks above."))
 	}
 	return out.flush()
