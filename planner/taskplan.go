@@ -99,7 +99,7 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		cur, err = viewOfState(recorded)
 	default:
 		// Adopting a pinned id without reading it (--refresh=false).
-		tp.Status = StatusUnknown
+		tp.Status, tp.RequestVerifiable = StatusUnknown, false
 		tp.Reason = joinReason(tp.Reason, "not read (refresh is off)")
 		tp.Checks = pendingChecks(w.spec.Expect, "the task has not been read")
 		return tp
@@ -108,7 +108,9 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		tp.Status, tp.Error = StatusUnknown, ptr(fmt.Sprintf("%s: %v", tp.Address, err))
 	}
 	if cur == nil {
-		// Unreadable: report what the state recorded, if anything.
+		// Unreadable: its request was not verified. Report what the state
+		// recorded, if anything.
+		tp.RequestVerifiable = false
 		if rv := recordedView(recorded); rv != nil {
 			tp.Model, tp.Cost, tp.Images = describe(rv, w.spec.Files, false, req.Model)
 		}
