@@ -695,3 +695,38 @@ func TestRefusalHintNamesAnExistingBackup(t *testing.T) {
 		t.Errorf("with a backup the hint is %q", se.Hint)
 	}
 }
+
+// TestSymlinkedState: a state file that is a symbolic link (kept in a
+// shared directory, say) is written through the link, which stays, and
+// the backup holds the previous bytes, not a link to the new ones.
+func TestSymlinkedState(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "shared", "real.json")
+	if err := os.MkdirAll(filepath.Dir(real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "mynth.state.json")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	s := Open(link)
+	f := sample()
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(real)
+	f.Tasks[`task.product["mug"]`].Status = mynth.StatusCompleted
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the state is no longer a link: %v %v", info, err)
+	}
+	second, _ := os.ReadFile(link)
+	if got, _ := os.ReadFile(real); !bytes.Equal(got, second) || bytes.Equal(got, first) {
+		t.Error("the link's target does not hold the new state")
+	}
+	if backup, _ := os.ReadFile(s.BackupPath()); !bytes.Equal(backup, first) {
+		t.Errorf("the backup is not the previous state:\n%s", backup)
+	}
+}

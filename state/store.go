@@ -234,7 +234,8 @@ func (s *Store) Save(f *File) (bool, error) {
 func (s *Store) backup(prev []byte) error {
 	dir := filepath.Dir(s.path)
 	tmp := filepath.Join(dir, "."+filepath.Base(s.BackupPath())+strconv.FormatInt(time.Now().UnixNano(), 10))
-	if err := os.Link(s.path, tmp); err == nil {
+	// A link to the state file itself, not to a symbolic link to it.
+	if err := os.Link(atomicfile.Target(s.path), tmp); err == nil {
 		err := os.Rename(tmp, s.BackupPath())
 		// When the backup already is the state file (a writer was killed
 		// between the two renames), rename does nothing and tmp stays.
@@ -254,12 +255,21 @@ const staleTempAge = time.Minute
 // file is stray; without it only old ones are, since a live writer may be
 // about to rename its own.
 func (s *Store) cleanTemps() {
-	dir := filepath.Dir(s.path)
+	s.cleanTempsOf(s.path)
+	if target := atomicfile.Target(s.path); target != s.path {
+		s.cleanTempsOf(target)
+	}
+}
+
+// cleanTempsOf removes the stray temporary files of path, which is the
+// state or the file a symbolic link at the state's path points at.
+func (s *Store) cleanTempsOf(path string) {
+	dir := filepath.Dir(path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
-	pattern := tempPattern(s.path)
+	pattern := tempPattern(path)
 	now := time.Now()
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !pattern.MatchString(e.Name()) {

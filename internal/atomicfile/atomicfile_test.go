@@ -149,3 +149,46 @@ func ExampleWriteFile() {
 	os.Stdout.Write(data)
 	// Output: # Report
 }
+
+// TestWriteFileThroughSymlink: a path that is a symbolic link keeps it;
+// the file it points at is replaced, atomically, in its own directory.
+func TestWriteFileThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(dir, "shared", "real.txt")
+	if err := os.WriteFile(real, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.txt")
+	if err := os.Symlink(filepath.Join("shared", "real.txt"), link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if got := atomicfile.Target(link); got != real {
+		t.Errorf("Target(link) = %s, want %s", got, real)
+	}
+	if err := atomicfile.WriteFile(link, []byte("new\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if got, _ := os.ReadFile(real); string(got) != "new\n" {
+		t.Errorf("target holds %q", got)
+	}
+	if diff := cmp.Diff([]string{"real.txt"}, names(t, filepath.Join(dir, "shared"))); diff != "" {
+		t.Errorf("shared directory (-want +got):\n%s", diff)
+	}
+	// A dangling link is written through as well.
+	dangling := filepath.Join(dir, "dangling.txt")
+	if err := os.Symlink(filepath.Join("shared", "later.txt"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteFile(dangling, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "shared", "later.txt")); string(got) != "x\n" {
+		t.Errorf("dangling link target holds %q", got)
+	}
+}
