@@ -108,6 +108,14 @@ func tidyDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 			d.Detail = strings.TrimSpace(d.Detail) + " Fix the name; mynthform's functions are listed in the spec language reference."
 		case "Variables not allowed", "Function calls not allowed":
 			d.Detail = strings.TrimSpace(d.Detail) + " Write a constant value here (a variable's default and a variable file hold constants)."
+		case "Missing required argument":
+			d.Detail = strings.TrimSpace(d.Detail) + " Add it."
+		}
+		// HCL's label diagnostics name the block type in the summary.
+		if strings.HasPrefix(d.Summary, "Extraneous label for ") {
+			d.Detail = strings.TrimSpace(d.Detail) + " Remove the extra label."
+		} else if typ, ok := strings.CutPrefix(d.Summary, "Missing name for "); ok {
+			d.Detail = strings.TrimSpace(d.Detail) + fmt.Sprintf(" Add the name in quotes after the block type, as in %s \"NAME\" { }.", typ)
 		}
 		k := key{sev: d.Severity, summary: d.Summary, detail: d.Detail}
 		if d.Subject != nil {

@@ -715,3 +715,41 @@ func TestUnreadableVarFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaDiagnosticsEndWithFix checks that HCL's own schema
+// diagnostics (labels, required arguments) end with a fix, as ours do.
+func TestSchemaDiagnosticsEndWithFix(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+task "a" "b" {
+  prompt = "p"
+}
+task {
+  prompt = "p"
+}
+budget {
+}
+task "c" {
+  prompt = "p"
+  expect "x" {
+  }
+}
+`})
+	_, diags := Load(dir, LoadOptions{})
+	want := map[string]string{
+		"Extraneous label for task":   "Remove the extra label.",
+		"Missing name for task":       `Add the name in quotes after the block type, as in task "NAME" { }.`,
+		"Missing required argument":   "Add it.",
+		"Extraneous label for expect": "Remove the extra label.",
+	}
+	got := map[string]string{}
+	for _, d := range diags {
+		fix := d.Detail
+		if i := strings.LastIndex(strings.TrimSuffix(fix, "."), ". "); i >= 0 {
+			fix = fix[i+2:]
+		}
+		got[d.Summary] = fix
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fixes (-want +got):\n%s", diff)
+	}
+}
