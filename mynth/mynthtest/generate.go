@@ -70,23 +70,23 @@ func (e *Emulator) generate(r *http.Request) *response {
 		t.patHash = hashToken(out.PublicAccessToken)
 	}
 	e.mu.Lock()
-	if bal, limited := e.balances[c.account]; limited {
-		count := int64(max(req.Count, 1))
-		cost := PriceOf(req.Model).Mul(count)
-		if cost.Cmp(bal) > 0 {
-			e.mu.Unlock()
-			return errorResponse(http.StatusPaymentRequired, "insufficient_balance",
-				fmt.Sprintf("this request costs up to $%s and the balance is $%s", cost, bal), "")
-		}
+	bal, limited := e.balances[c.account]
+	cost := PriceOf(req.Model).Mul(int64(max(req.Count, 1)))
+	if limited && cost.Cmp(bal) > 0 {
+		e.mu.Unlock()
+		return errorResponse(http.StatusPaymentRequired, "insufficient_balance",
+			fmt.Sprintf("this request costs up to $%s and the balance is $%s", cost, bal), "")
+	}
+	if err := e.addTask(t); err != nil {
+		e.mu.Unlock()
+		return errorResponse(http.StatusInternalServerError, "internal_error", err.Error(), "")
+	}
+	if limited {
 		e.balances[c.account] = bal.Sub(cost)
 	}
-	err = e.addTask(t)
 	e.stats.Created++
 	e.dirty = true
 	e.mu.Unlock()
-	if err != nil {
-		return errorResponse(http.StatusInternalServerError, "internal_error", err.Error(), "")
-	}
 	if err := e.persist(); err != nil {
 		return errorResponse(http.StatusInternalServerError, "internal_error", "the emulator could not write its store: "+err.Error(), "")
 	}
