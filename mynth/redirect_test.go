@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestRedirectNeverCarriesTheTokenElsewhere: net/http keeps the
@@ -122,5 +123,27 @@ func TestCreatedPrintsNoPAT(t *testing.T) {
 		if !strings.Contains(got, "tsk_1") {
 			t.Errorf("%s hides the task id: %s", verb, got)
 		}
+	}
+}
+
+// TestRetryAfterHTTPDate: a Retry-After given as an HTTP date is waited
+// out, up to the cap, before a read is retried.
+func TestRetryAfterHTTPDate(t *testing.T) {
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.Header().Set("Retry-After", time.Now().Add(10*time.Second).UTC().Format(http.TimeFormat))
+			writeJSON(w, 503, `{"error":{"code":"unavailable","message":"later"}}`)
+			return
+		}
+		writeJSON(w, 200, `{"status":"completed"}`)
+	})
+	c := f.client(Options{Retry: RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxRetryAfter: 200 * time.Millisecond}})
+	start := time.Now()
+	st, err := c.Status(context.Background(), "tsk_1")
+	if err != nil || st != StatusCompleted {
+		t.Fatalf("Status = %q, %v", st, err)
+	}
+	if waited := time.Since(start); waited < 190*time.Millisecond || waited > 5*time.Second {
+		t.Errorf("waited %s, want the 200ms cap", waited)
 	}
 }
