@@ -158,3 +158,11 @@ func shown(s string, sensitive bool) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// shownBare is shown without the quotes, for ids and paths.
+func shownBare(s string, sensitive bool) string {
+	if sensitive {
+		return shown(s, true)
+	}
+	return s
+}

@@ -358,7 +358,7 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Task id pinned twice",
-					Detail:   fmt.Sprintf("%s and %s both pin the task id %s, so both would report one task. Remove the id from one of them.", prev.Address, t.Address, t.ID),
+					Detail:   fmt.Sprintf("%s and %s both pin the task id %s, so both would report one task. Remove the id from one of them.", prev.Address, t.Address, shownBare(t.ID, prev.Sensitive["id"] || t.Sensitive["id"])),
 					Subject:  rng.Ptr(),
 				})
 			} else {
@@ -372,7 +372,7 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Two images saved to one file",
-					Detail:   fmt.Sprintf("The file %s is declared by %s and again by %s. Give each image its own path.", f, prev.Address, t.Address),
+					Detail:   fmt.Sprintf("The file %s is declared by %s and again by %s. Give each image its own path.", shownBare(f, prev.Sensitive["files"] || t.Sensitive["files"]), prev.Address, t.Address),
 					Subject:  rng.Ptr(),
 				})
 			} else {

@@ -753,3 +753,29 @@ task "c" {
 		t.Errorf("fixes (-want +got):\n%s", diff)
 	}
 }
+
+// TestSensitiveAcrossTasks checks that the checks across tasks (one file
+// or one id twice) do not print a sensitive path or id.
+func TestSensitiveAcrossTasks(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+variable "s" {
+  sensitive = true
+}
+variable "id" {
+  sensitive = true
+}
+task "a" {
+  for_each = toset(["x", "y"])
+  prompt   = each.value
+  files    = ["${var.s}.png"]
+  id       = var.id
+}
+`})
+	sp, diags := Load(dir, LoadOptions{Vars: []string{"s=CANARY_file", "id=tsk_CANARY_id"}})
+	if want := []string{"Two images saved to one file", "Task id pinned twice"}; !cmp.Equal(want, summaries(diags)) {
+		t.Errorf("diagnostics: %v", diags)
+	}
+	if text := renderDiags(sp, diags); strings.Contains(text, "CANARY") {
+		t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
+	}
+}
