@@ -133,7 +133,7 @@ func TestMakePlanActions(t *testing.T) {
 	}
 	want := []taskSummary{
 		{Address: "task.adopt", ID: "tsk_pinned", Action: ActionAdopt, Status: StatusCompleted, Checks: []string{"status=passed", "images=passed"}},
-		{Address: "task.broken", ID: "tsk_broken", Action: ActionAdopt, Status: StatusUnknown, Error: "task.broken (tsk_broken): boom"},
+		{Address: "task.broken", ID: "tsk_broken", Action: ActionAdopt, Status: StatusUnknown, Unverified: true, Error: "task.broken (tsk_broken): boom"},
 		{Address: "task.done", ID: "tsk_done", Action: ActionNone, Status: StatusCompleted, Checks: []string{"status=passed", "images=passed"}},
 		{Address: "task.drift", ID: "tsk_drift", Action: ActionNone, Status: StatusCompleted, Drift: true, Changes: []string{"request.prompt"}, Checks: []string{"status=passed", "images=passed"}},
 		{Address: "task.failed", ID: "tsk_failed", Action: ActionNone, Status: StatusFailed, Checks: []string{"status=failed", "images=failed"}},
@@ -215,10 +215,10 @@ func TestMakePlanPAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []taskSummary{
-		{Address: "task.nokey", ID: "tsk_pat", Action: ActionAdopt, Status: StatusUnknown, Unverified: false,
+		{Address: "task.nokey", ID: "tsk_pat", Action: ActionAdopt, Status: StatusUnknown, Unverified: true,
 			Error: "MYNTH_API_KEY is not set and task.nokey has no access_token"},
 		{Address: "task.pat", ID: "tsk_pat", Action: ActionAdopt, Status: StatusCompleted, Unverified: true, Checks: []string{"status=passed", "images=passed"}},
-		{Address: "task.wrong", ID: "tsk_pat", Action: ActionAdopt, Status: StatusUnknown, Error: "task.wrong (tsk_pat): task tsk_pat: unauthorized (401)"},
+		{Address: "task.wrong", ID: "tsk_pat", Action: ActionAdopt, Status: StatusUnknown, Unverified: true, Error: "task.wrong (tsk_pat): task tsk_pat: unauthorized (401)"},
 	}
 	if diff := cmp.Diff(want, project(p)); diff != "" {
 		t.Errorf("plan (-want +got):\n%s", diff)
@@ -250,7 +250,7 @@ func TestMakePlanNoRefresh(t *testing.T) {
 	want := []taskSummary{
 		{Address: "task.a", ID: "tsk_1", Action: ActionNone, Status: StatusCompleted, Checks: []string{"status=passed", "images=passed"}},
 		{Address: "task.b", ID: "tsk_1", Action: ActionReplace, Status: StatusCompleted, Changes: []string{"request.prompt"}, Checks: []string{"status=pending", "images=pending"}},
-		{Address: "task.c", ID: "tsk_pin", Action: ActionAdopt, Status: StatusUnknown, Checks: []string{"status=pending", "images=pending"}},
+		{Address: "task.c", ID: "tsk_pin", Action: ActionAdopt, Status: StatusUnknown, Unverified: true, Checks: []string{"status=pending", "images=pending"}},
 	}
 	if diff := cmp.Diff(want, project(p)); diff != "" {
 		t.Errorf("plan (-want +got):\n%s", diff)
