@@ -465,7 +465,10 @@ func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) 
 	}
 	if ef.dryRun {
 		for _, c := range changes {
-			fmt.Fprintf(g.stdout, "Would have: %s\n", c)
+			fmt.Fprintf(g.stdout, "Dry run: %s\n", c)
+		}
+		if len(changes) > 0 {
+			fmt.Fprintln(g.stdout, "Nothing was changed (--dry-run).")
 		}
 		return exitOK
 	}
@@ -570,8 +573,21 @@ func suggestRecorded(addr string, st *state.File) string {
 	if len(st.Tasks) == 0 {
 		return " (the state records no tasks)"
 	}
-	// Longer addresses allow more edits.
-	return didYouMean(suggest(addr, st.Addresses(), max(3, len(addr)/4)))
+	// Candidates are the recorded addresses and the blocks they belong to
+	// (task.NAME selects every task.NAME["KEY"]). Longer addresses allow
+	// more edits.
+	var candidates []string
+	seen := map[string]bool{}
+	for _, a := range st.Addresses() {
+		block, _, _ := strings.Cut(a, "[")
+		for _, c := range []string{a, block} {
+			if !seen[c] {
+				seen[c] = true
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	return didYouMean(suggest(addr, candidates, max(3, len(addr)/4)))
 }
 
 // stateShellQuote quotes an address for a shell when it needs it.

@@ -105,6 +105,10 @@ func TestStateShow(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "task.heor is not in the state; did you mean task.hero?") {
 		t.Errorf("unknown address: %+v", r)
 	}
+	r = runStateCLI(t, dir, "state", "show", "task.prodct")
+	if r.code != exitError || !strings.Contains(r.stderr, "task.prodct is not in the state; did you mean task.product?") {
+		t.Errorf("mistyped block name: %+v", r)
+	}
 	r = runStateCLI(t, dir, "state", "show", "hero")
 	if r.code != exitError || !strings.Contains(r.stderr, `does not start with "task."`) {
 		t.Errorf("bad address: %+v", r)
@@ -124,7 +128,7 @@ func TestStateRm(t *testing.T) {
 		t.Fatal("a refused rm changed the state")
 	}
 	r = runStateCLI(t, dir, "state", "rm", "--dry-run", "task.hero")
-	if r.code != exitOK || r.stdout != "Would have: Removed task.hero (task tsk_hero)\n" {
+	if r.code != exitOK || r.stdout != "Dry run: Removed task.hero (task tsk_hero)\nNothing was changed (--dry-run).\n" {
 		t.Fatalf("dry run: %+v", r)
 	}
 	if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
