@@ -166,3 +166,12 @@ func shownBare(s string, sensitive bool) string {
 	}
 	return s
 }
+
+// hint is didYouMean, or "" for a sensitive value: a suggestion would tell
+// what the value is close to.
+func hint(given string, sensitive bool, candidates []string) string {
+	if sensitive {
+		return ""
+	}
+	return didYouMean(given, candidates)
+}

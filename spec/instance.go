@@ -333,7 +333,7 @@ func (in *instance) decodeIgnoreChanges(fs *fields) {
 	good := true
 	for _, p := range paths {
 		if problem := changePathProblem(p); problem != "" {
-			fs.add(errorf(f.rng, "Invalid change path", "ignore_changes holds %q, which %s. Write paths as the plan shows them, such as \"result.images[*].url\" or \"request.metadata\".", p, problem))
+			fs.add(errorf(f.rng, "Invalid change path", "ignore_changes holds %s, which %s. Write paths as the plan shows them, such as \"result.images[*].url\" or \"request.metadata\".", shown(p, f.sensitive), problem))
 			good = false
 		}
 	}
@@ -426,7 +426,7 @@ func (in *instance) decodeSizeString(fs *fields, f *field) *mynth.Size {
 		return &n
 	}
 	fs.add(errorf(f.rng, "Unknown size", "The size %s is neither a preset nor WIDTHxHEIGHT.%s Use one of %s, a size such as \"1536x1024\", or a size block.",
-		shown(s, f.sensitive), didYouMean(lower, mynth.SizePresets), strings.Join(mynth.SizePresets, ", ")))
+		shown(s, f.sensitive), hint(lower, f.sensitive, mynth.SizePresets), strings.Join(mynth.SizePresets, ", ")))
 	return nil
 }
 
@@ -453,7 +453,7 @@ func (in *instance) decodeSizeObject(fs *fields, rng hcl.Range) *mynth.Size {
 	}
 	allowed, known := applies[typ]
 	if !known {
-		fs.add(errorf(tf.rng, "Unknown size type", "The size type %q is not one Mynth knows.%s Use \"resolution\", \"aspect_ratio\" or \"auto\".", typ, didYouMean(typ, []string{"resolution", "aspect_ratio", "auto"})))
+		fs.add(errorf(tf.rng, "Unknown size type", "The size type %s is not one Mynth knows.%s Use \"resolution\", \"aspect_ratio\" or \"auto\".", shown(typ, tf.sensitive), hint(typ, tf.sensitive, []string{"resolution", "aspect_ratio", "auto"})))
 		return nil
 	}
 	good := true
@@ -512,7 +512,7 @@ func (in *instance) decodeSizeObject(fs *fields, rng hcl.Range) *mynth.Size {
 			fs.add(errorf(rng, "Missing aspect_ratio", "An aspect_ratio size needs aspect_ratio, such as \"4:5\". Add it."))
 			good = false
 		} else if sz.AspectRatio != "" && !ratioPattern.MatchString(sz.AspectRatio) {
-			fs.add(errorf(f.rng, "Invalid aspect ratio", "The aspect ratio %q is not of the form W:H. Write it as, for example, \"4:5\".", sz.AspectRatio))
+			fs.add(errorf(f.rng, "Invalid aspect ratio", "The aspect ratio %s is not of the form W:H. Write it as, for example, \"4:5\".", shown(sz.AspectRatio, f.sensitive)))
 			good = false
 		}
 	case "auto":
@@ -560,7 +560,7 @@ func (in *instance) decodeInputs(fs *fields, f *field) []mynth.Input {
 					valid = valid || r == input.Role
 				}
 				if !valid && input.Role != "" {
-					of.add(errorf(f.rng, "Invalid input role", "%s.role is %q.%s Use one of %s.", ef.name, input.Role, didYouMean(input.Role, roles), strings.Join(roles, ", ")))
+					of.add(errorf(f.rng, "Invalid input role", "%s.role is %s.%s Use one of %s.", ef.name, shown(input.Role, rf.sensitive), hint(input.Role, rf.sensitive, roles), strings.Join(roles, ", ")))
 				}
 			}
 		}
@@ -585,7 +585,7 @@ func (in *instance) decodeOutput(fs *fields) *mynth.Output {
 				valid = valid || v == s
 			}
 			if !valid {
-				fs.add(errorf(f.rng, "Invalid output format", "The output format %q is not one Mynth writes.%s Use png, jpg or webp.", s, didYouMean(s, append(formats, "jpeg"))))
+				fs.add(errorf(f.rng, "Invalid output format", "The output format %s is not one Mynth writes.%s Use png, jpg or webp.", shown(s, f.sensitive), hint(s, f.sensitive, append(formats, "jpeg"))))
 			} else {
 				out.Format = s
 			}
@@ -720,7 +720,7 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int, countKnow
 			case mynth.StatusCompleted, mynth.StatusFailed:
 				e.Status = mynth.Status(s)
 			default:
-				fs.add(errorf(f.rng, "Invalid expected status", "expect.status is %q; a task ends completed or failed.%s Use \"completed\" or \"failed\".", s, didYouMean(s, []string{"completed", "failed"})))
+				fs.add(errorf(f.rng, "Invalid expected status", "expect.status is %s; a task ends completed or failed.%s Use \"completed\" or \"failed\".", shown(s, f.sensitive), hint(s, f.sensitive, []string{"completed", "failed"})))
 			}
 		}
 	}
@@ -760,7 +760,7 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int, countKnow
 			case SeverityError, SeverityWarning:
 				e.Severity = Severity(s)
 			default:
-				fs.add(errorf(f.rng, "Invalid severity", "expect.severity is %q.%s Use \"error\" (a failure fails the run) or \"warning\" (it is only reported).", s, didYouMean(s, []string{"error", "warning"})))
+				fs.add(errorf(f.rng, "Invalid severity", "expect.severity is %s.%s Use \"error\" (a failure fails the run) or \"warning\" (it is only reported).", shown(s, f.sensitive), hint(s, f.sensitive, []string{"error", "warning"})))
 			}
 		}
 	}

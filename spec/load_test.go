@@ -779,3 +779,53 @@ task "a" {
 		t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
 	}
 }
+
+// TestSensitiveInvalidValues sets every checked field from a sensitive
+// variable with a wrong value: each is reported, none prints the value.
+func TestSensitiveInvalidValues(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+variable "s" {
+  sensitive = true
+}
+mynth {
+  base_url = var.s
+}
+budget {
+  max_total = var.s
+}
+task "a" {
+  prompt {
+    positive = "p"
+    enhance  = var.s
+  }
+  model          = "m"
+  size           = { type = var.s }
+  inputs         = [var.s, { url = "https://x/y.png", role = var.s }]
+  ignore_changes = [var.s]
+  files          = [var.s]
+  output {
+    format = var.s
+  }
+  webhook {
+    custom = [var.s]
+  }
+  expect {
+    status   = var.s
+    size     = var.s
+    max_cost = var.s
+    severity = var.s
+  }
+}
+task "b" {
+  prompt = "p"
+  size   = { type = "aspect_ratio", aspect_ratio = var.s }
+}
+`})
+	sp, diags := Load(dir, LoadOptions{Vars: []string{"s=CANARY"}})
+	if len(diags) < 14 {
+		t.Errorf("got %d diagnostics: %v", len(diags), diags)
+	}
+	if text := renderDiags(sp, diags); strings.Contains(text, "CANARY") {
+		t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
+	}
+}
