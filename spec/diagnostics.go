@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -174,4 +175,10 @@ func hint(given string, sensitive bool, candidates []string) string {
 		return ""
 	}
 	return didYouMean(given, candidates)
+}
+
+// shownInt is how a number appears inside a diagnostic: as it is, or
+// hidden when it is sensitive.
+func shownInt(n int, sensitive bool) string {
+	return shownBare(strconv.Itoa(n), sensitive)
 }

@@ -136,12 +136,12 @@ func (fs *fields) integer(f *field) (int, bool) {
 		return 0, false
 	}
 	if !bf.IsInt() {
-		fs.add(errorf(f.rng, "Incorrect attribute value type", "%s must be a whole number, not %s. Round it.", f.name, bf.Text('f', -1)))
+		fs.add(errorf(f.rng, "Incorrect attribute value type", "%s must be a whole number, not %s. Round it.", f.name, shownBare(bf.Text('f', -1), f.sensitive)))
 		return 0, false
 	}
 	n, acc := bf.Int64()
 	if acc != big.Exact || n > 1<<31 || n < -(1<<31) {
-		fs.add(errorf(f.rng, "Number out of range", "%s is %s, far outside any allowed range. Give a small whole number.", f.name, bf.Text('f', -1)))
+		fs.add(errorf(f.rng, "Number out of range", "%s is %s, far outside any allowed range. Give a small whole number.", f.name, shownBare(bf.Text('f', -1), f.sensitive)))
 		return 0, false
 	}
 	return int(n), true

@@ -201,7 +201,7 @@ func (in *instance) decodeCount(fs *fields) (count int, known bool) {
 		return count, false
 	}
 	if n < 1 || n > MaxCount {
-		fs.add(errorf(f.rng, "Invalid count", "count is %d; Mynth generates between 1 and %d images per task. Set count in that range, or split the work across tasks.", n, MaxCount))
+		fs.add(errorf(f.rng, "Invalid count", "count is %s; Mynth generates between 1 and %d images per task. Set count in that range, or split the work across tasks.", shownInt(n, f.sensitive), MaxCount))
 		return count, false
 	}
 	in.t.Request.Count = n
@@ -495,7 +495,7 @@ func (in *instance) decodeSizeObject(fs *fields, rng hcl.Range) *mynth.Size {
 				continue
 			}
 			if n < 1 || n > 16384 {
-				fs.add(errorf(f.rng, "Invalid "+name, "%s is %d pixels; it must be between 1 and 16384. Pick a size in that range.", f.name, n))
+				fs.add(errorf(f.rng, "Invalid "+name, "%s is %s pixels; it must be between 1 and 16384. Pick a size in that range.", f.name, shownInt(n, f.sensitive)))
 				good = false
 			}
 			if name == "width" {
@@ -595,7 +595,7 @@ func (in *instance) decodeOutput(fs *fields) *mynth.Output {
 		in.use(f)
 		if n, ok := fs.integer(f); ok {
 			if n < 0 || n > 100 {
-				fs.add(errorf(f.rng, "Invalid output quality", "quality is %d; it must be between 0 and 100. Pick a value in that range.", n))
+				fs.add(errorf(f.rng, "Invalid output quality", "quality is %s; it must be between 0 and 100. Pick a value in that range.", shownInt(n, f.sensitive)))
 			} else {
 				out.Quality = &n
 			}
@@ -729,9 +729,9 @@ func (in *instance) decodeExpect(fs *fields, tb *taskBlock, count int, countKnow
 		if n, ok := fs.integer(f); ok {
 			switch {
 			case n < 0:
-				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %d; it counts succeeded images, so it must be 0 or more. Fix the number.", n))
+				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %s; it counts succeeded images, so it must be 0 or more. Fix the number.", shownInt(n, f.sensitive)))
 			case countKnown && n > count:
-				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %d but the task makes only %d image(s) (count = %d). Lower expect.images or raise count.", n, count, count))
+				fs.add(errorf(f.rng, "Invalid expected image count", "expect.images is %s but the task makes only %d image(s) (count = %d). Lower expect.images or raise count.", shownInt(n, f.sensitive), count, count))
 			default:
 				e.Images = n
 			}

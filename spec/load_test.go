@@ -829,3 +829,49 @@ task "b" {
 		t.Errorf("a sensitive value is in the diagnostics:\n%s", text)
 	}
 }
+
+// TestSensitiveNumbers is TestSensitiveInvalidValues for numbers.
+func TestSensitiveNumbers(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+variable "n" {
+  type      = number
+  sensitive = true
+}
+mynth {
+  parallelism = var.n + 4242420000
+}
+task "a" {
+  prompt = "p"
+  count  = var.n + 4242420000
+  output {
+    quality = var.n + 424242
+  }
+  expect {
+    images = var.n - 424242
+  }
+}
+task "b" {
+  prompt = "p"
+  count  = var.n + 0.4242
+  size   = { type = "resolution", width = var.n + 424242, height = 1 }
+  expect {
+    images = var.n + 424242
+  }
+}
+task "c" {
+  prompt = "p"
+  count  = var.n + 424242
+}
+`})
+	// The source holds 4242 (the snippets print it, the user's own
+	// text); the computed numbers end in 4243 or 4241.
+	_, diags := Load(dir, LoadOptions{Vars: []string{"n=1"}})
+	if len(diags) != 7 {
+		t.Errorf("got %d diagnostics, want 7: %v", len(diags), diags)
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Detail, "4243") || strings.Contains(d.Detail, "4241") {
+			t.Errorf("a sensitive value is in the diagnostic: %s", d.Detail)
+		}
+	}
+}

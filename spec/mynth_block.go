@@ -34,7 +34,7 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	if f, ok := fv.get("parallelism"); ok {
 		if n, ok := fv.integer(f); ok {
 			if n < 1 || n > 1000 {
-				fv.add(errorf(f.rng, "Invalid parallelism", "parallelism is %d; it must be between 1 and 1000. Pick a number in that range (the default is %d).", n, DefaultParallelism))
+				fv.add(errorf(f.rng, "Invalid parallelism", "parallelism is %s; it must be between 1 and 1000. Pick a number in that range (the default is %d).", shownInt(n, f.sensitive), DefaultParallelism))
 			} else {
 				s.Parallelism = n
 			}
