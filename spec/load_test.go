@@ -875,3 +875,20 @@ task "c" {
 		}
 	}
 }
+
+// TestVariableTypeErrorPath checks that a value that does not match a
+// nested type says where inside it the mismatch is.
+func TestVariableTypeErrorPath(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+variable "o" {
+  type = object({ sizes = list(number) })
+}
+task "a" {
+  prompt = "p"
+}
+`})
+	_, diags := Load(dir, LoadOptions{Vars: []string{`o={ sizes = [1, "two"] }`}})
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "var.o.sizes[1]: a number is required") {
+		t.Errorf("got %v", diags)
+	}
+}

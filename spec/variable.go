@@ -100,7 +100,7 @@ func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 			if err != nil {
 				v.broken = true
 				diags = append(diags, errorf(attr.Expr.Range(), "Invalid default value for variable",
-					"The default of var.%s does not match its type %s: %s. Change the default or the type.", v.Name, typeexpr.TypeString(v.Type), err))
+					"The default of var.%s does not match its type %s: %s. Change the default or the type.", v.Name, typeexpr.TypeString(v.Type), conversionError(v.Name, err, false)))
 			} else {
 				v.Default, v.HasDefault = cv, true
 			}
@@ -278,7 +278,7 @@ func (v *variable) assign(g givenValue, given bool) *hcl.Diagnostic {
 			return &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
-				Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", v.Name, g.source, typeexpr.TypeString(v.Type), err),
+				Detail:   fmt.Sprintf("The value of var.%s from %s does not match its type %s: %s. Give a value of that type.", v.Name, g.source, typeexpr.TypeString(v.Type), conversionError(v.Name, err, v.Sensitive)),
 				Subject:  g.rng,
 			}
 		}
@@ -336,4 +336,32 @@ func (l *loader) variableObject() cty.Value {
 		attrs[n] = v.value
 	}
 	return cty.ObjectVal(attrs)
+}
+
+// conversionError says what is wrong with a variable's value, and where
+// inside it ("var.o.sizes[1]: a number is required"), unless the value is
+// sensitive: its keys are part of the secret.
+func conversionError(name string, err error, sensitive bool) string {
+	var pe cty.PathError
+	if sensitive || !errors.As(err, &pe) || len(pe.Path) == 0 {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString("var." + name)
+	for _, step := range pe.Path {
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			b.WriteString("." + s.Name)
+		case cty.IndexStep:
+			switch {
+			case s.Key.Type() == cty.String:
+				b.WriteString("[" + quoteKey(s.Key.AsString()) + "]")
+			case s.Key.Type() == cty.Number:
+				b.WriteString("[" + s.Key.AsBigFloat().Text('f', -1) + "]")
+			default:
+				b.WriteString("[...]")
+			}
+		}
+	}
+	return b.String() + ": " + err.Error()
 }
