@@ -83,10 +83,13 @@ func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			bv, err := convert.Convert(val, cty.Bool)
-			if err != nil || bv.IsNull() {
+			switch {
+			case err == nil && bv.IsNull():
+				// null is the same as leaving sensitive out.
+			case err != nil:
 				diags = append(diags, errorf(attr.Expr.Range(), "Incorrect attribute value type",
 					"sensitive must be true or false. Write sensitive = true."))
-			} else {
+			default:
 				v.Sensitive = bv.True()
 			}
 		}
@@ -115,7 +118,10 @@ func constString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 		return "", diags
 	}
 	sv, err := convert.Convert(val, cty.String)
-	if err != nil || sv.IsNull() {
+	if err == nil && sv.IsNull() {
+		return "", diags // null is the same as leaving the attribute out
+	}
+	if err != nil {
 		return "", diags.Append(errorf(attr.Expr.Range(), "Incorrect attribute value type",
 			"%s must be a string. Write it in quotes.", attr.Name))
 	}

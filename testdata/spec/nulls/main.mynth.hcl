@@ -30,3 +30,9 @@ task "fields" {
     images = null
   }
 }
+
+variable "null_attributes" {
+  description = null
+  sensitive   = null
+  default     = "x"
+}
