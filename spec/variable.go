@@ -84,8 +84,9 @@ func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 		if !d.HasErrors() {
 			bv, err := convert.Convert(val, cty.Bool)
 			switch {
-			case err == nil && bv.IsNull():
-				// null is the same as leaving sensitive out.
+			case err == nil && (bv.IsNull() || !bv.IsKnown()):
+				// null is the same as leaving sensitive out; an
+				// unknown value is a syntax error already reported.
 			case err != nil:
 				diags = append(diags, errorf(attr.Expr.Range(), "Incorrect attribute value type",
 					"sensitive must be true or false. Write sensitive = true."))
@@ -118,8 +119,10 @@ func constString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 		return "", diags
 	}
 	sv, err := convert.Convert(val, cty.String)
-	if err == nil && sv.IsNull() {
-		return "", diags // null is the same as leaving the attribute out
+	if err == nil && (sv.IsNull() || !sv.IsKnown()) {
+		// null is the same as leaving the attribute out; an unknown
+		// value is an expression a syntax error already reported.
+		return "", diags
 	}
 	if err != nil {
 		return "", diags.Append(errorf(attr.Expr.Range(), "Incorrect attribute value type",
