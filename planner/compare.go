@@ -204,11 +204,7 @@ func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[stri
 		}
 	}
 	if spec.Prompt != nil {
-		var gv any
-		if r.Prompt != nil {
-			gv = r.Prompt
-		}
-		set("prompt", spec.Prompt, gv, false)
+		set("prompt", spec.Prompt, presentPtr(r.Prompt), false)
 	}
 	if spec.Model != "" {
 		gv := r.Model
@@ -228,46 +224,22 @@ func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[stri
 		set("count", spec.Count, max(r.Count, 1), false)
 	}
 	if len(spec.Inputs) > 0 {
-		var gv any
-		if len(r.Inputs) > 0 {
-			gv = r.Inputs
-		}
-		set("inputs", spec.Inputs, gv, false)
+		set("inputs", spec.Inputs, presentSlice(r.Inputs), false)
 	}
 	if spec.Output != nil {
-		var gv any
-		if r.Output != nil {
-			gv = r.Output
-		}
-		set("output", spec.Output, gv, true)
+		set("output", spec.Output, presentPtr(r.Output), true)
 	}
 	if spec.Webhook != nil {
-		var gv any
-		if r.Webhook != nil {
-			gv = r.Webhook
-		}
-		set("webhook", spec.Webhook, gv, true)
+		set("webhook", spec.Webhook, presentPtr(r.Webhook), true)
 	}
 	if spec.ContentRating != nil {
-		var gv any
-		if r.ContentRating != nil {
-			gv = r.ContentRating
-		}
-		set("content_rating", spec.ContentRating, gv, true)
+		set("content_rating", spec.ContentRating, presentPtr(r.ContentRating), true)
 	}
 	if len(spec.Metadata) > 0 {
-		var gv any
-		if len(r.Metadata) > 0 {
-			gv = r.Metadata
-		}
-		set("metadata", spec.Metadata, gv, false)
+		set("metadata", spec.Metadata, presentSlice(r.Metadata), false)
 	}
 	if spec.Access != nil {
-		var gv any
-		if r.Access != nil {
-			gv = r.Access
-		}
-		set("access", spec.Access, gv, true)
+		set("access", spec.Access, presentPtr(r.Access), true)
 	}
 	wt, err := valueTree(w)
 	if err != nil {
@@ -381,4 +353,21 @@ func filterIgnored(changes []Change, patterns []string) []Change {
 		}
 	}
 	return out
+}
+
+// presentPtr is p as an interface, or a nil interface when p is nil, so
+// that an absent member compares as absent rather than as a typed nil.
+func presentPtr[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+// presentSlice is s as an interface, or a nil interface when s is empty.
+func presentSlice[S ~[]E, E any](s S) any {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
