@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -75,6 +76,22 @@ func (a Amount) String() string { return a.d.StringFixed(amountPlaces) }
 
 // Short formats a without trailing zeros ("0.0125", "5").
 func (a Amount) Short() string { return a.d.String() }
+
+// Dollars formats a for people: a dollar sign and the digits that matter,
+// never fewer than two decimals and never rounded ("$0.0125", "$0.05",
+// "$5.00", "-$1.50"). Machine-readable output (JSON, the state) keeps
+// String's eight places; every human view of money goes through Dollars so
+// that they all agree.
+func (a Amount) Dollars() string {
+	s := a.d.Abs().String()
+	if dot := strings.IndexByte(s, '.'); dot < 0 || len(s)-dot-1 < 2 {
+		s = a.d.Abs().StringFixed(2)
+	}
+	if a.d.IsNegative() {
+		return "-$" + s
+	}
+	return "$" + s
+}
 
 // MarshalJSON writes a as a JSON string with eight places.
 func (a Amount) MarshalJSON() ([]byte, error) {
