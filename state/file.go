@@ -26,6 +26,18 @@ func NewLineage() string {
 	return hex.EncodeToString(b[:])
 }
 
+// NewAttemptID returns a fresh attempt id: "att_" and 16 random bytes in
+// hex.
+func NewAttemptID() string {
+	return "att_" + NewLineage()
+}
+
+// AttemptAddresses returns the addresses of the write-ahead creation
+// records, sorted.
+func (f *File) AttemptAddresses() []string {
+	return slices.Sorted(maps.Keys(f.Attempts))
+}
+
 // Addresses returns the recorded addresses, sorted.
 func (f *File) Addresses() []string {
 	return slices.Sorted(maps.Keys(f.Tasks))
@@ -41,7 +53,33 @@ func (f *File) Clone() *File {
 	for a, t := range f.Tasks {
 		c.Tasks[a] = t.Clone()
 	}
+	c.Attempts = nil
+	if len(f.Attempts) > 0 {
+		c.Attempts = make(map[string]*Attempt, len(f.Attempts))
+		for a, at := range f.Attempts {
+			c.Attempts[a] = at.Clone()
+		}
+	}
 	return &c
+}
+
+// Clone returns a deep copy of at.
+func (at *Attempt) Clone() *Attempt {
+	if at == nil {
+		return nil
+	}
+	c := *at
+	c.Request = bytes.Clone(at.Request)
+	return &c
+}
+
+// Equal reports whether at and bt are the same record. Request JSON is
+// compared as a value.
+func (at *Attempt) Equal(bt *Attempt) bool {
+	if at == nil || bt == nil {
+		return at == bt
+	}
+	return at.ID == bt.ID && at.StartedAt == bt.StartedAt && at.Error == bt.Error && jsonEqual(at.Request, bt.Request)
 }
 
 // Clone returns a deep copy of t.
@@ -73,8 +111,13 @@ func (f *File) ContentEqual(g *File) bool {
 	if f == nil || g == nil {
 		return f == g
 	}
-	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) {
+	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) || len(f.Attempts) != len(g.Attempts) {
 		return false
+	}
+	for a, at := range f.Attempts {
+		if bt, ok := g.Attempts[a]; !ok || !at.Equal(bt) {
+			return false
+		}
 	}
 	for a, t := range f.Tasks {
 		u, ok := g.Tasks[a]

@@ -27,6 +27,12 @@ type (
 		Status    mynth.Status    `json:"status"`
 		UpdatedAt string          `json:"updated_at,omitempty"`
 	}
+	attemptJSON struct {
+		ID        string          `json:"attempt_id"`
+		Error     string          `json:"error,omitempty"`
+		Request   json.RawMessage `json:"request"`
+		StartedAt string          `json:"started_at"`
+	}
 	savedFileJSON struct {
 		ImageID string `json:"image_id"`
 		Path    string `json:"path"`
@@ -37,10 +43,22 @@ type (
 )
 
 // upgrade turns the content of a file of format version v into version
-// v+1. There is only version 1 so far: format version 2 will add
-// "case 1:" here, and Decode then reads every older file through each step.
+// v+1; Decode reads every older file through each step.
 func upgrade(v int, data []byte) ([]byte, error) {
 	switch v {
+	case 1:
+		// Version 2 added the optional "attempts" object (write-ahead
+		// creation records): a version 1 file is a version 2 file
+		// without one.
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(data, &top); err != nil {
+			return nil, err
+		}
+		if _, ok := top["attempts"]; ok {
+			return nil, errors.New(`"attempts" is not a field of version 1 (was the version changed by hand?)`)
+		}
+		top["version"] = json.RawMessage("2")
+		return json.Marshal(top)
 	default:
 		return nil, fmt.Errorf("no upgrade from state format version %d", v)
 	}
@@ -65,9 +83,11 @@ type cachedTask struct {
 }
 
 // encodeFile is Encode. With a cache it reuses the encoding of every task
-// equal to the cached one, and stores the others; check, if set, is called
-// for every task it encodes afresh, before it is cached.
-func encodeFile(f *File, cache taskCache, check func(addr string, t *Task) error) ([]byte, error) {
+// equal to the cached one, and stores the others. With sec it refuses,
+// with an *Error of kind ErrSecret, a file that holds one of the secrets:
+// every task it encodes afresh is checked before it is cached (a cached
+// one was checked when it was stored), and so is every attempt.
+func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("encoding state: nil file")
 	}
@@ -84,10 +104,8 @@ func encodeFile(f *File, cache taskCache, check func(addr string, t *Task) error
 			size += len(addr) + len(c.json) + 16
 			continue
 		}
-		if check != nil {
-			if err := check(addr, t); err != nil {
-				return nil, err
-			}
+		if where, ok := sec.task(addr, t); ok {
+			return nil, secretError(where)
 		}
 		tj, err := taskToJSON(t)
 		if err != nil {
@@ -113,8 +131,17 @@ func encodeFile(f *File, cache taskCache, check func(addr string, t *Task) error
 
 	// The layout of encoding/json's indented output, which the golden
 	// test pins.
-	buf := bytes.NewBuffer(make([]byte, 0, size+256))
-	buf.WriteString("{\n  \"lineage\": ")
+	if where, ok := sec.file(f); ok {
+		return nil, secretError(where)
+	}
+	attempts, err := encodeAttempts(f, sec)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+256))
+	buf.WriteString("{\n")
+	buf.Write(attempts)
+	buf.WriteString("  \"lineage\": ")
 	buf.Write(jsonString(f.Lineage))
 	fmt.Fprintf(buf, ",\n  \"serial\": %d,\n  \"tasks\": {", f.Serial)
 	for i, addr := range addrs {
@@ -133,6 +160,58 @@ func encodeFile(f *File, cache taskCache, check func(addr string, t *Task) error
 	buf.Write(jsonString(f.ToolVersion))
 	fmt.Fprintf(buf, ",\n  \"version\": %d\n}\n", FormatVersion)
 	return buf.Bytes(), nil
+}
+
+// encodeAttempts returns the "attempts" member of the top level, with
+// its trailing comma and newline, or nothing when f has no attempt. With
+// sec it refuses an attempt that holds a secret.
+func encodeAttempts(f *File, sec *secrets) ([]byte, error) {
+	if len(f.Attempts) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]attemptJSON, len(f.Attempts))
+	for _, addr := range f.AttemptAddresses() {
+		at := f.Attempts[addr]
+		aj, err := attemptToJSON(at)
+		if err != nil {
+			return nil, fmt.Errorf("encoding state: attempt at %s: %w", addr, err)
+		}
+		if where, ok := sec.attempt(addr, at); ok {
+			return nil, secretError(where)
+		}
+		m[addr] = aj
+	}
+	// encoding/json sorts map keys.
+	b, err := marshalIndented(m, "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding state: attempts: %w", err)
+	}
+	out := append([]byte(`  "attempts": `), b...)
+	return append(out, ",\n"...), nil
+}
+
+func attemptToJSON(at *Attempt) (attemptJSON, error) {
+	if at == nil {
+		return attemptJSON{}, errors.New("no attempt recorded")
+	}
+	if at.ID == "" {
+		return attemptJSON{}, errors.New("the attempt has no id")
+	}
+	req, err := canonicalField(at.Request)
+	if err != nil {
+		return attemptJSON{}, fmt.Errorf("request: %w", err)
+	}
+	if req == nil {
+		return attemptJSON{}, errors.New("the attempt has no request")
+	}
+	return attemptJSON{ID: at.ID, Error: at.Error, Request: req, StartedAt: at.StartedAt}, nil
+}
+
+// secretError is the refusal to write a state that holds a secret.
+func secretError(where string) error {
+	return &Error{Kind: ErrSecret,
+		Problem: where + " holds the API key or a Public Access Token this command holds; not saving it",
+		Hint:    "a secret never belongs in a request: give a task's token with access_token, which is never recorded, and rotate the key that was exposed"}
 }
 
 // marshalIndented encodes v indented by two spaces, every line after the
@@ -272,9 +351,12 @@ func Decode(data []byte) (*File, error) {
 			Hint:    "resolve the merge conflict (keep one side's tasks whole, or take one side and run plan and apply again), then retry"}
 	}
 	// The common case, a file of the newest version, is read in one pass.
-	v, strictErr := parseV1(data)
+	v, strictErr := parseFile(data)
 	if strictErr == nil && string(v.Version) == strconv.Itoa(FormatVersion) {
-		return finishV1(v, data)
+		if err := duplicateKeys(data); err != nil {
+			return nil, err
+		}
+		return finishFile(v)
 	}
 	// Otherwise the version decides what the problem is.
 	var head struct {
@@ -295,32 +377,40 @@ func Decode(data []byte) (*File, error) {
 			Problem: fmt.Sprintf("written by a newer mynthform (state format version %d; this build reads up to %d)", version, FormatVersion),
 			Hint:    "upgrade mynthform"}
 	}
-	if version == FormatVersion {
+	// Every older version is a subset of the newest in shape, so a
+	// problem the strict reading found is one of the file as written,
+	// with its position; so is a key written twice.
+	if strictErr != nil {
 		return nil, strictErr
+	}
+	if err := duplicateKeys(data); err != nil {
+		return nil, err
 	}
 	for from := version; from < FormatVersion; from++ {
 		if data, err = upgrade(from, data); err != nil {
 			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("upgrading from state format version %d: %v", from, err), Err: err}
 		}
 	}
-	if v, err = parseV1(data); err != nil {
+	if v, err = parseFile(data); err != nil {
 		return nil, err
 	}
-	return finishV1(v, data)
+	return finishFile(v)
 }
 
-// fileV1 is the top level of a version 1 file as read.
-type fileV1 struct {
-	Version     json.RawMessage  `json:"version"`
-	Serial      *uint64          `json:"serial"`
-	Lineage     *string          `json:"lineage"`
-	ToolVersion string           `json:"tool_version"`
-	Tasks       map[string]*Task `json:"tasks"`
+// fileJSON is the top level of a file of the newest version as read.
+type fileJSON struct {
+	Version     json.RawMessage     `json:"version"`
+	Serial      *uint64             `json:"serial"`
+	Lineage     *string             `json:"lineage"`
+	ToolVersion string              `json:"tool_version"`
+	Tasks       map[string]*Task    `json:"tasks"`
+	Attempts    map[string]*Attempt `json:"attempts"`
 }
 
-// parseV1 reads data as a version 1 file, refusing unknown fields.
-func parseV1(data []byte) (*fileV1, error) {
-	var v fileV1
+// parseFile reads data as a file of the newest version, refusing unknown
+// fields.
+func parseFile(data []byte) (*fileJSON, error) {
+	var v fileJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
@@ -332,9 +422,8 @@ func parseV1(data []byte) (*fileV1, error) {
 	return &v, nil
 }
 
-// finishV1 checks a version 1 file parseV1 read from data and makes it a
-// File.
-func finishV1(v *fileV1, data []byte) (*File, error) {
+// finishFile checks a file parseFile read and makes it a File.
+func finishFile(v *fileJSON) (*File, error) {
 	switch {
 	case v.Lineage == nil || *v.Lineage == "":
 		return nil, &Error{Kind: ErrCorrupt, Problem: "no lineage"}
@@ -359,22 +448,33 @@ func finishV1(v *fileV1, data []byte) (*File, error) {
 			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("%s: result: %v", addr, err), Err: err}
 		}
 	}
-	if err := duplicateKeys(data); err != nil {
-		return nil, err
+	if len(v.Attempts) > 0 {
+		f.Attempts = v.Attempts
 	}
-	if where, ok := findSecret(f); ok {
-		return nil, &Error{Kind: ErrSecret,
-			Problem: fmt.Sprintf("%s holds what looks like an API key or a Public Access Token", where),
-			Hint:    "remove it from the file by hand and rotate that key; mynthform never records one"}
+	for addr, at := range f.Attempts {
+		if at == nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("the creation record of %s is null", addr)}
+		}
+		if at.ID == "" {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("the creation record of %s has no attempt_id", addr)}
+		}
+		var err error
+		if at.Request, err = canonicalField(at.Request); err != nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("the creation record of %s: request: %v", addr, err), Err: err}
+		}
+		if at.Request == nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("the creation record of %s has no request", addr)}
+		}
 	}
 	return f, nil
 }
 
 // duplicateKeys refuses a key that appears twice at the top level, in
-// "tasks" or in one task: encoding/json keeps the last silently, and a
-// merge that kept both sides of a task would forget the other task, which
-// Mynth may have charged for. data is a version 1 file that parseV1 read,
-// so it is valid JSON; one pass over its bytes is enough.
+// "tasks" or "attempts", or in one task or attempt: encoding/json keeps
+// the last silently, and a merge that kept both sides of a task would
+// forget the other task, which Mynth may have charged for. data is a file
+// that parseFile read, so it is valid JSON; one pass over its bytes is
+// enough.
 func duplicateKeys(data []byte) error {
 	type container struct {
 		object bool
@@ -415,8 +515,8 @@ func duplicateKeys(data []byte) error {
 			switch top := len(stack) - 1; {
 			case top < 0:
 				c.level, c.in = 0, "the top level"
-			case stack[top].object && stack[top].level == 0 && key == "tasks":
-				c.level, c.in = 1, `"tasks"`
+			case stack[top].object && stack[top].level == 0 && (key == "tasks" || key == "attempts"):
+				c.level, c.in = 1, strconv.Quote(key)
 			case stack[top].object && stack[top].level == 1:
 				c.level, c.in = 2, key
 			}

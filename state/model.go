@@ -7,8 +7,9 @@ import (
 )
 
 // FormatVersion is the newest state format this build reads and the only
-// one it writes.
-const FormatVersion = 1
+// one it writes. Version 2 added the write-ahead creation records
+// (File.Attempts); a version 1 file is read as a version 2 file without any.
+const FormatVersion = 2
 
 // File is the state: what mynthform last observed of every task it manages.
 type File struct {
@@ -22,6 +23,33 @@ type File struct {
 	ToolVersion string `json:"tool_version"`
 	// Tasks holds every recorded task by address.
 	Tasks map[string]*Task `json:"tasks"`
+	// Attempts holds, by address, the creation requests apply sent (or
+	// was about to send) whose answer is not recorded: the write-ahead
+	// record of each creation. apply saves one before it sends
+	// POST /image/generate and replaces it with the task once Mynth
+	// answers; one that stays means the task may exist and may have been
+	// charged for. nil or empty when there is none.
+	Attempts map[string]*Attempt `json:"attempts,omitempty"`
+}
+
+// Attempt is the write-ahead record of one creation request: what apply
+// sent, or was about to send, to POST /image/generate for an address.
+// While it is in the state the outcome of that request is unknown: the
+// task may exist at Mynth, and may have cost money, without its id being
+// recorded. A task recorded at the same address (the one a replace would
+// supersede) stays recorded beside it.
+type Attempt struct {
+	// ID identifies the attempt: "att_" and 32 hex digits, random.
+	ID string `json:"attempt_id"`
+	// Request is the request as sent, JSON with keys sorted (never with
+	// an access token).
+	Request json.RawMessage `json:"request"`
+	// StartedAt is when the record was made, RFC 3339 in UTC.
+	StartedAt string `json:"started_at"`
+	// Error says why the outcome is unknown when apply lived to see it
+	// ("no answer within 1m0s", "502 from Mynth"); "" while the request
+	// was in flight, which is what a killed apply leaves.
+	Error string `json:"error,omitempty"`
 }
 
 // Task is one recorded task.

@@ -52,6 +52,19 @@ func sample() *File {
 				Result: json.RawMessage(`{"images":[{"status":"failed","error":"blocked"}]}`),
 			},
 		},
+		Attempts: map[string]*Attempt{
+			`task.product["cup"]`: {
+				ID:        "att_0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+				Request:   json.RawMessage(`{"prompt":"A shop sign that reads pat_sullivan_bakery","count":1}`),
+				StartedAt: "2026-01-02T10:00:10Z",
+				Error:     "no answer within 1m0s",
+			},
+			`task.product["mug"]`: {
+				ID:        "att_00000000000000000000000000000001",
+				Request:   json.RawMessage(`{"prompt":{"positive":"Studio photo of \"a mug\"","negative":"text"},"count":2}`),
+				StartedAt: "2026-01-02T10:00:11Z",
+			},
+		},
 	}
 }
 
@@ -222,13 +235,13 @@ func TestRefusals(t *testing.T) {
 		problem string // a part of the message
 		hint    string // a part of the hint
 	}{
-		{"newer version", strings.Replace(g, `"version": 1`, `"version": 2`, 1), ErrNewerVersion, "newer mynthform (state format version 2; this build reads up to 1)", "upgrade mynthform"},
+		{"newer version", strings.Replace(g, `"version": 2`, `"version": 3`, 1), ErrNewerVersion, "newer mynthform (state format version 3; this build reads up to 2)", "upgrade mynthform"},
 		{"truncated", g[:len(g)/2], ErrCorrupt, "truncated", ".backup"},
 		{"truncated at a brace", g[:len(g)-3], ErrCorrupt, "truncated", "git checkout"},
 		{"empty", "", ErrCorrupt, "empty", ".backup"},
 		{"blank", "\n  \n", ErrCorrupt, "empty", ".backup"},
 		{"not json", "tasks = {}\n", ErrCorrupt, "invalid JSON at line 1", ".backup"},
-		{"conflict", conflict, ErrConflict, "line 3 holds a git conflict marker", "resolve the merge conflict"},
+		{"conflict", conflict, ErrConflict, "line 25 holds a git conflict marker", "resolve the merge conflict"},
 		{"only a separator", strings.Replace(g, "  \"serial\": 7,\n", "=======\n", 1), ErrConflict, "conflict marker", "resolve"},
 		{"no version", `{"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "no format version", ".backup"},
 		{"version zero", `{"version":0,"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "not a positive integer", ""},
@@ -253,8 +266,12 @@ func TestRefusals(t *testing.T) {
 		{"a task twice in a large state", manyTasksThenDuplicate(40), ErrCorrupt, `"task.t0" appears twice in "tasks"`, "keep"},
 		{"a task id twice", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"tsk_1","id":"tsk_2"}}}`, ErrCorrupt, `"id" appears twice in task.a`, "keep"},
 		{"serial twice", `{"version":1,"serial":1,"serial":2,"lineage":"x","tasks":{}}`, ErrCorrupt, `"serial" appears twice`, "keep"},
-		{"api key in a request", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","request":{"note":"mak_0123456789abcdef"}}}}`, ErrSecret, "task.a request holds what looks like an API key", "rotate"},
-		{"pat in a result", `{"version":1,"serial":1,"lineage":"x","tasks":{"task.a":{"id":"t","result":{"access":{"publicAccessToken":"pat_abcdefgh1234"}}}}}`, ErrSecret, "task.a result", "rotate"},
+		{"an attempt twice", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1","request":{}},"task.a":{"attempt_id":"att_2","request":{}}}}`, ErrCorrupt, `"task.a" appears twice in "attempts"`, "keep"},
+		{"an attempt without id", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"request":{"count":1}}}}`, ErrCorrupt, "the creation record of task.a has no attempt_id", ""},
+		{"an attempt without request", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1"}}}`, ErrCorrupt, "the creation record of task.a has no request", ""},
+		{"a null attempt", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":null}}`, ErrCorrupt, "the creation record of task.a is null", ""},
+		{"an unknown attempt field", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1","request":{},"colour":1}}}`, ErrCorrupt, `unknown field "colour"`, ""},
+		{"attempts in a version 1 file", `{"version":1,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1","request":{"count":1}}}}`, ErrCorrupt, `"attempts" is not a field of version 1`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,37 +447,99 @@ func TestBackup(t *testing.T) {
 
 func TestSaveNeverWritesSecrets(t *testing.T) {
 	const canary = "mak_canary0123456789"
+	const pat = "pat_abcdefgh1234"
 	path := filepath.Join(t.TempDir(), "mynth.state.json")
 	s := Open(path)
+	s.Protect(canary, pat, "", "short")
 	f := sample()
 	if _, err := s.Save(f); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
-	for _, place := range []func(*File){
-		func(f *File) {
+	for name, place := range map[string]func(*File){
+		"request": func(f *File) {
 			f.Tasks["task.hero_mug"].Request = json.RawMessage(`{"access":{"token":"` + canary + `"}}`)
 		},
-		func(f *File) { f.Tasks["task.hero_mug"].Result = json.RawMessage(`{"auth":"Bearer ` + canary + `"}`) },
-		func(f *File) { f.Tasks["task.hero_mug"].Files[0].URL = "https://x/?t=" + canary },
-		func(f *File) { f.Tasks["task.hero_mug"].ID = "pat_abcdefgh" },
+		"result":       func(f *File) { f.Tasks["task.hero_mug"].Result = json.RawMessage(`{"auth":"Bearer ` + canary + `"}`) },
+		"url":          func(f *File) { f.Tasks["task.hero_mug"].Files[0].URL = "https://x/?t=" + canary },
+		"id":           func(f *File) { f.Tasks["task.hero_mug"].ID = pat },
+		"attempt":      func(f *File) { f.Attempts[`task.product["mug"]`].Request = json.RawMessage(`{"prompt":"` + pat + `"}`) },
+		"escaped":      func(f *File) { f.Tasks["task.hero_mug"].Request = json.RawMessage(`{"p":"\u0070at_abcdefgh1234"}`) },
+		"address":      func(f *File) { f.Tasks["task.x[\""+pat+"\"]"] = &Task{ID: "tsk_x"} },
+		"tool version": func(f *File) { f.ToolVersion = canary; f.Tasks["task.hero_mug"].Status = mynth.StatusFailed },
 	} {
 		g := f.Clone()
 		place(g)
 		_, err := s.Save(g)
-		if !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), canary) {
-			t.Errorf("Save: %v", err)
+		if !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), pat) {
+			t.Errorf("%s: Save: %v", name, err)
 		}
 	}
 	after, _ := os.ReadFile(path)
-	if !bytes.Equal(before, after) || bytes.Contains(after, []byte("mak_")) {
+	if !bytes.Equal(before, after) || bytes.Contains(after, []byte(canary)) {
 		t.Error("a refused save changed the file")
 	}
-	// Prose that merely contains the prefixes is fine.
+	// Text that merely looks like a key is the user's: it is saved, and
+	// read back, by this Store and by one that protects nothing.
 	g := f.Clone()
-	g.Tasks["task.hero_mug"].Request = json.RawMessage(`{"prompt":"a pat_of butter beside mak_ tea, tak_abcdefghij"}`)
+	g.Tasks["task.hero_mug"].Request = json.RawMessage(`{"prompt":"A shop sign that reads pat_sullivan_bakery","metadata":{"k":"mak_0123456789abcdef"}}`)
 	if _, err := s.Save(g); err != nil {
-		t.Errorf("prose refused: %v", err)
+		t.Fatalf("user text refused: %v", err)
+	}
+	for _, st := range []*Store{s, Open(path)} {
+		back, err := st.Load()
+		if err != nil || !back.Equal(g) {
+			t.Fatalf("Load: %v", err)
+		}
+	}
+}
+
+func TestLoadRefusesAHeldSecret(t *testing.T) {
+	const key = "mak_0123456789abcdef"
+	g := string(mustEncode(t, sample()))
+	path := writeState(t, strings.Replace(g, "Editorial photo", "Editorial "+key, 1))
+	if _, err := Open(path).Load(); err != nil {
+		t.Fatalf("a key nobody holds is only text: %v", err)
+	}
+	s := Open(path)
+	s.Protect(key)
+	_, err := s.Load()
+	if !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "rotate") {
+		t.Fatalf("Load with the key held: %v", err)
+	}
+}
+
+func TestUpgradeFromVersion1(t *testing.T) {
+	data, err := os.ReadFile("../testdata/state/v1.mynth.state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"version": 1`)) {
+		t.Fatal("the fixture is not a version 1 file")
+	}
+	want := sample()
+	want.Attempts = nil
+	path := writeState(t, string(data))
+	s := Open(path)
+	got, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != FormatVersion || !got.Equal(want) {
+		t.Fatalf("version 1 read as %+v", got)
+	}
+	// Nothing changed: the version 1 file stays as it is.
+	if wrote, err := s.Save(got); err != nil || wrote {
+		t.Fatalf("Save of the unchanged state: %v %v", wrote, err)
+	}
+	// A change writes the newest version.
+	got.Attempts = map[string]*Attempt{"task.x": {ID: NewAttemptID(), Request: json.RawMessage(`{"count":1}`), StartedAt: "2026-01-02T10:00:12Z"}}
+	if _, err := s.Save(got); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Contains(after, []byte(`"version": 2`)) || !bytes.HasPrefix(after, []byte("{\n  \"attempts\": {\n    \"task.x\": {\n      \"attempt_id\": \"att_")) {
+		t.Errorf("written:\n%s", after)
 	}
 }
 
@@ -539,39 +618,17 @@ func TestEqualAndClone(t *testing.T) {
 	}
 }
 
-func TestLooksSecret(t *testing.T) {
-	tests := map[string]bool{
-		"mak_0123456789":              true,
-		"pat_abcdef":                  true,
-		"Bearer mak_abcdefgh":         true,
-		`{"t":"pat_ABC123xyz"}`:       true,
-		"https://x/?token=pat_abc123": true,
-		"-pat_abcdefgh":               true,
-		"pat_abcde":                   false, // too short
-		"a pat_of butter":             false,
-		"my_pat_abcdefgh":             false, // not the start of a word
-		"xmak_abcdefgh":               false,
-		"pat__abcdefgh":               false,
-		"mak_":                        false,
-		"":                            false,
-	}
-	for in, want := range tests {
-		if got := looksSecret([]byte(in)); got != want {
-			t.Errorf("looksSecret(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 // referenceEncode is the format written by encoding/json alone: what
 // encodeFile assembles by hand must be byte-identical to it.
 func referenceEncode(t *testing.T, f *File) []byte {
 	t.Helper()
 	type top struct {
-		Lineage     string              `json:"lineage"`
-		Serial      uint64              `json:"serial"`
-		Tasks       map[string]taskJSON `json:"tasks"`
-		ToolVersion string              `json:"tool_version"`
-		Version     int                 `json:"version"`
+		Attempts    map[string]attemptJSON `json:"attempts,omitempty"`
+		Lineage     string                 `json:"lineage"`
+		Serial      uint64                 `json:"serial"`
+		Tasks       map[string]taskJSON    `json:"tasks"`
+		ToolVersion string                 `json:"tool_version"`
+		Version     int                    `json:"version"`
 	}
 	v := top{Lineage: f.Lineage, Serial: f.Serial, Tasks: map[string]taskJSON{}, ToolVersion: f.ToolVersion, Version: FormatVersion}
 	for a, task := range f.Tasks {
@@ -580,6 +637,16 @@ func referenceEncode(t *testing.T, f *File) []byte {
 			t.Fatal(err)
 		}
 		v.Tasks[a] = tj
+	}
+	for a, at := range f.Attempts {
+		aj, err := attemptToJSON(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Attempts == nil {
+			v.Attempts = map[string]attemptJSON{}
+		}
+		v.Attempts[a] = aj
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

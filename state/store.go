@@ -32,6 +32,27 @@ type Store struct {
 	// locked counts the locks this Store holds (stray temporary files may
 	// then be removed at once: nobody else is writing).
 	locked int
+	// sec are the values the state must never hold (see Protect).
+	sec secrets
+}
+
+// Protect adds secrets the state must never hold: the API key and the
+// Public Access Tokens the command holds. Save refuses to write a state
+// in which any of them appears, and Load to read one; values shorter
+// than MinSecretLen are ignored. Nothing else is refused for what it
+// looks like: text of the spec that resembles a key is the user's.
+func (s *Store) Protect(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.sec.values)
+	for _, v := range values {
+		s.sec.add(v)
+	}
+	if len(s.sec.values) != n {
+		// Cached encodings were checked without the new values.
+		s.enc = nil
+		s.last.raw, s.last.file = nil, nil
+	}
 }
 
 // Open returns the Store of the state file at path. Nothing is read yet.
@@ -77,6 +98,11 @@ func (s *Store) Load() (*File, error) {
 func (s *Store) decode(data []byte) (*File, error) {
 	if s.last.file != nil && bytes.Equal(data, s.last.raw) {
 		return s.last.file, nil
+	}
+	if s.sec.in(data) {
+		return nil, &Error{Path: s.path, Kind: ErrSecret,
+			Problem: "the file holds the API key or a Public Access Token this command holds",
+			Hint:    "remove it from the file by hand and rotate that key; mynthform never records one"}
 	}
 	f, err := Decode(data)
 	if err != nil {
@@ -124,8 +150,8 @@ func (s *Store) restoreHint() string {
 //
 // Save refuses, with an *Error and without writing, when the file on disk
 // has a newer serial than f (another process wrote it since f was read),
-// is of another lineage, cannot be read, or when f holds what looks like
-// an API key or a PAT.
+// is of another lineage, cannot be read, or when f holds one of the
+// secrets given to Protect.
 func (s *Store) Save(f *File) (bool, error) {
 	if f == nil {
 		return false, errors.New("saving the state: nil file")
@@ -175,15 +201,6 @@ func (s *Store) Save(f *File) (bool, error) {
 	} else if len(f.Tasks) == 0 {
 		return false, nil
 	}
-	secret := func(where string) error {
-		return &Error{Path: s.path, Kind: ErrSecret,
-			Problem: fmt.Sprintf("%s holds what looks like an API key or a Public Access Token; not saving it", where),
-			Hint:    "this is a bug in mynthform: please report it"}
-	}
-	if where, ok := fileSecret(f); ok {
-		return false, secret(where)
-	}
-
 	next := *f
 	next.Version = FormatVersion
 	next.Serial = f.Serial + 1
@@ -192,15 +209,12 @@ func (s *Store) Save(f *File) (bool, error) {
 	}
 	// Only the tasks that changed since the last save are encoded (and
 	// checked for secrets) again.
-	out, err := encodeFile(&next, s.enc, func(addr string, t *Task) error {
-		if where, ok := taskSecret(addr, t); ok {
-			return secret(where)
-		}
-		return nil
-	})
+	out, err := encodeFile(&next, s.enc, &s.sec)
 	var se *Error
 	if errors.As(err, &se) {
-		return false, err
+		c := *se
+		c.Path = s.path
+		return false, &c
 	}
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
@@ -222,6 +236,12 @@ func (s *Store) Save(f *File) (bool, error) {
 	saved := &File{Version: FormatVersion, Serial: f.Serial, Lineage: f.Lineage, ToolVersion: f.ToolVersion, Tasks: make(map[string]*Task, len(f.Tasks))}
 	for addr := range f.Tasks {
 		saved.Tasks[addr] = s.enc[addr].task
+	}
+	if len(f.Attempts) > 0 {
+		saved.Attempts = make(map[string]*Attempt, len(f.Attempts))
+		for addr, at := range f.Attempts {
+			saved.Attempts[addr] = at.Clone()
+		}
 	}
 	s.last.raw, s.last.file = out, saved
 	return true, nil
