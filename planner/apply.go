@@ -20,6 +20,13 @@ type StateSaver interface {
 	Save(f *state.File) (bool, error)
 }
 
+// secretProtector is a StateSaver that can be told secrets the state must
+// never hold (*state.Store): apply tells it every Public Access Token
+// Mynth returns.
+type secretProtector interface {
+	Protect(values ...string)
+}
+
 // ApplyOptions is what Apply needs. The caller holds the state lock for the
 // whole apply.
 type ApplyOptions struct {

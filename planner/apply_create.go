@@ -186,6 +186,9 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	start := a.now()
 	created, err := a.opts.API.Generate(ctx, req)
 	a.release()
+	if p, ok := a.opts.Store.(secretProtector); ok && created.PublicAccessToken != "" {
+		p.Protect(created.PublicAccessToken)
+	}
 	created.PublicAccessToken = "" // never kept, never stored
 	if err != nil {
 		a.mu.Lock()

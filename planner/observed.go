@@ -55,7 +55,7 @@ func StateTaskFromObserved(t *mynth.Task) (*state.Task, error) {
 		return nil, err
 	}
 	out := &state.Task{ID: t.ID, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
-	if out.Request, err = canonicalScrubbed(req); err != nil {
+	if out.Request, err = canonicalScrubbedRequest(req); err != nil {
 		return nil, fmt.Errorf("task %s: request: %w", t.ID, err)
 	}
 	if out.Result, err = canonicalScrubbed(res); err != nil {
@@ -65,7 +65,22 @@ func StateTaskFromObserved(t *mynth.Task) (*state.Task, error) {
 }
 
 // canonicalScrubbed returns raw without access tokens, in canonical form.
+// raw is a task, a result or another document the API wrote; a request in
+// it is scrubbed as canonicalScrubbedRequest does.
 func canonicalScrubbed(raw json.RawMessage) (json.RawMessage, error) {
+	return scrubbedCanonical(raw, true)
+}
+
+// canonicalScrubbedRequest is canonicalScrubbed for a request, which
+// holds the spec's own text: only members named as access tokens are
+// removed, never a value for what it looks like ("pat_sullivan_bakery" is
+// a fine name for a bakery). The state refuses the real API key and PATs
+// by value.
+func canonicalScrubbedRequest(raw json.RawMessage) (json.RawMessage, error) {
+	return scrubbedCanonical(raw, false)
+}
+
+func scrubbedCanonical(raw json.RawMessage, byValue bool) (json.RawMessage, error) {
 	if raw == nil {
 		return nil, nil
 	}
@@ -73,7 +88,7 @@ func canonicalScrubbed(raw json.RawMessage) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree = scrubTokens(tree)
+	tree = scrubTokens(tree, byValue)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -84,26 +99,27 @@ func canonicalScrubbed(raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // scrubTokens removes object members that hold an access token: a member
-// whose name mentions a token, or any string that looks like a PAT or an
-// API key.
-func scrubTokens(v any) any {
+// whose name mentions a token and, with byValue, any string that looks
+// like a PAT or an API key; the member "request" is the spec's text, in
+// which only names count.
+func scrubTokens(v any, byValue bool) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
 			lk := strings.ToLower(k)
-			if strings.Contains(lk, "accesstoken") || strings.Contains(lk, "access_token") || isSecret(e) {
+			if strings.Contains(lk, "accesstoken") || strings.Contains(lk, "access_token") || (byValue && isSecret(e)) {
 				delete(v, k)
 				continue
 			}
-			v[k] = scrubTokens(e)
+			v[k] = scrubTokens(e, byValue && k != "request")
 		}
 	case jsonArray:
 		for i, e := range v {
-			if isSecret(e) {
+			if byValue && isSecret(e) {
 				v[i] = nil
 				continue
 			}
-			v[i] = scrubTokens(e)
+			v[i] = scrubTokens(e, byValue)
 		}
 	}
 	return v
@@ -111,8 +127,7 @@ func scrubTokens(v any) any {
 
 // isSecret reports whether v is a string that is a whole API key or PAT:
 // mak_ or pat_, then a letter or digit and at least five more token
-// characters. Prose that merely mentions one is kept (the state refuses
-// to record it).
+// characters. Prose that merely mentions one is kept.
 func isSecret(v any) bool {
 	s, ok := v.(string)
 	if !ok || len(s) < 10 || !(strings.HasPrefix(s, "pat_") || strings.HasPrefix(s, "mak_")) {

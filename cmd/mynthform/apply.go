@@ -74,7 +74,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	}
 	defer closeAPI()
 
-	store := state.Open(statePathOf(g, sp))
+	store := openState(g, statePathOf(g, sp), sp)
 	unlock, st, code := lockAndLoadState(g, store, a.lockTimeout)
 	if unlock == nil {
 		return code

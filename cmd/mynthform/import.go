@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/mynthform/mynthform/planner"
-	"github.com/mynthform/mynthform/state"
 )
 
 const importUsage = "import [--lock-timeout D] [--var NAME=VALUE]... [--var-file FILE]... ADDR TASK_ID"
@@ -57,7 +56,7 @@ func runImport(g *globals, args []string) int {
 		return errorf("MYNTH_API_KEY is not set: import reads the whole task, which needs the API key of the account that owns it")
 	}
 
-	store := state.Open(statePathOf(g, sp))
+	store := openState(g, statePathOf(g, sp), sp)
 	unlock, err := lockState(g, "import", store, lockTimeout)
 	if err != nil {
 		return errorf("%v", err)

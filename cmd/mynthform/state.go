@@ -87,7 +87,7 @@ func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(g.dir, p)
 		}
-		return state.Open(p), sp
+		return openState(g, p, sp), sp
 	}
 	path := statePathOf(g, sp)
 	if diags.HasErrors() && len(sp.Files) > 0 {
@@ -95,7 +95,7 @@ func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
 		// would leave the default.
 		fmt.Fprintf(g.stderr, "Warning: the spec has errors (run mynthform validate); using the state file %s. Give --state PATH to use another.\n", path)
 	}
-	return state.Open(path), sp
+	return openState(g, path, sp), sp
 }
 
 // stateEditFlags are the flags of the subcommands that change the state.
