@@ -280,3 +280,52 @@ func TestGoldenPlanPATOnly(t *testing.T) {
 	}
 	checkGolden(t, "patonly", srv.URL, p)
 }
+
+// TestGoldenPlanRequest plans the request fixture with --replace: the full
+// request a generate sends (its sensitive webhook as (sensitive)) and the
+// files it writes, a replacement of an unchanged task, a pinned task that
+// cannot be replaced, and a forgotten task whose files stay on disk.
+func TestGoldenPlanRequest(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	s := seeder{t, srv}
+	s.add(goldenKey, task("tsk_AGAIN", mynth.StatusCompleted, req("a stoneware bowl", "", 0),
+		result("", s.image("img_AGAIN", "1024x1024", "0.0125"))), "")
+	s.add(goldenKey, task("tsk_PINNED", mynth.StatusCompleted, req("a teapot", "", 0),
+		result("", s.image("img_PINNED", "1024x1024", "0.0125"))), "")
+
+	dir := copyFixture(t, "request")
+	sp := loadSpec(t, dir, "hook_token=CANARY_hook")
+	bowl := writeFile(t, dir, "assets/bowl.png", "the saved bowl")
+	bowl.ImageID = "img_AGAIN"
+	kept := writeFile(t, dir, "assets/old-0.png", "an old image")
+	kept.ImageID = "img_OLD0"
+	gone := state.SavedFile{Path: "assets/old-1.png", SHA256: kept.SHA256, Size: kept.Size, ImageID: "img_OLD1"}
+
+	st := state.New("test")
+	st.Tasks["task.again"] = s.record("tsk_AGAIN", nil)
+	st.Tasks["task.again"].Files = []state.SavedFile{bowl}
+	st.Tasks["task.pinned"] = s.record("tsk_PINNED", nil)
+	st.Tasks["task.old"] = s.record("tsk_AGAIN", func(t *mynth.Task) { t.ID = "tsk_OLD" })
+	st.Tasks["task.old"].Files = []state.SavedFile{kept, gone}
+
+	api := planner.ClientAPI{Client: mynth.NewClient(mynth.Options{BaseURL: srv.URL, Token: goldenKey})}
+	p, err := planner.MakePlan(context.Background(), planner.Options{Spec: sp, State: st, API: api, Refresh: true, HasAPIKey: true, Dir: dir,
+		Replace: []string{"task.again", "task.pinned", "task.old"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "request", srv.URL, p)
+
+	actions := map[string]planner.Action{}
+	for _, tp := range p.Tasks {
+		actions[tp.Address] = tp.Action
+	}
+	want := map[string]planner.Action{"task.full": planner.ActionGenerate, "task.again": planner.ActionReplace,
+		"task.pinned": planner.ActionNone, "task.old": planner.ActionForget}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if !p.Failed() {
+		t.Error("a plan that --replace's a pinned task does not fail")
+	}
+}

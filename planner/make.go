@@ -32,6 +32,10 @@ type Options struct {
 	// Targets, when set, limit the plan to these addresses; task.NAME also
 	// selects every task.NAME["KEY"]. Excludes remove addresses likewise.
 	Targets, Excludes []string
+	// Replace lists the addresses to regenerate even when nothing changed
+	// (--replace); task.NAME also selects every task.NAME["KEY"]. A pinned
+	// task cannot be replaced: it is an error diagnostic.
+	Replace []string
 	// HasAPIKey is false when there is no API key: tasks are then read
 	// with their access_token (status and results only).
 	HasAPIKey bool
@@ -81,8 +85,14 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		}
 		work = append(work, &taskWork{address: addr, recorded: rt})
 	}
+	var diags []Diagnostic
 	for _, w := range work {
 		w.decide()
+		if matchesAny(w.addr(), opts.Replace) {
+			if d := w.forceReplace(dir); d != nil {
+				diags = append(diags, *d)
+			}
+		}
 	}
 
 	// Each task is read and then planned by one of par workers, so that
@@ -100,7 +110,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		return nil, err
 	}
 
-	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: make([]*TaskPlan, 0, len(work)), Diagnostics: []Diagnostic{}}
+	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: make([]*TaskPlan, 0, len(work)), Diagnostics: append([]Diagnostic{}, diags...)}
 	for _, w := range work {
 		p.Tasks = append(p.Tasks, w.tp)
 	}
@@ -171,6 +181,29 @@ func (w *taskWork) decide() {
 	default:
 		w.action, w.readID = ActionNone, w.recorded.ID
 	}
+}
+
+// replaceReason is the reason of a replacement asked for with --replace.
+const replaceReason = "replacement requested with --replace"
+
+// forceReplace makes w a replacement, as --replace asks. A task pinned by
+// id cannot be replaced (the spec names the task to keep), which is an
+// error; a task apply generates or forgets anyway is left as it is, with a
+// warning.
+func (w *taskWork) forceReplace(dir string) *Diagnostic {
+	switch {
+	case w.spec == nil:
+		return &Diagnostic{Severity: "warning", Address: w.addr(), Summary: "Nothing to replace",
+			Detail: fmt.Sprintf("--replace names %s, which is no longer declared in the spec: apply forgets it instead. Declare it again to generate a new task.", w.addr())}
+	case w.spec.ID != "":
+		return &Diagnostic{Severity: "error", Address: w.addr(), Summary: "Cannot replace a pinned task", Range: RangeOf(w.spec.DeclRange, dir),
+			Detail: fmt.Sprintf("--replace names %s, whose id is pinned to %s in the spec: pinned tasks are never replaced. Remove the id to let mynthform generate a new task, or leave %s out of --replace.", w.addr(), w.spec.ID, w.addr())}
+	case w.action == ActionGenerate:
+		return &Diagnostic{Severity: "warning", Address: w.addr(), Summary: "Nothing to replace",
+			Detail: fmt.Sprintf("--replace names %s, which is not created yet: apply generates it anyway.", w.addr())}
+	}
+	w.action, w.reason = ActionReplace, replaceReason
+	return nil
 }
 
 // runAll runs do for every item of work, at most par at a time. It

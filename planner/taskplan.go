@@ -69,7 +69,7 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		RequestVerifiable: true,
 	}
 	if w.spec == nil {
-		w.planForget(tp)
+		w.planForget(tp, dir)
 		return tp
 	}
 	req := w.spec.Request
@@ -204,6 +204,10 @@ func (w *taskWork) planRequestChanges(tp *TaskPlan, before *mynth.Request) {
 		tp.Reason = joinReason(tp.Reason, "the request of the pinned task differs from the spec")
 		return
 	}
+	if tp.Action == ActionReplace && tp.Reason == replaceReason {
+		tp.Reason = joinReason(tp.Reason, "the request differs from the spec")
+		return
+	}
 	tp.Action = ActionReplace
 	tp.Reason = "the request differs from the spec"
 }
@@ -223,8 +227,13 @@ func (w *taskWork) planObservedChanges(tp *TaskPlan, recorded *state.Task, cur *
 	tp.Reason = joinReason(tp.Reason, updateReason(rv, cur))
 }
 
-func (w *taskWork) planForget(tp *TaskPlan) {
+// planForget reports a task no longer declared: what the state recorded of
+// it, and the files apply leaves on disk (forget deletes none).
+func (w *taskWork) planForget(tp *TaskPlan, dir string) {
 	r := w.recorded
+	for _, f := range r.Files {
+		tp.Files = append(tp.Files, FileStatus{Path: f.Path, State: diskState(dir, f), ImageID: f.ImageID})
+	}
 	tp.ID = r.ID
 	tp.Status = Status(r.Status)
 	if tp.Status == "" {

@@ -19,7 +19,7 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-const applyUsage = "apply [PLANFILE] [--auto-approve] [--wait=true] [--wait-timeout D] [--lock-timeout D] [plan flags]"
+const applyUsage = "apply [PLANFILE] [--auto-approve] [--wait=true] [--wait-timeout D] [--lock-timeout D] [--replace ADDR]... [plan flags]"
 
 // applyArgs are apply's flags.
 type applyArgs struct {
@@ -45,6 +45,7 @@ func runApply(g *globals, args []string) int {
 	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")
 	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
 	a.plan.register(fs)
+	a.plan.registerReplace(fs)
 	fs.Lookup("parallelism").Usage = "make at most `N` API calls at a time: creations, polls and downloads together (default: the mynth block's parallelism, 10)"
 	if code, done := parseFlags(g, fs, applyUsage, args); done {
 		return code
@@ -81,7 +82,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	}
 	defer unlock()
 
-	if !checkAddresses(g, "target", a.plan.targets(), sp, st) || !checkAddresses(g, "exclude", a.plan.excludes(), sp, st) {
+	if !checkPlanAddresses(g, a.plan, sp, st) {
 		return exitError
 	}
 	plan, scope, code := applyPlan(g, a, sp, st, api, hasKey)
@@ -104,6 +105,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		return applyFailed(g, "%v", err)
 	}
 	printApplyDetails(g.stdout, res)
+	printFilesLeft(g.stdout, plan, res)
 	checksFailed := printChecksAfterApply(g, scope, sp, st)
 
 	fmt.Fprintln(g.stdout)
@@ -238,8 +240,8 @@ func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api plann
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(g.dir, path)
 		}
-		if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || !a.plan.refreshEnabled() {
-			fmt.Fprintf(g.stderr, "Warning: --target, --exclude and --refresh shape a new plan; the saved plan %s is applied as it was made.\n", a.planFile)
+		if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || len(a.plan.replaces()) > 0 || !a.plan.refreshEnabled() {
+			fmt.Fprintf(g.stderr, "Warning: --target, --exclude, --replace and --refresh shape a new plan; the saved plan %s is applied as it was made.\n", a.planFile)
 		}
 		saved, err := planner.ReadSavedPlan(path)
 		if err != nil {
@@ -383,6 +385,32 @@ func printApplyDetails(w io.Writer, res *planner.ApplyResult) {
 	if res.BudgetMessage != "" {
 		lines = append(lines, "Budget: "+res.BudgetMessage+" Not created: "+strings.Join(res.NotCreated, ", ")+
 			". Raise budget.max_total, or remove tasks from the spec, then run apply again.")
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+}
+
+// printFilesLeft names, for each task apply forgot, the files it left on
+// disk: forget drops a task from the state and deletes no file.
+func printFilesLeft(w io.Writer, plan *planner.Plan, res *planner.ApplyResult) {
+	files := map[string][]string{}
+	for _, t := range plan.Tasks {
+		for _, f := range t.Files {
+			if t.Action == planner.ActionForget && f.State != planner.FileMissing {
+				files[t.Address] = append(files[t.Address], f.Path)
+			}
+		}
+	}
+	var lines []string
+	for _, t := range res.Tasks {
+		if t.Outcome == planner.AppliedForgotten && len(files[t.Address]) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: forgotten; left on disk: %s (delete them yourself if they are no longer wanted)", t.Address, strings.Join(files[t.Address], ", ")))
+		}
 	}
 	if len(lines) == 0 {
 		return

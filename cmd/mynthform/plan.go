@@ -16,7 +16,7 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-const planUsage = "plan [--out FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
+const planUsage = "plan [--out FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--replace ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
 
 // defaultStatePath is the state file when the mynth block names none.
 const defaultStatePath = "mynth.state.json"
@@ -27,6 +27,7 @@ type planArgs struct {
 	vars        varFlags
 	targetList  []string
 	excludeList []string
+	replaceList []string
 	refresh     bool
 	parallelism int
 }
@@ -40,8 +41,15 @@ func (a *planArgs) register(fs *pflag.FlagSet) {
 	a.vars.register(fs)
 }
 
+// registerReplace adds --replace to fs: plan and apply have it, report
+// does not.
+func (a *planArgs) registerReplace(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&a.replaceList, "replace", nil, "generate this `ADDR` again even when nothing changed (a failed task, an image nobody likes); task.NAME also selects every task.NAME[\"KEY\"]; repeatable")
+}
+
 func (a planArgs) targets() []string  { return a.targetList }
 func (a planArgs) excludes() []string { return a.excludeList }
+func (a planArgs) replaces() []string { return a.replaceList }
 func (a planArgs) refreshEnabled() bool {
 	return a.refresh
 }
@@ -63,6 +71,7 @@ func (a planArgs) options(g *globals, sp *spec.Spec, st *state.File, api planner
 		Spec: sp, State: st, API: api, Refresh: a.refresh,
 		Parallelism: a.effectiveParallelism(sp),
 		Targets:     a.targetList, Excludes: a.excludeList,
+		Replace:   a.replaceList,
 		HasAPIKey: hasKey, Dir: g.dir,
 	}
 }
@@ -104,6 +113,14 @@ func checkAddresses(g *globals, flag string, addrs []string, sp *spec.Spec, st *
 		}
 	}
 	return ok
+}
+
+// checkPlanAddresses checks the --target, --exclude and --replace
+// addresses of a, printing every problem.
+func checkPlanAddresses(g *globals, a planArgs, sp *spec.Spec, st *state.File) bool {
+	ok := checkAddresses(g, "target", a.targetList, sp, st)
+	ok = checkAddresses(g, "exclude", a.excludeList, sp, st) && ok
+	return checkAddresses(g, "replace", a.replaceList, sp, st) && ok
 }
 
 func knownAddresses(sp *spec.Spec, st *state.File) []string {
@@ -155,7 +172,7 @@ func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File
 		fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
 		return nil, sp, nil, exitError
 	}
-	if !checkAddresses(g, "target", a.targetList, sp, st) || !checkAddresses(g, "exclude", a.excludeList, sp, st) {
+	if !checkPlanAddresses(g, a, sp, st) {
 		return nil, sp, st, exitError
 	}
 	var api planner.API
@@ -214,6 +231,7 @@ func registerPlanCommand(fs *pflag.FlagSet, a *planCommandArgs) {
 	fs.BoolVar(&a.json, "json", false, "print the plan as one JSON document")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan succeeds and has changes (0: no changes, 1: error)")
 	a.register(fs)
+	a.registerReplace(fs)
 }
 
 func runPlan(g *globals, args []string) int {

@@ -271,14 +271,31 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	for _, im := range t.Images {
 		taskField(out, "image", h.imageValue(im))
 	}
+	h.taskRequest(out, t)
 	for _, f := range t.Files {
-		state := f.State
-		switch f.State {
-		case "missing", "modified", "failed":
-			state = h.paint(ansiRed, state)
-		}
-		taskField(out, "file", fmt.Sprintf("%s (%s)", f.Path, state))
+		taskField(out, "file", fmt.Sprintf("%s (%s)", f.Path, h.fileState(t, f)))
 	}
+}
+
+// fileState says what a declared file is on disk and, for a task apply
+// generates, replaces or forgets, what apply does with it.
+func (h Human) fileState(t *planner.TaskPlan, f planner.FileStatus) string {
+	state := f.State
+	switch f.State {
+	case "missing", "modified", "failed":
+		state = h.paint(ansiRed, state)
+	}
+	switch {
+	case t.Action == planner.ActionForget && f.State == "missing":
+		return state + "; nothing to leave"
+	case t.Action == planner.ActionForget:
+		return state + "; left on disk: forget deletes no file"
+	case sends(t) && f.State == "absent":
+		return "apply writes it"
+	case sends(t):
+		return state + "; apply writes the new image over it"
+	}
+	return state
 }
 
 // imageValue describes an image: its id, then its error when it failed, or

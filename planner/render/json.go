@@ -47,21 +47,24 @@ type jsonCounts struct {
 }
 
 type jsonTask struct {
-	Address           string        `json:"address"`
-	ID                *string       `json:"id"`
-	Action            string        `json:"action"`
-	Reason            string        `json:"reason"`
-	Status            string        `json:"status"`
-	Model             string        `json:"model"`
-	Cost              *mynth.Amount `json:"cost"`
-	Images            []jsonImage   `json:"images"`
-	Changes           []jsonChange  `json:"changes"`
-	Checks            []jsonCheck   `json:"checks"`
-	Files             []jsonFile    `json:"files"`
-	Drift             bool          `json:"drift"`
-	RequestVerifiable bool          `json:"request_verifiable"`
-	Error             *string       `json:"error"`
-	Range             *jsonRange    `json:"range"`
+	Address string        `json:"address"`
+	ID      *string       `json:"id"`
+	Action  string        `json:"action"`
+	Reason  string        `json:"reason"`
+	Status  string        `json:"status"`
+	Model   string        `json:"model"`
+	Cost    *mynth.Amount `json:"cost"`
+	Images  []jsonImage   `json:"images"`
+	Changes []jsonChange  `json:"changes"`
+	Checks  []jsonCheck   `json:"checks"`
+	Files   []jsonFile    `json:"files"`
+	// Request is what apply sends for a generate or replace, null
+	// otherwise; sensitive fields are "(sensitive)".
+	Request           map[string]any `json:"request"`
+	Drift             bool           `json:"drift"`
+	RequestVerifiable bool           `json:"request_verifiable"`
+	Error             *string        `json:"error"`
+	Range             *jsonRange     `json:"range"`
 }
 
 type jsonImage struct {
@@ -136,7 +139,7 @@ func toJSONCheck(c planner.Check) jsonCheck {
 	return jsonCheck{c.Name, string(c.Outcome), c.Message, sev}
 }
 
-func newJSONDoc(p *planner.Plan) jsonDoc {
+func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 	doc := jsonDoc{
 		FormatVersion: planner.PlanFormatVersion,
 		Summary: jsonSummary{
@@ -162,6 +165,11 @@ func newJSONDoc(p *planner.Plan) jsonDoc {
 			Error: t.Error, Range: toJSONRange(t.Range),
 		}
 		jt.ID = optional(t.ID)
+		req, err := jsonRequest(t)
+		if err != nil {
+			return doc, err
+		}
+		jt.Request = req
 		for _, im := range t.Images {
 			jt.Images = append(jt.Images, jsonImage{
 				ID: optional(im.ID), Status: im.Status, URL: optional(im.URL), Size: optional(im.Size),
@@ -189,7 +197,7 @@ func newJSONDoc(p *planner.Plan) jsonDoc {
 	for _, d := range p.Diagnostics {
 		doc.Diagnostics = append(doc.Diagnostics, jsonDiagnostic{d.Severity, d.Summary, d.Detail, d.Address, toJSONRange(d.Range)})
 	}
-	return doc
+	return doc, nil
 }
 
 // Render writes the JSON document to w.
@@ -198,7 +206,11 @@ func (JSON) Render(w io.Writer, p *planner.Plan) error {
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(newJSONDoc(p)); err != nil {
+	doc, err := newJSONDoc(p)
+	if err != nil {
+		return fmt.Errorf("encoding the plan as JSON: %w", err)
+	}
+	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("encoding the plan as JSON: %w", err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {

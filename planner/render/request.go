@@ -1,0 +1,159 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mynthform/mynthform/planner"
+)
+
+// requestFieldOrder is the order in which the human plan lists the fields
+// of a request: the API reference's order. Fields it does not name follow,
+// sorted.
+var requestFieldOrder = []string{"prompt", "model", "size", "count", "inputs", "output", "metadata", "webhook", "content_rating", "access"}
+
+// sends reports whether apply sends t's request: a task it generates or
+// replaces.
+func sends(t *planner.TaskPlan) bool {
+	return t.Request != nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace)
+}
+
+// subfieldOrder is the order of the members of a request's objects that
+// have a natural one (the prompt's positive before its negative, a size's
+// type before its dimensions); the others follow, sorted.
+var subfieldOrder = []string{"positive", "negative", "enhance", "type", "width", "height", "mode", "aspectRatio", "scale", "prefer", "role", "source", "url", "format", "quality", "enabled", "custom", "levels", "value", "description"}
+
+// sortFields sorts keys by order, then by name.
+func sortFields(keys []string, order []string) {
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := slices.Index(order, keys[i]), slices.Index(order, keys[j])
+		switch {
+		case a >= 0 && b >= 0:
+			return a < b
+		case a >= 0 || b >= 0:
+			return a >= 0
+		}
+		return keys[i] < keys[j]
+	})
+}
+
+// sensitiveValue marks a redacted field in a request document.
+type sensitiveValue struct{}
+
+// requestDocument is the request apply sends for t as a JSON object, in the
+// API's shape, with every field the plan redacted set to "(sensitive)"; nil
+// when apply sends none.
+func requestDocument(t *planner.TaskPlan) (map[string]any, error) {
+	if !sends(t) {
+		return nil, nil
+	}
+	raw, err := json.Marshal(t.Request)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding the request: %w", t.Address, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	doc := map[string]any{}
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: decoding the request: %w", t.Address, err)
+	}
+	for _, f := range t.RequestRedacted {
+		doc[f] = sensitiveValue{}
+	}
+	return doc, nil
+}
+
+// jsonRequest is the request document for --json: redacted fields are the
+// string "(sensitive)".
+func jsonRequest(t *planner.TaskPlan) (map[string]any, error) {
+	doc, err := requestDocument(t)
+	if doc == nil {
+		return nil, err
+	}
+	for k, v := range doc {
+		if _, ok := v.(sensitiveValue); ok {
+			doc[k] = sensitiveText
+		}
+	}
+	return doc, nil
+}
+
+// requestLine is one "path = value" line of a request in the human plan.
+type requestLine struct {
+	path, value string
+}
+
+// requestLines flattens t's request into one line per value: objects by
+// dotted path (prompt.negative), arrays by index (inputs[0]), values as
+// JSON, redacted fields as (sensitive). It is nil when apply sends no
+// request for t.
+func requestLines(t *planner.TaskPlan) ([]requestLine, error) {
+	doc, err := requestDocument(t)
+	if doc == nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sortFields(keys, requestFieldOrder)
+	var out []requestLine
+	for _, k := range keys {
+		out = flattenValue(out, k, doc[k])
+	}
+	return out, nil
+}
+
+func flattenValue(out []requestLine, path string, v any) []requestLine {
+	switch v := v.(type) {
+	case sensitiveValue:
+		return append(out, requestLine{path, sensitiveText})
+	case map[string]any:
+		if len(v) == 0 {
+			return append(out, requestLine{path, "{}"})
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sortFields(keys, subfieldOrder)
+		for _, k := range keys {
+			out = flattenValue(out, path+"."+k, v[k])
+		}
+		return out
+	case []any:
+		if len(v) == 0 {
+			return append(out, requestLine{path, "[]"})
+		}
+		for i, e := range v {
+			out = flattenValue(out, path+"["+strconv.Itoa(i)+"]", e)
+		}
+		return out
+	}
+	return append(out, requestLine{path, formatValue(v, false)})
+}
+
+// taskRequest writes the request apply will send for t, aligned on "=".
+func (h Human) taskRequest(out *errWriter, t *planner.TaskPlan) {
+	lines, err := requestLines(t)
+	if err != nil {
+		taskField(out, "request", h.paint(ansiRed, err.Error()))
+		return
+	}
+	if lines == nil {
+		return
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l.path))
+	}
+	out.printf("    request: (what apply sends)\n")
+	for _, l := range lines {
+		out.printf("      %s %s%s = %s\n", h.paint(ansiGreen, "+"), l.path, strings.Repeat(" ", width-len(l.path)), l.value)
+	}
+}
