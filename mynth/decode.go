@@ -144,8 +144,11 @@ func DecodeUploaded(body []byte) ([]string, error) {
 }
 
 // DecodeError reads an error body into an *APIError with the given status.
-// It accepts {"error":{"code","message","field"}}, {"error":"text"} and
-// a bare {"code","message","field"}; anything else (HTML from a proxy, an
+// It accepts the flat form that Mynth's official SDK reads and the
+// emulator answers ({"error":"text","message":"text","code","field"}; the
+// text is error, else message, as in the SDK), the nested form some
+// documentation pages show ({"error":{"code","message","field"}}), and a
+// bare {"code","message","field"}; anything else (HTML from a proxy, an
 // empty body) gives an APIError with the HTTP status text as message. It
 // never fails.
 func DecodeError(status int, body []byte) *APIError {
@@ -171,7 +174,8 @@ func DecodeError(status int, body []byte) *APIError {
 					Field:   firstNonEmpty(inner.Field, f.Field),
 				}
 			} else if json.Unmarshal(outer.Error, &text) == nil {
-				f.Message = firstNonEmpty(f.Message, text)
+				// The official SDK takes the text from error before message.
+				f.Message = firstNonEmpty(text, f.Message)
 			}
 		}
 		e.Code, e.Message, e.Field = oneLine(f.Code, 100), oneLine(f.Message, 500), oneLine(f.Field, 200)
