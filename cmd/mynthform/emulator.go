@@ -139,6 +139,9 @@ func runEmulator(g *globals, args []string) int {
 		key = "<an api_key of " + a.seed + ">"
 	}
 	fmt.Fprintf(g.stdout, "Point mynthform (or any Mynth client) at it:\n\n  export MYNTH_BASE_URL=%s MYNTH_API_KEY=%s\n\n", run.URL, key)
+	// The official JavaScript SDK reads MYNTH_API_KEY but not
+	// MYNTH_BASE_URL: its base URL is an option of its constructor.
+	fmt.Fprintf(g.stdout, "Mynth's JavaScript SDK ignores MYNTH_BASE_URL; give it the URL:\n\n  new Mynth({ baseUrl: %q })\n\n", run.URL)
 	if a.faultRate > 0 {
 		fmt.Fprintf(g.stdout, "Injecting faults into %g%% of requests.\n", a.faultRate*100)
 	}

@@ -102,7 +102,7 @@ func TestEmulatorCommand(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "store", "emulator.json")
 	r := startEmulatorCmd(t, "--addr", "127.0.0.1:0", "--store", store, "--delay", "0s")
 	out := r.stdout.String()
-	for _, want := range []string{"export MYNTH_BASE_URL=" + r.URL + " MYNTH_API_KEY=mak_anything", "Ctrl-C", store} {
+	for _, want := range []string{"export MYNTH_BASE_URL=" + r.URL + " MYNTH_API_KEY=mak_anything", `new Mynth({ baseUrl: "` + r.URL + `" })`, "Ctrl-C", store} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}

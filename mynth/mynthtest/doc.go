@@ -29,12 +29,31 @@
 //	GET  /images/<id>.png   none         200 image/png, the image of a result
 //	GET  /uploads/<name>    none         200 an uploaded file
 //
-// Errors have the documented body {"error":{"code","message","field"}}:
-// 400 validation_error with field, 401 unauthorized, 402
+// The full task also carries apiKeyId and userId, as the official SDK's
+// task type has them (mynthio/mynth-sdk, src/types.ts): ids derived from
+// the account, the same for all its tasks, never the key.
+//
+// Errors have the flat body that Mynth's official JavaScript SDK reads
+// (mynthio/mynth-sdk, src/client.ts): {"error":"text","message":"text",
+// "code":...,"field":...}, error and message the same text, field only on
+// a validation error. (Some documentation pages nest the same fields under
+// "error"; the Go client reads both.) The codes: 400 validation_error with
+// field, 401 unauthorized, 402
 // insufficient_balance (accounts with a seeded balance), 404 not_found (also
 // for an unknown route), 405 method_not_allowed (with Allow) for a known
 // path and a wrong method, 413 payload_too_large for a creation body over
 // 1 MiB, and the injected faults below.
+//
+// # Browsers
+//
+// The documentation presents the PAT as safe for polling from a browser.
+// GET /tasks/:id/status, GET /tasks/:id/results and the image and upload
+// files answer every request, errors and faults included, with
+// Access-Control-Allow-Origin: *, and answer a CORS preflight (OPTIONS)
+// with 204, the allowed methods and the Authorization header, without a
+// token and without counting it. Creation, the full task and uploads take
+// the API key, which belongs on a server: they answer no preflight (405),
+// so a page that tries them is stopped by its browser.
 //
 // # Tokens and accounts
 //
@@ -63,15 +82,15 @@
 // "prompt.positive", "prompt.negative"); enhance false, "prefer_magic" or
 // "prefer_native" ("prompt.enhance"); model a non-empty string (any model
 // id is accepted); size a preset (auto, square, portrait, landscape,
-// instagram, any case), "WxH" with sides 1 to 4096, or an object of type
+// portrait_tall, landscape_wide, instagram, any case), "WxH" with sides 1 to 4096, or an object of type
 // resolution (width, height 1 to 4096, mode?), aspect_ratio (aspectRatio
 // "W:H", scale "0.5k", "1k", "2k" or "4k") or auto (prefer?) ("size",
 // "size.width", "size.type", ...); count an integer 1 to 100; inputs at most
 // 20, each an http(s) URL or {type:"image", role: reference|context|init,
 // source:{type:"url", url}} ("inputs[1].role"); output.format png, jpg or
 // webp and output.quality an integer 0 to 100; webhook.custom at most 5, each
-// with an http(s) url; content_rating.levels 2 to 7, each with a value and a
-// description; metadata an object of at most 2 KB (2048 bytes of compact
+// with an http(s) url; content_rating.levels 2 to 7, each with a value of 1
+// to 24 characters and a description of 1 to 150; metadata an object of at most 2 KB (2048 bytes of compact
 // JSON); access.pat.enabled a boolean. Unknown fields are accepted.
 //
 // The task's request is the body as submitted (compacted; fields and their
@@ -88,14 +107,16 @@
 //
 //   - [[fail]]: the task ends failed, with no result.
 //   - [[fail-image]]: the task completes with its last image failed
-//     ({"status":"failed","error":{"code":"generation_failed",...}}); the
-//     others succeed. With count 1 its only image fails.
+//     ({"status":"failed","error":"the emulator failed this image ..."},
+//     the error a string as in the SDK's types); the others succeed. With
+//     count 1 its only image fails.
 //   - [[pending]]: the task stays pending for ever (for wait timeouts).
 //   - otherwise the task completes with count images, all succeeded.
 //
 // The result: model is the request's model, or DefaultModel for "auto" or
 // none. Every succeeded image has the size of the request (square and auto
-// 1024x1024, landscape 1536x1024, portrait 1024x1536, instagram 1080x1350,
+// 1024x1024, landscape 1536x1024, portrait 1024x1536, portrait_tall
+// 864x1536, landscape_wide 1536x864, instagram 1080x1350,
 // "WxH" and resolution objects as given, aspect_ratio objects with the
 // longer side set by the scale, 1k = 1024, and the other by the ratio, auto
 // objects the size of their prefer preset or 1024x1024), a URL
@@ -107,13 +128,15 @@
 //	any other model                0.01250000  (DefaultPrice)
 //
 // cost.images is the sum over the succeeded images, cost.total is
-// cost.images plus the task fee, which is 0 (so cost.fee is left out).
-// size_auto is {"source":"emulator","value":"WxH"} when the size was auto
-// (a missing size, "auto", or an auto object); prompt_enhance is
-// {"source":"magic"|"native","positive":...} when prompt.enhance asked for
-// it; each succeeded image carries content_rating {"value": the first
-// level's value, or "safe"} when content_rating.enabled is true. Results are
-// a pure function of the task id and its request.
+// cost.images plus the task fee, which is 0: cost.fee is always there,
+// "0.00000000". size_auto is {"source":"mynth","value":"WxH"} when the size
+// was auto (a missing size, "auto", or an auto object); prompt_enhance is
+// {"source":"mynth"|"native","positive":...} when prompt.enhance asked for
+// it (prefer_magic and prefer_native); each succeeded image carries
+// content_rating {"mode":"default","level":"sfw"} when
+// content_rating.enabled is true, or {"mode":"custom","level": the first
+// level's value} with custom levels. Results are a pure function of the
+// task id and its request.
 //
 // # Images
 //

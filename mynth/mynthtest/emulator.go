@@ -344,15 +344,21 @@ func rawJSONResponse(status int, b []byte) *response {
 	return &response{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: b}
 }
 
-// apiError is the documented error body's inner object.
+// apiError is an error body in the flat form that Mynth's official
+// JavaScript SDK reads (mynthio/mynth-sdk, src/client.ts: the text from
+// error, else message; the code from code): error and message both carry
+// the text, code the machine-readable code, and field the offending field
+// of a validation error. Some documentation pages show the same fields
+// nested under "error"; mynth.DecodeError reads both.
 type apiError struct {
-	Code    string `json:"code"`
+	Error   string `json:"error"`
 	Message string `json:"message"`
+	Code    string `json:"code"`
 	Field   string `json:"field,omitempty"`
 }
 
 func errorResponse(status int, code, message, field string) *response {
-	return jsonResponse(status, map[string]apiError{"error": {Code: code, Message: message, Field: field}})
+	return jsonResponse(status, apiError{Error: message, Message: message, Code: code, Field: field})
 }
 
 func unauthorized(msg string) *response {
@@ -371,6 +377,19 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.write(w, r, notFound("no such endpoint: "+r.Method+" "+r.URL.Path), "")
 		e.logf(start, r, http.StatusNotFound, "")
 		return
+	}
+	if rt.cors() {
+		// The PAT is meant for polling from a browser (the docs' browser
+		// polling tutorial), so these answers, errors included, may be read
+		// by a page of any origin. The bearer token is a header, not a
+		// cookie, so "*" is enough.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
+		if r.Method == http.MethodOptions {
+			e.preflight(w, rt)
+			e.logf(start, r, http.StatusNoContent, "preflight")
+			return
+		}
 	}
 	if !slices.Contains(rt.methods, r.Method) {
 		resp := errorResponse(http.StatusMethodNotAllowed, "method_not_allowed",
@@ -396,6 +415,30 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, note := e.serveWithFault(w, r, rt, fault)
 	e.logf(start, r, status, note)
+}
+
+// cors reports whether the route answers cross-origin requests from a
+// browser: the two endpoints a Public Access Token works on, and the image
+// files. Creation, the full task and uploads take the API key, which
+// belongs on a server, and answer no preflight.
+func (rt route) cors() bool {
+	switch rt.endpoint {
+	case EndpointStatus, EndpointResults, EndpointImage:
+		return true
+	}
+	return false
+}
+
+// preflight answers a CORS preflight (OPTIONS) of a route that allows
+// cross-origin reads: 204 with the methods and the Authorization header
+// allowed. It needs no token, is not counted and gets no fault.
+func (e *Emulator) preflight(w http.ResponseWriter, rt route) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", strings.Join(append(slices.Clone(rt.methods), http.MethodOptions), ", "))
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // serveWithFault answers r, injecting fault ("" for none). It returns the

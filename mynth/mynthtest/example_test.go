@@ -61,5 +61,5 @@ func ExampleFaults() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
 	// Output:
-	// 503 {"error":{"code":"service_unavailable","message":"injected fault: service unavailable"}}
+	// 503 {"error":"injected fault: service unavailable","message":"injected fault: service unavailable","code":"service_unavailable"}
 }

@@ -2,6 +2,7 @@ package mynthtest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ const (
 	maxWebhooks      = 5
 	minRatingLevels  = 2
 	maxRatingLevels  = 7
+	maxRatingValue   = 24  // characters of a level's value
+	maxRatingDesc    = 150 // characters of a level's description
 	maxMetadataBytes = 2048
 	maxRequestBytes  = 1 << 20
 )
@@ -63,6 +66,7 @@ func (e *Emulator) generate(r *http.Request) *response {
 		created:   now,
 		request:   compact,
 		emulate:   true,
+		extra:     ownerFields(c.account),
 	}
 	out := mynth.Created{TaskID: t.id}
 	if req.Access != nil && req.Access.PAT != nil && req.Access.PAT.Enabled {
@@ -265,7 +269,7 @@ func checkModel(raw json.RawMessage) *validationError {
 	return nil
 }
 
-const sizeHelp = `size must be "auto", "square", "portrait", "landscape", "instagram", "WxH" (each side 1 to 4096), or an object with type resolution, aspect_ratio or auto`
+const sizeHelp = `size must be "auto", "square", "portrait", "landscape", "portrait_tall", "landscape_wide", "instagram", "WxH" (each side 1 to 4096), or an object with type resolution, aspect_ratio or auto`
 
 func checkSize(raw json.RawMessage) *validationError {
 	if s, ok := asString(raw); ok {
@@ -446,11 +450,16 @@ func checkContentRating(raw json.RawMessage) *validationError {
 	}
 	for i, item := range items {
 		obj, _ := asObject(item)
-		if v, _ := asString(obj["value"]); strings.TrimSpace(v) == "" {
-			return invalid(fmt.Sprintf("content_rating.levels[%d].value", i), "content_rating.levels[%d].value must be a non-empty string", i)
-		}
-		if _, ok := asString(obj["description"]); !ok {
-			return invalid(fmt.Sprintf("content_rating.levels[%d].description", i), "content_rating.levels[%d].description must be a string", i)
+		for _, f := range []struct {
+			name string
+			max  int
+		}{{"value", maxRatingValue}, {"description", maxRatingDesc}} {
+			field := fmt.Sprintf("content_rating.levels[%d].%s", i, f.name)
+			s, ok := asString(obj[f.name])
+			n := utf8.RuneCountInString(s)
+			if !ok || strings.TrimSpace(s) == "" || n > f.max {
+				return invalid(field, "%s must be a string of 1 to %d characters", field, f.max)
+			}
 		}
 	}
 	return nil
@@ -487,4 +496,22 @@ func checkAccess(raw json.RawMessage) *validationError {
 		return invalid("access.pat.enabled", "access.pat.enabled must be true or false")
 	}
 	return nil
+}
+
+// ownerFields are the fields of the SDK's task type that name who created
+// a task (mynthio/mynth-sdk, src/types.ts, TaskData: apiKeyId and userId).
+// Each account of the emulator is one API key and one user, so both are
+// derived from the account (the sha256 of its key), hashed again with a
+// label: stable across restarts, and no way back to the key.
+func ownerFields(account string) map[string]json.RawMessage {
+	id := func(prefix, label string) json.RawMessage {
+		sum := sha256.Sum256([]byte(label + "/" + account))
+		b := make([]byte, 26)
+		for i := range b {
+			b[i] = crockford[sum[i]&31]
+		}
+		v, _ := json.Marshal(prefix + string(b))
+		return v
+	}
+	return map[string]json.RawMessage{"apiKeyId": id("key_", "apiKeyId"), "userId": id("usr_", "userId")}
 }

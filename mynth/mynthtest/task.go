@@ -219,8 +219,8 @@ func PriceTable() map[string]mynth.Amount {
 const DefaultPrice = "0.01250000"
 
 // Fee is the per-task fee the emulator charges on top of the images: none.
-// cost.total is cost.images + Fee; the result carries cost.fee only when
-// Fee is not zero.
+// cost.total is cost.images + Fee; cost.fee is always in the result
+// ("0.00000000"), as the SDK's ImageResultCost requires it.
 const Fee = "0"
 
 // PriceOf returns the cost of one image of model (after resolving "auto").
@@ -255,7 +255,9 @@ func computeResult(taskID string, req *mynth.Request, failLast bool) *mynth.Resu
 		if failLast && i == count-1 {
 			res.Images = append(res.Images, mynth.Image{
 				Status: mynth.ImageFailed,
-				Error:  json.RawMessage(`{"code":"generation_failed","message":"the emulator failed this image because the prompt contains [[fail-image]]"}`),
+				// A string, as the SDK's ImageResultImageFailure has it
+				// (mynthio/mynth-sdk, src/types.ts).
+				Error: json.RawMessage(`"the emulator failed this image because the prompt contains [[fail-image]]"`),
 			})
 			continue
 		}
@@ -269,34 +271,49 @@ func computeResult(taskID string, req *mynth.Request, failLast bool) *mynth.Resu
 			Size:   fmt.Sprintf("%dx%d", w, h),
 		}
 		if req.ContentRating != nil && req.ContentRating.Enabled != nil && *req.ContentRating.Enabled {
-			level := "safe"
-			if len(req.ContentRating.Levels) > 0 {
-				level = req.ContentRating.Levels[0].Value
-			}
-			im.ContentRating, _ = json.Marshal(map[string]string{"value": level})
+			im.ContentRating = contentRating(req.ContentRating.Levels)
 		}
 		res.Images = append(res.Images, im)
 		sum = sum.Add(price)
 	}
 	fee := mynth.MustParseAmount(Fee)
-	res.Cost = &mynth.Cost{Images: sum, Total: sum.Add(fee)}
-	if !fee.IsZero() {
-		res.Cost.Fee = &fee
-	}
+	res.Cost = &mynth.Cost{Images: sum, Total: sum.Add(fee), Fee: &fee}
 	if req.Prompt != nil {
 		switch req.Prompt.Enhance {
 		case mynth.EnhancePreferMagic, mynth.EnhancePreferNative, "true":
-			src := "magic"
+			src := SourceMynth
 			if req.Prompt.Enhance == mynth.EnhancePreferNative {
-				src = "native"
+				src = SourceNative
 			}
 			res.PromptEnhance = &mynth.PromptEnhance{Source: src, Positive: req.Prompt.Positive + ", highly detailed, soft studio light"}
 		}
 	}
 	if auto {
-		res.SizeAuto, _ = json.Marshal(map[string]string{"source": "emulator", "value": fmt.Sprintf("%dx%d", w, h)})
+		res.SizeAuto, _ = json.Marshal(map[string]string{"source": SourceMynth, "value": fmt.Sprintf("%dx%d", w, h)})
 	}
 	return res
+}
+
+// The values of size_auto.source and prompt_enhance.source: the work was
+// done by Mynth, or by the model itself (mynthio/mynth-sdk, src/types.ts,
+// ImageResultSizeAuto and ImageResultPromptEnhance).
+const (
+	SourceMynth  = "mynth"
+	SourceNative = "native"
+)
+
+// contentRating is the content_rating of a succeeded image when the
+// request enabled rating: {"mode":"default","level":"sfw"} on the default
+// scale, {"mode":"custom","level":<the first level's value>} with custom
+// levels (mynthio/mynth-sdk, src/types.ts, ImageResultContentRating; the
+// content-rating guide).
+func contentRating(levels []mynth.RatingLevel) json.RawMessage {
+	v := map[string]string{"mode": "default", "level": "sfw"}
+	if len(levels) > 0 {
+		v = map[string]string{"mode": "custom", "level": levels[0].Value}
+	}
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // presetSizes are the sizes of the string presets.
@@ -306,6 +323,10 @@ var presetSizes = map[string][2]int{
 	"landscape": {1536, 1024},
 	"portrait":  {1024, 1536},
 	"instagram": {1080, 1350},
+	// The size guide names these two without giving pixels; the emulator
+	// takes 9:16 and 16:9 with a 1536 long side.
+	"portrait_tall":  {864, 1536},
+	"landscape_wide": {1536, 864},
 }
 
 // resolveSize returns the pixel size of a (validated) request size, and

@@ -83,13 +83,13 @@ func TestUpload(t *testing.T) {
 	}{
 		{"png, jpeg and webp", "images", [][]byte{pngFile, jpegFile, webpFile}, 200,
 			`{"urls":["URL/uploads/upl_ID.png","URL/uploads/upl_ID.jpg","URL/uploads/upl_ID.webp"]}`},
-		{"gif", "images", [][]byte{pngFile, gifFile}, 400, `{"error":{"code":"validation_error","message":"*","field":"images[1]"}}`},
-		{"under 1 KB", "images", [][]byte{pngFile[:1023]}, 400, `{"error":{"code":"validation_error","message":"*","field":"images[0]"}}`},
+		{"gif", "images", [][]byte{pngFile, gifFile}, 400, `{"error":"*","message":"*","code":"validation_error","field":"images[1]"}`},
+		{"under 1 KB", "images", [][]byte{pngFile[:1023]}, 400, `{"error":"*","message":"*","code":"validation_error","field":"images[0]"}`},
 		{"over 10 MB", "images", [][]byte{append(append([]byte{}, pngFile...), make([]byte, 10<<20)...)}, 400,
-			`{"error":{"code":"validation_error","message":"*","field":"images[0]"}}`},
-		{"11 files", "images", eleven, 400, `{"error":{"code":"validation_error","message":"*","field":"images"}}`},
-		{"no files", "images", nil, 400, `{"error":{"code":"validation_error","message":"*","field":"images"}}`},
-		{"wrong field", "file", [][]byte{pngFile}, 400, `{"error":{"code":"validation_error","message":"*","field":"images"}}`},
+			`{"error":"*","message":"*","code":"validation_error","field":"images[0]"}`},
+		{"11 files", "images", eleven, 400, `{"error":"*","message":"*","code":"validation_error","field":"images"}`},
+		{"no files", "images", nil, 400, `{"error":"*","message":"*","code":"validation_error","field":"images"}`},
+		{"wrong field", "file", [][]byte{pngFile}, 400, `{"error":"*","message":"*","code":"validation_error","field":"images"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,11 +108,7 @@ func TestUpload(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, b.String())
 			}
 			got := shape(t, b.Bytes())
-			if m, ok := got.(map[string]any); ok {
-				if e, ok := m["error"].(map[string]any); ok {
-					e["message"] = "*"
-				}
-			}
+			maskErrorText(t, got)
 			if diff := cmp.Diff(mustJSON(t, tc.want), got); diff != "" {
 				t.Errorf("body (-want +got):\n%s", diff)
 			}
