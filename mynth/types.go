@@ -30,8 +30,10 @@ const (
 	ImageFailed    ImageStatus = "failed"
 )
 
-// Size presets accepted by the API in the string form of size.
-var SizePresets = []string{"auto", "square", "portrait", "landscape", "instagram"}
+// SizePresets are the presets accepted by the API in the string form of
+// size: the docs' size guide (square, portrait, landscape, portrait_tall,
+// landscape_wide), the older size page's instagram, and auto.
+var SizePresets = []string{"auto", "square", "portrait", "landscape", "portrait_tall", "landscape_wide", "instagram"}
 
 // Task is a generation task as GET /tasks/:id returns it.
 type Task struct {

@@ -26,6 +26,12 @@ const (
 	MaxMetadataBytes = 2048
 	MinRatingLevels  = 2
 	MaxRatingLevels  = 7
+	// MaxRatingValue and MaxRatingDescription are the lengths, in
+	// characters, of a content-rating level's value and description (the
+	// content-rating guide and the errors-and-limits page); both must also
+	// be at least one character.
+	MaxRatingValue       = 24
+	MaxRatingDescription = 150
 )
 
 var (
@@ -672,7 +678,14 @@ func (in *instance) decodeContentRating(fs *fields) *mynth.ContentRating {
 					of.add(errorf(f.rng, "Missing "+name, "%s has no %s. Add %s = \"...\".", ef.name, name, name))
 					continue
 				}
-				s, _ := of.str(sf)
+				s, isStr := of.str(sf)
+				max := MaxRatingValue
+				if name == "description" {
+					max = MaxRatingDescription
+				}
+				if n := utf8.RuneCountInString(s); isStr && (n < 1 || n > max) {
+					of.add(errorf(f.rng, "Invalid rating level", "%s.%s is %d characters long; Mynth takes 1 to %d. Adjust it.", ef.name, name, n, max))
+				}
 				if name == "value" {
 					lv.Value = s
 				} else {
