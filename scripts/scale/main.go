@@ -8,9 +8,11 @@
 // N completed tasks, and times the real binary planning (and applying) a
 // spec that adopts every one of them. It reports each run against the
 // ideal N × latency / parallelism, with the tool's CPU per task and peak
-// memory, as ratios that stay meaningful on a shared, noisy machine.
+// memory, as ratios that stay meaningful on a shared, noisy machine: to
+// the ideal, and to the floor, a minimal client (baseline.go) doing the
+// same requests and checks against the same emulator in the same run.
 //
-//	go run ./scripts/scale -n 10000 -latency 20ms -parallelism 32
+//	go run ./scripts/scale -n 10000 -latency 20ms -parallelism 32 -shape blocks
 package main
 
 import (
@@ -29,6 +31,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == baselineArg {
+		if err := baseline(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "scale baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
@@ -39,16 +48,37 @@ type config struct {
 	n           int
 	latency     time.Duration
 	parallelism int
+	shape       string
+	steps       string
 	keep        bool
+}
+
+// step is one timed command of the run.
+type step struct {
+	name     string
+	args     []string
+	wantCode int
+	refresh  bool // it reads every task: its wall time has an ideal
+}
+
+// measured is what one child process cost.
+type measured struct {
+	wall, cpu time.Duration
+	rssKiB    int64
 }
 
 func run() error {
 	var c config
 	flag.IntVar(&c.n, "n", 10000, "number of tasks")
 	flag.DurationVar(&c.latency, "latency", 20*time.Millisecond, "emulated latency per request")
-	flag.IntVar(&c.parallelism, "parallelism", 32, "mynthform --parallelism")
+	flag.IntVar(&c.parallelism, "parallelism", 32, "mynthform --parallelism (and the baseline's)")
+	flag.StringVar(&c.shape, "shape", "blocks", "spec shape: blocks (one task block per task, one file), foreach (one for_each block), files (blocks over 100 files)")
+	flag.StringVar(&c.steps, "steps", "all", "which runs: all, or plan (the fresh plan and the baseline only)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory")
 	flag.Parse()
+	if c.steps != "all" && c.steps != "plan" {
+		return fmt.Errorf("-steps is all or plan, not %q", c.steps)
+	}
 
 	dir, err := os.MkdirTemp("", "mynthform-scale-")
 	if err != nil {
@@ -65,6 +95,10 @@ func run() error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building mynthform (run from the repository root): %w", err)
 	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	if err := writeInputs(dir, c); err != nil {
 		return err
 	}
@@ -77,82 +111,155 @@ func run() error {
 	}
 	env := append(os.Environ(), "MYNTH_BASE_URL="+url, "MYNTH_API_KEY=mak_scale", "NO_COLOR=1")
 	ideal := time.Duration(c.n) * c.latency / time.Duration(c.parallelism)
-	fmt.Printf("%d tasks, %v latency, parallelism %d: ideal %v per full refresh\n", c.n, c.latency, c.parallelism, ideal.Round(time.Millisecond))
-	fmt.Printf("%-34s %9s %8s %12s %10s\n", "run", "wall", "÷ideal", "CPU/task", "max RSS")
+	fmt.Printf("%d tasks (%s shape), %v latency, parallelism %d: ideal %v per full refresh\n",
+		c.n, c.shape, c.latency, c.parallelism, ideal.Round(time.Millisecond))
+	fmt.Printf("%-36s %9s %8s %8s %11s %8s %9s\n", "run", "wall", "÷ideal", "÷floor", "CPU/task", "÷floor", "max RSS")
 
-	steps := []struct {
-		name     string
-		args     []string
-		wantCode int
-		refresh  bool
-	}{
-		{"plan (10,000 to adopt)", []string{"plan", "--detailed-exitcode", "--parallelism", fmt.Sprint(c.parallelism)}, 2, true},
-		{"apply --auto-approve (records all)", []string{"apply", "--auto-approve", "--parallelism", fmt.Sprint(c.parallelism)}, 0, true},
-		{"plan (no changes)", []string{"plan", "--detailed-exitcode", "--parallelism", fmt.Sprint(c.parallelism)}, 0, true},
-		{"plan --refresh=false", []string{"plan", "--detailed-exitcode", "--refresh=false"}, 0, false},
+	// The floor: a minimal client doing the same GETs, decoding and checks
+	// against the same emulator, measured first in the same run.
+	floorCmd := exec.CommandContext(ctx, self, baselineArg, url, fmt.Sprintf("%d:%d", c.n, c.parallelism))
+	floorCmd.Env = env
+	floor, err := measure(floorCmd, 0)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	report("minimal client (the floor)", floor, floor, ideal, c.n, true)
+
+	p := fmt.Sprint(c.parallelism)
+	steps := []step{
+		{fmt.Sprintf("plan (%d to adopt)", c.n), []string{"plan", "--detailed-exitcode", "--parallelism", p}, 2, true},
+	}
+	if c.steps == "all" {
+		steps = append(steps,
+			step{"apply --auto-approve (records all)", []string{"apply", "--auto-approve", "--parallelism", p}, 0, true},
+			step{"plan (no changes)", []string{"plan", "--detailed-exitcode", "--parallelism", p}, 0, true},
+			step{"plan --refresh=false", []string{"plan", "--detailed-exitcode", "--refresh=false"}, 0, false},
+			step{"validate", []string{"validate"}, 0, false},
+		)
 	}
 	for _, s := range steps {
-		s.name = strings.Replace(s.name, "10,000", fmt.Sprint(c.n), 1)
 		cmd := exec.CommandContext(ctx, bin, append([]string{"-C", dir}, s.args...)...)
 		cmd.Env = env
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			return err
+		m, err := measure(cmd, s.wantCode)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		if code != s.wantCode {
-			tail := out.String()
-			if len(tail) > 2000 {
-				tail = tail[len(tail)-2000:]
-			}
-			return fmt.Errorf("%s: exit %d, want %d:\n%s", s.name, code, s.wantCode, tail)
-		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		ratio := "-"
-		if s.refresh {
-			ratio = fmt.Sprintf("%.2f×", wall.Seconds()/ideal.Seconds())
-		}
-		fmt.Printf("%-34s %9v %8s %10.0fµs %7.0f MiB\n", s.name, wall.Round(time.Millisecond), ratio,
-			float64(cpu.Microseconds())/float64(c.n), float64(ru.Maxrss)/1024)
+		report(s.name, m, floor, ideal, c.n, s.refresh)
 	}
 	return nil
 }
 
-// writeInputs writes the spec (one for_each task adopting every seeded
-// task) and the emulator's seed (n completed tasks with one image each).
-func writeInputs(dir string, c config) error {
-	var ids strings.Builder
-	for i := range c.n {
-		fmt.Fprintf(&ids, "    p%05d = \"tsk_SCALE%05d\"\n", i, i)
+// measure runs cmd and reads its wall time, CPU time and peak memory.
+func measure(cmd *exec.Cmd, wantCode int) (measured, error) {
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		return measured{}, err
 	}
-	spec := fmt.Sprintf(`mynth {
-  parallelism = %d
+	if code != wantCode {
+		tail := out.String()
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return measured{}, fmt.Errorf("exit %d, want %d:\n%s", code, wantCode, tail)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return measured{wall: wall, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), rssKiB: ru.Maxrss}, nil
 }
 
-locals {
-  ids = {
-%s  }
+func report(name string, m, floor measured, ideal time.Duration, n int, refresh bool) {
+	ratio, vsFloor := "-", "-"
+	if refresh {
+		ratio = fmt.Sprintf("%.2f×", m.wall.Seconds()/ideal.Seconds())
+		vsFloor = fmt.Sprintf("%.2f×", m.wall.Seconds()/floor.wall.Seconds())
+	}
+	fmt.Printf("%-36s %9v %8s %8s %9.0fµs %7.2f× %5.0f MiB\n", name, m.wall.Round(time.Millisecond), ratio, vsFloor,
+		float64(m.cpu.Microseconds())/float64(n), m.cpu.Seconds()/floor.cpu.Seconds(), float64(m.rssKiB)/1024)
+}
+
+// writeInputs writes the spec in the chosen shape and the emulator's seed
+// (n completed tasks with one image each). Every shape declares the same n
+// tasks, each adopting one seeded task by id:
+//
+//   - blocks: one file with one task block per task, as specs are written
+//     by hand;
+//   - foreach: one task block with for_each over a map of n ids;
+//   - files: the blocks shape spread over 100 files.
+func writeInputs(dir string, c config) error {
+	if err := writeSpec(dir, c); err != nil {
+		return err
+	}
+	return writeSeed(dir, c.n)
+}
+
+const (
+	scaleModel = "google/gemini-3.1-flash-image"
+	filesShape = 100 // how many files the files shape spreads its blocks over
+)
+
+func taskID(i int) string  { return fmt.Sprintf("tsk_SCALE%05d", i) }
+func taskKey(i int) string { return fmt.Sprintf("p%05d", i) }
+
+// prompt is what seeded task i was asked for, and what the spec asks.
+func prompt(i int) string { return "Studio photo of product " + taskKey(i) }
+
+func writeSpec(dir string, c config) error {
+	header := fmt.Sprintf("mynth {\n  parallelism = %d\n}\n", c.parallelism)
+	switch c.shape {
+	case "foreach":
+		var b strings.Builder
+		b.WriteString(header + "\nlocals {\n  ids = {\n")
+		for i := range c.n {
+			fmt.Fprintf(&b, "    %s = %q\n", taskKey(i), taskID(i))
+		}
+		fmt.Fprintf(&b, `  }
 }
 
 task "product" {
   for_each = local.ids
   id       = each.value
   prompt   = "Studio photo of product ${each.key}"
-  model    = "google/gemini-3.1-flash-image"
+  model    = %q
   size     = "square"
 }
-`, c.parallelism, ids.String())
-	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(spec), 0o644); err != nil {
-		return err
+`, scaleModel)
+		return os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(b.String()), 0o644)
+	case "blocks", "files":
+		files := 1
+		if c.shape == "files" {
+			files = filesShape
+		}
+		per := (c.n + files - 1) / files
+		for f := 0; f < files; f++ {
+			var b strings.Builder
+			if f == 0 {
+				b.WriteString(header)
+			}
+			for i := f * per; i < min(c.n, (f+1)*per); i++ {
+				fmt.Fprintf(&b, "\ntask %q {\n  id     = %q\n  prompt = %q\n  model  = %q\n  size   = \"square\"\n}\n",
+					taskKey(i), taskID(i), prompt(i), scaleModel)
+			}
+			name := "main.mynth.hcl"
+			if files > 1 {
+				name = fmt.Sprintf("part%03d.mynth.hcl", f)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+	return fmt.Errorf("unknown shape %q (blocks, foreach or files)", c.shape)
+}
+
+func writeSeed(dir string, n int) error {
 	type image struct {
 		Status string `json:"status"`
 		ID     string `json:"id"`
@@ -166,17 +273,16 @@ task "product" {
 	}
 	w := bufio.NewWriter(f)
 	fmt.Fprint(w, `{"accounts":[{"api_key":"mak_scale","tasks":[`)
-	for i := range c.n {
+	for i := range n {
 		if i > 0 {
 			w.WriteString(",\n")
 		}
 		imgID := fmt.Sprintf("img_SCALE%05d", i)
 		task := map[string]any{
-			"id": fmt.Sprintf("tsk_SCALE%05d", i), "status": "completed", "type": "image.generate",
+			"id": taskID(i), "status": "completed", "type": "image.generate",
 			"createdAt": "2026-01-15T10:30:00.000Z", "updatedAt": "2026-01-15T10:30:12.000Z",
-			"request": map[string]any{"prompt": fmt.Sprintf("Studio photo of product p%05d", i),
-				"model": "google/gemini-3.1-flash-image", "size": "square", "count": 1},
-			"result": map[string]any{"model": "google/gemini-3.1-flash-image",
+			"request": map[string]any{"prompt": prompt(i), "model": scaleModel, "size": "square", "count": 1},
+			"result": map[string]any{"model": scaleModel,
 				"images": []image{{"succeeded", imgID, "/images/" + imgID + ".png", "0.01250000", "1024x1024"}},
 				"cost":   map[string]string{"images": "0.01250000", "total": "0.01250000"}},
 		}
