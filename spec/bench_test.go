@@ -47,3 +47,43 @@ func benchmarkLoad(b *testing.B, n int) {
 // linear: their ns/task should be about equal.
 func BenchmarkLoad1000(b *testing.B)  { benchmarkLoad(b, 1000) }
 func BenchmarkLoad10000(b *testing.B) { benchmarkLoad(b, 10000) }
+
+// handWrittenSpec writes n task blocks, as users write specs by hand,
+// spread over the given number of files.
+func handWrittenSpec(tb testing.TB, n, files int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	per := (n + files - 1) / files
+	for f := 0; f < files; f++ {
+		var b strings.Builder
+		for i := f * per; i < min(n, (f+1)*per); i++ {
+			fmt.Fprintf(&b, "task \"p%05d\" {\n  id     = \"tsk_SCALE%05d\"\n  prompt = \"Studio photo of product p%05d\"\n  model  = \"google/gemini-3.1-flash-image\"\n  size   = \"square\"\n}\n\n", i, i, i)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("part%03d.mynth.hcl", f)), []byte(b.String()), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func benchmarkLoadDir(b *testing.B, dir string, n int) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU(b)
+	for b.Loop() {
+		sp, diags := Load(dir, LoadOptions{})
+		if diags.HasErrors() || len(sp.Tasks) != n {
+			b.Fatalf("%d tasks, diagnostics: %v", len(sp.Tasks), diags)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/task")
+	b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/task")
+}
+
+// BenchmarkLoadBlocks10000 loads 10,000 hand-written task blocks from one
+// file; BenchmarkLoadFiles10000 the same blocks from 100 files. Their
+// ns/task should be about equal: one large file must not cost more.
+func BenchmarkLoadBlocks10000(b *testing.B) { benchmarkLoadDir(b, handWrittenSpec(b, 10000, 1), 10000) }
+func BenchmarkLoadFiles10000(b *testing.B) {
+	benchmarkLoadDir(b, handWrittenSpec(b, 10000, 100), 10000)
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // processCPU is the CPU time the process has used, user and system.
-func processCPU(t *testing.T) time.Duration {
+func processCPU(t testing.TB) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		t.Skip("no getrusage:", err)

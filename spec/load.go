@@ -45,6 +45,9 @@ type LoadOptions struct {
 	// Environ is the environment as KEY=VALUE strings, used when Getenv is
 	// nil.
 	Environ []string
+
+	// chunkBytes, when set, is the loader's chunkBytes (tests only).
+	chunkBytes int
 }
 
 func (o LoadOptions) getenv() func(string) string {
@@ -89,6 +92,10 @@ type loader struct {
 	// files and the variable files under.
 	specFiles map[string]bool
 	varFiles  []string
+
+	// chunkBytes is the size above which a file is parsed in pieces;
+	// 0 is chunkBytes. Tests set it small to cut every file.
+	chunkBytes int
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -99,7 +106,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if dir == "" {
 		dir = "."
 	}
-	l := &loader{dir: dir, parser: hclparse.NewParser()}
+	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes}
 	sp := &Spec{
 		Dir:      dir,
 		Settings: Settings{State: DefaultStatePath, Parallelism: DefaultParallelism},
@@ -108,7 +115,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if l.root != nil {
 		_ = l.root.Close()
 	}
-	sp.Files = l.parser.Files()
+	sp.Files = sourcesOnly(l.parser.Files())
 	l.hideVarFileSources(sp.Files)
 	return sp, tidyDiagnostics(scrubDiagnostics(diags))
 }
@@ -204,8 +211,10 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 		var fd hcl.Diagnostics
 		if strings.HasSuffix(name, SpecJSONSuffix) {
 			f, fd = l.parser.ParseJSONFile(path)
+		} else if src, err := os.ReadFile(path); err == nil {
+			f, fd = l.parseNative(src, path, l.chunkBytes)
 		} else {
-			f, fd = l.parser.ParseHCLFile(path)
+			f, fd = l.parser.ParseHCLFile(path) // says why it cannot be read
 		}
 		diags = append(diags, fd...)
 		if f == nil || f.Body == nil {

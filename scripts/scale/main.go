@@ -177,7 +177,9 @@ func measure(cmd *exec.Cmd, wantCode int) (measured, error) {
 func report(name string, m, floor measured, ideal time.Duration, n int, refresh bool) {
 	ratio, vsFloor := "-", "-"
 	if refresh {
-		ratio = fmt.Sprintf("%.2f×", m.wall.Seconds()/ideal.Seconds())
+		if ideal > 0 {
+			ratio = fmt.Sprintf("%.2f×", m.wall.Seconds()/ideal.Seconds())
+		}
 		vsFloor = fmt.Sprintf("%.2f×", m.wall.Seconds()/floor.wall.Seconds())
 	}
 	fmt.Printf("%-36s %9v %8s %8s %9.0fµs %7.2f× %5.0f MiB\n", name, m.wall.Round(time.Millisecond), ratio, vsFloor,

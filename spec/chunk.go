@@ -1,0 +1,293 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// chunkBytes is the size above which a spec file in native syntax is
+// parsed in pieces. hclsyntax lexes a whole file into one token slice
+// before it parses: on a file of 10,000 hand-written task blocks that slice
+// grows to hundreds of thousands of tokens through repeated copies, and
+// the lexer's long uninterruptible loop keeps the garbage collector
+// waiting to stop it. Parsed in pieces cut at top-level block boundaries,
+// each piece's tokens are short-lived, the pieces parse on every core, and
+// the result is the same file.
+const chunkBytes = 64 << 10
+
+// parseNative parses src, the content of the native-syntax spec file
+// filename, and registers it with the loader's parser (whose cache is what
+// prints source snippets). A file larger than chunk bytes is cut into
+// pieces at the starts of top-level blocks and the pieces are parsed in
+// parallel, each from its own position in the file, so every range is the
+// one a parse of the whole file gives. When any piece has a diagnostic, or
+// a top-level attribute, the whole file is parsed again in one piece: the
+// diagnostics of a broken file are then exactly hclsyntax's own.
+func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File, hcl.Diagnostics) {
+	if chunk <= 0 {
+		chunk = chunkBytes
+	}
+	starts := blockStarts(src, chunk)
+	if len(starts) <= 1 {
+		return l.parser.ParseHCL(src, filename)
+	}
+	bodies := make([]*hclsyntax.Body, len(starts))
+	clean := make([]bool, len(starts))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, st := range starts {
+		end := len(src)
+		if i+1 < len(starts) {
+			end = starts[i+1].Byte
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			f, diags := hclsyntax.ParseConfig(src[st.Byte:end], filename, st)
+			body, ok := f.Body.(*hclsyntax.Body)
+			bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
+		})
+	}
+	wg.Wait()
+	for _, ok := range clean {
+		if !ok {
+			return l.parser.ParseHCL(src, filename)
+		}
+	}
+	root := &hclsyntax.Body{
+		Attributes: hclsyntax.Attributes{},
+		SrcRange:   hcl.Range{Filename: filename, Start: hcl.InitialPos, End: bodies[len(bodies)-1].SrcRange.End},
+		EndRange:   bodies[len(bodies)-1].EndRange,
+	}
+	n := 0
+	for _, b := range bodies {
+		n += len(b.Blocks)
+	}
+	root.Blocks = make(hclsyntax.Blocks, 0, n)
+	for _, b := range bodies {
+		root.Blocks = append(root.Blocks, b.Blocks...)
+	}
+	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
+	l.parser.AddFile(filename, f)
+	return f, nil
+}
+
+// blockStarts returns where to cut src into pieces of about chunk bytes:
+// the position of the first byte of each piece, the first being the start
+// of the file. A piece begins only at the start of a line that opens a
+// top-level block (an identifier in the first column, outside any bracket,
+// string, heredoc or comment). The scan is a cheap approximation of HCL's
+// lexer; a cut it gets wrong leaves a piece that does not parse cleanly,
+// and parseNative then parses the whole file instead.
+func blockStarts(src []byte, chunk int) []hcl.Pos {
+	if len(src) < 2*chunk {
+		return nil
+	}
+	starts := []hcl.Pos{hcl.InitialPos}
+	last := 0
+	depth := 0         // brackets open outside strings
+	var stack []byte   // open string-like contexts: '"' a string, '{' an interpolation
+	var heredoc []byte // the closing marker of an open heredoc, if any
+	line := 1
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c == '\n' {
+			line++
+			if len(heredoc) > 0 {
+				rest := src[i+1:]
+				if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+					rest = rest[:j]
+				}
+				if bytes.Equal(bytes.TrimSpace(rest), heredoc) {
+					heredoc = nil
+				}
+				continue
+			}
+			if depth == 0 && len(stack) == 0 && i+1-last >= chunk && i+1 < len(src) && isIdentStart(src[i+1]) {
+				starts = append(starts, hcl.Pos{Line: line, Column: 1, Byte: i + 1})
+				last = i + 1
+			}
+			continue
+		}
+		if len(heredoc) > 0 {
+			continue
+		}
+		if len(stack) > 0 && stack[len(stack)-1] == '"' {
+			switch {
+			case c == '\\':
+				i++
+			case c == '"':
+				stack = stack[:len(stack)-1]
+			case (c == '$' || c == '%') && i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
+				i += 2 // $${ and %%{ are literal
+			case (c == '$' || c == '%') && i+1 < len(src) && src[i+1] == '{':
+				stack = append(stack, '{')
+				i++
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			stack = append(stack, '"')
+		case '#':
+			i = lineEnd(src, i) - 1
+		case '/':
+			if i+1 < len(src) && src[i+1] == '/' {
+				i = lineEnd(src, i) - 1
+			} else if i+1 < len(src) && src[i+1] == '*' {
+				j := bytes.Index(src[i+2:], []byte("*/"))
+				if j < 0 {
+					return nil
+				}
+				line += bytes.Count(src[i:i+2+j], []byte("\n"))
+				i += j + 3
+			}
+		case '<':
+			if i+2 < len(src) && src[i+1] == '<' {
+				j := i + 2
+				if src[j] == '-' {
+					j++
+				}
+				k := j
+				for k < len(src) && (isIdentStart(src[k]) || src[k] >= '0' && src[k] <= '9' || src[k] == '-') {
+					k++
+				}
+				if k > j && k < len(src) && (src[k] == '\n' || src[k] == '\r') {
+					heredoc = append([]byte(nil), src[j:k]...)
+					i = k - 1
+				}
+			}
+		case '{':
+			if len(stack) > 0 {
+				stack = append(stack, '{')
+			} else {
+				depth++
+			}
+		case '}':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			} else {
+				depth--
+			}
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		}
+		if depth < 0 {
+			return nil
+		}
+	}
+	if len(heredoc) > 0 || len(stack) > 0 || depth != 0 {
+		return nil
+	}
+	return starts
+}
+
+func lineEnd(src []byte, i int) int {
+	if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
+		return i + j
+	}
+	return len(src)
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// blockNav is the hcl.File.Nav of a file parsed in pieces: it names the
+// top-level block around an offset, for the "in task ..." context of a
+// diagnostic, as hclsyntax's own navigation does for a file parsed whole.
+type blockNav struct{ root *hclsyntax.Body }
+
+// ContextString returns the header of the top-level block around offset.
+func (n blockNav) ContextString(offset int) string {
+	if b := n.block(offset); b != nil {
+		return n.header(b)
+	}
+	return ""
+}
+
+// header is a block's type and quoted labels: task "hero".
+func (blockNav) header(b *hclsyntax.Block) string {
+	var buf bytes.Buffer
+	buf.WriteString(b.Type)
+	for _, label := range b.Labels {
+		fmt.Fprintf(&buf, " %q", label)
+	}
+	return buf.String()
+}
+
+// ContextDefRange returns the definition range of the top-level block
+// around offset.
+func (n blockNav) ContextDefRange(offset int) hcl.Range {
+	if b := n.block(offset); b != nil {
+		return b.DefRange()
+	}
+	return hcl.Range{}
+}
+
+func (n blockNav) block(offset int) *hclsyntax.Block {
+	for _, b := range n.root.Blocks {
+		if b.Range().ContainsOffset(offset) {
+			return b
+		}
+	}
+	return nil
+}
+
+// sourcesOnly returns files with the syntax trees of native files dropped: what a
+// diagnostic printer needs of a file is its bytes and the headers of its
+// top-level blocks, and a syntax tree costs kilobytes per task for as long
+// as the Spec lives (a plan of 100,000 tasks holds it to the end).
+func sourcesOnly(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok { // JSON: its navigation is its own
+			out[name] = f
+			continue
+		}
+		nav := make(headerNav, len(body.Blocks))
+		for i, b := range body.Blocks {
+			nav[i] = blockHeader{rng: b.Range(), def: b.DefRange(), header: blockNav{}.header(b)}
+		}
+		out[name] = &hcl.File{Bytes: f.Bytes, Nav: nav}
+	}
+	return out
+}
+
+// headerNav is the hcl.File.Nav of a file whose syntax tree was dropped:
+// the range and header of each top-level block.
+type headerNav []blockHeader
+
+type blockHeader struct {
+	rng, def hcl.Range
+	header   string
+}
+
+// ContextString returns the header of the top-level block around offset.
+func (n headerNav) ContextString(offset int) string {
+	for _, b := range n {
+		if b.rng.ContainsOffset(offset) {
+			return b.header
+		}
+	}
+	return ""
+}
+
+// ContextDefRange returns the definition range of the top-level block
+// around offset.
+func (n headerNav) ContextDefRange(offset int) hcl.Range {
+	for _, b := range n {
+		if b.rng.ContainsOffset(offset) {
+			return b.def
+		}
+	}
+	return hcl.Range{}
+}
