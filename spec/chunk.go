@@ -3,8 +3,6 @@ package spec
 import (
 	"bytes"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -38,22 +36,15 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	}
 	bodies := make([]*hclsyntax.Body, len(starts))
 	clean := make([]bool, len(starts))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, st := range starts {
+	parallel(len(starts), func(i int) {
 		end := len(src)
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
 		}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			f, diags := hclsyntax.ParseConfig(src[st.Byte:end], filename, st)
-			body, ok := f.Body.(*hclsyntax.Body)
-			bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
-		})
-	}
-	wg.Wait()
+		f, diags := hclsyntax.ParseConfig(src[starts[i].Byte:end], filename, starts[i])
+		body, ok := f.Body.(*hclsyntax.Body)
+		bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
+	})
 	for _, ok := range clean {
 		if !ok {
 			return l.parser.ParseHCL(src, filename)

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -307,31 +310,100 @@ func (l *loader) decodeSettings(sp *Spec, mynthBlocks, budgetBlocks []*hcl.Block
 // decodeTasks decodes the task blocks and expands each into its instances,
 // sorted by address; a task name declared twice is an error.
 func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	var tasks []*Task
+	// Blocks and then instances are decoded on every core: each depends
+	// only on the declarations evaluated before, which no longer change.
+	// Diagnostics are gathered per block and instance and joined in block
+	// order, so that they come out as a serial decode would give them.
+	type decoded struct {
+		tb    *taskBlock
+		diags hcl.Diagnostics
+		keys  []instanceKey // of a for_each block
+		first int           // the block's first instance in jobs
+	}
+	bs := make([]decoded, len(blocks))
+	parallel(len(blocks), func(i int) {
+		bs[i].tb, bs[i].diags = decodeTaskBlock(blocks[i])
+	})
+
+	// Names are checked in file order, and for_each expanded, serially.
+	type job struct {
+		tb    *taskBlock
+		key   *instanceKey
+		task  *Task
+		diags hcl.Diagnostics
+	}
+	var jobs []job
 	seenName := map[string]*taskBlock{}
-	for _, b := range blocks {
-		tb, td := decodeTaskBlock(b)
-		diags = append(diags, td...)
-		if tb == nil {
+	for i := range bs {
+		b := &bs[i]
+		b.first = -1
+		if b.tb == nil {
 			continue
 		}
-		if prev, ok := seenName[tb.Name]; ok {
-			diags = append(diags, &hcl.Diagnostic{
+		if prev, ok := seenName[b.tb.Name]; ok {
+			b.diags = append(b.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate task address",
-				Detail:   fmt.Sprintf("A task named %q was already declared at %s. Task names must be unique across every spec file: rename one of them.", tb.Name, prev.DeclRange),
-				Subject:  tb.LabelRange.Ptr(),
+				Detail:   fmt.Sprintf("A task named %q was already declared at %s. Task names must be unique across every spec file: rename one of them.", b.tb.Name, prev.DeclRange),
+				Subject:  b.tb.LabelRange.Ptr(),
 			})
 			continue
 		}
-		seenName[tb.Name] = tb
-		instances, ed := l.expandTask(tb)
-		diags = append(diags, ed...)
-		tasks = append(tasks, instances...)
+		seenName[b.tb.Name] = b.tb
+		b.first = len(jobs)
+		if b.tb.ForEach == nil {
+			jobs = append(jobs, job{tb: b.tb})
+			continue
+		}
+		var kd hcl.Diagnostics
+		b.keys, kd = l.forEachKeys(b.tb.ForEach)
+		b.diags = append(b.diags, kd...)
+		for k := range b.keys {
+			jobs = append(jobs, job{tb: b.tb, key: &b.keys[k]})
+		}
+	}
+	parallel(len(jobs), func(i int) {
+		jobs[i].task, jobs[i].diags = l.decodeInstance(jobs[i].tb, jobs[i].key)
+	})
+
+	var diags hcl.Diagnostics
+	tasks := make([]*Task, 0, len(jobs))
+	for i, b := range bs {
+		diags = append(diags, b.diags...)
+		if b.first < 0 {
+			continue
+		}
+		end := len(jobs)
+		for _, next := range bs[i+1:] {
+			if next.first >= 0 {
+				end = next.first
+				break
+			}
+		}
+		for _, j := range jobs[b.first:end] {
+			diags = append(diags, j.diags...)
+			if j.task != nil {
+				tasks = append(tasks, j.task)
+			}
+		}
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Address < tasks[j].Address })
 	return tasks, diags
+}
+
+// parallel calls do(i) for every i below n, on as many goroutines as there
+// are cores, and returns when every call has.
+func parallel(n int, do func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // specFileNames lists the spec files of dir, sorted.

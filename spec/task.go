@@ -97,7 +97,7 @@ func taskSchema(body hcl.Body) *hcl.BodySchema {
 
 // decodeTaskBlock reads the structure of a task block: which attributes
 // and blocks it sets. Their values are evaluated per instance by
-// expandTask.
+// decodeTasks.
 func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 	tb := &taskBlock{
 		Name:       b.Labels[0],
@@ -138,27 +138,6 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 type instanceKey struct {
 	key   string
 	value cty.Value
-}
-
-// expandTask evaluates for_each and decodes each instance of the task.
-func (l *loader) expandTask(tb *taskBlock) ([]*Task, hcl.Diagnostics) {
-	if tb.ForEach == nil {
-		t, diags := l.decodeInstance(tb, nil)
-		if t == nil {
-			return nil, diags
-		}
-		return []*Task{t}, diags
-	}
-	keys, diags := l.forEachKeys(tb.ForEach)
-	var out []*Task
-	for i := range keys {
-		t, d := l.decodeInstance(tb, &keys[i])
-		diags = append(diags, d...)
-		if t != nil {
-			out = append(out, t)
-		}
-	}
-	return out, diags
 }
 
 // forEachKeys evaluates a for_each expression: a map (or object) whose
