@@ -26,6 +26,9 @@ var (
 type Error struct {
 	// Path is the state file.
 	Path string
+	// Where names a state that is not a file, such as "PostgreSQL
+	// workspace default (schema mynthform)"; it is used when Path is "".
+	Where string
 	// Kind is one of the Err* values above; errors.Is matches it.
 	Kind error
 	// Problem says what is wrong, without the path.
@@ -41,6 +44,8 @@ func (e *Error) Error() string {
 	s := e.Problem
 	if e.Path != "" {
 		s = fmt.Sprintf("state file %s: %s", e.Path, e.Problem)
+	} else if e.Where != "" {
+		s = fmt.Sprintf("%s: %s", e.Where, e.Problem)
 	}
 	if e.Hint != "" {
 		s += "; " + e.Hint
