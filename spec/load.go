@@ -484,6 +484,17 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 		statePath + ".backup": "the state file's backup",
 		statePath + ".lock":   "the state file's lock",
 	}
+	if settings.Backend != nil {
+		reserved = map[string]string{}
+	}
+	if settings.Manifest != "" {
+		manifest := abs(filepath.FromSlash(settings.Manifest))
+		if what, ok := reserved[manifest]; ok {
+			diags = append(diags, errorf(settings.DeclRange, "Invalid manifest path",
+				"The manifest %q is %s: the manifest is a copy of the state written after every apply, and must be a file of its own. Give it another path, such as \"mynth.manifest.json\".", settings.Manifest, what))
+		}
+		reserved[manifest] = "the manifest"
+	}
 	for _, t := range tasks {
 		for _, f := range t.Files {
 			what, ok := reserved[abs(filepath.FromSlash(f))]
@@ -492,10 +503,18 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 			}
 			rng := t.Ranges["files"]
 			diags = append(diags, errorf(rng, "Invalid file path",
-				"The file path %s of %s is %s (the state file is %q): saving an image there would destroy the record of every task. Give the image another path.", shown(f, t.Sensitive["files"]), t.Address, what, settings.State))
+				"The file path %s of %s is %s (%s): saving an image there would destroy the record of every task. Give the image another path.", shown(f, t.Sensitive["files"]), t.Address, what, reservedBy(settings, what)))
 		}
 	}
 	return diags
+}
+
+// reservedBy says which setting reserves a file, for messages.
+func reservedBy(settings Settings, what string) string {
+	if what == "the manifest" {
+		return fmt.Sprintf("the mynth block's manifest is %q", settings.Manifest)
+	}
+	return fmt.Sprintf("the state file is %q", settings.State)
 }
 
 func duplicateDiag(what, name string, rng, prev hcl.Range) *hcl.Diagnostic {

@@ -11,6 +11,10 @@ var mynthSchema = &hcl.BodySchema{
 		{Name: "state"},
 		{Name: "parallelism"},
 		{Name: "base_url"},
+		{Name: "manifest"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "backend", LabelNames: []string{"type"}},
 	},
 }
 
@@ -48,6 +52,32 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 			} else {
 				s.BaseURL = v
 			}
+		}
+	}
+	if f, ok := fv.get("manifest"); ok {
+		if v, ok := fv.str(f); ok {
+			if problem := localPathProblem(v); problem != "" {
+				fv.add(errorf(f.rng, "Invalid manifest path", "manifest %s %s, such as \"mynth.manifest.json\"; or leave manifest out.", shown(v, f.sensitive), problem))
+			} else {
+				s.Manifest = v
+			}
+		}
+	}
+	var backends []*hcl.Block
+	for _, blk := range content.Blocks {
+		if blk.Type == "backend" {
+			backends = append(backends, blk)
+		}
+	}
+	if len(backends) > 1 {
+		diags = append(diags, duplicateDiag("backend block", "", backends[1].DefRange, backends[0].DefRange))
+	}
+	if len(backends) > 0 {
+		be, bd := l.decodeBackendBlock(backends[0])
+		diags = append(diags, bd...)
+		s.Backend = be
+		if f, ok := fv.get("state"); ok && be != nil {
+			fv.add(errorf(f.rng, "State file and backend both set", "state names a state file, but the backend \"%s\" block keeps the state in PostgreSQL. Remove state, or remove the backend block to keep the state in the file.", be.Type))
 		}
 	}
 	return append(diags, fv.diags...)

@@ -44,7 +44,15 @@ type Settings struct {
 	Parallelism int
 	// BaseURL is the API base URL, "" when not set (MYNTH_BASE_URL and the
 	// built-in default are applied by the caller).
-	BaseURL   string
+	BaseURL string
+	// Backend is where the state lives when not in the State file; nil
+	// for the file.
+	Backend *Backend
+	// Manifest is the file, relative to Dir unless absolute, that every
+	// apply writes the state into as a state file holds it ("" for none),
+	// so that the repository keeps a reviewable record while the state
+	// lives in a backend.
+	Manifest  string
 	DeclRange hcl.Range
 }
 
