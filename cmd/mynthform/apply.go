@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -75,7 +73,11 @@ func applyCommand(g *globals, a applyArgs) int {
 	}
 	defer closeAPI()
 
-	store := openState(g, statePathOf(g, sp), sp)
+	store, closeStore, err := openBackend(g, sp, "")
+	if err != nil {
+		return applyFailed(g, "%v", err)
+	}
+	defer closeStore()
 	unlock, st, code := lockAndLoadState(g, store, a.lockTimeout)
 	if unlock == nil {
 		return code
@@ -85,7 +87,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	if !checkPlanAddresses(g, a.plan, sp, st) {
 		return exitError
 	}
-	plan, scope, code := applyPlan(g, a, sp, st, api, hasKey)
+	plan, scope, code := applyPlan(g, a, sp, store, st, api, hasKey)
 	if plan == nil {
 		return code
 	}
@@ -107,9 +109,17 @@ func applyCommand(g *globals, a applyArgs) int {
 	printApplyDetails(g.stdout, res)
 	printFilesLeft(g.stdout, plan, res)
 	checksFailed := printChecksAfterApply(g, scope, sp, st)
+	if err := syncManifest(store, st); err != nil {
+		fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
+		checksFailed = true
+	}
 
 	fmt.Fprintln(g.stdout)
-	fmt.Fprintln(g.stdout, applySummary(res, stateName(sp)))
+	label := stateName(sp)
+	if _, ok := unwrapBackend(store).(*state.Store); !ok {
+		label = store.Describe()
+	}
+	fmt.Fprintln(g.stdout, applySummary(res, label))
 	return applyExitCode(g, res, err, planFailed || checksFailed)
 }
 
@@ -122,7 +132,7 @@ func applyFailed(g *globals, format string, args ...any) int {
 // lockAndLoadState takes the state lock, waiting at most timeout, and
 // loads the state. On failure it prints why and returns a nil unlock with
 // the exit code; an interrupt while waiting for the lock is exitSignal.
-func lockAndLoadState(g *globals, store *state.Store, timeout time.Duration) (unlock func(), st *state.File, code int) {
+func lockAndLoadState(g *globals, store state.Backend, timeout time.Duration) (unlock func(), st *state.File, code int) {
 	unlock, err := lockState(g, "apply", store, timeout)
 	if err != nil {
 		if g.ctx.Err() != nil {
@@ -173,7 +183,7 @@ func approveApply(g *globals, a applyArgs, plan *planner.Plan, st *state.File, s
 
 // applyOptions wires the planner's apply: progress as lines, or live on a
 // terminal, and the emulator's fast polling under --emulator.
-func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, store *state.Store, st *state.File, api planner.API) planner.ApplyOptions {
+func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API) planner.ApplyOptions {
 	var progress planner.ProgressSink = &planner.LineProgress{W: g.stdout}
 	if g.interactive {
 		progress = &planner.TerminalProgress{W: g.stdout}
@@ -234,7 +244,7 @@ func applyExitCode(g *globals, res *planner.ApplyResult, err error, failed bool)
 // applyPlan makes a fresh plan, or reads the saved one and checks that it
 // still fits the state, and returns it with the scope it covers. A nil plan
 // comes with the exit code.
-func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
+func applyPlan(g *globals, a applyArgs, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
 	if a.planFile != "" {
 		path := a.planFile
 		if !filepath.IsAbs(path) {
@@ -248,7 +258,7 @@ func applyPlan(g *globals, a applyArgs, sp *spec.Spec, st *state.File, api plann
 			fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
 			return nil, planScope{}, exitError
 		}
-		if _, err := os.Stat(statePathOf(g, sp)); errors.Is(err, fs.ErrNotExist) && saved.Serial == 0 && len(st.Tasks) == 0 {
+		if noStateYet(store, st) && saved.Serial == 0 && len(st.Tasks) == 0 {
 			// No state yet: it takes the identity the plan was made
 			// against (a missing state gets a fresh lineage on every load).
 			st.Lineage = saved.Lineage

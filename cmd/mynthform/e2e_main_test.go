@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/mynthform/mynthform/internal/pgtest"
 )
 
 // binPath is the mynthform binary built once for the end-to-end tests,
@@ -32,7 +34,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building mynthform for end-to-end tests: %v\n", err)
 		return 1
 	}
-	return m.Run()
+	return pgtest.Main(m)
 }
 
 // binResult is what one run of the binary produced.

@@ -56,7 +56,11 @@ func runImport(g *globals, args []string) int {
 		return errorf("MYNTH_API_KEY is not set: import reads the whole task, which needs the API key of the account that owns it")
 	}
 
-	store := openState(g, statePathOf(g, sp), sp)
+	store, closeStore, err := openBackend(g, sp, "")
+	if err != nil {
+		return errorf("%v", err)
+	}
+	defer closeStore()
 	unlock, err := lockState(g, "import", store, lockTimeout)
 	if err != nil {
 		return errorf("%v", err)
@@ -98,6 +102,6 @@ func runImport(g *globals, args []string) int {
 		}
 	}
 	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural(images, "image", "images"), cost)
-	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", store.Path())
+	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", stateWhere(store))
 	return exitOK
 }

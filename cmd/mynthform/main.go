@@ -63,6 +63,9 @@ type globals struct {
 	interactive bool
 	// emulator is --emulator: talk to an in-process emulator.
 	emulator bool
+	// workspace is --workspace, else MYNTH_WORKSPACE: which state of the
+	// PostgreSQL backend to use ("" for the default).
+	workspace string
 	// conn is the connection to Mynth, made once per run by connect.
 	conn *connection
 }
@@ -100,15 +103,17 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.SetOutput(io.Discard)
 	fs.SetInterspersed(false)
 	var opts struct {
-		chdir    string
-		noColor  bool
-		emulator bool
-		help     bool
-		version  bool
+		chdir     string
+		noColor   bool
+		emulator  bool
+		help      bool
+		version   bool
+		workspace string
 	}
 	fs.StringVarP(&opts.chdir, "chdir", "C", "", "run as if started in `DIR`")
 	fs.BoolVar(&opts.noColor, "no-color", false, "never color the output")
 	fs.BoolVar(&opts.emulator, "emulator", false, "talk to an in-process Mynth emulator instead of the real API")
+	fs.StringVar(&opts.workspace, "workspace", "", "use the state of workspace `NAME` of the PostgreSQL backend (default: $MYNTH_WORKSPACE, else \"default\")")
 	fs.BoolVarP(&opts.help, "help", "h", false, "show this help")
 	fs.BoolVar(&opts.version, "version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
@@ -149,6 +154,10 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		getenv:   getenv,
 		dir:      dir,
 		emulator: opts.emulator,
+	}
+	g.workspace = opts.workspace
+	if g.workspace == "" {
+		g.workspace = getenv(workspaceEnv)
 	}
 	g.color = !opts.noColor && getenv("NO_COLOR") == "" && isTerminal(stdout)
 	g.interactive = isTerminal(stdin) && isTerminal(stdout)

@@ -95,6 +95,16 @@ func statePathOf(g *globals, sp *spec.Spec) string {
 	return filepath.Join(g.dir, p)
 }
 
+// loadSpecState reads the spec's state from its backend, without the lock.
+func loadSpecState(g *globals, sp *spec.Spec) (*state.File, error) {
+	b, closeB, err := openBackend(g, sp, "")
+	if err != nil {
+		return nil, err
+	}
+	defer closeB()
+	return b.Load()
+}
+
 // addressPattern is the syntax of --target and --exclude.
 var addressPattern = regexp.MustCompile(`^task\.[A-Za-z_][A-Za-z0-9_-]*(\[".*"\])?$`)
 
@@ -167,7 +177,7 @@ func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File
 	if diags.HasErrors() {
 		return nil, sp, nil, exitError
 	}
-	st, err := state.Open(statePathOf(g, sp)).Load()
+	st, err := loadSpecState(g, sp)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
 		return nil, sp, nil, exitError

@@ -5,19 +5,11 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-// openState opens the state file at path for a command that writes it,
-// protected against the secrets the command holds (see protectState).
-func openState(g *globals, path string, sp *spec.Spec) *state.Store {
-	store := state.Open(path)
-	protectState(g, store, sp)
-	return store
-}
-
 // protectState tells store the secrets this run holds, which the state
 // must never hold: the API key (MYNTH_API_KEY, or the emulator's) and
 // every access_token the spec declares. The state is checked against
 // these values, never against what text looks like.
-func protectState(g *globals, store *state.Store, sp *spec.Spec) {
+func protectState(g *globals, store state.Backend, sp *spec.Spec) {
 	values := []string{g.getenv("MYNTH_API_KEY")}
 	if g.emulator {
 		values = append(values, emulatorKey)

@@ -65,8 +65,14 @@ func showState(g *globals, vf varFlags, asJSON bool) int {
 	if diags.HasErrors() {
 		sp = nil
 	}
-	path := statePathOf(g, sp)
-	st, err := state.Open(path).Load()
+	b, closeB, err := openBackend(g, sp, "")
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
+		return exitError
+	}
+	defer closeB()
+	path := stateWhere(b)
+	st, err := b.Load()
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 		return exitError

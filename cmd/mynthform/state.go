@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +28,9 @@ Subcommands:
   list [ADDR...]     list the recorded addresses, one per line, sorted
   show ADDR          show one recorded task
   rm ADDR...         forget recorded tasks (Mynth keeps them)
-  mv FROM TO         record a task under another address`
+  mv FROM TO         record a task under another address
+  pull               print the state as JSON, as a state file holds it
+  push FILE          upload a state file to the PostgreSQL backend`
 
 func runState(g *globals, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -52,9 +53,13 @@ func runState(g *globals, args []string) int {
 		return runStateRm(g, args[1:])
 	case "mv":
 		return runStateMv(g, args[1:])
+	case "pull":
+		return runStatePull(g, args[1:])
+	case "push":
+		return runStatePush(g, args[1:])
 	}
 	fmt.Fprintf(g.stderr, "mynthform state: unknown subcommand %q%s\nUsage: mynthform %s\n",
-		args[0], didYouMean(suggest(args[0], []string{"list", "show", "rm", "mv"}, max(3, len(args[0])/4))), stateUsage)
+		args[0], didYouMean(suggest(args[0], []string{"list", "show", "rm", "mv", "pull", "push"}, max(3, len(args[0])/4))), stateUsage)
 	return exitError
 }
 
@@ -69,33 +74,30 @@ func (f *stateFlags) register(fs *pflag.FlagSet) {
 	f.vars.register(fs)
 }
 
-// store opens the state file: --state, else the spec's mynth block, else
-// the default. The state commands work when the spec has errors: the spec
-// loader returns its settings as far as it could read them.
-func (f *stateFlags) store(g *globals) *state.Store {
-	st, _ := f.storeAndSpec(g)
-	return st
+// store opens the state: --state, else the spec's mynth block (its
+// backend, or its state file), else the default file. The state commands
+// work when the spec has errors: the spec loader returns its settings as
+// far as it could read them. On failure it prints why, with op.
+func (f *stateFlags) store(g *globals, op string) (state.Backend, func(), bool) {
+	b, _, closer, ok := f.storeAndSpec(g, op)
+	return b, closer, ok
 }
 
 // storeAndSpec is store, and the spec as far as it could be read (for
 // which values are sensitive).
-func (f *stateFlags) storeAndSpec(g *globals) (*state.Store, *spec.Spec) {
+func (f *stateFlags) storeAndSpec(g *globals, op string) (state.Backend, *spec.Spec, func(), bool) {
 	sp, diags := spec.Load(g.dir, f.vars.loadOptions(g))
-	if f.statePath != "" {
-		// Like every path given with -C, relative to that directory.
-		p := f.statePath
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(g.dir, p)
-		}
-		return openState(g, p, sp), sp
+	b, closer, err := openBackend(g, sp, f.statePath)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
+		return nil, sp, nil, false
 	}
-	path := statePathOf(g, sp)
-	if diags.HasErrors() && len(sp.Files) > 0 {
-		// Say which file is used: an error in the mynth block itself
+	if f.statePath == "" && diags.HasErrors() && len(sp.Files) > 0 {
+		// Say which state is used: an error in the mynth block itself
 		// would leave the default.
-		fmt.Fprintf(g.stderr, "Warning: the spec has errors (run mynthform validate); using the state file %s. Give --state PATH to use another.\n", path)
+		fmt.Fprintf(g.stderr, "Warning: the spec has errors (run mynthform validate); using the %s. Give --state PATH to use another.\n", b.Describe())
 	}
-	return openState(g, path, sp), sp
+	return b, sp, closer, true
 }
 
 // stateEditFlags are the flags of the subcommands that change the state.
@@ -128,7 +130,12 @@ func runStateList(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
 		return exitError
 	}
-	st, err := sf.store(g).Load()
+	store, closeStore, ok := sf.store(g, "state list")
+	if !ok {
+		return exitError
+	}
+	defer closeStore()
+	st, err := store.Load()
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
 		return exitError
@@ -185,7 +192,11 @@ func runStateShow(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
 		return exitError
 	}
-	store, sp := sf.storeAndSpec(g)
+	store, sp, closeStore, ok := sf.storeAndSpec(g, "state show")
+	if !ok {
+		return exitError
+	}
+	defer closeStore()
 	st, err := store.Load()
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
@@ -430,8 +441,8 @@ func moveStateTasks(st *state.File, from, to string) ([]string, error) {
 
 // lockState takes store's lock for op, waiting at most timeout. The
 // returned unlock releases it, reporting a failure on stderr.
-func lockState(g *globals, op string, store *state.Store, timeout time.Duration) (unlock func(), err error) {
-	lock, err := store.Lock(g.ctx, op, timeout)
+func lockState(g *globals, op string, store state.Backend, timeout time.Duration) (unlock func(), err error) {
+	lock, err := store.LockState(g.ctx, op, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +460,11 @@ func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) 
 		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
 		return exitError
 	}
-	store := ef.store(g)
+	store, closeStore, ok := ef.store(g, op)
+	if !ok {
+		return exitError
+	}
+	defer closeStore()
 	unlock, err := lockState(g, op, store, ef.lockTimeout)
 	if err != nil {
 		return fail(err)
@@ -479,9 +494,18 @@ func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) 
 	for _, c := range changes {
 		fmt.Fprintln(g.stdout, c)
 	}
-	fmt.Fprintf(g.stdout, "Saved %s (serial %d, %s); the previous state is in %s.\n",
-		store.Path(), st.Serial, plural(len(st.Tasks), "task", "tasks"), store.BackupPath())
+	fmt.Fprintln(g.stdout, savedMessage(store, st))
 	return exitOK
+}
+
+// savedMessage says where st was saved: for a state file, where the
+// previous one is kept too.
+func savedMessage(store state.Backend, st *state.File) string {
+	if s, ok := unwrapBackend(store).(*state.Store); ok {
+		return fmt.Sprintf("Saved %s (serial %d, %s); the previous state is in %s.",
+			s.Path(), st.Serial, plural(len(st.Tasks), "task", "tasks"), s.BackupPath())
+	}
+	return fmt.Sprintf("Saved the state in %s (serial %d, %s).", store.Describe(), st.Serial, plural(len(st.Tasks), "task", "tasks"))
 }
 
 // stateMatching returns addr if the state records it, else every recorded
