@@ -136,14 +136,14 @@ func (b *applyBudget) admit(addr string, req mynth.Request) (string, bool) {
 	defer b.mu.Unlock()
 	committed, flying := b.committedLocked()
 	est, known := b.estimateLocked(req)
-	parts := fmt.Sprintf("recorded $%s + spent this run $%s + in flight $%s", b.recorded.String(), b.spent.String(), flying.String())
+	parts := fmt.Sprintf("recorded %s + spent this run %s + in flight %s", b.recorded.Dollars(), b.spent.Dollars(), flying.Dollars())
 	if committed.Cmp(*b.max) >= 0 {
-		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s = $%s reaches budget.max_total $%s.",
-			addr, parts, committed.String(), b.max.String()), false
+		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s = %s reaches budget.max_total %s.",
+			addr, parts, committed.Dollars(), b.max.Dollars()), false
 	}
 	if known && committed.Add(est).Cmp(*b.max) > 0 {
-		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s + this task's worst case $%s = $%s would pass budget.max_total $%s.",
-			addr, parts, est.String(), committed.Add(est).String(), b.max.String()), false
+		return fmt.Sprintf("The budget guard stopped creating tasks at %s: %s + this task's worst case %s = %s would pass budget.max_total %s.",
+			addr, parts, est.Dollars(), committed.Add(est).Dollars(), b.max.Dollars()), false
 	}
 	b.inFlight[addr] = est
 	return "", true

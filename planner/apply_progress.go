@@ -75,7 +75,7 @@ func FinishedLine(t TaskResult) string {
 	case AppliedCompleted, AppliedFailed:
 		fmt.Fprintf(&b, "%s in %s, %s", t.Status, formatElapsed(t.Elapsed), pluralWord(t.Images, "image"))
 		if t.Cost != nil {
-			fmt.Fprintf(&b, ", $%s", t.Cost.String())
+			fmt.Fprintf(&b, ", %s", t.Cost.Dollars())
 		}
 		for _, f := range t.Files {
 			switch f.State {
@@ -198,8 +198,8 @@ func (p *TerminalProgress) clear() {
 
 func (p *TerminalProgress) draw() {
 	p.clear()
-	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, $%s spent, %s elapsed",
-		p.last.Done, p.last.Total, p.last.Spent.String(), formatElapsed(time.Since(p.start)))
+	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, %s spent, %s elapsed",
+		p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)))
 	p.live = true
 }
 

@@ -283,7 +283,7 @@ func TestApplyBudgetGuard(t *testing.T) {
 	if diff := cmp.Diff([]string{"task.d", "task.e"}, res.NotCreated); diff != "" {
 		t.Errorf("not created (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(res.BudgetMessage, "budget.max_total $0.05000000") || !res.Failed() {
+	if !strings.Contains(res.BudgetMessage, "budget.max_total $0.05") || !res.Failed() {
 		t.Errorf("budget message %q, failed %v", res.BudgetMessage, res.Failed())
 	}
 }
@@ -541,7 +541,7 @@ func TestFinishedLine(t *testing.T) {
 	}{
 		{"completed", TaskResult{Address: "task.x", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: 3200 * time.Millisecond, Images: 1, Cost: &cost,
 			Files: []FileResult{{Path: "a.png", State: FileResultSaved}}},
-			"task.x: completed in 3.2s, 1 image, $0.01250000, saved a.png\n"},
+			"task.x: completed in 3.2s, 1 image, $0.0125, saved a.png\n"},
 		{"failed image", TaskResult{Address: "task.y", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: time.Second, Images: 0,
 			Files: []FileResult{{Path: "b.png", State: FileResultFailed, Message: "Not saved: image 1 failed."}}},
 			"task.y: completed in 1.0s, 0 images\n  b.png: Not saved: image 1 failed.\n"},
@@ -569,8 +569,8 @@ func TestTerminalProgress(t *testing.T) {
 	out := buf.String()
 	// The finished line is printed on a cleared line, the live line
 	// redrawn after it, and the display cleared at the end.
-	for _, want := range []string{"Applying: 0/2 tasks done, $0.00000000 spent", "\r\x1b[Ktask.a: completed in 1.5s, 1 image, $0.01250000\n",
-		"Applying: 1/2 tasks done, $0.01250000 spent"} {
+	for _, want := range []string{"Applying: 0/2 tasks done, $0.00 spent", "\r\x1b[Ktask.a: completed in 1.5s, 1 image, $0.0125\n",
+		"Applying: 1/2 tasks done, $0.0125 spent"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q: %q", want, out)
 		}

@@ -29,9 +29,9 @@ func TestMakePlanBudgetCountsUntargetedTasks(t *testing.T) {
 		want    Check
 	}{
 		{"whole spec", nil, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
-			Message: "total cost 0.02500000 is over max_total 0.02"}},
+			Message: "total cost $0.025 is over max_total $0.02"}},
 		{"one target", []string{"task.a"}, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
-			Message: "total cost 0.02500000 is over max_total 0.02"}},
+			Message: "total cost $0.025 is over max_total $0.02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Targets: tc.targets})

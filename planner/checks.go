@@ -114,9 +114,9 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 			c = *cost
 		}
 		if c.Cmp(*e.MaxCost) > 0 {
-			add("max_cost", false, fmt.Sprintf("cost %s is over max_cost %s", c, e.MaxCost.Short()))
+			add("max_cost", false, fmt.Sprintf("cost %s is over max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
 		} else {
-			add("max_cost", true, fmt.Sprintf("cost %s is within max_cost %s", c, e.MaxCost.Short()))
+			add("max_cost", true, fmt.Sprintf("cost %s is within max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
 		}
 	}
 	return out
@@ -300,9 +300,9 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan) []Check {
 	max := s.Budget.MaxTotal
 	c := Check{Name: "budget", Severity: string(spec.SeverityError)}
 	if total.Cmp(max) > 0 {
-		c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("total cost %s is over max_total %s", total, max.Short())
+		c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("total cost %s is over max_total %s", total.Dollars(), max.Dollars())
 	} else {
-		c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("total cost %s is within max_total %s", total, max.Short())
+		c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("total cost %s is within max_total %s", total.Dollars(), max.Dollars())
 	}
 	if notCreated > 0 {
 		c.Message += fmt.Sprintf(" (%d not created yet)", notCreated)

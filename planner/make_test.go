@@ -332,12 +332,12 @@ func TestMakePlanChecks(t *testing.T) {
 		{Name: "status", Outcome: OutcomePassed, Message: "status is completed", Severity: "warning"},
 		{Name: "images", Outcome: OutcomeFailed, Message: "2 images succeeded, expected at least 3", Severity: "warning"},
 		{Name: "size", Outcome: OutcomeFailed, Message: "image tsk_c_img1 is 512x512, expected 1024x1024", Severity: "warning"},
-		{Name: "max_cost", Outcome: OutcomeFailed, Message: "cost 0.02500000 is over max_cost 0.01", Severity: "warning"},
+		{Name: "max_cost", Outcome: OutcomeFailed, Message: "cost $0.025 is over max_cost $0.01", Severity: "warning"},
 	}
 	if diff := cmp.Diff(want, p.Tasks[0].Checks); diff != "" {
 		t.Errorf("checks (-want +got):\n%s", diff)
 	}
-	wantBudget := []Check{{Name: "budget", Outcome: OutcomeFailed, Message: "total cost 0.02500000 is over max_total 0.02 (1 not created yet)", Severity: "error"}}
+	wantBudget := []Check{{Name: "budget", Outcome: OutcomeFailed, Message: "total cost $0.025 is over max_total $0.02 (1 not created yet)", Severity: "error"}}
 	if diff := cmp.Diff(wantBudget, p.Checks); diff != "" {
 		t.Errorf("budget (-want +got):\n%s", diff)
 	}

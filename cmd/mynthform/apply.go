@@ -337,18 +337,18 @@ func costBound(est planner.CreationEstimate, sp *spec.Spec) string {
 		if left.IsNegative() {
 			left = mynth.Amount{}
 		}
-		budget = fmt.Sprintf(" The budget guard stops creating tasks before the total passes budget.max_total $%s ($%s left).", sp.Budget.MaxTotal.String(), left.String())
+		budget = fmt.Sprintf(" The budget guard stops creating tasks before the total passes budget.max_total %s (%s left).", sp.Budget.MaxTotal.Dollars(), left.Dollars())
 	}
 	switch {
 	case est.Unknown == 0:
-		return fmt.Sprintf("Cost: at most $%s.%s", est.Known.String(), budget)
+		return fmt.Sprintf("Cost: at most %s.%s", est.Known.Dollars(), budget)
 	case est.Unknown == est.Tasks:
 		if budget == "" {
 			return "Cost: unknown until the first task completes (no price is recorded yet for these models, and the spec sets no budget)."
 		}
 		return "Cost: unknown until the first task completes (no price is recorded yet for these models)." + budget
 	default:
-		return fmt.Sprintf("Cost: at most $%s for %s, plus %s of unknown price.%s", est.Known.String(),
+		return fmt.Sprintf("Cost: at most %s for %s, plus %s of unknown price.%s", est.Known.Dollars(),
 			countOf(est.Tasks-est.Unknown, "task"), countOf(est.Unknown, "task"), budget)
 	}
 }
@@ -489,6 +489,6 @@ func applySummary(res *planner.ApplyResult, statePath string) string {
 	if res.FilesRestored > 0 {
 		fmt.Fprintf(&b, " %s restored.", countOf(res.FilesRestored, "file"))
 	}
-	fmt.Fprintf(&b, " Spent $%s. State: %s (serial %d).", res.Spent, filepath.ToSlash(statePath), res.Serial)
+	fmt.Fprintf(&b, " Spent %s. State: %s (serial %d).", res.Spent.Dollars(), filepath.ToSlash(statePath), res.Serial)
 	return b.String()
 }

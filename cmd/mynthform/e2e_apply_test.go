@@ -144,8 +144,8 @@ func TestApplyE2EGenerateWaitDownloadReplan(t *testing.T) {
 
 	r := runBin(t, dir, env, "apply", "--auto-approve")
 	mustCode(t, r, 0, "apply")
-	for _, want := range []string{"Apply complete: 3 generated, 0 updated, 0 forgotten. Spent $0.03750000. State: mynth.state.json (serial ",
-		`task.product["mug"]: completed in `, "1 image, $0.01250000, saved assets/mug.png"} {
+	for _, want := range []string{"Apply complete: 3 generated, 0 updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial ",
+		`task.product["mug"]: completed in `, "1 image, $0.0125, saved assets/mug.png"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("apply output lacks %q:\n%s", want, r.Stdout)
 		}
@@ -253,7 +253,7 @@ func TestApplyE2EBudgetGuard(t *testing.T) {
 	if n := srv.Emulator.Stats().Created; n != 2 {
 		t.Fatalf("the emulator created %d tasks, want 2\n%s", n, r.Stdout)
 	}
-	for _, want := range []string{"Budget: The budget guard stopped creating tasks", "would pass budget.max_total $0.03000000",
+	for _, want := range []string{"Budget: The budget guard stopped creating tasks", "would pass budget.max_total $0.03",
 		`Not created: task.product["c"], task.product["d"], task.product["e"]`, "Apply finished with errors: 2 generated"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.Stdout)
@@ -649,7 +649,7 @@ func TestApplyConfirmation(t *testing.T) {
 			if got := srv.Emulator.Stats().Created - before; got != tt.created {
 				t.Errorf("%d tasks created, want %d", got, tt.created)
 			}
-			for _, want := range []string{"mynthform will generate 2 tasks (2 images)", "budget.max_total $0.10000000", "Only 'yes' will be accepted"} {
+			for _, want := range []string{"mynthform will generate 2 tasks (2 images)", "budget.max_total $0.10", "Only 'yes' will be accepted"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("the prompt lacks %q:\n%s", want, out.String())
 				}

@@ -85,9 +85,9 @@ func TestReportEndToEnd(t *testing.T) {
 			if bytes.Contains(data, []byte(reportCanary)) || strings.Contains(r.Stderr, reportCanary) {
 				t.Fatal("the report holds the API key")
 			}
-			msg := "cost 0.01250000 is over max_cost 0.01"
+			msg := "cost $0.0125 is over max_cost $0.01"
 			if tc.format == "markdown" {
-				msg = `cost 0.01250000 is over max\_cost 0.01` // escaped for markdown
+				msg = `cost $0.0125 is over max\_cost $0.01` // escaped for markdown
 			}
 			if !bytes.Contains(data, []byte(msg)) {
 				t.Errorf("the report lacks the failed check:\n%.2000s", data)

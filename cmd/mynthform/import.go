@@ -98,7 +98,7 @@ func runImport(g *globals, args []string) int {
 	if task.Result != nil {
 		images = len(task.Result.Succeeded())
 		if task.Result.Cost != nil {
-			cost = "$" + task.Result.Cost.Total.String()
+			cost = task.Result.Cost.Total.Dollars()
 		}
 	}
 	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural(images, "image", "images"), cost)

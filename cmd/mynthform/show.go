@@ -113,7 +113,7 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 		hasResult := len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil
 		cost := "—"
 		if hasResult && res.Cost != nil {
-			cost = "$" + res.Cost.Total.String()
+			cost = res.Cost.Total.Dollars()
 			total = total.Add(res.Cost.Total)
 		}
 		if i > 0 {
@@ -170,7 +170,7 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nTotal cost: $%s over %s (state %s, serial %d).\n", total.String(), taskCount(len(addrs)), path, st.Serial)
+	fmt.Fprintf(w, "\nTotal cost: %s over %s (state %s, serial %d).\n", total.Dollars(), taskCount(len(addrs)), path, st.Serial)
 }
 
 func orEmpty(raw json.RawMessage) json.RawMessage {

@@ -293,7 +293,7 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 	if resOK {
 		row("model", res.Model)
 		if res.Cost != nil {
-			row("cost", res.Cost.Total.String())
+			row("cost", res.Cost.Total.Dollars())
 		}
 		ok := len(res.Succeeded())
 		row("images", fmt.Sprintf("%d succeeded, %d failed", ok, len(res.Images)-ok))
@@ -305,7 +305,7 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 		for i, img := range res.Images {
 			cost := ""
 			if img.Cost != nil {
-				cost = img.Cost.String()
+				cost = img.Cost.Dollars()
 			}
 			if img.Status == mynth.ImageSucceeded {
 				fmt.Fprintf(tw, "    [%d]\t%s\t%s\t%s\t%s\t%s\n", i, img.Status, img.ID, img.Size, cost, img.URL)

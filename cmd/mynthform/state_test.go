@@ -91,7 +91,7 @@ func TestStateShow(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("code %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"task.hero\n", "id:      tsk_hero", "status:  completed", "cost:    0.01250000", "images:  1 succeeded, 1 failed",
+	for _, want := range []string{"task.hero\n", "id:      tsk_hero", "status:  completed", "cost:    $0.0125", "1536x1024 $0.0125 https", `"total": "0.01250000"`, "images:  1 succeeded, 1 failed",
 		"img_1", "https://cdn.example/img_1.png", "blocked", "assets/hero.webp", "42 bytes", "request:", `"prompt": "a mug"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, r.stdout)

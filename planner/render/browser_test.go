@@ -205,7 +205,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				}
 			}
 		}
-		for _, msg := range []string{"cost 0.01250000 is over max_cost 0.01", "the task failed; completed expected", "assets/poster.png was modified since apply saved it"} {
+		for _, msg := range []string{"cost $0.0125 is over max_cost $0.01", "the task failed; completed expected", "assets/poster.png was modified since apply saved it"} {
 			if !strings.Contains(dom, msg) {
 				t.Errorf("the DOM lacks the failed check %q", msg)
 			}

@@ -29,13 +29,13 @@ func ExampleHuman() {
 	// ~ task.hero  (update: the task completed since the last apply)
 	//     id:      tsk_01HERO
 	//     status:  completed
-	//     cost:    $0.01250000
+	//     cost:    $0.0125
 	//     ~ result.status: "pending" → "completed"
 	//     ✓ check status: completed
 	//
 	// Checks:
 	//   1 passed, 0 failed, 0 pending.
 	//
-	// Plan: 0 to generate, 0 to replace, 1 to update, 0 to forget. Cost: $0.01250000 over 1 task.
+	// Plan: 0 to generate, 0 to replace, 1 to update, 0 to forget. Cost: $0.0125 over 1 task.
 	//   ~   update:   task.hero
 }

@@ -115,7 +115,7 @@ func fixturePlans(base string) map[string]*planner.Plan {
 
 func mixedPlan(base string) *planner.Plan {
 	return summarize(&planner.Plan{
-		Checks: []planner.Check{passed("budget", "total cost $0.13750000 is within max_total $5.00")},
+		Checks: []planner.Check{passed("budget", "total cost $0.1375 is within max_total $5.00")},
 		Tasks: []*planner.TaskPlan{
 			{
 				Address: "task.banner", ID: "tsk_01BANNER", Action: planner.ActionUpdate,
@@ -161,7 +161,7 @@ func mixedPlan(base string) *planner.Plan {
 				Checks: []planner.Check{
 					passed("status", "completed"),
 					passed("size", "every image is 1536x1024"),
-					failed("max_cost", "cost 0.01250000 is over max_cost 0.01"),
+					failed("max_cost", "cost $0.0125 is over max_cost $0.01"),
 				},
 				Range: rng("main.mynth.hcl", 1, 10),
 			},
@@ -269,7 +269,7 @@ func noChangesPlan(base string) *planner.Plan {
 
 func budgetPlan(base string) *planner.Plan {
 	p := &planner.Plan{
-		Checks: []planner.Check{failed("budget", "generating 3 tasks would bring the total to $5.03750000, over max_total $5.00")},
+		Checks: []planner.Check{failed("budget", "generating 3 tasks would bring the total to $5.0375, over max_total $5.00")},
 	}
 	for i, name := range []string{"alpha", "beta", "gamma"} {
 		p.Tasks = append(p.Tasks, &planner.TaskPlan{
@@ -301,7 +301,7 @@ func bigPlan(n, failEvery int) *planner.Plan {
 			t.Changes = []planner.Change{{Path: "result.images[0].url", Before: "https://old.example.test/x.png", After: t.Images[0].URL}}
 		}
 		if failEvery > 0 && i%failEvery == 0 {
-			t.Checks = append(t.Checks, failed("max_cost", "cost 0.01250000 is over max_cost 0.01"))
+			t.Checks = append(t.Checks, failed("max_cost", "cost $0.0125 is over max_cost $0.01"))
 		}
 		p.Tasks = append(p.Tasks, t)
 	}

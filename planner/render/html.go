@@ -127,7 +127,7 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 	page := htmlPage{
 		Failed:        p.Failed(),
 		Summary:       summaryLine(p),
-		Cost:          "$" + p.Summary.Cost.String(),
+		Cost:          p.Summary.Cost.Dollars(),
 		FormatVersion: planner.PlanFormatVersion,
 	}
 	page.Headline, page.Detail = htmlVerdict(p, g, failing)
@@ -199,7 +199,7 @@ func htmlStats(p *planner.Plan, g checkGroups, counts map[planner.Status]int, ch
 	return []htmlStat{
 		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
 		imagesStat(p),
-		{"Total cost", "$" + p.Summary.Cost.String(), "over " + plural(costedTasks(p), "task"), ""},
+		{"Total cost", p.Summary.Cost.Dollars(), "over " + plural(costedTasks(p), "task"), ""},
 		checksStat(g),
 		{"Changes", fmt.Sprint(changed), changeSub(p.Summary), changeTone},
 	}
@@ -318,7 +318,7 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 		Size:    cardSize(t),
 	}
 	if t.Cost != nil {
-		c.Cost = "$" + t.Cost.String()
+		c.Cost = t.Cost.Dollars()
 	}
 	if t.Error != nil {
 		c.Error = *t.Error

@@ -121,7 +121,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	g := groupChecks(p)
 	failures := mdFailures(p, g)
 	// The closing lines, written last but reserved for now.
-	closing := fmt.Sprintf("\n**Total cost:** $%s over %s.\n", p.Summary.Cost.String(), plural(costedTasks(p), "task"))
+	closing := fmt.Sprintf("\n**Total cost:** %s over %s.\n", p.Summary.Cost.Dollars(), plural(costedTasks(p), "task"))
 
 	if level >= mdCompact {
 		m.writeCompact(&b, p, failures, msgLen, limit, closing)

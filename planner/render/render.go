@@ -84,7 +84,7 @@ func money(a *mynth.Amount) string {
 	if a == nil {
 		return "—"
 	}
-	return "$" + a.String()
+	return a.Dollars()
 }
 
 // plural returns "1 task" or "2 tasks".
@@ -198,8 +198,8 @@ func summaryLine(p *planner.Plan) string {
 	if s.Adopt > 0 {
 		fmt.Fprintf(&b, "%d to adopt, ", s.Adopt)
 	}
-	fmt.Fprintf(&b, "%d to replace, %d to update, %d to forget. Cost: $%s over %s.",
-		s.Replace, s.Update, s.Forget, s.Cost.String(), plural(costedTasks(p), "task"))
+	fmt.Fprintf(&b, "%d to replace, %d to update, %d to forget. Cost: %s over %s.",
+		s.Replace, s.Update, s.Forget, s.Cost.Dollars(), plural(costedTasks(p), "task"))
 	return b.String()
 }
 

@@ -151,17 +151,17 @@ func TestSummaryLine(t *testing.T) {
 				{Address: "task.c", Action: planner.ActionUpdate, Status: planner.StatusCompleted, Cost: amt("0.0125")},
 				{Address: "task.d", Action: planner.ActionNone, Status: planner.StatusCompleted, Cost: amt("0.0125")},
 			}}),
-			want: "Plan: 1 to generate, 0 to replace, 2 to update, 0 to forget. Cost: $0.03750000 over 3 tasks.",
+			want: "Plan: 1 to generate, 0 to replace, 2 to update, 0 to forget. Cost: $0.0375 over 3 tasks.",
 		},
 		"adopt shown": {
 			plan: summarize(&planner.Plan{Tasks: []*planner.TaskPlan{
 				{Address: "task.a", Action: planner.ActionAdopt, Status: planner.StatusCompleted, Cost: amt("0.0125")},
 			}}),
-			want: "Plan: 0 to generate, 1 to adopt, 0 to replace, 0 to update, 0 to forget. Cost: $0.01250000 over 1 task.",
+			want: "Plan: 0 to generate, 1 to adopt, 0 to replace, 0 to update, 0 to forget. Cost: $0.0125 over 1 task.",
 		},
 		"empty": {
 			plan: summarize(&planner.Plan{}),
-			want: "Plan: 0 to generate, 0 to replace, 0 to update, 0 to forget. Cost: $0.00000000 over 0 tasks.",
+			want: "Plan: 0 to generate, 0 to replace, 0 to update, 0 to forget. Cost: $0.00 over 0 tasks.",
 		},
 	}
 	for name, tc := range tests {
@@ -275,7 +275,7 @@ func TestMarkdownLimit(t *testing.T) {
 			if !strings.Contains(first, summaryLine(p)) {
 				t.Errorf("the first line lacks the summary: %q", first)
 			}
-			if !strings.Contains(out, "**Total cost:** $"+p.Summary.Cost.String()) {
+			if !strings.Contains(out, "**Total cost:** "+p.Summary.Cost.Dollars()) {
 				t.Errorf("the total cost is missing")
 			}
 			failing := failingTasks(p)
@@ -376,7 +376,7 @@ func TestJUnitWellFormed(t *testing.T) {
 		t.Errorf("failed test cases (-want +got):\n%s", diff)
 	}
 	for _, c := range s.Cases {
-		if c.ClassName == "task.hero_mug" && c.Name == "max_cost" && c.Failure.Message != "cost 0.01250000 is over max_cost 0.01" {
+		if c.ClassName == "task.hero_mug" && c.Name == "max_cost" && c.Failure.Message != "cost $0.0125 is over max_cost $0.01" {
 			t.Errorf("max_cost failure message %q", c.Failure.Message)
 		}
 		if c.ClassName == "task.slow" && c.Name == "status" && c.Skipped == nil {
