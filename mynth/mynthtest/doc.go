@@ -29,9 +29,10 @@
 //	GET  /images/<id>.png   none         200 image/png, the image of a result
 //	GET  /uploads/<name>    none         200 an uploaded file
 //
-// The full task also carries apiKeyId and userId, as the official SDK's
-// task type has them (mynthio/mynth-sdk, src/types.ts): ids derived from
-// the account, the same for all its tasks, never the key.
+// The full task of a task the emulator creates also carries apiKeyId and
+// userId, as the official SDK's task type has them (mynthio/mynth-sdk,
+// src/types.ts): ids derived from the account, the same for all its tasks,
+// never the key. A seeded task has the fields its seed gives it.
 //
 // Errors have the flat body that Mynth's official JavaScript SDK reads
 // (mynthio/mynth-sdk, src/client.ts): {"error":"text","message":"text",
