@@ -15,6 +15,8 @@ var (
 	ErrConflict = errors.New("state file holds git conflict markers")
 	// ErrSerial: the file on disk has moved on since it was read.
 	ErrSerial = errors.New("state file changed since it was read")
+	// ErrSerialExhausted: the serial is at MaxSerial and cannot grow.
+	ErrSerialExhausted = errors.New("state serial exhausted")
 	// ErrLineage: the file on disk is another state altogether.
 	ErrLineage = errors.New("state file of another lineage")
 	// ErrSecret: the state holds what looks like an API key or a PAT.

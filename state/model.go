@@ -11,11 +11,16 @@ import (
 // (File.Attempts); a version 1 file is read as a version 2 file without any.
 const FormatVersion = 2
 
+// MaxSerial is the largest serial a state is written with: 2^53-1, the
+// largest integer that every JSON reader (JavaScript's and jq's numbers
+// among them) holds exactly. Save refuses to go past it rather than wrap.
+const MaxSerial uint64 = 1<<53 - 1
+
 // File is the state: what mynthform last observed of every task it manages.
 type File struct {
 	// Version is the format version.
 	Version int `json:"version"`
-	// Serial grows by one on every write.
+	// Serial grows by one on every write, up to MaxSerial.
 	Serial uint64 `json:"serial"`
 	// Lineage is a random id fixed when the state is first created.
 	Lineage string `json:"lineage"`

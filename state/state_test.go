@@ -797,3 +797,41 @@ func TestSymlinkedState(t *testing.T) {
 		t.Errorf("the backup is not the previous state:\n%s", backup)
 	}
 }
+
+// TestSaveRefusesToWrapTheSerial: a state at the largest serial is never
+// written again, neither wrapped to 0 nor beyond what JSON readers hold
+// exactly, and the file is left as it was.
+func TestSaveRefusesToWrapTheSerial(t *testing.T) {
+	for _, serial := range []uint64{MaxSerial, MaxSerial + 1, 1<<64 - 1} {
+		t.Run(fmt.Sprint(serial), func(t *testing.T) {
+			f := sample()
+			f.Serial = serial
+			data := mustEncode(t, f)
+			path := writeState(t, string(data))
+			loaded, err := Open(path).Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			loaded.Tasks["task.hero_mug"].Status = mynth.StatusFailed
+			wrote, err := Open(path).Save(loaded)
+			if wrote || !errors.Is(err, ErrSerialExhausted) {
+				t.Fatalf("Save = %v, %v; want a refusal", wrote, err)
+			}
+			if !strings.Contains(err.Error(), "cannot grow") {
+				t.Errorf("message: %v", err)
+			}
+			if now, _ := os.ReadFile(path); !bytes.Equal(now, data) {
+				t.Error("the refused save changed the file")
+			}
+		})
+	}
+	// One below the limit is written, at the limit.
+	f := sample()
+	f.Serial = MaxSerial - 1
+	path := writeState(t, string(mustEncode(t, f)))
+	loaded, _ := Open(path).Load()
+	loaded.Tasks["task.hero_mug"].Status = mynth.StatusFailed
+	if wrote, err := Open(path).Save(loaded); !wrote || err != nil || loaded.Serial != MaxSerial {
+		t.Fatalf("Save below the limit = %v, %v, serial %d", wrote, err, loaded.Serial)
+	}
+}

@@ -150,8 +150,9 @@ func (s *Store) restoreHint() string {
 //
 // Save refuses, with an *Error and without writing, when the file on disk
 // has a newer serial than f (another process wrote it since f was read),
-// is of another lineage, cannot be read, or when f holds one of the
-// secrets given to Protect.
+// is of another lineage, cannot be read, when f's serial is MaxSerial
+// (the serial never wraps back to a smaller one), or when f holds one of
+// the secrets given to Protect.
 func (s *Store) Save(f *File) (bool, error) {
 	if f == nil {
 		return false, errors.New("saving the state: nil file")
@@ -200,6 +201,11 @@ func (s *Store) Save(f *File) (bool, error) {
 		}
 	} else if len(f.Tasks) == 0 {
 		return false, nil
+	}
+	if f.Serial >= MaxSerial {
+		return false, &Error{Path: s.path, Kind: ErrSerialExhausted,
+			Problem: fmt.Sprintf("the serial is %d, the largest a state may hold, so it cannot grow; not saving", f.Serial),
+			Hint:    "start a new state: move the file away, then import the tasks it records"}
 	}
 	next := *f
 	next.Version = FormatVersion
