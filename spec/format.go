@@ -9,8 +9,12 @@ import (
 // Format returns src, a file in HCL's native syntax, in canonical form:
 // aligned equals signs, two-space indentation, normalized spacing. A file
 // with a syntax error is not formatted: the errors are returned instead,
-// with filename in their ranges.
+// with filename in their ranges, and so is a file nested deeper than
+// MaxNesting.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if d := checkNesting(src, filename, nativeSyntax); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

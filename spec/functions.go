@@ -130,6 +130,9 @@ func (l *loader) templateFileFunc(fns map[string]function.Function) function.Fun
 				k, v := it.Element()
 				vars[k.AsString()] = v.WithMarks(varsMarks)
 			}
+			if d := checkNesting(src, path, templateSyntax); d != nil {
+				return cty.DynamicVal, function.NewArgErrorf(0, "the template %s nests more than %d levels deep (line %d). Write it with fewer levels", shown(path, sensitivePath), MaxNesting, d.Subject.Start.Line)
+			}
 			expr, diags := hclsyntax.ParseTemplate(src, path, hcl.InitialPos)
 			if diags.HasErrors() {
 				return cty.DynamicVal, function.NewArgErrorf(0, "the template %s has a syntax error: %s. Fix the template", shown(path, sensitivePath), diagsText(diags))

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -210,15 +211,7 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
 		l.specFiles[path] = true
-		var f *hcl.File
-		var fd hcl.Diagnostics
-		if strings.HasSuffix(name, SpecJSONSuffix) {
-			f, fd = l.parser.ParseJSONFile(path)
-		} else if src, err := os.ReadFile(path); err == nil {
-			f, fd = l.parseNative(src, path, l.chunkBytes)
-		} else {
-			f, fd = l.parser.ParseHCLFile(path) // says why it cannot be read
-		}
+		f, fd := l.parseFile(path, strings.HasSuffix(name, SpecJSONSuffix), true)
 		diags = append(diags, fd...)
 		if f == nil || f.Body == nil {
 			continue
@@ -230,6 +223,46 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 		}
 	}
 	return blocks, diags
+}
+
+// parseFile reads and parses the file at path, in HCL's JSON syntax or
+// its native one, after checking that it does not nest deeper than
+// MaxNesting (which would exhaust the parser's stack). A file nested too
+// deeply is not parsed: it is kept with an empty body and its source up to
+// the refused opening, so that the diagnostic prints its line.
+//
+// A spec file in native syntax is parsed by parseNative (in pieces when it
+// is large); a variable file, which holds attributes only, as a whole.
+func (l *loader) parseFile(path string, isJSON, isSpec bool) (*hcl.File, hcl.Diagnostics) {
+	if f := l.parser.Files()[path]; f != nil {
+		return f, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Failed to read file",
+			Detail:   fmt.Sprintf("The file %q could not be read: %v. Check that it exists and that its permissions let you read it.", path, errors.Unwrap(err)),
+		}}
+	}
+	kind := nativeSyntax
+	if isJSON {
+		kind = jsonSyntax
+	}
+	if d := checkNesting(src, path, kind); d != nil {
+		// The snippet ends at the refused opening: the rest of the line
+		// may be a hundred thousand more.
+		f := &hcl.File{Bytes: src[:d.Subject.End.Byte], Body: hcl.EmptyBody()}
+		l.parser.AddFile(path, f)
+		return f, hcl.Diagnostics{d}
+	}
+	switch {
+	case isJSON:
+		return l.parser.ParseJSON(src, path)
+	case isSpec:
+		return l.parseNative(src, path, l.chunkBytes)
+	}
+	return l.parser.ParseHCL(src, path)
 }
 
 // declareVariables decodes the variable blocks into l.variables, refusing

@@ -152,7 +152,7 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 
 	// Each source in turn, the weakest first, so that a later one wins.
 	values := map[string]givenValue{}
-	l.readEnvValues(opts.getenv(), names, values)
+	diags = append(diags, l.readEnvValues(opts.getenv(), names, values)...)
 	for _, path := range opts.VarFiles {
 		diags = append(diags, l.readVarFile(path, names, values)...)
 	}
@@ -169,12 +169,19 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 
 // readEnvValues records in values the variables set by MYNTH_VAR_<name>
 // environment variables that are not empty.
-func (l *loader) readEnvValues(getenv func(string) string, names []string, values map[string]givenValue) {
+func (l *loader) readEnvValues(getenv func(string) string, names []string, values map[string]givenValue) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, n := range names {
 		if raw := getenv(EnvVarPrefix + n); raw != "" {
-			values[n] = givenValue{val: parseRawValue(raw, l.variables[n].Type), source: "the environment variable " + EnvVarPrefix + n}
+			source := "the environment variable " + EnvVarPrefix + n
+			val, d := parseRawValue(raw, l.variables[n].Type, source)
+			if d != nil {
+				diags = append(diags, d)
+			}
+			values[n] = givenValue{val: val, source: source}
 		}
 	}
+	return diags
 }
 
 // readVarFile records in values the variables set by the variable file at
@@ -182,7 +189,6 @@ func (l *loader) readEnvValues(getenv func(string) string, names []string, value
 // native syntax by its suffix. A name that is not declared is only a
 // warning; a value that cannot be evaluated becomes unknown.
 func (l *loader) readVarFile(path string, names []string, values map[string]givenValue) hcl.Diagnostics {
-	var diags hcl.Diagnostics
 	full := path
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(l.dir, path)
@@ -196,18 +202,13 @@ func (l *loader) readVarFile(path string, names []string, values map[string]give
 				why = "does not exist"
 			}
 		}
-		return diags.Append(&hcl.Diagnostic{
+		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read variable file",
 			Detail:   fmt.Sprintf("The file given with --var-file %s %s. Check the path: a relative one is read from the spec directory.", path, why),
-		})
+		}}
 	}
-	var f *hcl.File
-	if strings.HasSuffix(full, ".json") {
-		f, diags = l.parser.ParseJSONFile(full)
-	} else {
-		f, diags = l.parser.ParseHCLFile(full)
-	}
+	f, diags := l.parseFile(full, strings.HasSuffix(full, ".json"), false)
 	if f == nil || f.Body == nil {
 		return diags
 	}
@@ -264,7 +265,12 @@ func (l *loader) readVarArgs(args []string, names []string, values map[string]gi
 			})
 			continue
 		}
-		values[name] = givenValue{val: parseRawValue(raw, v.Type), source: "--var " + name}
+		source := "--var " + name
+		val, d := parseRawValue(raw, v.Type, source)
+		if d != nil {
+			diags = append(diags, d)
+		}
+		values[name] = givenValue{val: val, source: source}
 	}
 	return diags
 }
@@ -323,19 +329,30 @@ func redactVarArg(arg string) string {
 // environment as Terraform does: for a string variable the raw text; else
 // the text as an HCL expression when it is a constant (a number, bool,
 // list, object, quoted string), and the raw text otherwise.
-func parseRawValue(raw string, ty cty.Type) cty.Value {
+//
+// A value nested deeper than MaxNesting is not parsed (the parser would
+// exhaust its stack): it is refused with a diagnostic that names source.
+func parseRawValue(raw string, ty cty.Type, source string) (cty.Value, *hcl.Diagnostic) {
 	if ty == cty.String {
-		return cty.StringVal(raw)
+		return cty.StringVal(raw), nil
+	}
+	if d := checkNesting([]byte(raw), "", nativeSyntax); d != nil {
+		return cty.DynamicVal, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Value nested too deeply",
+			Detail: fmt.Sprintf("The value of %s opens more than %d levels of nested parentheses, brackets or braces (at character %d). Give a value with fewer levels.",
+				source, MaxNesting, d.Subject.Start.Column),
+		}
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value>", hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.StringVal(raw)
+		return cty.StringVal(raw), nil
 	}
 	val, diags := expr.Value(nil)
 	if diags.HasErrors() || !val.IsWhollyKnown() {
-		return cty.StringVal(raw)
+		return cty.StringVal(raw), nil
 	}
-	return val
+	return val, nil
 }
 
 // variableObject is var as expressions see it.
