@@ -457,7 +457,7 @@ func (a *applier) specFiles(addr string) []string {
 // Saves are group commits: while one write is under way, other goroutines
 // record their changes and wait; the next write takes all of them at once.
 // Records in a.st are never changed in place (they are replaced), so a
-// shallow copy of the task map is a consistent snapshot.
+// shallow copy of the task and attempt maps is a consistent snapshot.
 func (a *applier) save() error {
 	a.saveMu.Lock()
 	defer a.saveMu.Unlock()
@@ -473,6 +473,13 @@ func (a *applier) save() error {
 	snap.Tasks = make(map[string]*state.Task, len(a.st.Tasks))
 	for k, v := range a.st.Tasks {
 		snap.Tasks[k] = v
+	}
+	snap.Attempts = nil
+	if len(a.st.Attempts) > 0 {
+		snap.Attempts = make(map[string]*state.Attempt, len(a.st.Attempts))
+		for k, v := range a.st.Attempts {
+			snap.Attempts[k] = v
+		}
 	}
 	a.dirty = false
 	a.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,9 +174,16 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 	return nil
 }
 
-// createOne sends the creation request (holding the API slot createAll
-// took), records the new task at once, and goes on to wait for it.
+// createOne writes the write-ahead record of the creation, sends the
+// creation request (holding the API slot createAll took), replaces the
+// record with the new task at once, and goes on to wait for it.
 // releaseGate is called once its price is known or cannot be learned.
+//
+// The record is on disk before the request is sent: a creation whose
+// answer never comes (or whose answer dies with a killed apply) stays in
+// the state as a creation of unknown outcome, which plan reports and no
+// apply repeats by itself. Records of creations started together share
+// one write (save is a group commit).
 func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
 	if a.opts.API == nil {
 		a.release()
@@ -183,6 +191,34 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		a.failUncreated(tr, "No Mynth API is configured.")
 		return
 	}
+	reqJSON, err := json.Marshal(req)
+	if err != nil {
+		a.release()
+		a.guard.settle(tp.Address, nil)
+		a.failUncreated(tr, fmt.Sprintf("Not created: encoding its request: %v.", err))
+		return
+	}
+	at := &state.Attempt{ID: state.NewAttemptID(), Request: reqJSON, StartedAt: a.now().UTC().Format(time.RFC3339)}
+	a.mu.Lock()
+	if a.st.Attempts == nil {
+		a.st.Attempts = map[string]*state.Attempt{}
+	}
+	a.st.Attempts[tp.Address] = at
+	a.dirty = true
+	a.mu.Unlock()
+	if err := a.save(); err != nil || ctx.Err() != nil {
+		// Nothing was sent: the record goes, and nothing was paid.
+		a.release()
+		a.guard.settle(tp.Address, nil)
+		a.dropAttempt(tp.Address, at)
+		if err != nil {
+			a.failUncreated(tr, fmt.Sprintf("Not created: the state could not be saved before sending the request (%v), so nothing was sent and nothing was paid.", err))
+		} else {
+			a.notCreated(tr, "interrupted")
+		}
+		return
+	}
+
 	start := a.now()
 	created, err := a.opts.API.Generate(ctx, req)
 	a.release()
@@ -194,11 +230,23 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if errors.Is(err, mynth.ErrUnknownOutcome) || (ctx.Err() != nil && !applyIsRefusal(err)) {
+			// The task may exist and cost money: the record stays, saying
+			// why, and its estimate stays in flight (not settled).
+			why := unknownOutcomeReason(err)
+			kept := *at
+			kept.Error = why
+			a.st.Attempts[tp.Address] = &kept
+			a.dirty = true
 			tr.Outcome = AppliedUnknownOutcome
-			tr.Message = fmt.Sprintf("The creation request was sent but no answer came back (%v). It was not repeated: the task may exist and cost money. Find its id in Mynth and run `mynthform import '%s' ID` to record it; if it does not exist, run apply again.", err, tp.Address)
-			// The task may exist and cost money: its estimate stays in
-			// flight (not settled).
+			tr.Message = fmt.Sprintf("The creation request was sent but no usable answer came back (%s). It was not repeated: the task may exist and cost money, and the state keeps the request as a creation of unknown outcome (attempt %s), which plan reports until it is resolved. "+
+				"Find the task in Mynth and run `mynthform import %s ID` to record it; if it does not exist, run `mynthform state rm %s` to clear the record, then apply again.",
+				why, at.ID, shellQuote(tp.Address), shellQuote(tp.Address))
 		} else {
+			// Mynth refused it, or it was never sent: no task exists.
+			if a.st.Attempts[tp.Address] == at {
+				delete(a.st.Attempts, tp.Address)
+				a.dirty = true
+			}
 			tr.Outcome = AppliedError
 			tr.Message = fmt.Sprintf("Creating the task failed: %v.", err)
 			a.guard.settle(tp.Address, nil)
@@ -207,11 +255,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		return
 	}
 
-	// Record the new task before anything else.
-	reqJSON, err := json.Marshal(req)
-	if err != nil {
-		reqJSON = nil
-	}
+	// The record becomes the task, before anything else.
 	obs := &mynth.Task{ID: created.TaskID, Status: mynth.StatusPending, Request: &req}
 	raw, _ := json.Marshal(map[string]any{"id": created.TaskID, "status": mynth.StatusPending, "request": json.RawMessage(reqJSON)})
 	obs.Raw = raw
@@ -220,6 +264,9 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		rec = &state.Task{ID: created.TaskID, Status: mynth.StatusPending, Request: reqJSON}
 	}
 	a.mu.Lock()
+	if a.st.Attempts[tp.Address] == at {
+		delete(a.st.Attempts, tp.Address)
+	}
 	a.st.Tasks[tp.Address] = rec
 	a.dirty = true
 	tr.ID, tr.Status = created.TaskID, mynth.StatusPending
@@ -236,12 +283,34 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	if saveErr != nil {
 		a.mu.Lock()
 		tr.Outcome = AppliedError
-		tr.Message = fmt.Sprintf("Task %s was created but the state could not be saved (%v). Run `mynthform import '%s' %s` to record it.", created.TaskID, saveErr, tp.Address, created.TaskID)
+		tr.Message = fmt.Sprintf("Task %s was created but the state could not be saved (%v). Run `mynthform import %s %s` to record it.", created.TaskID, saveErr, shellQuote(tp.Address), created.TaskID)
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		a.mu.Unlock()
 		return
 	}
 	a.finishTask(ctx, tp, tr, start, true, releaseGate)
+}
+
+// dropAttempt removes the write-ahead record at addr when it is still at,
+// for a request that was never sent.
+func (a *applier) dropAttempt(addr string, at *state.Attempt) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st.Attempts[addr] == at {
+		delete(a.st.Attempts, addr)
+		a.dirty = true
+	}
+}
+
+// unknownOutcomeReason is why a creation's outcome is unknown, for the
+// state's record: the client's error without the generic sentence of
+// mynth.ErrUnknownOutcome.
+func unknownOutcomeReason(err error) string {
+	s := err.Error()
+	s = strings.Replace(s, mynth.ErrUnknownOutcome.Error()+": ", "", 1)
+	s = strings.Replace(s, "; "+mynth.ErrUnknownOutcome.Error(), "", 1)
+	s = strings.Replace(s, ": "+mynth.ErrUnknownOutcome.Error(), "", 1)
+	return s
 }
 
 // applyIsRefusal reports whether err is an answer from Mynth (an

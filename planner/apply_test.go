@@ -196,6 +196,11 @@ func TestApplyFailures(t *testing.T) {
 	if _, ok := c.state.Tasks["task.unknown"]; ok {
 		t.Error("a task of unknown outcome was recorded")
 	}
+	// Its write-ahead record stays, saying why; the others' are gone.
+	if at := c.state.Attempts["task.unknown"]; len(c.state.Attempts) != 1 || at == nil || !strings.Contains(at.Error, "connection reset") ||
+		!strings.Contains(string(at.Request), "lost [[unknown]]") || !strings.HasPrefix(at.ID, "att_") {
+		t.Errorf("attempts after apply: %+v", c.state.Attempts)
+	}
 	for _, tr := range res.Tasks {
 		switch tr.Address {
 		case "task.unknown":

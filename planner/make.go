@@ -77,13 +77,21 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		if !sel.selects(t.Address) {
 			continue
 		}
-		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address]})
+		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address], attempt: st.Attempts[t.Address]})
 	}
 	for addr, rt := range st.Tasks {
 		if declared[addr] || !sel.selects(addr) {
 			continue
 		}
-		work = append(work, &taskWork{address: addr, recorded: rt})
+		work = append(work, &taskWork{address: addr, recorded: rt, attempt: st.Attempts[addr]})
+	}
+	// A creation of unknown outcome at an address that is no longer
+	// declared is reported too: it may have cost money.
+	for addr, at := range st.Attempts {
+		if declared[addr] || st.Tasks[addr] != nil || !sel.selects(addr) {
+			continue
+		}
+		work = append(work, &taskWork{address: addr, attempt: at})
 	}
 	var diags []Diagnostic
 	for _, w := range work {
@@ -145,6 +153,9 @@ type taskWork struct {
 	spec     *spec.Task  // nil for forget
 	address  string      // set for forget; else spec.Address
 	recorded *state.Task // nil when the state does not hold the address
+	// attempt is the write-ahead record of a creation at the address whose
+	// answer was never recorded; nil when there is none.
+	attempt *state.Attempt
 
 	action Action
 	reason string
@@ -169,6 +180,10 @@ func (w *taskWork) addr() string {
 // to read.
 func (w *taskWork) decide() {
 	switch {
+	case w.attempt != nil:
+		// Nothing is read and nothing is done: only the user can tell
+		// whether the task exists (import it) or not (clear the record).
+		w.action, w.reason = ActionNone, "unknown outcome: a creation request got no answer"
 	case w.spec == nil:
 		w.action, w.reason = ActionForget, "no longer declared in the spec"
 	case w.spec.ID == "" && w.recorded == nil:

@@ -37,8 +37,9 @@ func (a Action) Symbol() string {
 }
 
 // Status is a task's status in a plan: a mynth.Status, or StatusUnknown
-// when the task could not be read, or StatusNotCreated for a task that does
-// not exist yet.
+// when the task could not be read, StatusNotCreated for a task that does
+// not exist yet, or StatusUnknownOutcome when a creation request for it
+// got no answer (the state holds its write-ahead record).
 type Status string
 
 // Statuses beyond the API's own.
@@ -48,6 +49,11 @@ const (
 	StatusFailed     Status = "failed"
 	StatusUnknown    Status = "unknown"
 	StatusNotCreated Status = "not_created"
+	// StatusUnknownOutcome: apply sent a creation request for the task
+	// and no answer was recorded; the task may exist and may have been
+	// charged for. The plan fails until the task is imported or the
+	// record cleared.
+	StatusUnknownOutcome Status = "unknown_outcome"
 )
 
 // Outcome is the result of one check.

@@ -49,6 +49,52 @@ func viewOfObserved(t *mynth.Task) (*view, error) {
 	return &view{status: t.Status, request: t.Request, result: t.Result, resultRaw: res}, nil
 }
 
+// planUnknownOutcome plans a task whose creation request got no answer:
+// never a generate (the task may exist and may have been paid for), an
+// error that fails the plan and says what to do.
+func (w *taskWork) planUnknownOutcome(tp *TaskPlan, dir string) {
+	tp.Status = StatusUnknownOutcome
+	tp.RequestVerifiable = false
+	if w.spec != nil {
+		req := w.spec.Request
+		tp.Request = &req
+		tp.Model = req.Model
+		tp.Range = RangeOf(w.spec.DeclRange, dir)
+		tp.Checks = pendingChecks(w.spec.Expect, "the outcome of its creation is unknown")
+	}
+	tp.Error = ptr(UnknownOutcomeMessage(tp.Address, w.attempt, w.recorded))
+}
+
+// UnknownOutcomeMessage says what the write-ahead record at addr means and
+// what to do about it; recorded is the task the state holds at addr, if
+// any (the one the creation would have replaced).
+func UnknownOutcomeMessage(addr string, at *state.Attempt, recorded *state.Task) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "A creation request for %s was sent", addr)
+	if at.StartedAt != "" {
+		fmt.Fprintf(&b, " at %s", at.StartedAt)
+	}
+	fmt.Fprintf(&b, " (attempt %s) and its answer was never recorded", at.ID)
+	if at.Error != "" {
+		fmt.Fprintf(&b, " (%s)", at.Error)
+	} else {
+		b.WriteString(" (apply was stopped while it waited for it)")
+	}
+	b.WriteString(". The task may exist at Mynth and may have been charged for, so apply will not create it again by itself. ")
+	fmt.Fprintf(&b, "Look for it in Mynth (created then, with the request recorded in the state's \"attempts\") and record it with `mynthform import %s tsk_...`", shellQuote(addr))
+	fmt.Fprintf(&b, "; if it does not exist, or to pay for a new one knowingly, clear the record with `mynthform state rm %s`", shellQuote(addr))
+	if recorded != nil {
+		fmt.Fprintf(&b, " (which also forgets task %s, recorded there)", recorded.ID)
+	}
+	b.WriteString(" and apply again.")
+	return b.String()
+}
+
+// shellQuote quotes an address for a POSIX shell.
+func shellQuote(addr string) string {
+	return "'" + strings.ReplaceAll(addr, "'", `'\''`) + "'"
+}
+
 // plan builds the TaskPlan of w once refresh is done.
 func (w *taskWork) plan(dir string) *TaskPlan {
 	tp := w.planTask(dir)
@@ -67,6 +113,10 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		Changes:           []Change{},
 		Checks:            []Check{},
 		RequestVerifiable: true,
+	}
+	if w.attempt != nil {
+		w.planUnknownOutcome(tp, dir)
+		return tp
 	}
 	if w.spec == nil {
 		w.planForget(tp, dir)

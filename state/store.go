@@ -141,7 +141,7 @@ func (s *Store) restoreHint() string {
 //
 // When the file on disk records the same content as f (everything but the
 // serial and the tool version), Save writes nothing, leaves the file
-// byte-for-byte untouched and returns false; so does an f without tasks
+// byte-for-byte untouched and returns false; so does an f without tasks or attempts
 // when there is no file yet. Otherwise it increments f.Serial, keeps the
 // current file as <state>.backup, and replaces the state atomically: it
 // writes a temporary file in the same directory, fsyncs it, renames it
@@ -199,7 +199,7 @@ func (s *Store) Save(f *File) (bool, error) {
 		if cur.ContentEqual(f) {
 			return false, nil
 		}
-	} else if len(f.Tasks) == 0 {
+	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 {
 		return false, nil
 	}
 	if f.Serial >= MaxSerial {

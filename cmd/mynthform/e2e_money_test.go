@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/mynth/mynthtest"
@@ -58,4 +65,199 @@ func TestMoneyE2EUserTextLikeATokenIsSaved(t *testing.T) {
 	if strings.Contains(string(b), applyKey) || strings.Contains(r.Stdout+r.Stderr+imp.Stdout+imp.Stderr, applyKey) {
 		t.Fatal("the API key was written")
 	}
+}
+
+// oneTaskSpec is a spec of one task, a.png.
+const oneTaskSpec = `task "a" {
+  prompt = "a lighthouse at dusk"
+  model  = "google/gemini-3.1-flash-image"
+  size   = "square"
+  output {
+    format = "png"
+  }
+  files = ["a.png"]
+}
+`
+
+// A creation whose answer never came stays in the state as a write-ahead
+// record: plan reports it as an unknown outcome (never as a generate) and
+// fails, no apply creates it again, and the record is cleared by the
+// documented route (state rm), after which apply creates it knowingly.
+func TestMoneyE2EUnknownOutcomeIsRecordedAndNeverRepeated(t *testing.T) {
+	for _, fault := range []mynthtest.FaultKind{mynthtest.FaultDropAfterCreate, mynthtest.Fault500, mynthtest.Fault502, mynthtest.FaultTruncate, mynthtest.FaultMalformed} {
+		t.Run(string(fault), func(t *testing.T) {
+			srv := mynthtest.NewServer(t, mynthtest.Options{})
+			srv.Emulator.SetFaults(mynthtest.Faults{Endpoints: map[mynthtest.Endpoint]mynthtest.FaultRule{
+				mynthtest.EndpointGenerate: {Next: []mynthtest.FaultKind{fault}},
+			}})
+			dir := t.TempDir()
+			env := applyEnv(srv)
+			writeSpec(t, dir, oneTaskSpec)
+			r := runBin(t, dir, env, "apply", "--auto-approve")
+			mustCode(t, r, 1, "apply with a lost answer")
+			if strings.Contains(r.Stdout, "Apply complete") || !strings.Contains(r.Stdout, "task.a: unknown outcome.") {
+				t.Fatalf("apply output:\n%s", r.Stdout)
+			}
+			st := loadState(t, dir)
+			at := st.Attempts["task.a"]
+			if len(st.Tasks) != 0 || at == nil || !strings.Contains(string(at.Request), "a lighthouse at dusk") || at.Error == "" || at.StartedAt == "" {
+				t.Fatalf("state after the lost answer: tasks %v, attempts %+v", st.Tasks, st.Attempts)
+			}
+			created := srv.Emulator.Stats().Created
+
+			for _, args := range [][]string{{"plan"}, {"plan", "--json"}} {
+				p := runBin(t, dir, env, args...)
+				mustCode(t, p, 1, "plan with an unknown outcome")
+				for _, bad := range []string{"+ task.a", "1 to generate", `"action": "generate"`} {
+					if strings.Contains(p.Stdout, bad) {
+						t.Errorf("%v shows the task as a generate (%q):\n%s", args, bad, p.Stdout)
+					}
+				}
+			}
+			p := runBin(t, dir, env, "plan")
+			for _, want := range []string{"unknown outcome", at.ID, "mynthform import 'task.a' tsk_...", "mynthform state rm 'task.a'", "may have been charged for"} {
+				if !strings.Contains(p.Stdout, want) {
+					t.Errorf("plan lacks %q:\n%s", want, p.Stdout)
+				}
+			}
+			pj := runBin(t, dir, env, "plan", "--json")
+			if !strings.Contains(pj.Stdout, `"status": "unknown_outcome"`) {
+				t.Errorf("plan --json:\n%s", pj.Stdout)
+			}
+
+			// apply never creates it again by itself.
+			again := runBin(t, dir, env, "apply", "--auto-approve")
+			mustCode(t, again, 1, "apply over an unknown outcome")
+			if n := srv.Emulator.Stats().Created; n != created {
+				t.Fatalf("a second apply created %d more tasks", n-created)
+			}
+			if st := loadState(t, dir); st.Attempts["task.a"] == nil || st.Attempts["task.a"].ID != at.ID {
+				t.Fatalf("the record changed: %+v", st.Attempts)
+			}
+
+			// Clearing the record is the user's decision to pay again.
+			rm := runBin(t, dir, env, "state", "rm", "task.a")
+			mustCode(t, rm, 0, "state rm")
+			if !strings.Contains(rm.Stdout, "the creation of unknown outcome "+at.ID) {
+				t.Errorf("state rm output:\n%s", rm.Stdout)
+			}
+			fix := runBin(t, dir, env, "apply", "--auto-approve")
+			mustCode(t, fix, 0, "apply after state rm")
+			if st := loadState(t, dir); len(st.Attempts) != 0 || st.Tasks["task.a"] == nil {
+				t.Fatalf("state after the new apply: %+v %+v", st.Tasks, st.Attempts)
+			}
+			mustCode(t, runBin(t, dir, env, "plan", "--detailed-exitcode"), 0, "plan at the end")
+			noSecrets(t, dir, r, p, again, rm, fix)
+		})
+	}
+}
+
+// A kill -9 while the creation request is in flight leaves its record:
+// the next plan says apply was stopped while it waited, and import of the
+// task Mynth made resolves it.
+func TestMoneyE2EKilledDuringCreationLeavesTheRecord(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "emulator.json")
+	srv := mynthtest.NewServer(t, mynthtest.Options{StorePath: store})
+	srv.Emulator.SetFaults(mynthtest.Faults{SlowLatency: 3 * time.Second, Endpoints: map[mynthtest.Endpoint]mynthtest.FaultRule{
+		mynthtest.EndpointGenerate: {Next: []mynthtest.FaultKind{mynthtest.FaultLatency}},
+	}})
+	dir := t.TempDir()
+	env := applyEnv(srv)
+	writeSpec(t, dir, oneTaskSpec)
+	cmd := exec.Command(binPath, "apply", "--auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append([]string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}, env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for srv.Emulator.Stats().Requests[mynthtest.EndpointGenerate] < 1 {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("apply sent no creation")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+
+	st := loadState(t, dir)
+	at := st.Attempts["task.a"]
+	if at == nil || at.Error != "" || len(st.Tasks) != 0 {
+		t.Fatalf("state after the kill: %+v %+v", st.Tasks, st.Attempts)
+	}
+	p := runBin(t, dir, env, "plan")
+	mustCode(t, p, 1, "plan after the kill")
+	if !strings.Contains(p.Stdout, "apply was stopped while it waited for it") {
+		t.Errorf("plan:\n%s", p.Stdout)
+	}
+	// The emulator finishes the creation it was given.
+	deadline = time.Now().Add(10 * time.Second)
+	for srv.Emulator.Stats().Created < 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	ids := storedTaskIDs(t, store)
+	if len(ids) != 1 {
+		t.Fatalf("emulator tasks: %v", ids)
+	}
+	imp := runBin(t, dir, env, "import", "task.a", ids[0])
+	mustCode(t, imp, 0, "import")
+	if !strings.Contains(imp.Stdout, "resolves the creation of unknown outcome recorded there (attempt "+at.ID+")") {
+		t.Errorf("import output:\n%s", imp.Stdout)
+	}
+	fix := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, fix, 0, "apply after import")
+	if srv.Emulator.Stats().Created != 1 || len(loadState(t, dir).Attempts) != 0 {
+		t.Fatalf("after import and apply: %d created, attempts %v", srv.Emulator.Stats().Created, loadState(t, dir).Attempts)
+	}
+}
+
+// The held API key in a prompt is refused before anything is sent: the
+// write-ahead record cannot be saved, so nothing is paid for.
+func TestMoneyE2EHeldKeyInAPromptIsRefusedBeforePaying(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	writeSpec(t, dir, strings.Replace(oneTaskSpec, "a lighthouse at dusk", "a lighthouse, key "+applyKey, 1))
+	r := runBin(t, dir, applyEnv(srv), "apply", "--auto-approve")
+	mustCode(t, r, 1, "apply with the key in a prompt")
+	if n := srv.Emulator.Stats().Created; n != 0 {
+		t.Fatalf("%d tasks created and paid for", n)
+	}
+	if !strings.Contains(r.Stdout+r.Stderr, "nothing was sent and nothing was paid") {
+		t.Errorf("output:\n%s\n%s", r.Stdout, r.Stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "mynth.state.json")); err == nil && strings.Contains(string(b), applyKey) {
+		t.Fatal("the key was written to the state")
+	}
+	if strings.Contains(r.Stderr, applyKey) {
+		t.Fatal("the key was printed in an error")
+	}
+}
+
+// A redirect of the creation is an unknown outcome end to end: not
+// followed, not "creation failed", its record kept.
+func TestMoneyE2ECreationRedirectIsAnUnknownOutcome(t *testing.T) {
+	var followed atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		followed.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"taskId":"tsk_elsewhere"}`)
+	}))
+	defer other.Close()
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer hostile.Close()
+	dir := t.TempDir()
+	writeSpec(t, dir, oneTaskSpec)
+	r := runBin(t, dir, []string{"MYNTH_BASE_URL=" + hostile.URL, "MYNTH_API_KEY=" + applyKey}, "apply", "--auto-approve")
+	mustCode(t, r, 1, "apply against a redirect")
+	if followed.Load() != 0 || strings.Contains(r.Stdout, "Creating the task failed") || !strings.Contains(r.Stdout, "task.a: unknown outcome.") ||
+		!strings.Contains(r.Stdout, "307, a redirect") {
+		t.Fatalf("followed %d; output:\n%s", followed.Load(), r.Stdout)
+	}
+	if st := loadState(t, dir); st.Attempts["task.a"] == nil || len(st.Tasks) != 0 {
+		t.Fatalf("state: %+v %+v", st.Tasks, st.Attempts)
+	}
+	noSecrets(t, dir, r)
 }

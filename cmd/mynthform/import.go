@@ -70,7 +70,11 @@ func runImport(g *globals, args []string) int {
 	if err != nil {
 		return errorf("%v", err)
 	}
-	if prev, ok := st.Tasks[addr]; ok {
+	// A creation of unknown outcome at addr is what import resolves: the
+	// task found in Mynth replaces its record (and the task it was to
+	// replace, if one is recorded there).
+	attempt := st.Attempts[addr]
+	if prev, ok := st.Tasks[addr]; ok && attempt == nil {
 		return errorf("%s is already in the state (task %s)\nTo record another task there, run `mynthform state rm %s` first.", addr, prev.ID, addr)
 	}
 	for a, rt := range st.Tasks {
@@ -87,7 +91,9 @@ func runImport(g *globals, args []string) int {
 	if err != nil {
 		return errorf("%v", err)
 	}
+	prev := st.Tasks[addr]
 	st.Tasks[addr] = rec
+	delete(st.Attempts, addr)
 	st.ToolVersion = toolVersion()
 	if _, err := store.Save(st); err != nil {
 		return errorf("%v", err)
@@ -102,6 +108,13 @@ func runImport(g *globals, args []string) int {
 		}
 	}
 	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural(images, "image", "images"), cost)
+	if attempt != nil {
+		fmt.Fprintf(g.stdout, "It resolves the creation of unknown outcome recorded there (attempt %s)", attempt.ID)
+		if prev != nil && prev.ID != id {
+			fmt.Fprintf(g.stdout, " and replaces the record of task %s", prev.ID)
+		}
+		fmt.Fprintln(g.stdout, ".")
+	}
 	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", stateWhere(store))
 	return exitOK
 }

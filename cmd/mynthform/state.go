@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
@@ -153,6 +154,14 @@ func runStateList(g *globals, args []string) int {
 		t := st.Tasks[addr]
 		entries = append(entries, entry{addr, t.ID, t.Status})
 	}
+	// A creation of unknown outcome is listed too, without an id.
+	for _, addr := range st.AttemptAddresses() {
+		if st.Tasks[addr] != nil || (len(filters) > 0 && !stateMatchesAny(addr, filters)) {
+			continue
+		}
+		entries = append(entries, entry{addr, "", mynth.Status(planner.StatusUnknownOutcome)})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Address < entries[j].Address })
 	if asJSON {
 		return writeStateJSON(g, "state list", entries)
 	}
@@ -362,6 +371,11 @@ func runStateRm(g *globals, args []string) int {
 		seen := map[string]bool{}
 		for _, addr := range addrs {
 			matched := stateMatching(st, addr)
+			for _, m := range attemptsMatching(st, addr) {
+				if st.Tasks[m] == nil {
+					matched = append(matched, m)
+				}
+			}
 			if len(matched) == 0 {
 				return nil, fmt.Errorf("%s is not in the state%s", addr, suggestRecorded(addr, st))
 			}
@@ -370,11 +384,19 @@ func runStateRm(g *globals, args []string) int {
 					continue
 				}
 				seen[m] = true
-				gone = append(gone, fmt.Sprintf("Removed %s (task %s)", m, st.Tasks[m].ID))
+				var what []string
+				if t := st.Tasks[m]; t != nil {
+					what = append(what, "task "+t.ID)
+				}
+				if at := st.Attempts[m]; at != nil {
+					what = append(what, "the creation of unknown outcome "+at.ID)
+				}
+				gone = append(gone, fmt.Sprintf("Removed %s (%s)", m, strings.Join(what, ", and ")))
 			}
 		}
 		for m := range seen {
 			delete(st.Tasks, m)
+			delete(st.Attempts, m)
 		}
 		sort.Strings(gone)
 		return gone, nil
@@ -517,6 +539,23 @@ func stateMatching(st *state.File, addr string) []string {
 	var out []string
 	if !strings.Contains(addr, "[") {
 		for _, a := range st.Addresses() {
+			if strings.HasPrefix(a, addr+"[") {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// attemptsMatching is stateMatching for the state's write-ahead creation
+// records.
+func attemptsMatching(st *state.File, addr string) []string {
+	if _, ok := st.Attempts[addr]; ok {
+		return []string{addr}
+	}
+	var out []string
+	if !strings.Contains(addr, "[") {
+		for _, a := range st.AttemptAddresses() {
 			if strings.HasPrefix(a, addr+"[") {
 				out = append(out, a)
 			}

@@ -245,12 +245,12 @@ func checksStat(g checkGroups) htmlStat {
 	return htmlStat{"Checks", value, sub, tone}
 }
 
-// htmlFilters are the filter buttons: all, each status (not created only
-// when some task is), changes and failing.
+// htmlFilters are the filter buttons: all, each status (not created and
+// unknown outcome only when some task is), changes and failing.
 func htmlFilters(p *planner.Plan, counts map[planner.Status]int, changed, failing int) []htmlFilter {
 	filters := []htmlFilter{{"all", "All", len(p.Tasks)}}
 	for _, s := range statusOrder {
-		if counts[s] > 0 || s != planner.StatusNotCreated {
+		if counts[s] > 0 || (s != planner.StatusNotCreated && s != planner.StatusUnknownOutcome) {
 			filters = append(filters, htmlFilter{string(s), statusLabel(s), counts[s]})
 		}
 	}
@@ -300,6 +300,8 @@ func statusLabel(s planner.Status) string {
 	switch s {
 	case planner.StatusNotCreated:
 		return "Not created"
+	case planner.StatusUnknownOutcome:
+		return "Unknown outcome"
 	case "":
 		return "Unknown"
 	}
@@ -377,6 +379,8 @@ func (h HTML) thumbs(t *planner.TaskPlan, embedded *int64) []htmlThumb {
 		empty = "Generating…"
 	case planner.StatusUnknown:
 		empty = "Could not be read"
+	case planner.StatusUnknownOutcome:
+		empty = "Creation of unknown outcome"
 	case planner.StatusFailed:
 		empty = "The task failed"
 	}

@@ -213,6 +213,9 @@ func taskReason(t *planner.TaskPlan) string {
 		}
 		return string(t.Action)
 	}
+	if t.Status == planner.StatusUnknownOutcome {
+		return "unknown outcome: a creation request got no answer; not created again"
+	}
 	var why []string
 	if t.Error != nil {
 		why = append(why, "could not be read")
@@ -255,7 +258,7 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	taskField(out, "id", id)
 	status := string(t.Status)
 	switch t.Status {
-	case planner.StatusFailed, planner.StatusUnknown:
+	case planner.StatusFailed, planner.StatusUnknown, planner.StatusUnknownOutcome:
 		status = h.paint(ansiRed, status)
 	}
 	taskField(out, "status", status)
@@ -389,7 +392,10 @@ func (h Human) checkLine(c planner.Check, addr string) string {
 func (h Human) errors(out *errWriter, p *planner.Plan) {
 	var lines []string
 	for _, t := range p.Tasks {
-		if t.Error != nil {
+		switch {
+		case t.Error != nil && t.Status == planner.StatusUnknownOutcome:
+			lines = append(lines, fmt.Sprintf("%s %s: unknown outcome: %s", h.paint(ansiRed+ansiBold, "Error:"), t.Address, *t.Error))
+		case t.Error != nil:
 			lines = append(lines, fmt.Sprintf("%s %s could not be read: %s", h.paint(ansiRed+ansiBold, "Error:"), t.Address, *t.Error))
 		}
 		if t.Drift {

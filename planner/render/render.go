@@ -256,7 +256,7 @@ func succeededImages(t *planner.TaskPlan) int {
 }
 
 // statusOrder is the order in which reports list task statuses.
-var statusOrder = []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusNotCreated}
+var statusOrder = []planner.Status{planner.StatusCompleted, planner.StatusPending, planner.StatusFailed, planner.StatusUnknown, planner.StatusUnknownOutcome, planner.StatusNotCreated}
 
 // statusCounts counts tasks by status, for headers and filters.
 func statusCounts(p *planner.Plan) map[planner.Status]int {
