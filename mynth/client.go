@@ -197,15 +197,21 @@ func newHTTPClient() *http.Client {
 	}
 }
 
-// keepTokenOnOrigin returns a copy of hc that follows redirects as hc
-// does but drops the Authorization header of one that leaves the origin
-// (scheme, host and port) of the first request. net/http keeps the header
-// for the same host name on any port or scheme, and for subdomains, which
-// would send the token to another server or in clear text.
+// keepTokenOnOrigin returns a copy of hc that follows redirects of GET
+// and HEAD requests as hc does but drops the Authorization header of one
+// that leaves the origin (scheme, host and port) of the first request.
+// net/http keeps the header for the same host name on any port or scheme,
+// and for subdomains, which would send the token to another server or in
+// clear text. A redirect of any other request (a creation, an upload) is
+// never followed: the 3xx itself is the answer, so that a request body is
+// never sent on to another server, nor a POST turned into a GET.
 func keepTokenOnOrigin(hc *http.Client) *http.Client {
 	cp := *hc
 	next := hc.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+			return http.ErrUseLastResponse
+		}
 		if !sameOrigin(req.URL, via[0].URL) {
 			req.Header.Del("Authorization")
 		}

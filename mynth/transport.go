@@ -120,6 +120,16 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 		return outcome{}
 	}
 
+	if cl.creation && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// The request reached a server, which may have created the task
+		// before it redirected; the redirect is not followed.
+		where := ""
+		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {
+			// Scheme and host only: a query or user info may hold a secret.
+			where = " to " + loc.Scheme + "://" + loc.Host
+		}
+		return outcome{err: fmt.Errorf("%s: %w: the server answered %d, a redirect%s, which is never followed for a creation", cl.name, ErrUnknownOutcome, resp.StatusCode, where)}
+	}
 	apiErr := DecodeError(resp.StatusCode, data)
 	apiErr.Method, apiErr.Path = cl.method, pathOf(cl.name, cl.method)
 	apiErr.RetryAfter = retryAfter
