@@ -193,10 +193,13 @@ func TestMoneyE2EKilledDuringCreationLeavesTheRecord(t *testing.T) {
 	}
 	// The emulator finishes the creation it was given.
 	deadline = time.Now().Add(10 * time.Second)
-	for srv.Emulator.Stats().Created < 1 && time.Now().Before(deadline) {
+	var ids []string
+	for len(ids) == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
+		if _, err := os.Stat(store); err == nil {
+			ids = storedTaskIDs(t, store)
+		}
 	}
-	ids := storedTaskIDs(t, store)
 	if len(ids) != 1 {
 		t.Fatalf("emulator tasks: %v", ids)
 	}
