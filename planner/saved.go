@@ -14,8 +14,9 @@ import (
 )
 
 // SavedPlanFormatVersion is the version of the saved plan file (plan
-// --out). ReadSavedPlan refuses other versions.
-const SavedPlanFormatVersion = "1"
+// --out). ReadSavedPlan refuses other versions. Version 2 added what the
+// plan was made from (spec files, variable values, request digests).
+const SavedPlanFormatVersion = "2"
 
 // SavedPlan is a plan saved by `plan --out FILE` for `apply FILE`: the plan,
 // the state it was made against (lineage and serial, so that apply refuses
@@ -40,15 +41,33 @@ type SavedPlan struct {
 	// left out of Observed because the spec marks them sensitive; Resolve
 	// puts the spec's values back.
 	Redacted map[string][]string `json:"redacted,omitempty"`
+	// Replace are the --replace addresses.
+	Replace []string `json:"replace,omitempty"`
+
+	// What the plan was made from; CheckSpec refuses any other spec.
+	//
+	// Salt keys the digests (HMAC-SHA256), random for each plan.
+	Salt string `json:"salt"`
+	// Sources are the spec files by name, with their sha256.
+	Sources map[string]string `json:"sources"`
+	// Variables are the variable values, sensitive ones as digests.
+	Variables map[string]SavedVariable `json:"variables"`
+	// Requests are, by address, the digests of the requests apply sends
+	// (sensitive values included, which is why they are keyed digests).
+	Requests map[string]string `json:"request_digests"`
 }
 
 // NewSavedPlan wraps p, made against st, for saving.
 func NewSavedPlan(p *Plan, st *state.File, opts Options, toolVersion string) (*SavedPlan, error) {
+	if opts.Spec == nil {
+		return nil, fmt.Errorf("planner: NewSavedPlan needs the spec")
+	}
 	sp := &SavedPlan{
 		FormatVersion: SavedPlanFormatVersion,
 		ToolVersion:   toolVersion,
 		Targets:       opts.Targets,
 		Excludes:      opts.Excludes,
+		Replace:       opts.Replace,
 		Refresh:       opts.Refresh,
 		Plan:          p,
 		Observed:      map[string]json.RawMessage{},
@@ -77,6 +96,9 @@ func NewSavedPlan(p *Plan, st *state.File, opts Options, toolVersion string) (*S
 			}
 		}
 		sp.Observed[t.Address] = raw
+	}
+	if err := sp.recordSpec(opts.Spec); err != nil {
+		return nil, fmt.Errorf("saving the plan: %w", err)
 	}
 	return sp, nil
 }

@@ -49,6 +49,10 @@ type LoadOptions struct {
 	// Environ is the environment as KEY=VALUE strings, used when Getenv is
 	// nil.
 	Environ []string
+	// Saved are the values a saved plan was made with: the weakest source
+	// after the defaults, so that `apply PLANFILE` needs no --var, and any
+	// other value given is seen (and refused by the caller).
+	Saved map[string]cty.Value
 
 	// chunkBytes, when set, is the loader's chunkBytes (tests only).
 	chunkBytes int
@@ -119,6 +123,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if l.root != nil {
 		_ = l.root.Close()
 	}
+	l.recordSources(sp)
 	sp.Files = sourcesOnly(l.parser.Files())
 	l.hideVarFileSources(sp.Files)
 	return sp, tidyDiagnostics(scrubDiagnostics(diags))

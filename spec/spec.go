@@ -23,6 +23,12 @@ type Spec struct {
 	Budget *Budget
 	// Tasks holds every task instance, sorted by address.
 	Tasks []*Task
+	// Sources are the spec files read, sorted by name (variable files
+	// are not among them); a saved plan records them.
+	Sources []Source
+	// Variables are the declared variables with their values, sorted by
+	// name; a saved plan records them (the sensitive ones as digests).
+	Variables []Variable
 }
 
 // Task returns the task instance at addr, or nil.

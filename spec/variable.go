@@ -152,6 +152,11 @@ func (l *loader) assignVariables(opts LoadOptions) hcl.Diagnostics {
 
 	// Each source in turn, the weakest first, so that a later one wins.
 	values := map[string]givenValue{}
+	for _, n := range names {
+		if v, ok := opts.Saved[n]; ok {
+			values[n] = givenValue{val: v, source: savedSource}
+		}
+	}
 	diags = append(diags, l.readEnvValues(opts.getenv(), names, values)...)
 	for _, path := range opts.VarFiles {
 		diags = append(diags, l.readVarFile(path, names, values)...)

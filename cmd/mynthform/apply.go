@@ -63,9 +63,23 @@ func runApply(g *globals, args []string) int {
 // plans (or reads the saved plan), prints the plan, asks for approval,
 // applies it, and reports what happened and the checks as they now stand.
 func applyCommand(g *globals, a applyArgs) int {
+	saved, code := readSavedPlan(g, &a)
+	if code != exitOK {
+		return code
+	}
 	sp, ok := loadSpec(g, a.plan.vars)
 	if !ok {
+		if saved != nil {
+			if names := saved.SensitiveVariables(); len(names) > 0 {
+				fmt.Fprintf(g.stderr, "mynthform apply: the saved plan %s holds %s only as a digest: give the value the plan was made with again (--var, --var-file or MYNTH_VAR_NAME).\n", a.planFile, strings.Join(names, ", "))
+			}
+		}
 		return exitError
+	}
+	if saved != nil {
+		if err := saved.CheckSpec(sp); err != nil {
+			return refuseSavedPlan(g, a.planFile, err)
+		}
 	}
 	api, hasKey, closeAPI, err := connect(g, sp)
 	if err != nil {
@@ -87,7 +101,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	if !checkPlanAddresses(g, a.plan, sp, st) {
 		return exitError
 	}
-	plan, scope, code := applyPlan(g, a, sp, store, st, api, hasKey)
+	plan, scope, code := applyPlan(g, a, saved, sp, store, st, api, hasKey)
 	if plan == nil {
 		return code
 	}
@@ -241,31 +255,50 @@ func applyExitCode(g *globals, res *planner.ApplyResult, err error, failed bool)
 	return exitOK
 }
 
-// applyPlan makes a fresh plan, or reads the saved one and checks that it
-// still fits the state, and returns it with the scope it covers. A nil plan
-// comes with the exit code.
-func applyPlan(g *globals, a applyArgs, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
-	if a.planFile != "" {
-		path := a.planFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(g.dir, path)
-		}
-		if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || len(a.plan.replaces()) > 0 || !a.plan.refreshEnabled() {
-			fmt.Fprintf(g.stderr, "Warning: --target, --exclude, --replace and --refresh shape a new plan; the saved plan %s is applied as it was made.\n", a.planFile)
-		}
-		saved, err := planner.ReadSavedPlan(path)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
-			return nil, planScope{}, exitError
-		}
+// readSavedPlan reads the saved plan apply was given, if any, and sets its
+// variable values as the weakest source of a's variables. On failure it
+// has printed why and returns the exit code.
+func readSavedPlan(g *globals, a *applyArgs) (*planner.SavedPlan, int) {
+	if a.planFile == "" {
+		return nil, exitOK
+	}
+	path := a.planFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(g.dir, path)
+	}
+	if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || len(a.plan.replaces()) > 0 || !a.plan.refreshEnabled() {
+		fmt.Fprintf(g.stderr, "Warning: --target, --exclude, --replace and --refresh shape a new plan; the saved plan %s is applied as it was made.\n", a.planFile)
+	}
+	saved, err := planner.ReadSavedPlan(path)
+	if err == nil {
+		a.plan.vars.saved, err = saved.SavedValues()
+	}
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform apply: %v\n", err)
+		return nil, exitError
+	}
+	return saved, exitOK
+}
+
+// refuseSavedPlan says why the saved plan at name is not applied, and how
+// to go on.
+func refuseSavedPlan(g *globals, name string, err error) int {
+	fmt.Fprintf(g.stderr, "mynthform apply: refusing the saved plan %s: %v.\nNothing was created. Run `mynthform plan --out %s` again, review it, then apply it.\n", name, err, name)
+	return exitError
+}
+
+// applyPlan makes a fresh plan, or checks that the saved one still fits
+// the state, and returns it with the scope it covers. A nil plan comes with
+// the exit code.
+func applyPlan(g *globals, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
+	if saved != nil {
 		if noStateYet(store, st) && saved.Serial == 0 && len(st.Tasks) == 0 {
 			// No state yet: it takes the identity the plan was made
 			// against (a missing state gets a fresh lineage on every load).
 			st.Lineage = saved.Lineage
 		}
 		if err := saved.CheckState(st); err != nil {
-			fmt.Fprintf(g.stderr, "mynthform apply: refusing the saved plan %s: %v.\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)
-			return nil, planScope{}, exitError
+			return nil, planScope{}, refuseSavedPlan(g, a.planFile, err)
 		}
 		if err := saved.Resolve(sp); err != nil {
 			fmt.Fprintf(g.stderr, "mynthform apply: the saved plan %s: %v\nRun `mynthform plan --out %s` again, review it, then apply it.\n", a.planFile, err, a.planFile)

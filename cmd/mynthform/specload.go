@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mynthform/mynthform/spec"
 )
@@ -15,6 +16,8 @@ const diagnosticWidth = 100
 type varFlags struct {
 	vars     []string
 	varFiles []string
+	// saved are the values of a saved plan being applied.
+	saved map[string]cty.Value
 }
 
 // register adds --var and --var-file to fs.
@@ -25,7 +28,7 @@ func (v *varFlags) register(fs *pflag.FlagSet) {
 
 // loadOptions are the spec.LoadOptions the flags and environment give.
 func (v varFlags) loadOptions(g *globals) spec.LoadOptions {
-	return spec.LoadOptions{Vars: v.vars, VarFiles: v.varFiles, Getenv: g.getenv}
+	return spec.LoadOptions{Vars: v.vars, VarFiles: v.varFiles, Getenv: g.getenv, Saved: v.saved}
 }
 
 // loadSpec reads the spec in g.dir and prints its diagnostics, with source
