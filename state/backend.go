@@ -70,16 +70,54 @@ type Write struct {
 	Serial uint64
 	// Data is the new version, encoded exactly as a state file holds it.
 	Data []byte
+	// File is the new version as a File of its own (a deep copy of f at
+	// Serial), for the backend to remember as stored.
+	File *File
 }
 
-// PrepareWrite does for another Backend what Save does before it writes:
-// it refuses f when cur is of another lineage, has a newer serial than f,
-// or when f holds one of sec's values (each an *Error with Where set to
-// where, which names the state for messages), and otherwise encodes f at
-// the next serial. It changes neither f nor cur; once the
-// write is done the caller sets f.Version to FormatVersion and f.Serial to
-// Write.Serial.
-func PrepareWrite(where string, cur, f *File, sec *Secrets) (Write, error) {
+// Codec does for a Backend other than Store what Store does around its
+// writes: it refuses the secrets given to Protect, and encodes a state
+// exactly as a state file holds it, re-encoding only the tasks that
+// changed since its last encoding. The zero value is ready; it is safe
+// for concurrent use.
+type Codec struct {
+	mu    sync.Mutex
+	sec   secrets
+	cache taskCache
+}
+
+// Protect adds values the state must never hold (the API key, Public
+// Access Tokens); values shorter than MinSecretLen are ignored. It reports
+// whether any was new: what the backend remembers was checked without it.
+func (c *Codec) Protect(values ...string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.sec.values)
+	for _, v := range values {
+		c.sec.add(v)
+	}
+	if len(c.sec.values) == n {
+		return false
+	}
+	c.cache = nil
+	return true
+}
+
+// Holds reports whether data, a stored state, holds one of the protected
+// values.
+func (c *Codec) Holds(data []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sec.in(data)
+}
+
+// PrepareWrite does what Save does before it writes: it refuses f when
+// cur is of another lineage, has a newer serial than f, or when f holds a
+// protected value (each an *Error with Where set to where, which names the
+// state for messages), and otherwise encodes f at the next serial. It
+// changes neither f nor cur; once the write is done the caller sets
+// f.Version to FormatVersion and f.Serial to Write.Serial.
+func (c *Codec) PrepareWrite(where string, cur, f *File) (Write, error) {
 	if f == nil {
 		return Write{}, errors.New("saving the state: nil file")
 	}
@@ -106,62 +144,30 @@ func PrepareWrite(where string, cur, f *File, sec *Secrets) (Write, error) {
 	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 {
 		return Write{Skip: true}, nil
 	}
-	data, err := EncodeAt(where, f, f.Serial+1, sec)
-	if err != nil {
-		return Write{}, err
-	}
-	return Write{Serial: f.Serial + 1, Data: data}, nil
+	return c.EncodeAt(where, f, f.Serial+1)
 }
 
 // EncodeAt encodes f as a state file holds it, at the given serial and
 // the newest format version, refusing with an *Error (ErrSecret, Where set
-// to where) an f that holds one of sec's values. It changes nothing in f.
-func EncodeAt(where string, f *File, serial uint64, sec *Secrets) ([]byte, error) {
-	next := *f
+// to where) an f that holds a protected value. It changes nothing in f.
+func (c *Codec) EncodeAt(where string, f *File, serial uint64) (Write, error) {
+	next := f.Clone()
 	next.Version = FormatVersion
 	next.Serial = serial
-	var values *secrets
-	if sec != nil {
-		sec.mu.Lock()
-		defer sec.mu.Unlock()
-		values = &sec.s
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cache == nil {
+		c.cache = taskCache{}
 	}
-	data, err := encodeFile(&next, nil, values)
+	data, err := encodeFile(next, c.cache, &c.sec)
 	var se *Error
 	if errors.As(err, &se) {
-		c := *se
-		c.Where = where
-		return nil, &c
+		e := *se
+		e.Where = where
+		return Write{}, &e
 	}
 	if err != nil {
-		return nil, fmt.Errorf("saving the state: %w", err)
+		return Write{}, fmt.Errorf("saving the state: %w", err)
 	}
-	return data, nil
-}
-
-// Secrets are the values a state must never hold, for a Backend other
-// than Store (which keeps its own, see Store.Protect). The zero value
-// holds none; it is safe for concurrent use.
-type Secrets struct {
-	mu sync.Mutex
-	s  secrets
-}
-
-// Add adds values; those shorter than MinSecretLen are ignored. It
-// reports whether any was new.
-func (s *Secrets) Add(values ...string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.s.values)
-	for _, v := range values {
-		s.s.add(v)
-	}
-	return len(s.s.values) != n
-}
-
-// In reports whether data, a stored state, holds one of the values.
-func (s *Secrets) In(data []byte) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.s.in(data)
+	return Write{Serial: serial, Data: data, File: next}, nil
 }
