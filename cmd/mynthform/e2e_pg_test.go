@@ -438,3 +438,24 @@ func TestPGE2EPasswordNeverPrinted(t *testing.T) {
 		t.Error("a task was created without a state")
 	}
 }
+
+// A saved plan made against an empty workspace applies (the workspace
+// takes the plan's lineage), and is refused once the state moved on.
+func TestPGE2ESavedPlan(t *testing.T) {
+	e := newPGEnv(t)
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	env := e.env(srv)
+	writeSpec(t, dir, e.mynthBlock()+productSpec(map[string]string{"mug": "a mug"}, ""))
+	mustCode(t, runBin(t, dir, env, "plan", "--out", "first.plan"), 0, "plan --out on an empty workspace")
+	mustCode(t, runBin(t, dir, env, "plan", "--out", "second.plan"), 0, "another plan --out")
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve", "first.plan"), 0, "apply the saved plan")
+	r := runBin(t, dir, env, "apply", "--auto-approve", "second.plan")
+	mustCode(t, r, 1, "apply a plan made before the state moved on")
+	if !strings.Contains(r.Stderr, "refusing the saved plan") {
+		t.Errorf("stale saved plan:\n%s", r.Stderr)
+	}
+	if n := srv.Emulator.Stats().Created; n != 1 {
+		t.Errorf("%d tasks created, want 1", n)
+	}
+}
