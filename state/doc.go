@@ -31,4 +31,12 @@
 // that a process that dies releases it. The lock file records the holder
 // (pid, host, operation, time) so that a waiting command can name it.
 // Callers hold the lock around Load, their changes, and Save.
+//
+// # Backends
+//
+// The planner and the commands use a state only through Backend, which
+// *Store implements for the state file and package state/pgstate for a
+// PostgreSQL database. A backend other than Store stores exactly what
+// Encode writes, and uses a Codec for Save's refusals and encoding, so
+// that every field the format gains is kept the same way everywhere.
 package state
