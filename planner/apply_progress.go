@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 )
 
@@ -54,7 +55,7 @@ func (p *LineProgress) Start(total int) {}
 
 // TaskCreated implements ProgressSink.
 func (p *LineProgress) TaskCreated(ev ProgressEvent) {
-	fmt.Fprintf(p.W, "%s: created %s\n", ev.Task.Address, ev.Task.ID)
+	fmt.Fprintf(p.W, "%s: created %s\n", termtext.Line(ev.Task.Address), termtext.Line(ev.Task.ID))
 }
 
 // TaskFinished implements ProgressSink.
@@ -66,47 +67,49 @@ func (p *LineProgress) TaskFinished(ev ProgressEvent) {
 func (p *LineProgress) Finish() {}
 
 // FinishedLine is the line (or lines, for file failures) that reports a
-// finished task, ending in a newline.
+// finished task, ending in a newline. Its messages quote the API (ids,
+// statuses, error messages): each line is escaped (package termtext), so
+// that none can start another.
 func FinishedLine(t TaskResult) string {
 	var b strings.Builder
-	b.WriteString(t.Address)
+	b.WriteString(termtext.Line(t.Address))
 	b.WriteString(": ")
 	switch t.Outcome {
 	case AppliedCompleted, AppliedFailed:
-		fmt.Fprintf(&b, "%s in %s, %s", t.Status, formatElapsed(t.Elapsed), pluralWord(t.Images, "image"))
+		fmt.Fprintf(&b, "%s in %s, %s", termtext.Line(string(t.Status)), formatElapsed(t.Elapsed), pluralWord(t.Images, "image"))
 		if t.Cost != nil {
 			fmt.Fprintf(&b, ", %s", t.Cost.Dollars())
 		}
 		for _, f := range t.Files {
 			switch f.State {
 			case FileResultSaved:
-				fmt.Fprintf(&b, ", saved %s", f.Path)
+				fmt.Fprintf(&b, ", saved %s", termtext.Line(f.Path))
 			case FileResultRestored:
-				fmt.Fprintf(&b, ", restored %s", f.Path)
+				fmt.Fprintf(&b, ", restored %s", termtext.Line(f.Path))
 			}
 		}
 		if t.Outcome == AppliedFailed && t.Message != "" {
-			fmt.Fprintf(&b, ": %s", t.Message)
+			fmt.Fprintf(&b, ": %s", termtext.Line(t.Message))
 		}
 	case AppliedPending:
-		fmt.Fprintf(&b, "pending (%s): %s", t.ID, t.Message)
+		fmt.Fprintf(&b, "pending (%s): %s", termtext.Line(t.ID), termtext.Line(t.Message))
 	case AppliedUnknownOutcome:
-		fmt.Fprintf(&b, "unknown outcome: %s", t.Message)
+		fmt.Fprintf(&b, "unknown outcome: %s", termtext.Line(t.Message))
 	case AppliedNotCreated:
-		msg := strings.TrimSuffix(t.Message, ".")
+		msg := strings.TrimSuffix(termtext.Line(t.Message), ".")
 		if msg == "" {
 			msg = "Not created"
 		}
 		b.WriteString(strings.ToLower(msg[:1]) + msg[1:])
 	case AppliedError:
-		fmt.Fprintf(&b, "error: %s", t.Message)
+		fmt.Fprintf(&b, "error: %s", termtext.Line(t.Message))
 	default:
 		b.WriteString(string(t.Outcome))
 	}
 	b.WriteByte('\n')
 	for _, f := range t.Files {
 		if f.State == FileResultFailed {
-			fmt.Fprintf(&b, "  %s: %s\n", f.Path, f.Message)
+			fmt.Fprintf(&b, "  %s: %s\n", termtext.Line(f.Path), termtext.Line(f.Message))
 		}
 	}
 	return b.String()

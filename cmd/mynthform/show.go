@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
@@ -91,7 +92,9 @@ func showState(g *globals, vf varFlags, asJSON bool) int {
 }
 
 // writeManifest prints every recorded task: id, status, cost, model,
-// prompt, and its images with their URLs and saved files.
+// prompt, and its images with their URLs and saved files. What the API
+// wrote is escaped (package termtext): a model name holding a newline and
+// "::error" must not forge a workflow command in a CI log.
 func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 	addrs := st.Addresses()
 	if len(addrs) == 0 {
@@ -119,9 +122,9 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s\n", addr)
-		fmt.Fprintf(w, "  id:      %s\n", t.ID)
-		fmt.Fprintf(w, "  status:  %s\n", t.Status)
+		fmt.Fprintf(w, "%s\n", termtext.Line(addr))
+		fmt.Fprintf(w, "  id:      %s\n", termtext.Line(t.ID))
+		fmt.Fprintf(w, "  status:  %s\n", termtext.Line(string(t.Status)))
 		fmt.Fprintf(w, "  cost:    %s\n", cost)
 		model := req.Model
 		if hasResult && res.Model != "" {
@@ -131,7 +134,7 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 			if sens["model"] {
 				model = "(sensitive)"
 			}
-			fmt.Fprintf(w, "  model:   %s\n", model)
+			fmt.Fprintf(w, "  model:   %s\n", termtext.Line(model))
 		}
 		switch {
 		case req.Prompt == nil && len(t.Request) == 0:
@@ -146,7 +149,7 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 			}
 		}
 		if t.CreatedAt != "" {
-			fmt.Fprintf(w, "  created: %s\n", t.CreatedAt)
+			fmt.Fprintf(w, "  created: %s\n", termtext.Line(t.CreatedAt))
 		}
 		saved := map[string]state.SavedFile{}
 		for _, f := range t.Files {
@@ -156,16 +159,16 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 			fmt.Fprintf(w, "  images:\n")
 			for _, im := range res.Images {
 				if im.Status != mynth.ImageSucceeded {
-					fmt.Fprintf(w, "    - failed: %s\n", strings.TrimSpace(im.ErrorMessage()))
+					fmt.Fprintf(w, "    - failed: %s\n", termtext.Line(strings.TrimSpace(im.ErrorMessage())))
 					continue
 				}
 				size := im.Size
 				if size == "" {
 					size = "?"
 				}
-				fmt.Fprintf(w, "    - %s  %s  %s\n", im.ID, size, im.URL)
+				fmt.Fprintf(w, "    - %s  %s  %s\n", termtext.Line(im.ID), termtext.Line(size), termtext.Line(im.URL))
 				if f, ok := saved[im.ID]; ok {
-					fmt.Fprintf(w, "      saved %s (%d bytes, sha256 %s)\n", f.Path, f.Size, f.SHA256)
+					fmt.Fprintf(w, "      saved %s (%d bytes, sha256 %s)\n", termtext.Line(f.Path), f.Size, termtext.Line(f.SHA256))
 				}
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/spec"
@@ -284,13 +285,15 @@ func redactStateTask(t *state.Task, sensitive map[string]bool) *state.Task {
 	return c
 }
 
-// writeStateTask prints a recorded task for people.
+// writeStateTask prints a recorded task for people. What the API wrote
+// (ids, statuses, models, sizes, URLs, messages) is escaped: it is data,
+// and a newline or an ESC in it must not reach the terminal or the log.
 func writeStateTask(w io.Writer, addr string, t *state.Task) {
-	fmt.Fprintf(w, "%s\n", addr)
+	fmt.Fprintf(w, "%s\n", termtext.Line(addr))
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "  %s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "  %s:\t%s\n", k, termtext.Line(v))
 		}
 	}
 	row("id", t.ID)
@@ -317,9 +320,9 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 				cost = img.Cost.Dollars()
 			}
 			if img.Status == mynth.ImageSucceeded {
-				fmt.Fprintf(tw, "    [%d]\t%s\t%s\t%s\t%s\t%s\n", i, img.Status, img.ID, img.Size, cost, img.URL)
+				fmt.Fprintf(tw, "    [%d]\t%s\t%s\t%s\t%s\t%s\n", i, termtext.Line(string(img.Status)), termtext.Line(img.ID), termtext.Line(img.Size), cost, termtext.Line(img.URL))
 			} else {
-				fmt.Fprintf(tw, "    [%d]\t%s\t%s\n", i, img.Status, img.ErrorMessage())
+				fmt.Fprintf(tw, "    [%d]\t%s\t%s\n", i, termtext.Line(string(img.Status)), termtext.Line(img.ErrorMessage()))
 			}
 		}
 		_ = tw.Flush()
@@ -327,7 +330,7 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 	if len(t.Files) > 0 {
 		fmt.Fprintln(w, "  files:")
 		for _, f := range t.Files {
-			fmt.Fprintf(tw, "    %s\t%s\t%d bytes\tsha256 %s\n", f.Path, f.ImageID, f.Size, f.SHA256)
+			fmt.Fprintf(tw, "    %s\t%s\t%d bytes\tsha256 %s\n", termtext.Line(f.Path), termtext.Line(f.ImageID), f.Size, termtext.Line(f.SHA256))
 		}
 		_ = tw.Flush()
 	}
@@ -345,7 +348,9 @@ func writeStateTask(w io.Writer, addr string, t *state.Task) {
 		if json.Indent(&b, part.raw, "    ", "  ") != nil {
 			continue
 		}
-		fmt.Fprintf(w, "  %s:\n    %s\n", part.name, b.Bytes())
+		// JSON escapes the C0 controls but not DEL, the C1 controls or
+		// the bidirectional ones.
+		fmt.Fprintf(w, "  %s:\n    %s\n", part.name, termtext.Block(b.String()))
 	}
 }
 

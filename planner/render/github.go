@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -127,14 +128,17 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 // GitHubAnnotationLimit-1 and one more that counts the rest.
 const GitHubAnnotationLimit = 10
 
-// ghMessage escapes a workflow command's message.
+// ghMessage escapes a workflow command's message: what GitHub decodes
+// (newlines included), then the other control characters, which GitHub
+// would pass on to the log viewer (an ESC sequence).
 func ghMessage(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return termtext.Line(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
 }
 
-// ghProperty escapes a workflow command's property value.
+// ghProperty escapes a workflow command's property value, as ghMessage
+// does and with ":" and "," too.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return termtext.Line(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
 }
 
 // GitHub does what `plan` does under GitHub Actions (GITHUB_ACTIONS=true):

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -137,7 +138,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 				line += "  " + money(t.Cost)
 			}
 			if t.ID != "" {
-				line += "  " + t.ID
+				line += "  " + termtext.Line(t.ID)
 			}
 			out.printf("%s\n", line)
 		}
@@ -189,7 +190,7 @@ func hasWarnings(t *planner.TaskPlan) bool {
 // task writes one task's block: a heading with its action and why, its
 // fields, its changes, its checks, and its drift and error.
 func (h Human) task(out *errWriter, t *planner.TaskPlan) {
-	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, t.Address), taskReason(t))
+	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, termtext.Line(t.Address)), termtext.Line(taskReason(t)))
 	h.taskFields(out, t)
 	for _, c := range t.Changes {
 		out.printf("    %s\n", h.changeLine(c))
@@ -197,10 +198,10 @@ func (h Human) task(out *errWriter, t *planner.TaskPlan) {
 	h.taskChecks(out, t)
 	if t.Drift {
 		out.printf("    %s the request differs from the pinned task %s; pinned tasks are never replaced\n",
-			h.paint(ansiRed+ansiBold, "Drift:"), t.ID)
+			h.paint(ansiRed+ansiBold, "Drift:"), termtext.Line(t.ID))
 	}
 	if t.Error != nil {
-		out.printf("    %s %s\n", h.paint(ansiRed+ansiBold, "Error:"), *t.Error)
+		out.printf("    %s %s\n", h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(*t.Error))
 	}
 }
 
@@ -243,7 +244,8 @@ func taskReason(t *planner.TaskPlan) string {
 	return "no changes"
 }
 
-// taskField writes one "name: value" line of a task's block.
+// taskField writes one "name: value" line of a task's block. The caller
+// escapes value (package termtext), since it knows where the colors are.
 func taskField(out *errWriter, name, value string) {
 	out.printf("    %-8s %s\n", name+":", value)
 }
@@ -255,7 +257,7 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	if id == "" {
 		id = "(known after apply)"
 	}
-	taskField(out, "id", id)
+	taskField(out, "id", termtext.Line(id))
 	status := string(t.Status)
 	switch t.Status {
 	case planner.StatusFailed, planner.StatusUnknown, planner.StatusUnknownOutcome:
@@ -266,7 +268,7 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 		taskField(out, "cost", money(t.Cost))
 	}
 	if t.Model != "" {
-		taskField(out, "model", t.Model)
+		taskField(out, "model", termtext.Line(t.Model))
 	}
 	if !t.RequestVerifiable && t.Status != planner.StatusNotCreated && t.Action != planner.ActionForget && t.Error == nil {
 		taskField(out, "request", "not verified: read with the task's access token only")
@@ -276,7 +278,7 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	}
 	h.taskRequest(out, t)
 	for _, f := range t.Files {
-		taskField(out, "file", fmt.Sprintf("%s (%s)", f.Path, h.fileState(t, f)))
+		taskField(out, "file", fmt.Sprintf("%s (%s)", termtext.Line(f.Path), h.fileState(t, f)))
 	}
 }
 
@@ -302,28 +304,29 @@ func (h Human) fileState(t *planner.TaskPlan, f planner.FileStatus) string {
 }
 
 // imageValue describes an image: its id, then its error when it failed, or
-// else its status, size, cost and URL, each when known.
+// else its status, size, cost and URL, each when known, all as the API
+// gave them, escaped.
 func (h Human) imageValue(im planner.Image) string {
 	var parts []string
 	if im.ID != "" {
-		parts = append(parts, im.ID)
+		parts = append(parts, termtext.Line(im.ID))
 	}
 	if im.Status == "failed" {
 		failed := h.paint(ansiRed, "failed")
 		if im.Error != "" {
-			failed += ": " + im.Error
+			failed += ": " + termtext.Line(im.Error)
 		}
 		return strings.Join(append(parts, failed), " ")
 	}
-	parts = append(parts, im.Status)
+	parts = append(parts, termtext.Line(im.Status))
 	if im.Size != "" {
-		parts = append(parts, im.Size)
+		parts = append(parts, termtext.Line(im.Size))
 	}
 	if im.Cost != nil {
 		parts = append(parts, money(im.Cost))
 	}
 	if im.URL != "" {
-		parts = append(parts, im.URL)
+		parts = append(parts, termtext.Line(im.URL))
 	}
 	return strings.Join(parts, " ")
 }
@@ -338,8 +341,8 @@ func (h Human) changeLine(c planner.Change) string {
 	case c.Before != nil && c.After == nil:
 		sym, color = "-", ansiRed
 	}
-	return fmt.Sprintf("%s %s: %s → %s", h.paint(color, sym), c.Path,
-		formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive))
+	return fmt.Sprintf("%s %s: %s → %s", h.paint(color, sym), termtext.Line(c.Path),
+		termtext.Line(formatValue(c.Before, c.Sensitive)), termtext.Line(formatValue(c.After, c.Sensitive)))
 }
 
 // taskChecks writes a task's checks, one a line; for a task not created
@@ -377,9 +380,9 @@ func (h Human) checkLine(c planner.Check, addr string) string {
 	if addr != "" {
 		name = addr + " " + name
 	}
-	s := fmt.Sprintf("%s check %s", mark, name)
+	s := fmt.Sprintf("%s check %s", mark, termtext.Line(name))
 	if c.Message != "" {
-		s += ": " + c.Message
+		s += ": " + termtext.Line(c.Message)
 	}
 	if checkWarns(c) {
 		s += " (warning)"
@@ -394,13 +397,13 @@ func (h Human) errors(out *errWriter, p *planner.Plan) {
 	for _, t := range p.Tasks {
 		switch {
 		case t.Error != nil && t.Status == planner.StatusUnknownOutcome:
-			lines = append(lines, fmt.Sprintf("%s %s: unknown outcome: %s", h.paint(ansiRed+ansiBold, "Error:"), t.Address, *t.Error))
+			lines = append(lines, fmt.Sprintf("%s %s: unknown outcome: %s", h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(*t.Error)))
 		case t.Error != nil:
-			lines = append(lines, fmt.Sprintf("%s %s could not be read: %s", h.paint(ansiRed+ansiBold, "Error:"), t.Address, *t.Error))
+			lines = append(lines, fmt.Sprintf("%s %s could not be read: %s", h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(*t.Error)))
 		}
 		if t.Drift {
 			lines = append(lines, fmt.Sprintf("%s %s drifted: the request of its pinned task %s differs from the spec. Change the spec back, or remove the id to generate a new task.",
-				h.paint(ansiRed+ansiBold, "Error:"), t.Address, t.ID))
+				h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(t.ID)))
 		}
 	}
 	for _, d := range p.Diagnostics {
@@ -409,19 +412,21 @@ func (h Human) errors(out *errWriter, p *planner.Plan) {
 		if d.Severity == "error" {
 			label, color = "Error:", ansiRed+ansiBold
 		}
-		s := fmt.Sprintf("%s %s", h.paint(color, label), d.Summary)
+		s := fmt.Sprintf("%s %s", h.paint(color, label), termtext.Line(d.Summary))
 		var where []string
 		if r := rangeText(d.Range); r != "" {
-			where = append(where, "on "+r)
+			where = append(where, "on "+termtext.Line(r))
 		}
 		if d.Address != "" {
-			where = append(where, "in "+d.Address)
+			where = append(where, "in "+termtext.Line(d.Address))
 		}
 		if len(where) > 0 {
 			s += "\n    " + strings.Join(where, ", ")
 		}
 		if d.Detail != "" {
-			s += "\n    " + strings.ReplaceAll(d.Detail, "\n", "\n    ")
+			// A detail may run over several lines, each indented, so
+			// that none starts a line of its own (a workflow command).
+			s += "\n    " + strings.ReplaceAll(termtext.Block(d.Detail), "\n", "\n    ")
 		}
 		lines = append(lines, s)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -414,9 +415,9 @@ func mdCode(s string) string {
 }
 
 // mdCell escapes s for a markdown table cell: one line, no markup, no
-// HTML, no @mentions, cut to n runes.
+// HTML, no @mentions, no control characters, cut to n runes.
 func mdCell(s string, n int) string {
-	s = truncate(strings.Join(strings.Fields(s), " "), n)
+	s = truncate(termtext.Line(strings.Join(strings.Fields(s), " ")), n)
 	var b strings.Builder
 	for _, r := range s {
 		switch r {

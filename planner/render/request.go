@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -142,7 +143,7 @@ func flattenValue(out []requestLine, path string, v any) []requestLine {
 func (h Human) taskRequest(out *errWriter, t *planner.TaskPlan) {
 	lines, err := requestLines(t)
 	if err != nil {
-		taskField(out, "request", h.paint(ansiRed, err.Error()))
+		taskField(out, "request", h.paint(ansiRed, termtext.Line(err.Error())))
 		return
 	}
 	if lines == nil {
@@ -154,6 +155,6 @@ func (h Human) taskRequest(out *errWriter, t *planner.TaskPlan) {
 	}
 	out.printf("    request: (what apply sends)\n")
 	for _, l := range lines {
-		out.printf("      %s %s%s = %s\n", h.paint(ansiGreen, "+"), l.path, strings.Repeat(" ", width-len(l.path)), l.value)
+		out.printf("      %s %s%s = %s\n", h.paint(ansiGreen, "+"), termtext.Line(l.path), strings.Repeat(" ", width-len(l.path)), termtext.Line(l.value))
 	}
 }
