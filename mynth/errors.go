@@ -1,11 +1,15 @@
 package mynth
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/mynthform/mynthform/internal/termtext"
 )
 
 // Sentinel errors. Test for them with errors.Is; an *APIError matches the
@@ -65,6 +69,9 @@ type APIError struct {
 }
 
 // Error reads like "GET /tasks/tsk_x: 404 not_found: Task not found".
+// What the server wrote (code, message, field) is data: its control
+// characters and newlines are escaped (package termtext), so that the
+// message stays one line that cannot forge a CI log's workflow commands.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.Method != "" || e.Path != "" {
@@ -73,13 +80,14 @@ func (e *APIError) Error() string {
 	}
 	fmt.Fprintf(&b, "%d", e.StatusCode)
 	text := http.StatusText(e.StatusCode)
+	code, msg, field := termtext.Line(e.Code), termtext.Line(e.Message), termtext.Line(e.Field)
 	switch {
-	case e.Code != "":
-		b.WriteString(" " + e.Code)
-		if e.Message != "" {
-			b.WriteString(": " + e.Message)
+	case code != "":
+		b.WriteString(" " + code)
+		if msg != "" {
+			b.WriteString(": " + msg)
 		}
-	case e.Message == "" || e.Message == text:
+	case msg == "" || msg == text:
 		if text != "" {
 			b.WriteString(" " + text)
 		}
@@ -87,10 +95,10 @@ func (e *APIError) Error() string {
 		if text != "" {
 			b.WriteString(" " + text)
 		}
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + msg)
 	}
-	if e.Field != "" {
-		b.WriteString(" (field " + e.Field + ")")
+	if field != "" {
+		b.WriteString(" (field " + field + ")")
 	}
 	return b.String()
 }
@@ -113,8 +121,9 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// redactedError hides every token in the text of an error it wraps while
-// keeping the chain for errors.Is and errors.As.
+// redactedError hides every token in the text of an error it wraps, and
+// escapes its control characters, while keeping the chain for errors.Is
+// and errors.As.
 type redactedError struct {
 	msg string
 	err error
@@ -123,14 +132,17 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redactErr returns err unchanged when its text holds no token, else an
-// error with the same chain and the tokens replaced.
+// redactErr returns err unchanged when its text holds no token and no
+// control character, else an error with the same chain, the tokens
+// replaced and the control characters escaped: an error of the client
+// quotes what the server sent (ids, statuses, content types, messages),
+// and is printed on one line.
 func redactErr(err error, token string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	red := redact(msg, token)
+	red := termtext.Line(redact(msg, token))
 	if red == msg {
 		return err
 	}
@@ -140,16 +152,50 @@ func redactErr(err error, token string) error {
 // redacted replaces a token.
 const redacted = "[REDACTED]"
 
-// redact removes from s the client's token and anything that looks like a
-// Mynth API key (mak_...) or Public Access Token (pat_...).
+// redact removes from s the client's token, in clear or base64-encoded
+// (a server that echoes the request's headers may encode them), and
+// anything that looks like a Mynth API key (mak_...) or Public Access
+// Token (pat_...).
 func redact(s, token string) string {
 	if token != "" && strings.Contains(s, token) {
 		s = strings.ReplaceAll(s, token, redacted)
+	}
+	for _, enc := range encodedForms(token) {
+		if strings.Contains(s, enc) {
+			s = strings.ReplaceAll(s, enc, redacted)
+		}
 	}
 	for _, prefix := range []string{"mak_", "pat_"} {
 		s = redactPrefixed(s, prefix)
 	}
 	return s
+}
+
+// minEncodedToken is the shortest part of a token, in bytes, whose base64
+// encoding redact looks for: shorter runs of base64 text could be anything.
+const minEncodedToken = 12
+
+// encodedForms returns the texts that token becomes inside base64, in the
+// standard and the URL alphabet: base64 encodes three bytes at a time, so
+// inside a longer encoded text (base64 of "Authorization: Bearer mak_...")
+// the token starts at one of three alignments. For each, the form is the
+// encoding of the whole groups the token alone fills; the one or two
+// characters at either end also depend on the bytes around it.
+func encodedForms(token string) []string {
+	var forms []string
+	for skip := 0; skip < 3 && skip < len(token); skip++ {
+		part := token[skip:]
+		part = part[:len(part)/3*3]
+		if len(part) < minEncodedToken {
+			continue
+		}
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			if f := enc.EncodeToString([]byte(part)); !slices.Contains(forms, f) {
+				forms = append(forms, f)
+			}
+		}
+	}
+	return forms
 }
 
 func redactPrefixed(s, prefix string) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/mynthform/mynthform/internal/termtext"
 )
 
 // WaitOptions set Wait's schedule. Zero fields take the official SDK's
@@ -94,7 +96,7 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status,
 					}
 				}
 			}
-			return last, fmt.Errorf("task %s: %w after %s (status %s)", id, ErrWaitTimeout, opts.Timeout, last)
+			return last, fmt.Errorf("task %s: %w after %s (status %s)", id, ErrWaitTimeout, opts.Timeout, termtext.Line(string(last)))
 		}
 		if err := sleepCtx(ctx, interval); err != nil {
 			return last, fmt.Errorf("waiting for task %s: %w", id, err)
