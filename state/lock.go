@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
-	"github.com/gofrs/flock"
+	"github.com/mynthform/mynthform/internal/atomicfile"
 )
 
 // Holder is who holds the state lock, as recorded in the lock file. Its
@@ -63,7 +62,9 @@ func (e *LockError) Error() string {
 // Lock is a held state lock.
 type Lock struct {
 	store *Store
-	fl    *flock.Flock
+	root  *atomicfile.Root // the state's directory, while locked
+	f     *os.File         // the lock file, locked
+	rel   string           // the lock file inside root
 	// Holder is what the lock file records about this holder.
 	Holder Holder
 }
@@ -73,12 +74,11 @@ type Lock struct {
 // try once), then fails with a *LockError that names the holder. The lock
 // is an advisory kernel lock on the file: it is released when the process
 // exits, however it exits. Locks of different Stores, in one process or
-// several, exclude each other.
+// several, exclude each other. The lock file is opened inside the state's
+// directory and never through a symbolic link: a link at its path is
+// refused.
 func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lock, error) {
 	path := s.LockPath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("taking the state lock: %w", err)
-	}
 	start := time.Now()
 	deadline := start.Add(timeout)
 	delay := 5 * time.Millisecond
@@ -86,28 +86,13 @@ func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lo
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("waiting for the state lock: %w", err)
 		}
-		fl := flock.New(path, flock.SetPermissions(0o644))
-		ok, err := fl.TryLock()
-		if err != nil {
+		l, err := s.tryLock(op)
+		switch {
+		case errors.Is(err, errLockMoved):
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("taking the state lock %s: %w", path, err)
-		}
-		if ok {
-			// The holder removes the lock file when it unlocks; a file
-			// locked after that is no longer the lock: take the new one.
-			same, err := lockedFileIsPath(fl, path)
-			if err != nil {
-				_ = fl.Unlock()
-				return nil, fmt.Errorf("taking the state lock %s: %w", path, err)
-			}
-			if !same {
-				_ = fl.Unlock()
-				continue
-			}
-			l := &Lock{store: s, fl: fl, Holder: Holder{Host: hostname(), Operation: op, PID: os.Getpid(), Time: time.Now().UTC().Truncate(time.Second)}}
-			if err := l.record(); err != nil {
-				_ = fl.Unlock()
-				return nil, fmt.Errorf("taking the state lock %s: recording the holder: %w", path, err)
-			}
+		case l != nil:
 			s.mu.Lock()
 			s.locked++
 			s.mu.Unlock()
@@ -115,7 +100,7 @@ func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lo
 		}
 		now := time.Now()
 		if !now.Before(deadline) {
-			return nil, &LockError{Path: path, Holder: waitHolder(ctx, path), Waited: now.Sub(start)}
+			return nil, &LockError{Path: path, Holder: s.waitHolder(ctx), Waited: now.Sub(start)}
 		}
 		wait := min(delay, deadline.Sub(now))
 		delay = min(2*delay, 100*time.Millisecond)
@@ -129,22 +114,58 @@ func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lo
 	}
 }
 
-// record writes the holder into the lock file, in place (the file must
-// stay the one that is locked).
+// tryLock tries once to take the lock: nil and no error when another
+// process holds it, errLockMoved when the file was replaced meanwhile.
+func (s *Store) tryLock(op string) (*Lock, error) {
+	root, err := s.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	f, rel, err := s.openLockFile(root)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	fail := func(err error) (*Lock, error) {
+		f.Close()
+		root.Close()
+		return nil, err
+	}
+	ok, err := lockFile(f)
+	if err != nil {
+		return fail(err)
+	}
+	if !ok {
+		return fail(nil)
+	}
+	// The holder removes the lock file when it unlocks; a file locked
+	// after that is no longer the lock: take the new one.
+	same, err := isFileAt(root, rel, f)
+	if err != nil {
+		return fail(err)
+	}
+	if !same {
+		return fail(errLockMoved)
+	}
+	l := &Lock{store: s, root: root, f: f, rel: rel, Holder: Holder{Host: hostname(), Operation: op, PID: os.Getpid(), Time: time.Now().UTC().Truncate(time.Second)}}
+	if err := l.record(); err != nil {
+		return fail(fmt.Errorf("recording the holder: %w", err))
+	}
+	return l, nil
+}
+
+// record writes the holder into the lock file, through the open file
+// that is locked.
 func (l *Lock) record() error {
 	b, err := json.Marshal(l.Holder)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(l.fl.Path(), os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
+	if err := l.f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	_, err = l.f.WriteAt(append(b, '\n'), 0)
+	return err
 }
 
 // Unlock releases the lock and removes the lock file (and with it the
@@ -152,26 +173,30 @@ func (l *Lock) record() error {
 // races: a process that locks the removed file sees that it is no longer
 // at the path, and tries again. Unlocking twice is harmless.
 func (l *Lock) Unlock() error {
-	if l == nil || l.fl == nil {
+	if l == nil || l.f == nil {
 		return nil
 	}
-	fl := l.fl
-	l.fl = nil
+	f, root := l.f, l.root
+	l.f, l.root = nil, nil
+	defer root.Close()
 	l.store.mu.Lock()
 	l.store.locked--
 	l.store.mu.Unlock()
 	var rmErr error
-	if runtime.GOOS == "windows" {
+	if same, err := isFileAt(root, l.rel, f); err != nil || !same {
+		// Not our file any more: leave whatever is there.
+	} else if runtime.GOOS == "windows" {
 		// Windows cannot remove an open file: only clear the record.
-		rmErr = os.Truncate(fl.Path(), 0)
+		rmErr = f.Truncate(0)
 	} else {
-		rmErr = os.Remove(fl.Path())
+		rmErr = root.OS().Remove(l.rel)
 	}
 	if errors.Is(rmErr, os.ErrNotExist) {
 		rmErr = nil
 	}
-	if err := fl.Unlock(); err != nil {
-		return fmt.Errorf("releasing the state lock %s: %w", fl.Path(), err)
+	// Closing the file releases the kernel lock.
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("releasing the state lock %s: %w", l.store.LockPath(), err)
 	}
 	if rmErr != nil {
 		return fmt.Errorf("releasing the state lock: %w", rmErr)
@@ -179,28 +204,11 @@ func (l *Lock) Unlock() error {
 	return nil
 }
 
-// lockedFileIsPath reports whether the file fl locked is still the one at
-// path.
-func lockedFileIsPath(fl *flock.Flock, path string) (bool, error) {
-	held, err := fl.Stat()
-	if err != nil {
-		return false, err
-	}
-	now, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(held, now), nil
-}
-
 // waitHolder reads who holds the lock, giving a holder that has only just
 // taken it a moment to record itself.
-func waitHolder(ctx context.Context, path string) *Holder {
+func (s *Store) waitHolder(ctx context.Context) *Holder {
 	for range 20 {
-		if h := readHolder(path); h != nil {
+		if h := s.readHolder(); h != nil {
 			return h
 		}
 		select {
@@ -209,12 +217,25 @@ func waitHolder(ctx context.Context, path string) *Holder {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return readHolder(path)
+	return s.readHolder()
 }
 
-// readHolder reads who holds the lock, nil when the file does not say.
-func readHolder(path string) *Holder {
-	b, err := os.ReadFile(path)
+// readHolder reads who holds the lock, nil when the file does not say
+// (or is not a regular file inside the state's directory).
+func (s *Store) readHolder() *Holder {
+	root, err := s.openRoot()
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	rel, err := root.ResolveDir(s.name + ".lock")
+	if err != nil {
+		return nil
+	}
+	if info, err := root.OS().Lstat(rel); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	b, err := root.OS().ReadFile(rel)
 	if err != nil {
 		return nil
 	}

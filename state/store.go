@@ -7,18 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"sync"
-	"time"
-
-	"github.com/mynthform/mynthform/internal/atomicfile"
 )
 
 // Store reads and writes one state file. Its methods are safe for
 // concurrent use; Save calls are serialized.
 type Store struct {
-	path string
+	// path is the state file as given, for messages; dir is the directory
+	// every file of the state must stay inside, and name the state file
+	// inside it.
+	path, dir, name string
 
 	mu sync.Mutex
 	// last is the file as this Store last read or wrote it, so that Save
@@ -55,9 +53,24 @@ func (s *Store) Protect(values ...string) {
 	}
 }
 
-// Open returns the Store of the state file at path. Nothing is read yet.
+// Open returns the Store of the state file at path, a path named on the
+// command line: the state, its backup, its lock and their temporary files
+// must stay in path's directory, after symbolic links. Nothing is read
+// yet.
 func Open(path string) *Store {
-	return &Store{path: path}
+	return &Store{path: path, dir: filepath.Dir(path), name: filepath.Base(path)}
+}
+
+// OpenIn returns the Store of the state file name inside dir (the spec
+// directory): name is relative to dir, or absolute inside it, and every
+// file of the state must stay inside dir, after symbolic links. Nothing is
+// read yet.
+func OpenIn(dir, name string) *Store {
+	path := name
+	if !filepath.IsAbs(name) {
+		path = filepath.Join(dir, name)
+	}
+	return &Store{path: path, dir: dir, name: name}
 }
 
 // Path returns the state file's path.
@@ -79,7 +92,7 @@ func (s *Store) Load() (*File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cleanTemps()
-	data, err := os.ReadFile(s.path)
+	data, err := s.readFile()
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(""), nil
 	}
@@ -167,7 +180,7 @@ func (s *Store) Save(f *File) (bool, error) {
 	defer s.mu.Unlock()
 	s.cleanTemps()
 
-	data, err := os.ReadFile(s.path)
+	data, err := s.readFile()
 	var cur *File
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -225,16 +238,8 @@ func (s *Store) Save(f *File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
-		return false, fmt.Errorf("saving the state: %w", err)
-	}
-	if cur != nil {
-		if err := s.backup(data); err != nil {
-			return false, fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), err)
-		}
-	}
-	if err := atomicfile.WriteFile(s.path, out, 0o644); err != nil {
-		return false, fmt.Errorf("saving the state: %w", err)
+	if err := s.write(out, cur != nil, data); err != nil {
+		return false, err
 	}
 	f.Version = FormatVersion
 	f.Serial = next.Serial
@@ -251,68 +256,4 @@ func (s *Store) Save(f *File) (bool, error) {
 	}
 	s.last.raw, s.last.file = out, saved
 	return true, nil
-}
-
-// backup makes the current state file <state>.backup, atomically: a hard
-// link to it under a temporary name, renamed over the backup (the state
-// itself is then replaced by a rename, so the link keeps the old bytes).
-// Where hard links are not possible it writes prev, the bytes read.
-func (s *Store) backup(prev []byte) error {
-	dir := filepath.Dir(s.path)
-	tmp := filepath.Join(dir, "."+filepath.Base(s.BackupPath())+strconv.FormatInt(time.Now().UnixNano(), 10))
-	// A link to the state file itself, not to a symbolic link to it.
-	if err := os.Link(atomicfile.Target(s.path), tmp); err == nil {
-		err := os.Rename(tmp, s.BackupPath())
-		// When the backup already is the state file (a writer was killed
-		// between the two renames), rename does nothing and tmp stays.
-		_ = os.Remove(tmp)
-		return err
-	}
-	return atomicfile.WriteFile(s.BackupPath(), prev, 0o644)
-}
-
-// staleTempAge is how old a temporary file must be before a Store that
-// does not hold the lock takes it for a killed writer's: a live writer
-// renames its temporary file within moments.
-const staleTempAge = time.Minute
-
-// cleanTemps removes temporary files that writers of this state (or its
-// backup) left behind when they were killed. Under the lock every such
-// file is stray; without it only old ones are, since a live writer may be
-// about to rename its own.
-func (s *Store) cleanTemps() {
-	s.cleanTempsOf(s.path)
-	if target := atomicfile.Target(s.path); target != s.path {
-		s.cleanTempsOf(target)
-	}
-}
-
-// cleanTempsOf removes the stray temporary files of path, which is the
-// state or the file a symbolic link at the state's path points at.
-func (s *Store) cleanTempsOf(path string) {
-	dir := filepath.Dir(path)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	pattern := tempPattern(path)
-	now := time.Now()
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !pattern.MatchString(e.Name()) {
-			continue
-		}
-		if s.locked == 0 {
-			info, err := e.Info()
-			if err != nil || now.Sub(info.ModTime()) < staleTempAge {
-				continue
-			}
-		}
-		_ = os.Remove(filepath.Join(dir, e.Name()))
-	}
-}
-
-// tempPattern matches the temporary files of the state and its backup:
-// "." + base name (+ ".backup") + digits, as atomicfile and backup name them.
-func tempPattern(path string) *regexp.Regexp {
-	return regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(path)) + `(\.backup)?[0-9]+$`)
 }

@@ -165,9 +165,6 @@ func TestWriteFileThroughSymlink(t *testing.T) {
 	if err := os.Symlink(filepath.Join("shared", "real.txt"), link); err != nil {
 		t.Skip("no symbolic links here:", err)
 	}
-	if got := atomicfile.Target(link); got != real {
-		t.Errorf("Target(link) = %s, want %s", got, real)
-	}
 	if err := atomicfile.WriteFile(link, []byte("new\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

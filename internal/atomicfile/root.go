@@ -1,0 +1,382 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// maxLinks is how many symbolic links a name may pass through, the
+// kernel's own limit.
+const maxLinks = 40
+
+// OutsideError is returned for a name that leads outside its Root: it is
+// absolute elsewhere, climbs out with "..", or passes through a symbolic
+// link that does.
+type OutsideError struct {
+	// Name is the name as given.
+	Name string
+	// Link is the symbolic link (relative to the Root) that leads out, ""
+	// when the name itself does.
+	Link string
+	// Root is the directory the name had to stay in.
+	Root string
+}
+
+func (e *OutsideError) Error() string {
+	if e.Link != "" {
+		return fmt.Sprintf("%s leads outside %s through the symbolic link %s", e.Name, e.Root, filepath.ToSlash(e.Link))
+	}
+	return fmt.Sprintf("%s lies outside %s", e.Name, e.Root)
+}
+
+// Root is a directory that writes are confined to. Every name given to it
+// is resolved after symbolic links, inside the directory; a name that
+// leads outside is refused with an *OutsideError. Files are created and
+// renamed relative to directories held open (os.Root), so that a
+// directory replaced by a link while a write is under way cannot move the
+// write elsewhere.
+type Root struct {
+	dir  string // absolute, symbolic links resolved
+	root *os.Root
+}
+
+// OpenRoot opens dir, resolved after symbolic links, as a Root. Close it
+// when done.
+func OpenRoot(dir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(real)
+	if err != nil {
+		return nil, err
+	}
+	return &Root{dir: real, root: root}, nil
+}
+
+// Close releases the directory.
+func (r *Root) Close() error { return r.root.Close() }
+
+// Dir is the directory, absolute, with symbolic links resolved.
+func (r *Root) Dir() string { return r.dir }
+
+// OS is the directory as an os.Root, for reading and for removing files.
+func (r *Root) OS() *os.Root { return r.root }
+
+// local turns name (relative to the Root, or absolute inside it) into a
+// clean relative path.
+func (r *Root) local(name string) (string, error) {
+	if name == "" {
+		return "", errors.New("an empty file name")
+	}
+	p := filepath.FromSlash(name)
+	if filepath.IsAbs(p) {
+		rel, err := filepath.Rel(r.dir, p)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			// The path may name the Root through a link of its own.
+			if real, err2 := realPrefix(p); err2 == nil {
+				rel, err = filepath.Rel(r.dir, real)
+			}
+			if err != nil || !filepath.IsLocal(rel) && rel != "." {
+				return "", &OutsideError{Name: name, Root: r.dir}
+			}
+		}
+		p = rel
+	}
+	p = filepath.Clean(p)
+	if p != "." && !filepath.IsLocal(p) {
+		return "", &OutsideError{Name: name, Root: r.dir}
+	}
+	return p, nil
+}
+
+// realPrefix resolves the symbolic links of the longest existing prefix
+// of the absolute path p and appends the rest.
+func realPrefix(p string) (string, error) {
+	rest := ""
+	for cur := p; ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		up := filepath.Dir(cur)
+		if up == cur {
+			return "", fmt.Errorf("%s: no part of the path exists", p)
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = up
+	}
+}
+
+// Resolve returns where name leads inside the Root, relative to it, after
+// every symbolic link on the way, the last one included ("." for the Root
+// itself). Parts that do not exist yet are kept as they are written; a
+// link may dangle. A name that leads outside is an *OutsideError.
+func (r *Root) Resolve(name string) (string, error) {
+	return r.resolve(name, true)
+}
+
+// ResolveDir is Resolve for all but the last part of name, which is kept
+// as it is even when it is a symbolic link (for a file that is replaced,
+// never written through).
+func (r *Root) ResolveDir(name string) (string, error) {
+	return r.resolve(name, false)
+}
+
+func (r *Root) resolve(name string, followLast bool) (string, error) {
+	rel, err := r.local(name)
+	if err != nil {
+		return "", err
+	}
+	var done []string
+	todo := splitPath(rel)
+	links := 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) == 0 {
+				return "", &OutsideError{Name: name, Root: r.dir}
+			}
+			done = done[:len(done)-1]
+			continue
+		}
+		p := filepath.Join(append(done, c)...)
+		if len(todo) == 0 && !followLast {
+			done = append(done, c)
+			break
+		}
+		info, err := r.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			done = append(done, c)
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			done = append(done, c)
+			continue
+		}
+		links++
+		if links > maxLinks {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+		}
+		dest, err := r.root.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(dest) {
+			in, err := filepath.Rel(r.dir, filepath.Clean(dest))
+			if err != nil || in != "." && !filepath.IsLocal(in) {
+				return "", &OutsideError{Name: name, Link: p, Root: r.dir}
+			}
+			done = nil
+			dest = in
+		}
+		// A link's ".." that climbs above the Root is outside.
+		depth := len(done)
+		for _, d := range splitPath(dest) {
+			switch d {
+			case "", ".":
+			case "..":
+				depth--
+				if depth < 0 {
+					return "", &OutsideError{Name: name, Link: p, Root: r.dir}
+				}
+			default:
+				depth++
+			}
+		}
+		todo = append(splitPath(dest), todo...)
+	}
+	if len(done) == 0 {
+		return ".", nil
+	}
+	return filepath.Join(done...), nil
+}
+
+func splitPath(p string) []string {
+	return strings.Split(filepath.ToSlash(p), "/")
+}
+
+// WriteFile writes data to name inside the Root, atomically (see
+// Pending). A name that is a symbolic link is written through, to the
+// file it leads to, which must lie inside the Root as well. Missing
+// directories are created.
+func (r *Root) WriteFile(name string, data []byte, perm os.FileMode) error {
+	p, err := r.Create(name, perm, nil)
+	if err != nil {
+		return err
+	}
+	defer p.Cleanup()
+	if _, err := p.Write(data); err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// Pending is the new content of a file, written to a temporary file
+// beside it, which Commit renames over the file. The temporary file is
+// named "." + the file's base name + decimal digits (+ the suffix asked
+// for), is created exclusively (never through a link) and is removed by
+// Cleanup unless committed.
+type Pending struct {
+	// File is the temporary file, open for reading and writing.
+	*os.File
+	// Rel is the file's path inside the Root, after symbolic links.
+	Rel string
+
+	dir  *os.Root // the file's directory, held open
+	base string
+	tmp  string
+	done bool
+}
+
+// CreateOptions tune Root.Create.
+type CreateOptions struct {
+	// TempSuffix ends the temporary file's name (".tmp"); none by default.
+	TempSuffix string
+	// Check, when set, is called with the file's path inside the Root,
+	// after symbolic links, before anything is written: an error refuses
+	// the write.
+	Check func(rel string) error
+	// NoFollow replaces a final symbolic link rather than writing
+	// through it.
+	NoFollow bool
+}
+
+// Create starts replacing name inside the Root: it resolves name (after
+// symbolic links, refusing one that leads outside), creates missing
+// directories, opens the target's directory and creates the temporary
+// file there. The new file gets perm (less the umask), or the permissions
+// of the regular file it replaces.
+func (r *Root) Create(name string, perm os.FileMode, o *CreateOptions) (*Pending, error) {
+	if o == nil {
+		o = &CreateOptions{}
+	}
+	resolve := r.Resolve
+	if o.NoFollow {
+		resolve = r.ResolveDir
+	}
+	rel, err := resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if rel == "." {
+		return nil, fmt.Errorf("%s names the directory %s, not a file", name, r.dir)
+	}
+	if o.Check != nil {
+		if err := o.Check(rel); err != nil {
+			return nil, err
+		}
+	}
+	dirRel, base := filepath.Dir(rel), filepath.Base(rel)
+	if err := r.root.MkdirAll(dirRel, 0o755); err != nil {
+		return nil, err
+	}
+	dir, err := r.openDir(name, dirRel)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := dir.Lstat(base); err == nil && info.Mode().IsRegular() {
+		perm = info.Mode().Perm()
+	}
+	for range 100 {
+		tmp := "." + base + strconv.FormatUint(rand.Uint64(), 10) + o.TempSuffix
+		f, err := dir.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			dir.Close()
+			return nil, err
+		}
+		return &Pending{File: f, Rel: rel, dir: dir, base: base, tmp: tmp}, nil
+	}
+	dir.Close()
+	return nil, fmt.Errorf("%s: no free temporary file name", name)
+}
+
+// openDir opens dirRel, a symlink-free directory inside the Root, and
+// checks that what it opened is that directory (no link was put in its
+// place meanwhile).
+func (r *Root) openDir(name, dirRel string) (*os.Root, error) {
+	again, err := r.ResolveDir(filepath.Join(dirRel, "x"))
+	if err != nil {
+		return nil, err
+	}
+	if filepath.Dir(again) != dirRel {
+		return nil, fmt.Errorf("%s: the directory %s changed while it was being written to", name, filepath.ToSlash(dirRel))
+	}
+	if dirRel == "." {
+		return r.root.OpenRoot(".")
+	}
+	dir, err := r.root.OpenRoot(dirRel)
+	if err != nil {
+		return nil, err
+	}
+	held, err1 := dir.Stat(".")
+	now, err2 := r.root.Lstat(dirRel)
+	if err1 != nil || err2 != nil || !now.IsDir() || !os.SameFile(held, now) {
+		dir.Close()
+		return nil, fmt.Errorf("%s: the directory %s changed while it was being written to", name, filepath.ToSlash(dirRel))
+	}
+	return dir, nil
+}
+
+// Commit fsyncs the temporary file, closes it, renames it over the file
+// and fsyncs the directory. On failure the file is left as it was.
+func (p *Pending) Commit() error {
+	if p.done {
+		return errors.New("atomicfile: committed twice")
+	}
+	p.done = true
+	defer p.dir.Close()
+	err := p.Sync()
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = p.dir.Rename(p.tmp, p.base)
+	}
+	if err != nil {
+		_ = p.dir.Remove(p.tmp)
+		return err
+	}
+	return syncRootDir(p.dir)
+}
+
+// Cleanup removes the temporary file unless it was committed. It is
+// harmless after Commit and when called twice.
+func (p *Pending) Cleanup() {
+	if p.done {
+		return
+	}
+	p.done = true
+	_ = p.Close()
+	_ = p.dir.Remove(p.tmp)
+	_ = p.dir.Close()
+}
+
+// syncRootDir fsyncs the directory dir holds open.
+func syncRootDir(dir *os.Root) error {
+	d, err := dir.Open(".")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncFile(d)
+}
