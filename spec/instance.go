@@ -286,7 +286,7 @@ func (in *instance) decodeFiles(fs *fields, count int, countKnown bool) {
 	}
 	good := true
 	for _, p := range paths {
-		if problem := imagePathProblem(p); problem != "" {
+		if problem := ImagePathProblem(p); problem != "" {
 			fs.add(errorf(f.rng, "Invalid file path", "The file path %s %s.", shown(p, f.sensitive), problem))
 			good = false
 		}
@@ -304,21 +304,27 @@ func (in *instance) decodeFiles(fs *fields, count int, countKnown bool) {
 // files (the emulator's store); no image may be saved in it.
 const ToolDir = ".mynthform"
 
-// imagePathProblem says why path may not be where an image is saved, or ""
-// when it may: it must be a file of the spec directory, outside ToolDir,
-// and not a spec or variable file. (The state file is checked against the
-// mynth block by checkStateFiles.)
-func imagePathProblem(path string) string {
+// ImagePathProblem says why path (relative to the spec directory) may not
+// be where an image is saved, or "" when it may: it must be a file of the
+// spec directory, outside ToolDir and any .git directory, and not a spec
+// or variable file. Apply asks again of the path as it resolves after
+// symbolic links. (The state file, its backup and its lock are checked
+// against the mynth block by checkStateFiles.)
+func ImagePathProblem(path string) string {
 	if problem := localPathProblem(path); problem != "" {
 		return problem
 	}
 	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(path)))
+	parts := strings.Split(clean, "/")
+	lower := strings.ToLower(clean)
 	switch {
 	case strings.HasSuffix(path, "/") || strings.HasSuffix(path, `\`) || clean == ".":
 		return "names a directory, not a file. Give a file name, such as \"images/hero.webp\""
-	case clean == ToolDir || strings.HasPrefix(clean, ToolDir+"/"):
+	case strings.EqualFold(parts[0], ToolDir):
 		return "lies in " + ToolDir + "/, where mynthform keeps its own files. Save images elsewhere"
-	case strings.HasSuffix(clean, SpecSuffix) || strings.HasSuffix(clean, SpecJSONSuffix) || strings.HasSuffix(clean, VarFileSuffix):
+	case slices.ContainsFunc(parts, func(p string) bool { return strings.EqualFold(p, ".git") }):
+		return "lies in .git/, the git repository's own files, which the image would damage. Save images elsewhere"
+	case strings.HasSuffix(lower, SpecSuffix) || strings.HasSuffix(lower, SpecJSONSuffix) || strings.HasSuffix(lower, VarFileSuffix):
 		return "names a spec or variable file, which the image would overwrite. Give the image file a name of its own"
 	}
 	return ""

@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -502,46 +504,77 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 	return diags
 }
 
-// checkStateFiles refuses an image file that is the state file, its
-// backup or its lock: saving an image there would destroy the record of
-// every task.
+// checkStateFiles refuses an image file that is, after symbolic links,
+// the state file, its backup or its lock (saving an image there would
+// destroy the record of every task), or the manifest, or that a link
+// leads outside the spec directory or into a place ImagePathProblem
+// refuses; and a manifest that is one of the state's files. Apply checks
+// again when it writes: a link may appear after validate.
 func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	abs := func(p string) string {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return filepath.Clean(p)
+	root, err := atomicfile.OpenRoot(dir)
+	if err != nil {
+		return nil
 	}
-	statePath := abs(settings.State)
-	reserved := map[string]string{
-		statePath:             "the state file",
-		statePath + ".backup": "the state file's backup",
-		statePath + ".lock":   "the state file's lock",
+	defer root.Close()
+	// reserved maps a file (inside the spec directory, after links, in
+	// lower case for case-insensitive file systems) to what it is.
+	reserved := map[string]string{}
+	lookup := func(p string) (string, bool) {
+		for _, resolve := range []func(string) (string, error){root.ResolveDir, root.Resolve} {
+			if rel, err := resolve(p); err == nil {
+				if what, ok := reserved[strings.ToLower(filepath.ToSlash(rel))]; ok {
+					return what, true
+				}
+			}
+		}
+		return "", false
 	}
-	if settings.Backend != nil {
-		reserved = map[string]string{}
+	reserve := func(p, what string) {
+		for _, resolve := range []func(string) (string, error){root.Resolve, root.ResolveDir} {
+			if rel, err := resolve(p); err == nil {
+				reserved[strings.ToLower(filepath.ToSlash(rel))] = what
+			}
+		}
+	}
+	if settings.Backend == nil {
+		reserve(settings.State, "the state file")
+		reserve(settings.State+".backup", "the state file's backup")
+		reserve(settings.State+".lock", "the state file's lock")
 	}
 	if settings.Manifest != "" {
-		manifest := abs(filepath.FromSlash(settings.Manifest))
-		if what, ok := reserved[manifest]; ok {
+		if what, ok := lookup(filepath.FromSlash(settings.Manifest)); ok {
 			diags = append(diags, errorf(settings.DeclRange, "Invalid manifest path",
 				"The manifest %q is %s: the manifest is a copy of the state written after every apply, and must be a file of its own. Give it another path, such as \"mynth.manifest.json\".", settings.Manifest, what))
 		}
-		reserved[manifest] = "the manifest"
+		reserve(filepath.FromSlash(settings.Manifest), "the manifest")
 	}
 	for _, t := range tasks {
 		for _, f := range t.Files {
-			what, ok := reserved[abs(filepath.FromSlash(f))]
-			if !ok {
+			rng := t.Ranges["files"]
+			shownPath := shown(f, t.Sensitive["files"])
+			if what, ok := lookup(f); ok {
+				diags = append(diags, errorf(rng, "Invalid file path",
+					"The file path %s of %s is %s (%s): saving an image there would destroy the record of every task. Give the image another path.", shownPath, t.Address, what, reservedBy(settings, what)))
 				continue
 			}
-			rng := t.Ranges["files"]
-			diags = append(diags, errorf(rng, "Invalid file path",
-				"The file path %s of %s is %s (%s): saving an image there would destroy the record of every task. Give the image another path.", shown(f, t.Sensitive["files"]), t.Address, what, reservedBy(settings, what)))
+			for _, resolve := range []func(string) (string, error){root.ResolveDir, root.Resolve} {
+				rel, err := resolve(f)
+				var oe *atomicfile.OutsideError
+				if errors.As(err, &oe) {
+					diags = append(diags, errorf(rng, "Invalid file path",
+						"The file path %s of %s leads outside the spec directory through the symbolic link %s. Images are saved inside the spec directory only: give a path there, or replace the link by a directory.", shownPath, t.Address, filepath.ToSlash(oe.Link)))
+					break
+				}
+				if err != nil {
+					continue
+				}
+				if problem := ImagePathProblem(filepath.ToSlash(rel)); problem != "" && ImagePathProblem(f) == "" {
+					diags = append(diags, errorf(rng, "Invalid file path",
+						"The file path %s of %s leads, through a symbolic link, to %s, which %s.", shownPath, t.Address, shown(filepath.ToSlash(rel), t.Sensitive["files"]), problem))
+					break
+				}
+			}
 		}
 	}
 	return diags

@@ -1,9 +1,13 @@
 package spec
 
 import (
+	"errors"
 	"net/url"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/internal/atomicfile"
 )
 
 var mynthSchema = &hcl.BodySchema{
@@ -28,9 +32,12 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 
 	if f, ok := fv.get("state"); ok {
 		if v, ok := fv.str(f); ok {
-			if v == "" {
+			switch problem := statePathProblem(l.dir, v); {
+			case v == "":
 				fv.add(errorf(f.rng, "Invalid state path", "state is empty. Give a file path such as %q, or leave state out for that default.", DefaultStatePath))
-			} else {
+			case problem != "":
+				fv.add(errorf(f.rng, "Invalid state path", "The state path %s %s. The state, its backup and its lock are written inside the spec directory only: give a path inside it, such as %q (the state commands take --state PATH for a file elsewhere).", shown(v, f.sensitive), problem, DefaultStatePath))
+			default:
 				s.State = v
 			}
 		}
@@ -58,6 +65,8 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 		if v, ok := fv.str(f); ok {
 			if problem := localPathProblem(v); problem != "" {
 				fv.add(errorf(f.rng, "Invalid manifest path", "manifest %s %s, such as \"mynth.manifest.json\"; or leave manifest out.", shown(v, f.sensitive), problem))
+			} else if problem := leadsOutside(l.dir, v); problem != "" {
+				fv.add(errorf(f.rng, "Invalid manifest path", "manifest %s %s. mynthform writes the manifest inside the spec directory only: give a path there, such as \"mynth.manifest.json\", or replace the link by a directory.", shown(v, f.sensitive), problem))
 			} else {
 				s.Manifest = v
 			}
@@ -81,4 +90,42 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 		}
 	}
 	return append(diags, fv.diags...)
+}
+
+// statePathProblem says why the state may not be at path, or "" when it
+// may: the state, its backup and its lock must lie inside the spec
+// directory dir, after symbolic links.
+func statePathProblem(dir, path string) string {
+	if path == "" {
+		return ""
+	}
+	if !filepath.IsAbs(filepath.FromSlash(path)) {
+		if problem := localPathProblem(path); problem != "" {
+			return problem
+		}
+	}
+	return leadsOutside(dir, path, ".backup", ".lock")
+}
+
+// leadsOutside says how path (and path followed by each of the suffixes)
+// leads outside the spec directory dir, after symbolic links, or "" when
+// none does.
+func leadsOutside(dir, path string, suffixes ...string) string {
+	root, err := atomicfile.OpenRoot(dir)
+	if err != nil {
+		return ""
+	}
+	defer root.Close()
+	for _, suffix := range append([]string{""}, suffixes...) {
+		_, err := root.Resolve(filepath.FromSlash(path + suffix))
+		var oe *atomicfile.OutsideError
+		switch {
+		case !errors.As(err, &oe):
+		case oe.Link != "":
+			return "leads outside the spec directory through the symbolic link " + filepath.ToSlash(oe.Link)
+		default:
+			return "lies outside the spec directory"
+		}
+	}
+	return ""
 }

@@ -53,3 +53,9 @@ task "fine" {
   prompt = "a"
   files  = ["out/state.png"]
 }
+
+task "git_dir" {
+  prompt = "a"
+  count  = 2
+  files  = [".git/HEAD", "vendor/lib/.GIT/config"] # ERROR: Invalid file path | Invalid file path
+}
