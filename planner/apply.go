@@ -54,6 +54,9 @@ type ApplyOptions struct {
 	Poll PollSchedule
 	// Dir is the spec directory: every saved file lies inside it.
 	Dir string
+	// Protected are files no image may replace, however its path leads
+	// there: the state file, its backup and its lock, the manifest.
+	Protected []ProtectedFile
 	// ToolVersion is written into the state when apply changes it.
 	ToolVersion string
 	// Progress receives progress events; nil is silent.
@@ -62,6 +65,14 @@ type ApplyOptions struct {
 	MaxImageBytes int64
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+}
+
+// ProtectedFile is a file that no image may replace.
+type ProtectedFile struct {
+	// Path is the file, absolute or relative to the working directory.
+	Path string
+	// What names it in messages: "the state file".
+	What string
 }
 
 // DefaultMaxImageBytes is the default size cap of a downloaded image.
@@ -267,6 +278,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 			return nil, fmt.Errorf("apply: spec directory: %w", err)
 		}
 		a.root = root
+		a.cleanStrayDownloads()
 	}
 
 	a.recordObserved()

@@ -123,8 +123,17 @@ func (a *applier) failUncreated(tr *TaskResult, msg string) {
 // refusedFiles checks the files declared for addr against the filesystem
 // and says why one is refused, "" when every one may be written.
 func (a *applier) refusedFiles(addr string) string {
-	for _, p := range a.specFiles(addr) {
-		if _, err := applySafeTarget(a.root, p, true); err != nil {
+	paths := a.specFiles(addr)
+	if len(paths) == 0 {
+		return ""
+	}
+	files, err := a.openFiles()
+	if err != nil {
+		return err.Error()
+	}
+	defer files.Close()
+	for _, p := range paths {
+		if _, err := a.checkImagePath(files, p); err != nil {
 			return err.Error()
 		}
 	}

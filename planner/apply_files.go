@@ -12,12 +12,15 @@ import (
 	_ "image/jpeg" // register JPEG for verifying downloads
 	_ "image/png"  // register PNG for verifying downloads
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -107,10 +110,16 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 		}
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: image %d failed (%s), so %s stays absent.", i+1, msg, rel)
 	}
-	target, err := applySafeTarget(a.root, rel, false)
+	files, err := a.openFiles()
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
+	defer files.Close()
+	resolved, err := a.checkImagePath(files, rel)
+	if err != nil {
+		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
+	}
+	target := filepath.Join(files.Dir(), resolved)
 	// The record keeps the path as the spec wrote it: that is how plan
 	// finds it.
 	relSlash := rel
@@ -131,12 +140,12 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 		if url == "" {
 			url = im.URL
 		}
-		sf, err := a.download(ctx, url, target, relSlash, im.ID, prev.SHA256)
+		sf, err := a.download(ctx, files, url, relSlash, im.ID, prev.SHA256)
 		if err != nil && im.URL != "" && im.URL != url && ctx.Err() == nil {
 			// The recorded URL may have rotated (a CDN link, an emulator
 			// on another port): the image's current URL must serve the
 			// same bytes.
-			sf, err = a.download(ctx, im.URL, target, relSlash, im.ID, prev.SHA256)
+			sf, err = a.download(ctx, files, im.URL, relSlash, im.ID, prev.SHA256)
 		}
 		if err != nil {
 			return prev, FileResultFailed, fmt.Sprintf("Not restored: %v.", err)
@@ -146,33 +155,33 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 	if im.URL == "" {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: image %d has no URL.", i+1)
 	}
-	sf, err := a.download(ctx, im.URL, target, relSlash, im.ID, "")
+	sf, err := a.download(ctx, files, im.URL, relSlash, im.ID, "")
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
 	return sf, FileResultSaved, ""
 }
 
-// download fetches url into target through a temporary file in the same
-// directory: size cap, fsync, verification, rename. When wantSHA is set the
-// bytes must have that sha256.
-func (a *applier) download(ctx context.Context, url, target, rel, imageID, wantSHA string) (*state.SavedFile, error) {
+// download fetches url into rel through a temporary file in the same
+// directory (held open, so that a link put in its place meanwhile cannot
+// move the write): size cap, fsync, verification, rename. The target is
+// checked again, as it resolves then, when the temporary file is made.
+// When wantSHA is set the bytes must have that sha256.
+func (a *applier) download(ctx context.Context, files *atomicfile.Root, url, rel, imageID, wantSHA string) (*state.SavedFile, error) {
 	if a.opts.API == nil {
 		return nil, errors.New("no Mynth API is configured to download images")
 	}
-	dir, base := filepath.Split(target)
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, err := files.Create(rel, 0o644, &atomicfile.CreateOptions{
+		TempSuffix: downloadTempSuffix,
+		NoFollow:   true,
+		Check: func(resolved string) error {
+			return a.checkResolvedImagePath(files, rel, resolved)
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", rel, err)
 	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
+	defer tmp.Cleanup()
 	h := sha256.New()
 	if err := a.acquire(ctx); err != nil {
 		return nil, err
@@ -189,28 +198,15 @@ func (a *applier) download(ctx context.Context, url, target, rel, imageID, wantS
 	if wantSHA != "" && sum != wantSHA {
 		return nil, fmt.Errorf("the image at the recorded URL for %s now has sha256 %s, not the recorded %s; the file was left as it is", rel, sum, wantSHA)
 	}
-	if err := applyVerifyImage(tmp); err != nil {
+	if err := applyVerifyImage(tmp.File); err != nil {
 		return nil, fmt.Errorf("image %s for %s: %w", imageID, rel, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", rel, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", rel, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", rel, err)
-	}
-	// Refuse a final symlink that appeared meanwhile; rename replaces a
-	// link rather than following it, but be explicit.
-	if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file; refusing to replace it", rel)
-	}
-	if err := os.Rename(tmpName, target); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", rel, err)
-	}
-	ok = true
-	applySyncDir(dir)
 	return &state.SavedFile{Path: rel, ImageID: imageID, URL: url, SHA256: sum, Size: n}, nil
 }
 
@@ -234,87 +230,157 @@ func applyVerifyImage(f *os.File) error {
 	return nil
 }
 
-// applySafeTarget resolves rel inside root (a real, symlink-free directory) for
-// writing: absolute paths, paths that climb out with "..", and directories
-// that are symlinks leading outside are refused, as is a final symlink.
-// Missing directories are created, unless checkOnly is set (then nothing is
-// written and the path returned is not resolved).
-func applySafeTarget(root, rel string, checkOnly bool) (string, error) {
-	if root == "" {
-		return "", fmt.Errorf("%s: no spec directory to save into", rel)
+// openFiles opens the spec directory, where every image is written.
+func (a *applier) openFiles() (*atomicfile.Root, error) {
+	if a.root == "" {
+		return nil, errors.New("no spec directory to save into")
 	}
+	return atomicfile.OpenRoot(a.root)
+}
+
+// checkImagePath says why an image may not be written to rel (as the spec
+// writes it) inside files, or returns where rel leads: the path inside the
+// spec directory after symbolic links, the last part excepted (a file
+// that is itself a link is refused).
+func (a *applier) checkImagePath(files *atomicfile.Root, rel string) (string, error) {
 	if rel == "" {
 		return "", errors.New("an empty file path")
 	}
-	native := filepath.FromSlash(rel)
-	if filepath.IsAbs(native) || strings.HasPrefix(rel, "/") || filepath.VolumeName(native) != "" {
-		return "", fmt.Errorf("%s is an absolute path; files must lie inside the spec directory", rel)
+	if problem := spec.ImagePathProblem(rel); problem != "" {
+		return "", fmt.Errorf("the file path %s %s", rel, problem)
 	}
-	clean := filepath.Clean(native)
-	if clean == "." || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s leads outside the spec directory", rel)
+	resolved, err := files.ResolveDir(rel)
+	var oe *atomicfile.OutsideError
+	if errors.As(err, &oe) {
+		return "", fmt.Errorf("%s leads outside the spec directory through the symlink %s", rel, filepath.ToSlash(oe.Link))
 	}
-	for _, part := range strings.Split(filepath.ToSlash(native), "/") {
-		if part == ".." {
-			return "", fmt.Errorf("%s uses \"..\"; files must lie inside the spec directory", rel)
-		}
-	}
-	target := filepath.Join(root, clean)
-	parent := filepath.Dir(target)
-
-	// The deepest existing ancestor must resolve inside root before any
-	// directory is created under it.
-	existing := parent
-	for {
-		if _, err := os.Lstat(existing); err == nil {
-			break
-		}
-		up := filepath.Dir(existing)
-		if up == existing {
-			break
-		}
-		existing = up
-	}
-	real, err := filepath.EvalSymlinks(existing)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", rel, err)
 	}
-	if !applyWithin(root, real) {
-		return "", fmt.Errorf("%s leads outside the spec directory through a symlink", rel)
-	}
-	if existing == parent {
-		if fi, err := os.Lstat(filepath.Join(real, filepath.Base(target))); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return "", fmt.Errorf("%s is a symlink; refusing to write through it", rel)
-		}
-	}
-	if checkOnly {
-		return target, nil
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fmt.Errorf("%s: %w", rel, err)
-	}
-	realParent, err := filepath.EvalSymlinks(parent)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", rel, err)
-	}
-	if !applyWithin(root, realParent) {
-		return "", fmt.Errorf("%s leads outside the spec directory through a symlink", rel)
-	}
-	final := filepath.Join(realParent, filepath.Base(target))
-	if fi, err := os.Lstat(final); err == nil {
-		if fi.Mode()&os.ModeSymlink != 0 {
-			return "", fmt.Errorf("%s is a symlink; refusing to write through it", rel)
-		}
-		if !fi.Mode().IsRegular() {
-			return "", fmt.Errorf("%s exists and is not a regular file", rel)
-		}
-	}
-	return final, nil
+	return resolved, a.checkResolvedImagePath(files, rel, resolved)
 }
 
-// applyWithin reports whether p is root or lies under it.
-func applyWithin(root, p string) bool {
-	return p == root || strings.HasPrefix(p, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator))
+// checkResolvedImagePath refuses resolved, where the image file rel leads
+// after symbolic links, when it is a link, not a regular file, the state
+// file, its backup or its lock, or a place spec.ImagePathProblem refuses
+// (a spec file, .git/, .mynthform/).
+func (a *applier) checkResolvedImagePath(files *atomicfile.Root, rel, resolved string) error {
+	slash := filepath.ToSlash(resolved)
+	if problem := spec.ImagePathProblem(slash); problem != "" {
+		return fmt.Errorf("%s leads through a symlink to %s, which %s", rel, slash, problem)
+	}
+	info, err := files.OS().Lstat(resolved)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("%s: %w", rel, err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink; refusing to write through it", rel)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%s exists and is not a regular file", rel)
+	}
+	for _, sf := range a.stateFiles(files) {
+		same := strings.EqualFold(sf.rel, slash)
+		if !same && err == nil && sf.info != nil {
+			same = os.SameFile(sf.info, info)
+		}
+		if same {
+			return fmt.Errorf("%s is %s (%s); an image there would destroy the record of every task", rel, sf.what, filepath.ToSlash(sf.name))
+		}
+	}
+	return nil
+}
+
+// reservedFile is a file of the state that no image may replace.
+type reservedFile struct {
+	what string      // "the state file", ...
+	name string      // as ApplyOptions.Protected gives it
+	rel  string      // inside the spec directory, slash-separated
+	info os.FileInfo // nil when it does not exist
+}
+
+// stateFiles resolves ApplyOptions.Protected inside files, each both as
+// the link it may be and as the file the link leads to.
+func (a *applier) stateFiles(files *atomicfile.Root) []reservedFile {
+	var out []reservedFile
+	for _, pf := range a.opts.Protected {
+		what, name := pf.What, pf.Path
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			continue
+		}
+		for _, resolve := range []func(string) (string, error){files.ResolveDir, files.Resolve} {
+			rel, err := resolve(abs)
+			if err != nil {
+				continue
+			}
+			rf := reservedFile{what: what, name: name, rel: filepath.ToSlash(rel)}
+			if info, err := files.OS().Lstat(rel); err == nil {
+				rf.info = info
+			}
+			out = append(out, rf)
+		}
+	}
+	return out
+}
+
+// downloadTempSuffix ends the name of a download's temporary file:
+// ".<file><digits>.tmp" beside the file.
+const downloadTempSuffix = ".tmp"
+
+// cleanStrayDownloads removes the temporary files that downloads of a
+// killed apply left beside the spec's image files. Apply holds the state
+// lock, so no other apply of this spec is downloading.
+func (a *applier) cleanStrayDownloads() {
+	files, err := a.openFiles()
+	if err != nil {
+		return
+	}
+	defer files.Close()
+	bases := map[string]map[string]bool{} // directory -> file names
+	for _, t := range a.specTasks {
+		for _, rel := range t.Files {
+			resolved, err := files.ResolveDir(rel)
+			if err != nil {
+				continue
+			}
+			dir := filepath.Dir(resolved)
+			if bases[dir] == nil {
+				bases[dir] = map[string]bool{}
+			}
+			bases[dir][filepath.Base(resolved)] = true
+		}
+	}
+	for dir, names := range bases {
+		d, err := files.OS().Open(dir)
+		if err != nil {
+			continue
+		}
+		entries, _ := d.ReadDir(-1)
+		d.Close()
+		for _, e := range entries {
+			if e.Type().IsRegular() && strayDownloadOf(e.Name(), names) {
+				_ = files.OS().Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+// strayDownloadOf reports whether name is the temporary file of a
+// download to one of names: "." + the name + digits + ".tmp" (earlier
+// builds put a dot before the digits).
+func strayDownloadOf(name string, names map[string]bool) bool {
+	if !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, downloadTempSuffix) {
+		return false
+	}
+	stem := name[1 : len(name)-len(downloadTempSuffix)]
+	for i := len(stem) - 1; i > 0 && stem[i] >= '0' && stem[i] <= '9'; i-- {
+		base := stem[:i]
+		if names[base] || strings.HasSuffix(base, ".") && names[strings.TrimSuffix(base, ".")] {
+			return true
+		}
+	}
+	return false
 }
 
 // applyRealDir returns dir as an absolute path with symlinks resolved.
@@ -347,15 +413,6 @@ func applyHashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// applySyncDir flushes a directory entry to disk; errors are ignored (some
-// filesystems do not support it).
-func applySyncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
 
 func applyHasSavedPath(files []state.SavedFile, p string) bool {

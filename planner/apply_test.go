@@ -498,11 +498,17 @@ func mustTask(t *testing.T, api *applyFake, id string) *mynth.Task {
 	return task
 }
 
-func TestSafeTarget(t *testing.T) {
+func TestCheckImagePath(t *testing.T) {
 	root, err := applyRealDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := &applier{root: root}
+	files, err := a.openFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
 	tests := []struct {
 		rel  string
 		want string // "" when refused
@@ -510,17 +516,20 @@ func TestSafeTarget(t *testing.T) {
 		{"a.png", "a.png"},
 		{"dir/sub/b.png", "dir/sub/b.png"},
 		{"./c.png", "c.png"},
+		{"dir/../y.png", "y.png"},
 		{"/etc/passwd", ""},
 		{"..", ""},
 		{"../x.png", ""},
 		{"dir/../../x.png", ""},
-		{"dir/../y.png", ""},
 		{"", ""},
 		{".", ""},
+		{".git/HEAD", ""},
+		{"main.mynth.hcl", ""},
+		{".mynthform/emulator.json", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rel, func(t *testing.T) {
-			got, err := applySafeTarget(root, tt.rel, false)
+			got, err := a.checkImagePath(files, tt.rel)
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("accepted %q as %s", tt.rel, got)
@@ -530,7 +539,7 @@ func TestSafeTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(filepath.Join(root, tt.want), got); diff != "" {
+			if diff := cmp.Diff(tt.want, filepath.ToSlash(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -708,5 +717,80 @@ func TestApplyThenPlanCleanWithEchoedRequest(t *testing.T) {
 	}
 	if tp := p.Tasks[0]; tp.Action != ActionNone || p.Failed() {
 		t.Fatalf("replan: %s (%s), changes %+v", tp.Action, tp.Reason, tp.Changes)
+	}
+}
+
+// TestApplyLateLinkOntoTheState: a link that appears after the plan (so
+// after validate) and would lead an image onto the state file, its lock
+// or into .git is refused when apply writes, and those files keep their
+// bytes.
+func TestApplyLateLinkOntoTheState(t *testing.T) {
+	c := newApplyCase(t)
+	for name, content := range map[string]string{"mynth.state.json": "STATE", "mynth.state.json.lock": "", ".git/HEAD": "ref: refs/heads/main\n"} {
+		p := filepath.Join(c.dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.task("task.late", "late", 4, ActionGenerate, "fine.png", "late/mynth.state.json", "late/mynth.state.json.lock", "git/HEAD")
+	c.api.OnGenerate = func(mynth.Request) {
+		if err := os.Symlink(".", filepath.Join(c.dir, "late")); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(".git", filepath.Join(c.dir, "git")); err != nil {
+			t.Error(err)
+		}
+	}
+	opts := c.options()
+	opts.Protected = []ProtectedFile{
+		{Path: filepath.Join(c.dir, "mynth.state.json"), What: "the state file"},
+		{Path: filepath.Join(c.dir, "mynth.state.json.backup"), What: "the state file's backup"},
+		{Path: filepath.Join(c.dir, "mynth.state.json.lock"), What: "the state file's lock"},
+	}
+	res := c.apply(context.Background(), opts)
+	got := map[string]string{}
+	for _, f := range res.Tasks[0].Files {
+		got[f.Path] = f.State + ": " + f.Message
+	}
+	for path, want := range map[string]string{
+		"late/mynth.state.json":      "is the state file",
+		"late/mynth.state.json.lock": "is the state file's lock",
+		"git/HEAD":                   "lies in .git/",
+	} {
+		if !strings.HasPrefix(got[path], FileResultFailed) || !strings.Contains(got[path], want) {
+			t.Errorf("%s: %q, want a failure saying %q", path, got[path], want)
+		}
+	}
+	if got["fine.png"] != FileResultSaved+": " {
+		t.Errorf("fine.png: %s", got["fine.png"])
+	}
+	for name, want := range map[string]string{"mynth.state.json": "STATE", "mynth.state.json.lock": "", ".git/HEAD": "ref: refs/heads/main\n"} {
+		if b, _ := os.ReadFile(filepath.Join(c.dir, name)); string(b) != want {
+			t.Errorf("%s now holds %.40q", name, b)
+		}
+	}
+}
+
+// TestStrayDownloadOf tells a killed download's temporary file from the
+// user's files.
+func TestStrayDownloadOf(t *testing.T) {
+	names := map[string]bool{"mug.png": true, "img1": true}
+	for name, want := range map[string]bool{
+		".mug.png123.tmp":   true,
+		".mug.png.123.tmp":  true,
+		".img11234.tmp":     true,
+		".mug.png.tmp":      false,
+		".mug.png123":       false,
+		"mug.png123.tmp":    false,
+		".bowl.png123.tmp":  false,
+		".mug.pngx123.tmp":  false,
+		".mug.png..123.tmp": false,
+	} {
+		if got := strayDownloadOf(name, names); got != want {
+			t.Errorf("strayDownloadOf(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

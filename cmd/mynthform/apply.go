@@ -207,6 +207,7 @@ func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, st
 		Parallelism: a.plan.effectiveParallelism(sp),
 		Wait:        a.wait, WaitTimeout: a.waitTimeout,
 		Dir: g.dir, ToolVersion: toolVersion(), Progress: progress,
+		Protected: protectedFiles(store),
 	}
 	if g.emulator {
 		opts.Poll = emulatorPoll()

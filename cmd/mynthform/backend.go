@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
+	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 	"github.com/mynthform/mynthform/state/pgstate"
@@ -36,10 +37,16 @@ func openBackend(g *globals, sp *spec.Spec, override string) (state.Backend, fun
 		if workspace != "" && workspace != pgstate.DefaultWorkspace {
 			return nil, nil, fmt.Errorf("workspace %q: workspaces need the PostgreSQL backend (a backend \"pg\" block in the mynth block); the state file holds one state. Leave out --workspace and %s", workspace, workspaceEnv)
 		}
+		if override == "" {
+			// The spec's state: it and its backup and lock stay inside
+			// the spec directory.
+			b = state.OpenIn(g.dir, stateName(sp))
+			break
+		}
+		// A path named on the command line may lie anywhere; the
+		// state's files stay in its directory.
 		path := override
-		if path == "" {
-			path = statePathOf(g, sp)
-		} else if !filepath.IsAbs(path) {
+		if !filepath.IsAbs(path) {
 			path = filepath.Join(g.dir, path)
 		}
 		b = state.Open(path)
@@ -64,7 +71,7 @@ func openBackend(g *globals, sp *spec.Spec, override string) (state.Backend, fun
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(g.dir, filepath.FromSlash(path))
 		}
-		b = &manifestBackend{Backend: b, path: path}
+		b = &manifestBackend{Backend: b, path: path, dir: g.dir}
 	}
 	return b, closer, nil
 }
@@ -74,6 +81,8 @@ func openBackend(g *globals, sp *spec.Spec, override string) (state.Backend, fun
 type manifestBackend struct {
 	state.Backend
 	path string
+	// dir is the spec directory, which the manifest stays inside.
+	dir string
 }
 
 // Save saves f, then writes the manifest.
@@ -98,10 +107,34 @@ func (m *manifestBackend) Sync(f *state.File) error {
 	if old, err := os.ReadFile(m.path); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	if err := atomicfile.WriteFile(m.path, data, 0o644); err != nil {
+	root, err := atomicfile.OpenRoot(m.dir)
+	if err == nil {
+		defer root.Close()
+		var abs string
+		if abs, err = filepath.Abs(m.path); err == nil {
+			err = root.WriteFile(abs, data, 0o644)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("writing the manifest %s: %w", m.path, err)
 	}
 	return nil
+}
+
+// protectedFiles are the files no image may replace: the state file, its
+// backup and its lock (when the state is a file), and the manifest.
+func protectedFiles(b state.Backend) []planner.ProtectedFile {
+	var out []planner.ProtectedFile
+	if s, ok := unwrapBackend(b).(*state.Store); ok {
+		out = append(out,
+			planner.ProtectedFile{Path: s.Path(), What: "the state file"},
+			planner.ProtectedFile{Path: s.BackupPath(), What: "the state file's backup"},
+			planner.ProtectedFile{Path: s.LockPath(), What: "the state file's lock"})
+	}
+	if m, ok := b.(*manifestBackend); ok {
+		out = append(out, planner.ProtectedFile{Path: m.path, What: "the manifest"})
+	}
+	return out
 }
 
 // unwrapBackend returns the backend under a manifest.

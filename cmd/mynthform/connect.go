@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/mynth/mynthtest"
 	"github.com/mynthform/mynthform/planner"
@@ -76,15 +77,30 @@ func connect(g *globals, sp *spec.Spec) (planner.API, bool, func(), error) {
 	return g.conn.api, g.conn.hasKey, g.conn.close, nil
 }
 
+// makeToolDir creates the directory of the emulator's store inside the
+// spec directory dir, refusing one that a symbolic link leads elsewhere.
+func makeToolDir(dir string) error {
+	root, err := atomicfile.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	rel, err := root.Resolve(filepath.Dir(filepath.FromSlash(emulatorStore)))
+	if err != nil {
+		return err
+	}
+	return root.OS().MkdirAll(rel, 0o755)
+}
+
 // startEmulator starts the in-process emulator for --emulator. Its store
 // keeps tasks across commands; a seed file beside the spec preloads the
 // first run.
 func startEmulator(g *globals) (*mynthtest.Running, error) {
 	store := filepath.Join(g.dir, filepath.FromSlash(emulatorStore))
-	if err := os.MkdirAll(filepath.Dir(store), 0o755); err != nil {
+	if err := makeToolDir(g.dir); err != nil {
 		return nil, fmt.Errorf("--emulator: %w", err)
 	}
-	opts := mynthtest.Options{StorePath: store, Delay: emulatorDelay}
+	opts := mynthtest.Options{StorePath: store, StoreDir: g.dir, Delay: emulatorDelay}
 	if _, err := os.Stat(store); errors.Is(err, fs.ErrNotExist) {
 		seedPath := filepath.Join(g.dir, emulatorSeed)
 		if _, err := os.Stat(seedPath); err == nil {

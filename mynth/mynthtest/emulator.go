@@ -41,6 +41,11 @@ type Options struct {
 	// itself a valid seed file. When both a store that exists and a Seed are
 	// given, the store wins and the seed is ignored.
 	StorePath string
+	// StoreDir is the directory the store must stay inside, after
+	// symbolic links: a write that a link would lead elsewhere is
+	// refused. "" is the store's own directory. (mynthform --emulator
+	// keeps its store in .mynthform/ and passes the spec directory.)
+	StoreDir string
 
 	// BaseURL is the absolute URL image links start with
 	// ("http://127.0.0.1:8787"). Empty: taken from each request's Host.

@@ -495,7 +495,7 @@ func (e *Emulator) persist() error {
 		return nil
 	}
 	if err == nil {
-		err = writeAtomic(e.opts.StorePath, data)
+		err = writeStore(e.opts.StoreDir, e.opts.StorePath, data)
 	}
 	if err == nil {
 		e.mu.Lock()
@@ -511,12 +511,22 @@ func (e *Emulator) persist() error {
 	return nil
 }
 
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeStore replaces the store at path atomically, inside dir (path's
+// own directory when dir is ""), which must exist.
+func writeStore(dir, path string, data []byte) error {
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
+	root, err := atomicfile.OpenRoot(dir)
+	if err != nil {
 		return fmt.Errorf("writing the emulator store: %w", err)
 	}
-	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
+	defer root.Close()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("writing the emulator store: %w", err)
+	}
+	if err := root.WriteFile(abs, data, 0o600); err != nil {
 		return fmt.Errorf("writing the emulator store: %w", err)
 	}
 	return nil
