@@ -511,11 +511,15 @@ func (e *Emulator) persist() error {
 	return nil
 }
 
-// writeStore replaces the store at path atomically, inside dir (path's
-// own directory when dir is ""), which must exist.
+// writeStore replaces the store at path atomically, inside dir, which
+// must exist; when dir is "", inside path's own directory, created when
+// missing.
 func writeStore(dir, path string, data []byte) error {
 	if dir == "" {
 		dir = filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("writing the emulator store: %w", err)
+		}
 	}
 	root, err := atomicfile.OpenRoot(dir)
 	if err != nil {
