@@ -85,16 +85,6 @@ func stateName(sp *spec.Spec) string {
 	return defaultStatePath
 }
 
-// statePathOf is the spec's state file, relative to the spec directory
-// unless absolute.
-func statePathOf(g *globals, sp *spec.Spec) string {
-	p := stateName(sp)
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(g.dir, p)
-}
-
 // loadSpecState reads the spec's state from its backend, without the lock.
 func loadSpecState(g *globals, sp *spec.Spec) (*state.File, error) {
 	b, closeB, err := openBackend(g, sp, "")
