@@ -133,7 +133,16 @@ func applyCommand(g *globals, a applyArgs) int {
 	if _, ok := unwrapBackend(store).(*state.Store); !ok {
 		label = store.Describe()
 	}
-	fmt.Fprintln(g.stdout, applySummary(res, label))
+	outcome := applyOK
+	switch {
+	case res.Interrupted:
+		outcome = applyInterrupted
+	case err != nil || res.Failed() || planFailed:
+		outcome = applyErrors
+	case checksFailed:
+		outcome = applyChecksFailed
+	}
+	fmt.Fprintln(g.stdout, applySummary(res, label, outcome))
 	return applyExitCode(g, res, err, planFailed || checksFailed)
 }
 
@@ -500,15 +509,30 @@ func checkWord(c planner.Check) string {
 	return "Check failed"
 }
 
+// applyOutcome is how an apply ended, as its closing line says it; only
+// applyOK goes with exit code 0.
+type applyOutcome int
+
+const (
+	applyOK           applyOutcome = iota // "Apply complete"
+	applyChecksFailed                     // everything applied, a check fails
+	applyErrors                           // a task failed, or the plan held what apply cannot fix
+	applyInterrupted                      // Ctrl-C
+)
+
 // applySummary is the closing line: "Apply complete: 3 generated, 1
-// updated, 0 forgotten. Spent $0.03750000. State: mynth.state.json (serial 4)."
-func applySummary(res *planner.ApplyResult, statePath string) string {
+// updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial 4)."
+// It begins with the outcome, so that the last line never says "complete"
+// when the exit code says the run failed.
+func applySummary(res *planner.ApplyResult, statePath string, outcome applyOutcome) string {
 	var b strings.Builder
-	switch {
-	case res.Interrupted:
+	switch outcome {
+	case applyInterrupted:
 		b.WriteString("Apply interrupted: ")
-	case res.Failed():
+	case applyErrors:
 		b.WriteString("Apply finished with errors: ")
+	case applyChecksFailed:
+		b.WriteString("Apply finished, but checks failed: ")
 	default:
 		b.WriteString("Apply complete: ")
 	}

@@ -148,7 +148,10 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 	h.checks(out, p)
 
 	out.section()
-	if !p.HasChanges() {
+	failed := p.Failed()
+	if !p.HasChanges() && !failed {
+		// Only a plan that fails nothing may say so: a task that could not
+		// be read, or a failed check, is not agreement.
 		out.printf("%s\n", h.paint(ansiBold, "No changes. The spec, the state and Mynth agree."))
 	}
 	out.printf("%s\n", h.paint(ansiBold, summaryLine(p)))
@@ -169,11 +172,11 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 		out.printf("  %s%s %-9s %s%s\n", sym, pad, string(a)+":", strings.Join(shown, ", "), more)
 	}
 	switch {
-	case !p.Failed():
+	case !failed:
 	case h.BeforeApply:
-		out.printf("%s\n", h.paint(ansiYellow+ansiBold, "Some checks fail now: apply checks them again once it is done, and errors it cannot fix still fail the run."))
+		out.printf("%s\n", h.paint(ansiYellow+ansiBold, "Some checks fail now: apply checks them again once it is done, and errors it cannot fix still fail the run (now: "+failureCounts(p)+")."))
 	default:
-		out.printf("%s\n", h.paint(ansiRed+ansiBold, "The plan failed: see the errors and failed checks above."))
+		out.printf("%s\n", h.paint(ansiRed+ansiBold, "The plan failed: "+failureCounts(p)+"; see above."))
 	}
 	return out.flush()
 }

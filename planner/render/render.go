@@ -114,6 +114,49 @@ func checkFails(c planner.Check) bool {
 	return c.Outcome == planner.OutcomeFailed && c.Severity != "warning"
 }
 
+// failureCounts says what fails a plan, counted: "1 task could not be
+// read, 2 checks failed". It is "" for a plan that does not fail.
+func failureCounts(p *planner.Plan) string {
+	var errs, unreadable, drifted, checks int
+	for _, d := range p.Diagnostics {
+		if d.Severity == "error" {
+			errs++
+		}
+	}
+	for _, c := range p.Checks {
+		if c.Outcome == planner.OutcomeFailed && c.Severity != "warning" {
+			checks++
+		}
+	}
+	for _, t := range p.Tasks {
+		if t.Error != nil {
+			unreadable++
+		}
+		if t.Drift {
+			drifted++
+		}
+		for _, c := range t.Checks {
+			if c.Outcome == planner.OutcomeFailed && c.Severity != "warning" {
+				checks++
+			}
+		}
+	}
+	var parts []string
+	if unreadable > 0 {
+		parts = append(parts, plural(unreadable, "task")+" could not be read")
+	}
+	if drifted > 0 {
+		parts = append(parts, plural(drifted, "task")+" drifted from the pinned id")
+	}
+	if checks > 0 {
+		parts = append(parts, plural(checks, "check")+" failed")
+	}
+	if errs > 0 {
+		parts = append(parts, plural(errs, "error"))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // checkWarns reports whether a check failed with severity warning.
 func checkWarns(c planner.Check) bool {
 	return c.Outcome == planner.OutcomeFailed && c.Severity == "warning"
