@@ -116,7 +116,7 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&opts.workspace, "workspace", "", "use the state of workspace `NAME` of the PostgreSQL backend (default: $MYNTH_WORKSPACE, else \"default\")")
 	fs.BoolVarP(&opts.help, "help", "h", false, "show this help")
 	fs.BoolVar(&opts.version, "version", false, "print the version")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(terraformFlags(fs, args, false)); err != nil {
 		fmt.Fprintf(stderr, "mynthform: %v%s\n", err, suggestFlag(fs, err))
 		fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
 		return exitError
@@ -204,6 +204,7 @@ func newFlagSet(name string) *pflag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.BoolP("help", "h", false, "show this help")
+	fs.Bool("no-color", false, "never color the output (also a global flag)")
 	fs.SortFlags = false
 	return fs
 }
@@ -212,7 +213,10 @@ func newFlagSet(name string) *pflag.FlagSet {
 // (exitOK, true) on --help, a one-line error with usage and (exitError,
 // true) on a bad flag, and (0, false) when the command should go on.
 func parseFlags(g *globals, fs *pflag.FlagSet, usage string, args []string) (int, bool) {
-	err := fs.Parse(args)
+	err := fs.Parse(terraformFlags(fs, args, true))
+	if noColor, _ := fs.GetBool("no-color"); noColor {
+		g.color = false
+	}
 	if help, _ := fs.GetBool("help"); help && err == nil {
 		fmt.Fprintf(g.stdout, "Usage: mynthform %s\n\nFlags:\n%s", usage, fs.FlagUsages())
 		return exitOK, true

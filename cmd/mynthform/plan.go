@@ -29,7 +29,7 @@ type planArgs struct {
 	excludeList []string
 	replaceList []string
 	refresh     bool
-	parallelism int
+	parallelism parallelismValue
 }
 
 // register adds the shared plan flags to fs.
@@ -37,7 +37,7 @@ func (a *planArgs) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&a.targetList, "target", nil, "plan only this `ADDR` (task.NAME also selects every task.NAME[\"KEY\"]); repeatable")
 	fs.StringArrayVar(&a.excludeList, "exclude", nil, "leave this `ADDR` out of the plan; repeatable")
 	fs.BoolVar(&a.refresh, "refresh", true, "read every task from Mynth; --refresh=false plans from the state alone")
-	fs.IntVar(&a.parallelism, "parallelism", 0, "read at most `N` tasks at a time (default: the mynth block's parallelism, 10)")
+	fs.Var(&a.parallelism, "parallelism", "read at most `N` tasks at a time (default: the mynth block's parallelism, 10)")
 	a.vars.register(fs)
 }
 
@@ -57,7 +57,7 @@ func (a planArgs) refreshEnabled() bool {
 // effectiveParallelism is --parallelism, else the spec's setting.
 func (a planArgs) effectiveParallelism(sp *spec.Spec) int {
 	if a.parallelism > 0 {
-		return a.parallelism
+		return int(a.parallelism)
 	}
 	if sp != nil && sp.Settings.Parallelism > 0 {
 		return sp.Settings.Parallelism

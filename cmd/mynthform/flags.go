@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// terraformFlags rewrites the single-dash long flags that Terraform users
+// type (-detailed-exitcode, -out=FILE, -var 'a=b', -chdir=DIR) into the
+// double-dash form pflag parses, and returns the new arguments; args is not
+// changed. The rules, argument by argument up to "--" (and, when
+// interspersed is false, up to the first argument that is not a flag):
+//
+//   - -NAME or -NAME=VALUE where NAME is a long flag of fs becomes --NAME...;
+//   - a real shorthand, alone or in a cluster (-h, -C DIR, -Cdir), stays;
+//   - any other -NAME becomes --NAME, so that a typo gets pflag's "unknown
+//     flag: --NAME" and a "did you mean" instead of "unknown shorthand flag".
+//
+// The value of a flag that takes one is skipped, so that `--var -x=1`
+// keeps its value as it is.
+func terraformFlags(fs *pflag.FlagSet, args []string, interspersed bool) []string {
+	out := append([]string(nil), args...)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		switch {
+		case a == "--":
+			return out
+		case len(a) < 2 || a[0] != '-':
+			if !interspersed {
+				return out
+			}
+			continue
+		case a[1] == '-':
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if f := fs.Lookup(name); f != nil && !hasValue && f.NoOptDefVal == "" {
+				i++
+			}
+			continue
+		}
+		body := a[1:]
+		name, _, hasValue := strings.Cut(body, "=")
+		if len(name) > 1 && fs.Lookup(name) == nil && fs.ShorthandLookup(name[:1]) != nil {
+			if shorthandTakesNext(fs, name) && !hasValue {
+				i++
+			}
+			continue
+		}
+		if len(name) == 1 {
+			if f := fs.ShorthandLookup(name); f != nil && !hasValue && f.NoOptDefVal == "" {
+				i++
+			}
+			continue
+		}
+		out[i] = "--" + body
+		if f := fs.Lookup(name); f != nil && !hasValue && f.NoOptDefVal == "" {
+			i++
+		}
+	}
+	return out
+}
+
+// shorthandTakesNext reports whether the shorthand cluster -cluster ends
+// in a flag whose value is the next argument (-hC DIR), as pflag reads it:
+// the first shorthand that takes a value takes the rest of the cluster, or
+// the next argument when nothing is left.
+func shorthandTakesNext(fs *pflag.FlagSet, cluster string) bool {
+	for i := 0; i < len(cluster); i++ {
+		f := fs.ShorthandLookup(cluster[i : i+1])
+		if f == nil {
+			return false
+		}
+		if f.NoOptDefVal == "" {
+			return i == len(cluster)-1
+		}
+	}
+	return false
+}
+
+// maxParallelism is the most --parallelism takes, as in the mynth block.
+const maxParallelism = 1000
+
+// parallelismValue is the value of --parallelism: a whole number from 1 to
+// maxParallelism, refused at parsing time otherwise. 0 means not given.
+type parallelismValue int
+
+func (p *parallelismValue) String() string {
+	if *p == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*p))
+}
+
+func (p *parallelismValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > maxParallelism {
+		return fmt.Errorf("must be a whole number from 1 to %d", maxParallelism)
+	}
+	*p = parallelismValue(n)
+	return nil
+}
+
+func (p *parallelismValue) Type() string { return "int" }
