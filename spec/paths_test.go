@@ -110,3 +110,26 @@ func TestStatePathInsideSpecDir(t *testing.T) {
 		})
 	}
 }
+
+// TestManifestInsideSpecDir: the manifest, which apply writes, must lie
+// inside the spec directory after symbolic links, and no image may land
+// on it through a link.
+func TestManifestInsideSpecDir(t *testing.T) {
+	outside := t.TempDir()
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": "mynth {\n  manifest = \"out/m.json\"\n}\ntask \"a\" {\n  prompt = \"p\"\n}\n"})
+	symlinkOrSkip(t, outside, filepath.Join(dir, "out"))
+	_, diags := Load(dir, LoadOptions{})
+	if len(diags) != 1 || diags[0].Summary != "Invalid manifest path" || !strings.Contains(diags[0].Detail, "through the symbolic link out") {
+		t.Fatalf("a manifest leading outside: %v", diags)
+	}
+	if s := diags[0].Subject; s == nil || s.Start.Line != 2 {
+		t.Errorf("the diagnostic points at %v, want line 2", s)
+	}
+
+	dir = writeSpec(t, map[string]string{"main.mynth.hcl": "mynth {\n  manifest = \"mynth.manifest.json\"\n}\ntask \"a\" {\n  prompt = \"p\"\n  files  = [\"sub/mynth.manifest.json\"]\n}\n"})
+	symlinkOrSkip(t, ".", filepath.Join(dir, "sub"))
+	_, diags = Load(dir, LoadOptions{})
+	if len(diags) != 1 || diags[0].Summary != "Invalid file path" || !strings.Contains(diags[0].Detail, "is the manifest") {
+		t.Fatalf("an image onto the manifest through a link: %v", diags)
+	}
+}
