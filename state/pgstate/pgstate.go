@@ -401,11 +401,11 @@ func (b *Backend) write(prepare func(cur *state.File) (state.Write, error), targ
 			// The commit failed: what was remembered was not stored.
 			b.last.raw, b.last.file = "", nil
 		}
+		// A refusal, or an error already worded (and masked) here, goes
+		// out as it is; a failed commit is worded now.
 		var se *state.Error
-		if errors.As(err, &se) {
-			return false, err
-		}
-		if strings.HasPrefix(err.Error(), "PostgreSQL backend:") {
+		var me *maskedError
+		if errors.As(err, &se) || errors.As(err, &me) {
 			return false, err
 		}
 		return false, b.wrap("saving the state", err)
