@@ -458,4 +458,6 @@ func TestPGE2ESavedPlan(t *testing.T) {
 	if n := srv.Emulator.Stats().Created; n != 1 {
 		t.Errorf("%d tasks created, want 1", n)
 	}
+	// The saved plans hold no trace of the connection string.
+	e.noPassword(t, dir, r)
 }
