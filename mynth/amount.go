@@ -62,6 +62,17 @@ func (a Amount) Sub(b Amount) Amount { return Amount{d: a.d.Sub(b.d)} }
 // Mul returns a × n.
 func (a Amount) Mul(n int64) Amount { return Amount{d: a.d.Mul(decimal.NewFromInt(n))} }
 
+// DivUp returns a ÷ n rounded up to eight places (Mynth's precision), so
+// that n × the result is never less than a: a per-image price taken from a
+// total is a safe worst case. n must be positive.
+func (a Amount) DivUp(n int64) Amount {
+	q, r := a.d.QuoRem(decimal.NewFromInt(n), amountPlaces)
+	if r.Sign() > 0 {
+		q = q.Add(decimal.New(1, -amountPlaces))
+	}
+	return Amount{d: q}
+}
+
 // Cmp compares a and b: -1 when a < b, 0 when equal, +1 when a > b.
 func (a Amount) Cmp(b Amount) int { return a.d.Cmp(b.d) }
 

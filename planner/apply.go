@@ -281,17 +281,17 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		a.cleanStrayDownloads()
 	}
 
+	var budget *spec.Budget
+	if opts.Spec != nil {
+		budget = opts.Spec.Budget
+	}
+	// The price book as the plan made it, before recording changes what
+	// the state holds.
+	book := planPriceBook(budget, a.st, opts.Plan.Tasks)
 	a.recordObserved()
 	if err := a.save(); err != nil {
 		return a.finish(err)
 	}
-
-	var budget *mynth.Amount
-	if opts.Spec != nil && opts.Spec.Budget != nil {
-		b := opts.Spec.Budget.MaxTotal
-		budget = &b
-	}
-	a.guard = newApplyBudget(budget, a.st)
 
 	var creates, waits, files []*TaskPlan
 	for _, tp := range opts.Plan.Tasks {
@@ -307,6 +307,15 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 			files = append(files, tp)
 		}
 	}
+	replaced, waited := map[string]bool{}, map[string]bool{}
+	for _, tp := range creates {
+		replaced[tp.Address] = tp.Action == ActionReplace
+	}
+	for _, tp := range waits {
+		waited[tp.Address] = opts.Wait
+	}
+	a.guard = newApplyBudget(budget, book, a.st, replaced, waited, a.now)
+
 	a.total = len(creates) + len(waits)
 	a.progress.Start(a.total)
 
@@ -316,6 +325,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer a.guard.settle(tp.Address, nil, false)
 			a.finishTask(ctx, tp, tr, a.now(), false, nil)
 		}()
 	}

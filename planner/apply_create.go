@@ -18,10 +18,6 @@ import (
 // files. The decisions (Ctrl-C, budget) are taken here, one task at a time,
 // so that the budget guard sees every creation before it.
 func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.WaitGroup) {
-	// gate is held by the one task in flight whose price could not be
-	// estimated, until it finishes: the budget guard learns its price
-	// before creating more of the same unknown.
-	gate := make(chan struct{}, 1)
 	stopped := "" // why creation stopped, "" while it goes on
 	for _, tp := range creates {
 		tr := a.addResult(tp)
@@ -45,18 +41,14 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 			a.failUncreated(tr, "Not created: "+bad+". Fix its files in the spec, then run apply again.")
 			continue
 		}
-		holdsGate, stop := a.admitCreation(ctx, tp.Address, *req, gate)
-		if stop != "" {
+		if stop := a.admitCreation(ctx, tp.Address, *req); stop != "" {
 			stopped = stop
 			a.notCreated(tr, stopped)
 			continue
 		}
 		// Take the API slot here, so that creations start in plan order.
 		if err := a.acquire(ctx); err != nil {
-			if holdsGate {
-				<-gate
-			}
-			a.guard.settle(tp.Address, nil)
+			a.guard.settle(tp.Address, nil, true)
 			stopped = "interrupted"
 			a.notCreated(tr, stopped)
 			continue
@@ -64,51 +56,39 @@ func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.W
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			released := false
-			releaseGate := func() {
-				if holdsGate && !released {
-					released = true
-					<-gate
-				}
-			}
-			defer releaseGate()
-			a.createOne(ctx, tp, tr, *req, releaseGate)
+			// Whatever became of it, a task not settled by now may
+			// exist and will not finish in this run.
+			defer a.guard.settle(tp.Address, nil, false)
+			a.createOne(ctx, tp, tr, *req, nil)
 		}()
 	}
 }
 
 // admitCreation asks the budget guard whether the task at addr may be
-// created. A task whose price is unknown first takes gate, held by the one
-// such task in flight; holdsGate says whether the caller now holds it (to
-// release once the task's price is known). stop says why creation stops
+// created, waiting (and saying why on the progress line) while a task of
+// unknown price must finish first. It returns why creation stops
 // ("budget", "interrupted"), "" when the task may be created.
-func (a *applier) admitCreation(ctx context.Context, addr string, req mynth.Request, gate chan struct{}) (holdsGate bool, stop string) {
-	if !a.guard.enabled() {
-		return false, ""
+func (a *applier) admitCreation(ctx context.Context, addr string, req mynth.Request) string {
+	priced := &req
+	if st := a.specTask(addr); st != nil && (st.Sensitive["model"] || st.Sensitive["count"]) {
+		priced = nil // as the plan: no price is looked up for it
 	}
-	if _, known := a.guard.estimate(req); !known {
-		select {
-		case gate <- struct{}{}:
-			holdsGate = true
-		case <-ctx.Done():
-			return false, "interrupted"
-		}
-		// The task that held the gate may have taught the price.
-		if _, known := a.guard.estimate(req); known {
-			<-gate
-			holdsGate = false
-		}
-	}
-	if msg, ok := a.guard.admit(addr, req); !ok {
-		if holdsGate {
-			<-gate
-		}
+	msg, stop := a.guard.admit(ctx, addr, priced, a.opts.Wait, a.creationWaits)
+	if stop == "budget" {
 		a.mu.Lock()
 		a.res.BudgetMessage = msg
 		a.mu.Unlock()
-		return false, "budget"
 	}
-	return holdsGate, ""
+	return stop
+}
+
+// creationWaits tells the progress display why creation waits.
+func (a *applier) creationWaits(why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w, ok := a.progress.(CreationWaitSink); ok {
+		w.CreationWaits(a.eventLocked(&TaskResult{}, false), why)
+	}
 }
 
 // failUncreated records that tr's task was not created because of a
@@ -196,14 +176,14 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
 	if a.opts.API == nil {
 		a.release()
-		a.guard.settle(tp.Address, nil)
+		a.guard.settle(tp.Address, nil, true)
 		a.failUncreated(tr, "No Mynth API is configured.")
 		return
 	}
 	reqJSON, err := json.Marshal(req)
 	if err != nil {
 		a.release()
-		a.guard.settle(tp.Address, nil)
+		a.guard.settle(tp.Address, nil, true)
 		a.failUncreated(tr, fmt.Sprintf("Not created: encoding its request: %v.", err))
 		return
 	}
@@ -218,7 +198,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	if err := a.save(); err != nil || ctx.Err() != nil {
 		// Nothing was sent: the record goes, and nothing was paid.
 		a.release()
-		a.guard.settle(tp.Address, nil)
+		a.guard.settle(tp.Address, nil, true)
 		a.dropAttempt(tp.Address, at)
 		if err != nil {
 			a.failUncreated(tr, fmt.Sprintf("Not created: the state could not be saved before sending the request (%v), so nothing was sent and nothing was paid.", err))
@@ -240,7 +220,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		defer a.mu.Unlock()
 		if errors.Is(err, mynth.ErrUnknownOutcome) || (ctx.Err() != nil && !applyIsRefusal(err)) {
 			// The task may exist and cost money: the record stays, saying
-			// why, and its estimate stays in flight (not settled).
+			// why.
 			why := unknownOutcomeReason(err)
 			kept := *at
 			kept.Error = why
@@ -250,6 +230,9 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 			tr.Message = fmt.Sprintf("The creation request was sent but no usable answer came back (%s). It was not repeated: the task may exist and cost money, and the state keeps the request as a creation of unknown outcome (attempt %s), which plan reports until it is resolved. "+
 				"Find the task in Mynth and run `mynthform import %s ID` to record it; if it does not exist, run `mynthform state rm %s` to clear the record, then apply again.",
 				why, at.ID, shellQuote(tp.Address), shellQuote(tp.Address))
+			// The task may exist and cost money: its estimate stays in
+			// flight for good.
+			a.guard.settle(tp.Address, nil, false)
 		} else {
 			// Mynth refused it, or it was never sent: no task exists.
 			if a.st.Attempts[tp.Address] == at {
@@ -258,7 +241,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 			}
 			tr.Outcome = AppliedError
 			tr.Message = fmt.Sprintf("Creating the task failed: %v.", err)
-			a.guard.settle(tp.Address, nil)
+			a.guard.settle(tp.Address, nil, true)
 		}
 		a.progress.TaskFinished(a.eventLocked(tr, true))
 		return
@@ -351,6 +334,8 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	tr.ID = id
 	a.mu.Unlock()
 	if !a.opts.Wait {
+		// It may cost money and will not finish in this run.
+		a.guard.settle(tp.Address, nil, false)
 		release()
 		a.mu.Lock()
 		tr.Outcome, tr.Status, tr.wantPending = AppliedPending, mynth.StatusPending, true
@@ -372,7 +357,14 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	}
 	task, err := a.wait(ctx, id, pat, fallbackPAT, rec)
 	elapsed := a.now().Sub(start)
+	badCost := false
+	if err == nil {
+		if cerr := CheckCost(task.Result); cerr != nil {
+			err, badCost = cerr, true
+		}
+	}
 	if err != nil {
+		a.guard.settle(tp.Address, nil, false)
 		release()
 		a.mu.Lock()
 		tr.Elapsed = elapsed
@@ -382,6 +374,9 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 			tr.Outcome = AppliedPending
 			tr.wantPending = true
 			tr.Message = "Still pending: apply was interrupted. Run `mynthform apply` again to wait for it."
+		case badCost:
+			tr.Outcome = AppliedError
+			tr.Message = fmt.Sprintf("Task %s finished, but %v: an amount Mynth cannot have meant, so it is taken neither as a price nor as a cost (the budget counts the task at its estimate). It stays recorded as pending; ask Mynth about the task, then run `mynthform apply` again.", id, err)
 		case errors.Is(err, errApplyWaitTimeout):
 			tr.Outcome, tr.TimedOut = AppliedPending, true
 			tr.Message = fmt.Sprintf("Still pending after %s (--wait-timeout). It stays recorded; run `mynthform apply` again to keep waiting.", a.opts.WaitTimeout)
@@ -396,6 +391,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 
 	newRec, err := StateTaskFromObserved(task)
 	if err != nil {
+		a.guard.settle(tp.Address, nil, false)
 		release()
 		a.mu.Lock()
 		tr.Outcome, tr.Message = AppliedError, fmt.Sprintf("Recording task %s: %v.", id, err)
@@ -415,15 +411,12 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	tr.Status = task.Status
 	tr.Cost = applyResultCost(newRec.Result)
 	tr.Images = len(task.Result.Succeeded())
-	if created {
-		a.guard.settle(tp.Address, tr.Cost)
-		if tr.Cost != nil {
-			a.res.Spent = a.res.Spent.Add(*tr.Cost)
-		}
-	} else {
-		a.guard.recordedFinished(tp.Address, tr.Cost)
+	if created && tr.Cost != nil {
+		a.res.Spent = a.res.Spent.Add(*tr.Cost)
 	}
+	// Learn first, so that a creation woken by settle sees the price.
 	a.guard.learn(a.request(tp), task.Result)
+	a.guard.settle(tp.Address, tr.Cost, true)
 	switch task.Status {
 	case mynth.StatusFailed:
 		tr.Outcome = AppliedFailed

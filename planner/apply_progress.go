@@ -12,7 +12,8 @@ import (
 )
 
 // ProgressSink receives apply's progress. Apply makes one call at a time,
-// so an implementation needs no locking for apply's sake.
+// so an implementation needs no locking for apply's sake (LineProgress and
+// TerminalProgress lock for their own timers).
 type ProgressSink interface {
 	// Start announces how many tasks apply will create or wait for.
 	Start(total int)
@@ -35,6 +36,13 @@ type ProgressEvent struct {
 	Spent       mynth.Amount
 }
 
+// CreationWaitSink is a ProgressSink that is also told why creation
+// waits (a task of unknown price waits for another to finish and teach
+// its price). Apply calls it once per waiting task.
+type CreationWaitSink interface {
+	CreationWaits(ev ProgressEvent, why string)
+}
+
 type nopApplyProgress struct{}
 
 func (nopApplyProgress) Start(int)                  {}
@@ -46,25 +54,112 @@ func (nopApplyProgress) Finish()                    {}
 //
 //	task.x: created tsk_123
 //	task.x: completed in 3.2s, 1 image, $0.01250000, saved assets/x.png
+//
+// It says why creation waits when it must, and while apply runs it never
+// stays silent for longer than Every (default 30 s): a line says how many
+// tasks are done and what was spent so far.
 type LineProgress struct {
 	W io.Writer
+	// Every is the longest silence; 0 is DefaultProgressEvery.
+	Every time.Duration
+
+	mu    sync.Mutex
+	start time.Time
+	last  ProgressEvent
+	why   string
+	wrote time.Time
+	stop  chan struct{}
+	done  chan struct{}
 }
 
+// DefaultProgressEvery is the longest LineProgress stays silent.
+const DefaultProgressEvery = 30 * time.Second
+
 // Start implements ProgressSink.
-func (p *LineProgress) Start(total int) {}
+func (p *LineProgress) Start(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.start, p.wrote = time.Now(), time.Now()
+	p.last = ProgressEvent{Total: total}
+	if total == 0 {
+		return
+	}
+	every := p.Every
+	if every <= 0 {
+		every = DefaultProgressEvery
+	}
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	go p.tick(every, p.stop, p.done)
+}
+
+func (p *LineProgress) tick(every time.Duration, stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(every / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			if now.Sub(p.wrote) >= every {
+				p.printf("Still applying: %d/%d tasks done, %s spent, %s elapsed%s\n",
+					p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(p.why))
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// printf writes a line and notes when; p.mu is held.
+func (p *LineProgress) printf(format string, args ...any) {
+	fmt.Fprintf(p.W, format, args...)
+	p.wrote = time.Now()
+}
+
+// whySuffix is "; " and the reason creation waits, "" when it does not.
+func whySuffix(why string) string {
+	if why == "" {
+		return ""
+	}
+	return "; " + why
+}
 
 // TaskCreated implements ProgressSink.
 func (p *LineProgress) TaskCreated(ev ProgressEvent) {
-	fmt.Fprintf(p.W, "%s: created %s\n", termtext.Line(ev.Task.Address), termtext.Line(ev.Task.ID))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.why = ev, ""
+	p.printf("%s: created %s\n", termtext.Line(ev.Task.Address), termtext.Line(ev.Task.ID))
 }
 
 // TaskFinished implements ProgressSink.
 func (p *LineProgress) TaskFinished(ev ProgressEvent) {
-	io.WriteString(p.W, FinishedLine(ev.Task))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = ev
+	p.printf("%s", FinishedLine(ev.Task))
+}
+
+// CreationWaits implements CreationWaitSink.
+func (p *LineProgress) CreationWaits(ev ProgressEvent, why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.why = ev, why
+	p.printf("Waiting: %s (%d/%d tasks done, %s spent)\n", why, ev.Done, ev.Total, ev.Spent.Dollars())
 }
 
 // Finish implements ProgressSink.
-func (p *LineProgress) Finish() {}
+func (p *LineProgress) Finish() {
+	p.mu.Lock()
+	stop, done := p.stop, p.done
+	p.stop, p.done = nil, nil
+	p.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
 
 // FinishedLine is the line (or lines, for file failures) that reports a
 // finished task, ending in a newline. Its messages quote the API (ids,
@@ -124,6 +219,7 @@ type TerminalProgress struct {
 	mu    sync.Mutex
 	start time.Time
 	last  ProgressEvent
+	why   string
 	live  bool
 	stop  chan struct{}
 	done  chan struct{}
@@ -163,7 +259,16 @@ func (p *TerminalProgress) tick(stop, done chan struct{}) {
 func (p *TerminalProgress) TaskCreated(ev ProgressEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last = ev
+	p.last, p.why = ev, ""
+	p.draw()
+}
+
+// CreationWaits implements CreationWaitSink: the live line says why
+// creation waits until the next task is created.
+func (p *TerminalProgress) CreationWaits(ev ProgressEvent, why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.why = ev, why
 	p.draw()
 }
 
@@ -201,8 +306,8 @@ func (p *TerminalProgress) clear() {
 
 func (p *TerminalProgress) draw() {
 	p.clear()
-	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, %s spent, %s elapsed",
-		p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)))
+	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, %s spent, %s elapsed%s",
+		p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(p.why))
 	p.live = true
 }
 

@@ -275,7 +275,7 @@ func TestApplyBudgetGuard(t *testing.T) {
 		Request: json.RawMessage(`{"model":"m1","prompt":"old"}`),
 		Result:  json.RawMessage(`{"cost":{"images":"0.01250000","total":"0.01250000"},"images":[{"cost":"0.01250000","id":"i","status":"succeeded","url":"u"}]}`)}
 	max := mynth.MustParseAmount("0.05")
-	c.spec.Budget = &spec.Budget{MaxTotal: max}
+	c.spec.Budget = &spec.Budget{MaxTotal: &max}
 	for _, k := range []string{"a", "b", "c", "d", "e"} {
 		c.task("task."+k, "p "+k, 1, ActionGenerate)
 	}
@@ -296,7 +296,7 @@ func TestApplyBudgetGuard(t *testing.T) {
 func TestApplyBudgetUnknownPriceLearnsFirst(t *testing.T) {
 	c := newApplyCase(t)
 	c.api.PollsToDone = 1
-	c.spec.Budget = &spec.Budget{MaxTotal: mynth.MustParseAmount("0.03")}
+	c.spec.Budget = &spec.Budget{MaxTotal: amountPtr("0.03")}
 	for _, k := range []string{"a", "b", "c", "d"} {
 		c.task("task."+k, "p "+k, 1, ActionGenerate)
 	}
@@ -639,7 +639,7 @@ func TestApplyBudgetCountsRecordedPending(t *testing.T) {
 		c.state.Tasks[tp.Address] = &state.Task{ID: "tsk_" + k, Status: mynth.StatusPending, Request: req}
 	}
 	c.api.PollsToDone = 3
-	c.spec.Budget = &spec.Budget{MaxTotal: mynth.MustParseAmount("0.06")}
+	c.spec.Budget = &spec.Budget{MaxTotal: amountPtr("0.06")}
 	c.task("task.new", "new", 1, ActionGenerate)
 
 	res := c.apply(context.Background(), c.options())

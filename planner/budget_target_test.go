@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
@@ -16,7 +15,7 @@ import (
 // recorded for the tasks it leaves out.
 func TestMakePlanBudgetCountsUntargetedTasks(t *testing.T) {
 	sp := &spec.Spec{
-		Budget: &spec.Budget{MaxTotal: mynth.MustParseAmount("0.02")},
+		Budget: &spec.Budget{MaxTotal: amountPtr("0.02")},
 		Tasks:  []*spec.Task{specTask("task.a", "", "a"), specTask("task.b", "", "b")},
 	}
 	st := &state.File{Tasks: map[string]*state.Task{
@@ -29,9 +28,9 @@ func TestMakePlanBudgetCountsUntargetedTasks(t *testing.T) {
 		want    Check
 	}{
 		{"whole spec", nil, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
-			Message: "total cost $0.025 is over max_total $0.02"}},
+			Message: "recorded $0.025 = $0.025 is over max_total $0.02"}},
 		{"one target", []string{"task.a"}, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
-			Message: "total cost $0.025 is over max_total $0.02"}},
+			Message: "recorded $0.025 = $0.025 is over max_total $0.02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Targets: tc.targets})

@@ -3,7 +3,6 @@ package planner
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -261,55 +260,6 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 	return files, checks, strings.Join(reasons, "; ")
 }
 
-// budgetChecks checks the budget block against the cost of every declared
-// task in the plan.
-func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan) []Check {
-	if s.Budget == nil {
-		return nil
-	}
-	// The budget covers every task of the spec: a task left out by
-	// --target or --exclude counts with the cost the state recorded.
-	var total mynth.Amount
-	planned := make(map[string]bool, len(tasks))
-	for _, t := range tasks {
-		planned[t.Address] = true
-	}
-	for _, t := range s.Tasks {
-		if planned[t.Address] {
-			continue
-		}
-		if rec := st.Tasks[t.Address]; rec != nil && len(rec.Result) > 0 {
-			var res mynth.Result
-			if json.Unmarshal(rec.Result, &res) == nil {
-				total = total.Add(res.Total())
-			}
-		}
-	}
-	notCreated := 0
-	for _, t := range tasks {
-		if t.Action == ActionForget {
-			continue
-		}
-		if t.Cost != nil {
-			total = total.Add(*t.Cost)
-		}
-		if t.Status == StatusNotCreated {
-			notCreated++
-		}
-	}
-	max := s.Budget.MaxTotal
-	c := Check{Name: "budget", Severity: string(spec.SeverityError)}
-	if total.Cmp(max) > 0 {
-		c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("total cost %s is over max_total %s", total.Dollars(), max.Dollars())
-	} else {
-		c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("total cost %s is within max_total %s", total.Dollars(), max.Dollars())
-	}
-	if notCreated > 0 {
-		c.Message += fmt.Sprintf(" (%d not created yet)", notCreated)
-	}
-	return []Check{c}
-}
-
 // summarize counts the plan's actions and checks and totals its cost.
 func summarize(p *Plan) Summary {
 	var s Summary
@@ -348,5 +298,6 @@ func summarize(p *Plan) Summary {
 			s.Cost = s.Cost.Add(*t.Cost)
 		}
 	}
+	s.Estimate = summarizeEstimate(p.Tasks)
 	return s
 }

@@ -122,8 +122,12 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for _, w := range work {
 		p.Tasks = append(p.Tasks, w.tp)
 	}
+	book := planPriceBook(opts.Spec.Budget, st, p.Tasks)
+	for _, w := range work {
+		w.tp.Estimate = estimateTask(book, w.tp, w.spec)
+	}
 	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
-	p.Checks = budgetChecks(opts.Spec, st, p.Tasks)
+	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book)
 	p.Summary = summarize(p)
 	return p, nil
 }
@@ -267,6 +271,10 @@ func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
 			w.readErr = fmt.Errorf("task %s: the API returned no task", id)
 			return
 		}
+		if err := CheckCost(t.Result); err != nil {
+			w.readErr = fmt.Errorf("task %s: %w, an amount Mynth cannot have meant: it is taken neither as a price nor as a cost", id, err)
+			return
+		}
 		w.observed = t
 		return
 	}
@@ -293,6 +301,11 @@ func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
 		}
 	}
 	obs, err := mergePATRead(id, status, images, w.recordedFor(id))
+	if err == nil {
+		if cerr := CheckCost(obs.Result); cerr != nil {
+			err = fmt.Errorf("%w, an amount Mynth cannot have meant: it is taken neither as a price nor as a cost", cerr)
+		}
+	}
 	if err != nil {
 		w.readErr = fmt.Errorf("task %s: %w", id, err)
 		return

@@ -148,7 +148,9 @@ func TestMakePlanActions(t *testing.T) {
 		t.Errorf("plan (-want +got):\n%s", diff)
 	}
 	wantSummary := Summary{Generate: 1, Adopt: 2, Replace: 1, Update: 1, Forget: 1, None: 5,
-		Checks: CheckCounts{Passed: 10, Failed: 2, Pending: 6}, Cost: mynth.MustParseAmount("0.0875")}
+		Checks: CheckCounts{Passed: 10, Failed: 2, Pending: 6}, Cost: mynth.MustParseAmount("0.0875"),
+		// The generate and the replace, priced from what the state recorded.
+		Estimate: Estimate{Total: mynth.MustParseAmount("0.025"), Priced: 2}}
 	if diff := cmp.Diff(wantSummary, p.Summary, cmp.Comparer(func(a, b mynth.Amount) bool { return a.Cmp(b) == 0 })); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
@@ -322,7 +324,7 @@ func TestMakePlanFiles(t *testing.T) {
 func TestMakePlanChecks(t *testing.T) {
 	rt := remoteTask("tsk_c", "x", 2)
 	rt.Result.Images[1].Size = "512x512"
-	sp := &spec.Spec{Budget: &spec.Budget{MaxTotal: mynth.MustParseAmount("0.02")}, Tasks: []*spec.Task{specTask("task.c", "tsk_c", "x"), specTask("task.n", "", "y")}}
+	sp := &spec.Spec{Budget: &spec.Budget{MaxTotal: amountPtr("0.02")}, Tasks: []*spec.Task{specTask("task.c", "tsk_c", "x"), specTask("task.n", "", "y")}}
 	sp.Tasks[0].Expect = &spec.Expect{Status: mynth.StatusCompleted, Images: 3, Size: "1024x1024", MaxCost: amount("0.01"), Severity: spec.SeverityWarning}
 	p, err := MakePlan(context.Background(), Options{Spec: sp, API: newFakeAPI(rt), Refresh: true, HasAPIKey: true})
 	if err != nil {
@@ -337,7 +339,7 @@ func TestMakePlanChecks(t *testing.T) {
 	if diff := cmp.Diff(want, p.Tasks[0].Checks); diff != "" {
 		t.Errorf("checks (-want +got):\n%s", diff)
 	}
-	wantBudget := []Check{{Name: "budget", Outcome: OutcomeFailed, Message: "total cost $0.025 is over max_total $0.02 (1 not created yet)", Severity: "error"}}
+	wantBudget := []Check{{Name: "budget", Outcome: OutcomeFailed, Message: "recorded $0.025 + estimate $0.0125 (task.n) = $0.0375 is over max_total $0.02; apply would stop before passing it", Severity: "error"}}
 	if diff := cmp.Diff(wantBudget, p.Checks); diff != "" {
 		t.Errorf("budget (-want +got):\n%s", diff)
 	}

@@ -87,6 +87,19 @@ type Summary struct {
 	None     int          `json:"none"`
 	Checks   CheckCounts  `json:"checks"`
 	Cost     mynth.Amount `json:"cost"`
+	// Estimate is what apply will spend creating the plan's tasks.
+	Estimate Estimate `json:"estimate"`
+}
+
+// Estimate totals the estimates of the tasks a plan creates (generate
+// and replace), priced with the PriceBook.
+type Estimate struct {
+	// Total is the sum of the known estimates.
+	Total mynth.Amount `json:"total"`
+	// Priced and Unpriced count the tasks to create whose price is known,
+	// and those whose price is not (they are not in Total).
+	Priced   int `json:"priced"`
+	Unpriced int `json:"unpriced"`
 }
 
 // CheckCounts counts checks by outcome.
@@ -107,7 +120,12 @@ type TaskPlan struct {
 	Status Status        `json:"status"`
 	Model  string        `json:"model,omitempty"`
 	Cost   *mynth.Amount `json:"cost"`
-	Images []Image       `json:"images"`
+	// Estimate is what apply will spend on the task: the request's count ×
+	// the price book's image price for a generate or replace (nil when no
+	// price is known, or the model or count is sensitive), $0 for every
+	// other action, nil for a task that cannot be planned.
+	Estimate *mynth.Amount `json:"estimate"`
+	Images   []Image       `json:"images"`
 	// Changes are the differences found, each silenced by ignore_changes
 	// already removed.
 	Changes []Change `json:"changes"`

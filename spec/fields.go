@@ -169,7 +169,11 @@ func (fs *fields) amount(f *field) (mynth.Amount, bool) {
 		return mynth.Amount{}, false
 	}
 	if a.IsNegative() {
-		fs.add(errorf(f.rng, "Invalid amount", "%s is negative. Give an amount of $0 or more.", f.name))
+		least := "$0 or more"
+		if f.name == "price.image" {
+			least = "more than $0" // a zero price is refused too
+		}
+		fs.add(errorf(f.rng, "Invalid amount", "%s is negative. Give an amount of %s.", f.name, least))
 		return mynth.Amount{}, false
 	}
 	return a, true

@@ -738,7 +738,7 @@ task "c" {
 	want := map[string]string{
 		"Extraneous label for task":   "Remove the extra label.",
 		"Missing name for task":       `Add the name in quotes after the block type, as in task "NAME" { }.`,
-		"Missing required argument":   "Add it.",
+		"Missing budget limit":        `Add max_total = "5.00" (the most the spec's current tasks may cost), max_spent (the most spent in all, replaced and forgotten tasks included), or a price block; or remove the budget block.`,
 		"Extraneous label for expect": "Remove the extra label.",
 	}
 	got := map[string]string{}

@@ -64,8 +64,41 @@ type Settings struct {
 
 // Budget is the budget block.
 type Budget struct {
-	// MaxTotal is the most that every task of the spec may cost together.
-	MaxTotal  mynth.Amount
+	// MaxTotal, when set, is the most that the spec's current tasks may
+	// cost together: the results the state holds, plus the estimate of
+	// what apply will create. A task replaced or forgotten stops counting.
+	MaxTotal *mynth.Amount
+	// MaxSpent, when set, is the most that may be spent in all: MaxTotal's
+	// sum plus every task the state's ledger keeps (replaced or forgotten).
+	MaxSpent *mynth.Amount
+	// Unpriced says what a task to create of no known price does to the
+	// plan's budget check: a warning (default) or an error.
+	Unpriced Unpriced
+	// Prices are the spec's own per-image prices, which win over the
+	// prices learned from the state.
+	Prices    []*Price
+	DeclRange hcl.Range
+}
+
+// Unpriced is the budget's unpriced setting.
+type Unpriced string
+
+// The unpriced settings.
+const (
+	UnpricedWarn  Unpriced = "warn"
+	UnpricedError Unpriced = "error"
+)
+
+// Price is one price block: what one image of Model costs, fee included.
+type Price struct {
+	// Model is the model id as requests name it ("auto" for requests that
+	// leave the model to Mynth).
+	Model string
+	// Size is the resolved image size the price applies to ("1536x1024");
+	// "" prices every size of the model.
+	Size string
+	// Image is the price of one image, fee included; never zero.
+	Image     mynth.Amount
 	DeclRange hcl.Range
 }
 

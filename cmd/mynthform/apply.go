@@ -112,6 +112,9 @@ func applyCommand(g *globals, a applyArgs) int {
 	// could not be read, drift, errors in the spec. Checks are evaluated
 	// again once apply is done.
 	planFailed := planUnfixable(plan)
+	if refused := plan.BudgetRefusal(); len(refused) > 0 {
+		return refuseOverBudget(g, refused)
+	}
 
 	if code, ok := approveApply(g, a, plan, st, sp, hasKey); !ok {
 		return code
@@ -144,6 +147,17 @@ func applyCommand(g *globals, a applyArgs) int {
 	}
 	fmt.Fprintln(g.stdout, applySummary(res, label, outcome))
 	return applyExitCode(g, res, err, planFailed || checksFailed)
+}
+
+// refuseOverBudget says why apply creates nothing: the plan's estimate
+// passes the budget. It returns exitError.
+func refuseOverBudget(g *globals, refused []planner.Check) int {
+	fmt.Fprintln(g.stderr, "\nmynthform apply: not applying: the plan fails its budget check, so nothing was created or changed:")
+	for _, c := range refused {
+		fmt.Fprintf(g.stderr, "  %s: %s.\n", c.Name, c.Message)
+	}
+	fmt.Fprintln(g.stderr, "Raise the budget's limit, give the tasks of unknown price a price block (or unpriced = \"warn\"), remove tasks from the spec, or apply some of them with --target.")
+	return exitError
 }
 
 // applyFailed prints an apply error on stderr and returns exitError.
@@ -372,26 +386,30 @@ func confirm(g *globals, plan *planner.Plan, st *state.File, sp *spec.Spec) bool
 	}
 }
 
-// costBound describes the most the creations can cost.
+// costBound describes what the creations are estimated to cost, and the
+// budget's limits.
 func costBound(est planner.CreationEstimate, sp *spec.Spec) string {
 	var budget string
-	if sp.Budget != nil {
+	if sp.Budget != nil && sp.Budget.MaxTotal != nil {
 		left := sp.Budget.MaxTotal.Sub(est.Recorded)
 		if left.IsNegative() {
 			left = mynth.Amount{}
 		}
 		budget = fmt.Sprintf(" The budget guard stops creating tasks before the total passes budget.max_total %s (%s left).", sp.Budget.MaxTotal.Dollars(), left.Dollars())
 	}
+	if sp.Budget != nil && sp.Budget.MaxSpent != nil {
+		budget += fmt.Sprintf(" It stops before the total spent passes budget.max_spent %s.", sp.Budget.MaxSpent.Dollars())
+	}
 	switch {
 	case est.Unknown == 0:
-		return fmt.Sprintf("Cost: at most %s.%s", est.Known.Dollars(), budget)
+		return fmt.Sprintf("Estimated cost: %s.%s", est.Known.Dollars(), budget)
 	case est.Unknown == est.Tasks:
 		if budget == "" {
-			return "Cost: unknown until the first task completes (no price is recorded yet for these models, and the spec sets no budget)."
+			return "Cost: unknown until the first task completes (no price is known for these models, and the spec sets no budget)."
 		}
-		return "Cost: unknown until the first task completes (no price is recorded yet for these models)." + budget
+		return "Cost: unknown until the first task completes (no price is known for these models)." + budget
 	default:
-		return fmt.Sprintf("Cost: at most %s for %s, plus %s of unknown price.%s", est.Known.Dollars(),
+		return fmt.Sprintf("Estimated cost: %s for %s, plus %s of unknown price.%s", est.Known.Dollars(),
 			countOf(est.Tasks-est.Unknown, "task"), countOf(est.Unknown, "task"), budget)
 	}
 }

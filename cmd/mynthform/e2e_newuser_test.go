@@ -54,7 +54,7 @@ func TestE2EAmountsForPeople(t *testing.T) {
 	mustCode(t, js, 0, "plan --json")
 	// Amounts stay exact; a check's message is prose, for people.
 	if !strings.Contains(js.Stdout, `"cost": "0.03750000"`) || !strings.Contains(js.Stdout, `"cost": "0.01250000"`) || strings.Contains(js.Stdout, `"$`) ||
-		!strings.Contains(js.Stdout, "total cost $0.0375 is within max_total $0.05") {
+		!strings.Contains(js.Stdout, "recorded $0.0375 = $0.0375 is within max_total $0.05") {
 		t.Errorf("plan --json does not keep exact amounts:\n%s", js.Stdout)
 	}
 }

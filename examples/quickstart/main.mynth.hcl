@@ -22,10 +22,18 @@ locals {
   }
 }
 
-# Never spend more than this on the whole spec: apply stops creating tasks
-# before it would pass it.
+# max_total caps what the spec's current images cost together (a replaced
+# task stops counting; max_spent would cap everything ever spent, replaced
+# and forgotten tasks included). The plan fails, before apply spends
+# anything, when its estimate would pass the cap; apply stops creating
+# tasks before it would. The price lets the first plan estimate the cost
+# (it is the emulator's price; once a task has completed, the price is
+# learned from the state), so that apply creates the three tasks at once.
 budget {
   max_total = "0.50"
+  price "google/gemini-3.1-flash-image" {
+    image = "0.0125"
+  }
 }
 
 task "product" {

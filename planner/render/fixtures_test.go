@@ -85,6 +85,16 @@ func summarize(p *planner.Plan) *planner.Plan {
 		if t.Cost != nil {
 			s.Cost = s.Cost.Add(*t.Cost)
 		}
+		creates := t.Error == nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace)
+		switch {
+		case creates && t.Estimate == nil:
+			s.Estimate.Unpriced++
+		case creates:
+			s.Estimate.Priced++
+			s.Estimate.Total = s.Estimate.Total.Add(*t.Estimate)
+		case t.Error == nil:
+			t.Estimate = amt("0")
+		}
 	}
 	p.Summary = s
 	if p.Tasks == nil {
@@ -183,7 +193,7 @@ func mixedPlan(base string) *planner.Plan {
 			{
 				Address: "task.poster", ID: "tsk_01POSTER", Action: planner.ActionReplace,
 				Reason: "the spec's request differs from the recorded task", Status: planner.StatusCompleted,
-				Model: flash, Cost: amt("0.01250000"), RequestVerifiable: true,
+				Model: flash, Cost: amt("0.01250000"), Estimate: amt("0.01250000"), RequestVerifiable: true,
 				Request: req("Retro travel poster of Lisbon, bold flat colours", "", flash, "portrait"),
 				Images:  []planner.Image{img(base, "img_poster", "1024x1536", "0.01250000")},
 				Changes: []planner.Change{{Path: "request.prompt", Before: "Retro travel poster of Porto", After: "Retro travel poster of Lisbon, bold flat colours"}},
@@ -269,12 +279,17 @@ func noChangesPlan(base string) *planner.Plan {
 
 func budgetPlan(base string) *planner.Plan {
 	p := &planner.Plan{
-		Checks: []planner.Check{failed("budget", "generating 3 tasks would bring the total to $5.0375, over max_total $5.00")},
+		Checks: []planner.Check{failed("budget", "recorded $5.00 + estimate $0.025 (task.alpha, task.beta) = $5.025 is over max_total $5.00; apply would stop before passing it"),
+			{Name: "budget_unpriced", Outcome: planner.OutcomeFailed, Severity: "warning", Message: "1 task to create has no known price (task.gamma): the estimate leaves them out"}},
 	}
 	for i, name := range []string{"alpha", "beta", "gamma"} {
+		var est *mynth.Amount
+		if name != "gamma" {
+			est = amt("0.01250000")
+		}
 		p.Tasks = append(p.Tasks, &planner.TaskPlan{
 			Address: fmt.Sprintf("task.%s", name), Action: planner.ActionGenerate, Reason: "not created yet",
-			Status: planner.StatusNotCreated, Model: flash,
+			Status: planner.StatusNotCreated, Model: flash, Estimate: est,
 			Request: req(fmt.Sprintf("Abstract pattern number %d", i+1), "", flash, "square"),
 			Images:  []planner.Image{},
 			Checks:  []planner.Check{pending("status", "the task does not exist yet")},

@@ -154,7 +154,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 		// be read, or a failed check, is not agreement.
 		out.printf("%s\n", h.paint(ansiBold, "No changes. The spec, the state and Mynth agree."))
 	}
-	out.printf("%s\n", h.paint(ansiBold, summaryLine(p)))
+	out.printf("%s\n", h.paint(ansiBold, humanSummaryLine(p)))
 	addrs := byAction(p)
 	for _, a := range actionOrder {
 		list := addrs[a]

@@ -37,7 +37,14 @@ type jsonSummary struct {
 	None     int          `json:"none"`
 	Checks   jsonCounts   `json:"checks"`
 	Cost     mynth.Amount `json:"cost"`
+	Estimate jsonEstimate `json:"estimate"`
 	Failed   bool         `json:"failed"`
+}
+
+type jsonEstimate struct {
+	Total    mynth.Amount `json:"total"`
+	Priced   int          `json:"priced"`
+	Unpriced int          `json:"unpriced"`
 }
 
 type jsonCounts struct {
@@ -54,10 +61,12 @@ type jsonTask struct {
 	Status  string        `json:"status"`
 	Model   string        `json:"model"`
 	Cost    *mynth.Amount `json:"cost"`
-	Images  []jsonImage   `json:"images"`
-	Changes []jsonChange  `json:"changes"`
-	Checks  []jsonCheck   `json:"checks"`
-	Files   []jsonFile    `json:"files"`
+	// Estimate is what apply will spend on the task (see the README).
+	Estimate *mynth.Amount `json:"estimate"`
+	Images   []jsonImage   `json:"images"`
+	Changes  []jsonChange  `json:"changes"`
+	Checks   []jsonCheck   `json:"checks"`
+	Files    []jsonFile    `json:"files"`
 	// Request is what apply sends for a generate or replace, null
 	// otherwise; sensitive fields are "(sensitive)".
 	Request           map[string]any `json:"request"`
@@ -145,9 +154,10 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 		Summary: jsonSummary{
 			Generate: p.Summary.Generate, Adopt: p.Summary.Adopt, Replace: p.Summary.Replace,
 			Update: p.Summary.Update, Forget: p.Summary.Forget, None: p.Summary.None,
-			Checks: jsonCounts(p.Summary.Checks),
-			Cost:   p.Summary.Cost,
-			Failed: p.Failed(),
+			Checks:   jsonCounts(p.Summary.Checks),
+			Cost:     p.Summary.Cost,
+			Estimate: jsonEstimate(p.Summary.Estimate),
+			Failed:   p.Failed(),
 		},
 		Tasks:       make([]jsonTask, 0, len(p.Tasks)),
 		Checks:      make([]jsonCheck, 0, len(p.Checks)),
@@ -156,7 +166,7 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 	for _, t := range p.Tasks {
 		jt := jsonTask{
 			Address: t.Address, Action: string(t.Action), Reason: t.Reason,
-			Status: string(t.Status), Model: t.Model, Cost: t.Cost,
+			Status: string(t.Status), Model: t.Model, Cost: t.Cost, Estimate: t.Estimate,
 			Images:  make([]jsonImage, 0, len(t.Images)),
 			Changes: make([]jsonChange, 0, len(t.Changes)),
 			Checks:  make([]jsonCheck, 0, len(t.Checks)),

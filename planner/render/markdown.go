@@ -94,8 +94,10 @@ func verdict(p *planner.Plan) string {
 		if diags > 0 {
 			parts = append(parts, plural(diags, "error"))
 		}
+		// costLine: the verdict stays short enough for the smallest
+		// comment; the estimate is in the plan's own views.
 		return fmt.Sprintf("❌ **mynthform plan failed**: %s, %d passed. %s",
-			strings.Join(parts, ", "), g.Passed, summaryLine(p))
+			strings.Join(parts, ", "), g.Passed, costLine(p))
 	}
 	extra := ""
 	if n := len(g.Warnings); n > 0 {
@@ -105,7 +107,7 @@ func verdict(p *planner.Plan) string {
 		extra += fmt.Sprintf(", %d pending", n)
 	}
 	return fmt.Sprintf("✅ **mynthform plan passed**: %s passed%s. %s",
-		plural(g.Passed, "check"), extra, summaryLine(p))
+		plural(g.Passed, "check"), extra, costLine(p))
 }
 
 // build renders the report at one level of detail; limit is what the

@@ -232,9 +232,15 @@ func costedTasks(p *planner.Plan) int {
 	return n
 }
 
-// summaryLine is the plan's one-line summary, as DESIGN.md writes it. The
-// adopt count appears only when some task is adopted.
-func summaryLine(p *planner.Plan) string {
+// humanSummaryLine is summaryLine with the tasks of unknown price named.
+func humanSummaryLine(p *planner.Plan) string {
+	return costLine(p) + estimateText(p, true)
+}
+
+// costLine is the plan's one-line summary without the estimate, as
+// DESIGN.md writes it. The adopt count appears only when some task is
+// adopted.
+func costLine(p *planner.Plan) string {
 	s := p.Summary
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan: %d to generate, ", s.Generate)
@@ -245,6 +251,45 @@ func summaryLine(p *planner.Plan) string {
 		s.Replace, s.Update, s.Forget, s.Cost.Dollars(), plural(costedTasks(p), "task"))
 	return b.String()
 }
+
+// summaryLine is costLine with the estimate of what apply will spend.
+func summaryLine(p *planner.Plan) string {
+	return costLine(p) + estimateText(p, false)
+}
+
+// estimateText is the summary line's estimate of what apply will spend,
+// with the tasks of unknown price named when named is set; "" when the
+// plan creates nothing.
+func estimateText(p *planner.Plan, named bool) string {
+	e := p.Summary.Estimate
+	if e.Priced+e.Unpriced == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, " Estimate: %s for %s to create", e.Total.Dollars(), plural(e.Priced, "task"))
+	if e.Unpriced > 0 && !named {
+		fmt.Fprintf(&b, ", plus %s of unknown price", plural(e.Unpriced, "task"))
+	}
+	if e.Unpriced > 0 && named {
+		var names []string
+		for _, t := range p.Tasks {
+			if t.Error == nil && t.Estimate == nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace) {
+				names = append(names, t.Address)
+			}
+		}
+		more := ""
+		if len(names) > estimateNameLimit {
+			more = fmt.Sprintf(" and %d more", len(names)-estimateNameLimit)
+			names = names[:estimateNameLimit]
+		}
+		fmt.Fprintf(&b, ", plus %s of unknown price (%s%s)", plural(e.Unpriced, "task"), strings.Join(names, ", "), more)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// estimateNameLimit bounds the unpriced tasks the summary line names.
+const estimateNameLimit = 5
 
 // byAction returns the addresses of the tasks under each action, in plan
 // order.

@@ -151,7 +151,16 @@ func TestSummaryLine(t *testing.T) {
 				{Address: "task.c", Action: planner.ActionUpdate, Status: planner.StatusCompleted, Cost: amt("0.0125")},
 				{Address: "task.d", Action: planner.ActionNone, Status: planner.StatusCompleted, Cost: amt("0.0125")},
 			}}),
-			want: "Plan: 1 to generate, 0 to replace, 2 to update, 0 to forget. Cost: $0.0375 over 3 tasks.",
+			want: "Plan: 1 to generate, 0 to replace, 2 to update, 0 to forget. Cost: $0.0375 over 3 tasks. Estimate: $0.00 for 0 tasks to create, plus 1 task of unknown price.",
+		},
+		"priced and unpriced": {
+			plan: summarize(&planner.Plan{Tasks: []*planner.TaskPlan{
+				{Address: "task.a", Action: planner.ActionGenerate, Status: planner.StatusNotCreated, Estimate: amt("0.025")},
+				{Address: "task.b", Action: planner.ActionReplace, Status: planner.StatusCompleted, Cost: amt("0.0125"), Estimate: amt("0.0125")},
+				{Address: "task.c", Action: planner.ActionGenerate, Status: planner.StatusNotCreated},
+				{Address: "task.d", Action: planner.ActionAdopt, Status: planner.StatusCompleted, Cost: amt("0.0125")},
+			}}),
+			want: "Plan: 2 to generate, 1 to adopt, 1 to replace, 0 to update, 0 to forget. Cost: $0.025 over 2 tasks. Estimate: $0.0375 for 2 tasks to create, plus 1 task of unknown price.",
 		},
 		"adopt shown": {
 			plan: summarize(&planner.Plan{Tasks: []*planner.TaskPlan{
@@ -168,6 +177,18 @@ func TestSummaryLine(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summaryLine(tc.plan)); diff != "" {
 				t.Error(diff)
+			}
+			if tc.plan.Summary.Estimate.Unpriced > 0 {
+				var unpriced []string
+				for _, tp := range tc.plan.Tasks {
+					if (tp.Action == planner.ActionGenerate || tp.Action == planner.ActionReplace) && tp.Estimate == nil {
+						unpriced = append(unpriced, tp.Address)
+					}
+				}
+				want := strings.TrimSuffix(tc.want, ".") + " (" + strings.Join(unpriced, ", ") + ")."
+				if diff := cmp.Diff(want, humanSummaryLine(tc.plan)); diff != "" {
+					t.Errorf("human summary line names the unpriced tasks (-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
