@@ -246,7 +246,11 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 		if len(base.pendingUnpriced) > 0 {
 			parts = append(parts, fmt.Sprintf("%s pending %s no known price (%s)", pluralTasks(len(base.pendingUnpriced)), hasHave(len(base.pendingUnpriced)), budgetTaskList(base.pendingUnpriced)))
 		}
-		c.Message = strings.Join(parts, "; ") + ": the estimate leaves them out, and apply creates a task of unknown price only while no other is in flight. Add a price block to the budget, or apply one task first to learn the price"
+		them := "them"
+		if len(unpriced)+len(base.pendingUnpriced) == 1 {
+			them = "it"
+		}
+		c.Message = strings.Join(parts, "; ") + ": the estimate leaves " + them + " out, and apply creates a task of unknown price only while no other is in flight. Add a price block to the budget, or apply one task first to learn the price"
 		checks = append(checks, c)
 	}
 	return checks

@@ -329,3 +329,43 @@ func TestGoldenPlanRequest(t *testing.T) {
 		t.Error("a plan that --replace's a pinned task does not fail")
 	}
 }
+
+// TestGoldenPlanBudget plans the budget fixture: estimates priced from the
+// state and from the spec, a task of unknown price, and a max_total that
+// the estimate passes (the plan fails before anything is spent).
+func TestGoldenPlanBudget(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	s := seeder{t, srv}
+	s.add(goldenKey, task("tsk_RECORDED", mynth.StatusCompleted, req("a stoneware bowl", "square", 0),
+		result("", s.image("img_RECORDED", "1024x1024", "0.0125"))), "")
+	s.add(goldenKey, task("tsk_OLDPLATE", mynth.StatusCompleted, req("a plate", "square", 0),
+		result("", s.image("img_OLDPLATE", "1024x1024", "0.04"))), "")
+
+	dir := copyFixture(t, "budget")
+	sp := loadSpec(t, dir)
+	st := state.New("test")
+	st.Tasks["task.recorded"] = s.record("tsk_RECORDED", nil)
+	st.Tasks["task.replaced"] = s.record("tsk_OLDPLATE", func(t *mynth.Task) { t.UpdatedAt = createdAt })
+
+	api := planner.ClientAPI{Client: mynth.NewClient(mynth.Options{BaseURL: srv.URL, Token: goldenKey})}
+	p, err := planner.MakePlan(context.Background(), planner.Options{Spec: sp, State: st, API: api, Refresh: true, HasAPIKey: true, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "budget", srv.URL, p)
+
+	want := planner.Estimate{Total: mynth.MustParseAmount("0.0615"), Priced: 3, Unpriced: 1}
+	if diff := cmp.Diff(want, p.Summary.Estimate, cmp.Comparer(func(a, b mynth.Amount) bool { return a.Cmp(b) == 0 })); diff != "" {
+		t.Errorf("estimate (-want +got):\n%s", diff)
+	}
+	outcomes := map[string]planner.Outcome{}
+	for _, c := range p.Checks {
+		outcomes[c.Name] = c.Outcome
+	}
+	if diff := cmp.Diff(map[string]planner.Outcome{"budget": planner.OutcomeFailed, "budget_spent": planner.OutcomePassed, "budget_unpriced": planner.OutcomeFailed}, outcomes); diff != "" {
+		t.Errorf("budget checks (-want +got):\n%s", diff)
+	}
+	if len(p.BudgetRefusal()) != 1 {
+		t.Errorf("apply is not refused: %+v", p.BudgetRefusal())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mynthform/mynthform/internal/termtext"
@@ -269,6 +270,15 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	taskField(out, "status", status)
 	if t.Cost != nil {
 		taskField(out, "cost", money(t.Cost))
+	}
+	if t.Error == nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace) {
+		if t.Estimate != nil {
+			taskField(out, "estimate", money(t.Estimate))
+		} else if slices.Contains(t.RequestRedacted, "model") || slices.Contains(t.RequestRedacted, "count") {
+			taskField(out, "estimate", "unknown (its model or count is sensitive)")
+		} else {
+			taskField(out, "estimate", "unknown (no price is known for its model and size)")
+		}
 	}
 	if t.Model != "" {
 		taskField(out, "model", termtext.Line(t.Model))
