@@ -384,6 +384,7 @@ func (a *applier) recordObserved() {
 		switch tp.Action {
 		case ActionForget:
 			if _, ok := a.st.Tasks[tp.Address]; ok {
+				a.st.Supersede(tp.Address, state.SupersededForgotten, "", a.stamp())
 				delete(a.st.Tasks, tp.Address)
 				a.dirty = true
 			}
@@ -414,8 +415,12 @@ func (a *applier) recordObserved() {
 			if old := a.st.Tasks[tp.Address]; old != nil {
 				if old.ID == rec.ID {
 					rec.Files = old.Files
+				} else {
+					// Another pinned task takes its place: the old one
+					// was paid, and goes to the ledger.
+					a.st.Supersede(tp.Address, state.SupersededReplaced, rec.ID, a.stamp())
 				}
-				if len(rec.Request) == 0 {
+				if len(rec.Request) == 0 && old.ID == rec.ID {
 					rec.Request = old.Request
 				}
 			}
@@ -429,6 +434,11 @@ func (a *applier) recordObserved() {
 			}
 		}
 	}
+}
+
+// stamp is the time now for the state, RFC 3339 in UTC.
+func (a *applier) stamp() string {
+	return a.now().UTC().Format(time.RFC3339)
 }
 
 // putLocked records rec at addr, marking the state dirty only when the

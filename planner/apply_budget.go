@@ -75,7 +75,7 @@ func newApplyBudget(b *spec.Budget, book *PriceBook, st *state.File, replaced, w
 	if b != nil {
 		g.maxTotal, g.maxSpent = b.MaxTotal, b.MaxSpent
 	}
-	base := &budgetBase{pending: map[string]mynth.Amount{}}
+	base := &budgetBase{pending: map[string]mynth.Amount{}, spent: st.LedgerTotal()}
 	for _, addr := range st.Addresses() {
 		rec := st.Tasks[addr]
 		if rec.Status == mynth.StatusPending && len(rec.Result) == 0 {

@@ -247,3 +247,44 @@ func (b *safeBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestApplyLedger: a replaced and a forgotten task go to the state's
+// ledger with their cost, and max_spent counts them on the next apply.
+func TestApplyLedger(t *testing.T) {
+	c := newApplyCase(t)
+	c.state.Tasks["task.r"] = recordedM1("tsk_r", "0.04")
+	c.state.Tasks["task.gone"] = recordedM1("tsk_gone", "0.02")
+	c.task("task.r", "new", 1, ActionReplace)
+	c.plan.Tasks = append(c.plan.Tasks, &TaskPlan{Address: "task.gone", ID: "tsk_gone", Action: ActionForget})
+	res := c.apply(context.Background(), c.options())
+	if res.Failed() {
+		t.Fatalf("result %+v", res.Tasks)
+	}
+	h := c.state.History
+	if len(h) != 2 {
+		t.Fatalf("history %+v", h)
+	}
+	byAddr := map[string]*state.Superseded{h[0].Address: h[0], h[1].Address: h[1]}
+	if r := byAddr["task.r"]; r == nil || r.ID != "tsk_r" || r.Reason != state.SupersededReplaced || r.ReplacedBy != c.state.Tasks["task.r"].ID ||
+		r.Cost.String() != "0.04000000" || r.RequestSHA256 == "" || r.SupersededAt == "" {
+		t.Errorf("replaced entry %+v", r)
+	}
+	if g := byAddr["task.gone"]; g == nil || g.Reason != state.SupersededForgotten || g.Cost.String() != "0.02000000" {
+		t.Errorf("forgotten entry %+v", g)
+	}
+	if got := c.state.LedgerTotal().String(); got != "0.06000000" {
+		t.Errorf("ledger total %s", got)
+	}
+
+	// $0.06 in the ledger + $0.0125 current = $0.0725 spent: a new task
+	// of $0.0125 passes max_spent $0.08.
+	next := newApplyCase(t)
+	next.state, next.api = c.state, c.api
+	next.spec.Budget = &spec.Budget{MaxSpent: amountPtr("0.08")}
+	next.task("task.n", "n", 1, ActionGenerate)
+	before := c.api.generates.Load()
+	res = next.apply(context.Background(), next.options())
+	if n := c.api.generates.Load() - before; n != 0 || !strings.Contains(res.BudgetMessage, "budget.max_spent $0.08") {
+		t.Errorf("created %d past max_spent; budget message %q", n, res.BudgetMessage)
+	}
+}

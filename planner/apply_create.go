@@ -259,6 +259,10 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	if a.st.Attempts[tp.Address] == at {
 		delete(a.st.Attempts, tp.Address)
 	}
+	if old := a.st.Tasks[tp.Address]; old != nil && old.ID != created.TaskID {
+		// The replaced task was paid: it goes to the ledger.
+		a.st.Supersede(tp.Address, state.SupersededReplaced, created.TaskID, a.stamp())
+	}
 	a.st.Tasks[tp.Address] = rec
 	a.dirty = true
 	tr.ID, tr.Status = created.TaskID, mynth.StatusPending
@@ -376,7 +380,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 			tr.Message = "Still pending: apply was interrupted. Run `mynthform apply` again to wait for it."
 		case badCost:
 			tr.Outcome = AppliedError
-			tr.Message = fmt.Sprintf("Task %s finished, but %v: an amount Mynth cannot have meant, so it is taken neither as a price nor as a cost (the budget counts the task at its estimate). It stays recorded as pending; ask Mynth about the task, then run `mynthform apply` again.", id, err)
+			tr.Message = fmt.Sprintf("Task %s finished, but Mynth reported %v, an amount it cannot have meant, so it is taken neither as a price nor as a cost (the budget counts the task at its estimate). It stays recorded as pending; ask Mynth about the task, then run `mynthform apply` again.", id, err)
 		case errors.Is(err, errApplyWaitTimeout):
 			tr.Outcome, tr.TimedOut = AppliedPending, true
 			tr.Message = fmt.Sprintf("Still pending after %s (--wait-timeout). It stays recorded; run `mynthform apply` again to keep waiting.", a.opts.WaitTimeout)

@@ -15,8 +15,8 @@ import (
 //   - current: the result totals of the recorded tasks that stay (a task
 //     replaced or forgotten stops counting), plus the worst case of every
 //     recorded task still pending;
-//   - spent: everything paid, replaced and forgotten tasks included, plus
-//     the same worst case of pending tasks;
+//   - spent: everything paid, replaced and forgotten tasks included (the
+//     state's ledger), plus the same worst case of pending tasks;
 //   - each task to create adds its estimate (PriceBook.Estimate) to both.
 //
 // current + estimates over budget.max_total, or spent + estimates over
@@ -112,7 +112,7 @@ func (b *budgetBase) addPending(book *PriceBook, addr string, req *mynth.Request
 // planBudgetBase computes the base of a plan: tasks is the plan, st the
 // state it was made against.
 func planBudgetBase(st *state.File, tasks []*TaskPlan, book *PriceBook) *budgetBase {
-	b := &budgetBase{pending: map[string]mynth.Amount{}}
+	b := &budgetBase{pending: map[string]mynth.Amount{}, spent: st.LedgerTotal()}
 	planned := make(map[string]*TaskPlan, len(tasks))
 	for _, t := range tasks {
 		planned[t.Address] = t

@@ -272,7 +272,7 @@ func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
 			return
 		}
 		if err := CheckCost(t.Result); err != nil {
-			w.readErr = fmt.Errorf("task %s: %w, an amount Mynth cannot have meant: it is taken neither as a price nor as a cost", id, err)
+			w.readErr = fmt.Errorf("task %s: Mynth reported %w, an amount it cannot have meant: it is taken neither as a price nor as a cost", id, err)
 			return
 		}
 		w.observed = t
@@ -303,7 +303,7 @@ func (w *taskWork) refresh(ctx context.Context, api API, hasKey bool) {
 	obs, err := mergePATRead(id, status, images, w.recordedFor(id))
 	if err == nil {
 		if cerr := CheckCost(obs.Result); cerr != nil {
-			err = fmt.Errorf("%w, an amount Mynth cannot have meant: it is taken neither as a price nor as a cost", cerr)
+			err = fmt.Errorf("the results hold %w, an amount Mynth cannot have meant: it is taken neither as a price nor as a cost", cerr)
 		}
 	}
 	if err != nil {

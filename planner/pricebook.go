@@ -170,7 +170,7 @@ func CheckCost(r *mynth.Result) error {
 	}
 	neg := func(what string, a mynth.Amount) error {
 		if a.IsNegative() {
-			return fmt.Errorf("Mynth reported a negative %s ($%s)", what, a.String())
+			return fmt.Errorf("a negative %s ($%s)", what, a.String())
 		}
 		return nil
 	}

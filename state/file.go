@@ -3,10 +3,13 @@ package state
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"slices"
+
+	"github.com/mynthform/mynthform/mynth"
 )
 
 // New returns an empty state of the newest format with a fresh lineage.
@@ -53,6 +56,10 @@ func (f *File) Clone() *File {
 	for a, t := range f.Tasks {
 		c.Tasks[a] = t.Clone()
 	}
+	c.History = nil
+	for _, h := range f.History {
+		c.History = append(c.History, h.Clone())
+	}
 	c.Attempts = nil
 	if len(f.Attempts) > 0 {
 		c.Attempts = make(map[string]*Attempt, len(f.Attempts))
@@ -61,6 +68,72 @@ func (f *File) Clone() *File {
 		}
 	}
 	return &c
+}
+
+// Clone returns a copy of h.
+func (h *Superseded) Clone() *Superseded {
+	if h == nil {
+		return nil
+	}
+	c := *h
+	if h.Cost != nil {
+		cost := *h.Cost
+		c.Cost = &cost
+	}
+	return &c
+}
+
+// Equal reports whether h and k are the same entry.
+func (h *Superseded) Equal(k *Superseded) bool {
+	if h == nil || k == nil {
+		return h == k
+	}
+	costEqual := (h.Cost == nil) == (k.Cost == nil) && (h.Cost == nil || h.Cost.Cmp(*k.Cost) == 0)
+	return h.Address == k.Address && h.ID == k.ID && h.RequestSHA256 == k.RequestSHA256 && costEqual &&
+		h.CreatedAt == k.CreatedAt && h.SupersededAt == k.SupersededAt && h.Reason == k.Reason && h.ReplacedBy == k.ReplacedBy
+}
+
+// Supersede moves the task recorded at addr into the ledger, with why it
+// was let go (SupersededReplaced, with the id of the task that takes its
+// place, or SupersededForgotten) and when (RFC 3339). It does nothing
+// when addr holds no task. The caller then records the new task at addr,
+// or deletes it.
+func (f *File) Supersede(addr, reason, replacedBy, at string) {
+	t := f.Tasks[addr]
+	if t == nil {
+		return
+	}
+	h := &Superseded{Address: addr, ID: t.ID, CreatedAt: t.CreatedAt, SupersededAt: at, Reason: reason, ReplacedBy: replacedBy}
+	if len(t.Request) > 0 {
+		if canon, err := Canonical(t.Request); err == nil {
+			sum := sha256.Sum256(canon)
+			h.RequestSHA256 = hex.EncodeToString(sum[:])
+		}
+	}
+	if len(t.Result) > 0 {
+		var res struct {
+			Cost *struct {
+				Total mynth.Amount `json:"total"`
+			} `json:"cost"`
+		}
+		if json.Unmarshal(t.Result, &res) == nil && res.Cost != nil {
+			total := res.Cost.Total
+			h.Cost = &total
+		}
+	}
+	f.History = append(f.History, h)
+}
+
+// LedgerTotal is what the ledger's tasks cost together (a negative
+// recorded cost counts as $0).
+func (f *File) LedgerTotal() mynth.Amount {
+	var sum mynth.Amount
+	for _, h := range f.History {
+		if h.Cost != nil && !h.Cost.IsNegative() {
+			sum = sum.Add(*h.Cost)
+		}
+	}
+	return sum
 }
 
 // Clone returns a deep copy of at.
@@ -111,8 +184,14 @@ func (f *File) ContentEqual(g *File) bool {
 	if f == nil || g == nil {
 		return f == g
 	}
-	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) || len(f.Attempts) != len(g.Attempts) {
+	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) || len(f.Attempts) != len(g.Attempts) ||
+		len(f.History) != len(g.History) {
 		return false
+	}
+	for i, h := range f.History {
+		if !h.Equal(g.History[i]) {
+			return false
+		}
 	}
 	for a, at := range f.Attempts {
 		if bt, ok := g.Attempts[a]; !ok || !at.Equal(bt) {

@@ -48,14 +48,16 @@ func upgrade(v int, data []byte) ([]byte, error) {
 	switch v {
 	case 1:
 		// Version 2 added the optional "attempts" object (write-ahead
-		// creation records): a version 1 file is a version 2 file
-		// without one.
+		// creation records) and "history" array (the ledger): a version
+		// 1 file is a version 2 file without either.
 		var top map[string]json.RawMessage
 		if err := json.Unmarshal(data, &top); err != nil {
 			return nil, err
 		}
-		if _, ok := top["attempts"]; ok {
-			return nil, errors.New(`"attempts" is not a field of version 1 (was the version changed by hand?)`)
+		for _, k := range []string{"attempts", "history"} {
+			if _, ok := top[k]; ok {
+				return nil, fmt.Errorf("%q is not a field of version 1 (was the version changed by hand?)", k)
+			}
 		}
 		top["version"] = json.RawMessage("2")
 		return json.Marshal(top)
@@ -138,9 +140,14 @@ func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+256))
+	history, err := encodeHistory(f)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+len(history)+256))
 	buf.WriteString("{\n")
 	buf.Write(attempts)
+	buf.Write(history)
 	buf.WriteString("  \"lineage\": ")
 	buf.Write(jsonString(f.Lineage))
 	fmt.Fprintf(buf, ",\n  \"serial\": %d,\n  \"tasks\": {", f.Serial)
@@ -160,6 +167,57 @@ func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	buf.Write(jsonString(f.ToolVersion))
 	fmt.Fprintf(buf, ",\n  \"version\": %d\n}\n", FormatVersion)
 	return buf.Bytes(), nil
+}
+
+// historyJSON is a ledger entry as written, its fields in the order of
+// their JSON names.
+type historyJSON struct {
+	Address       string        `json:"address"`
+	Cost          *mynth.Amount `json:"cost,omitempty"`
+	CreatedAt     string        `json:"created_at,omitempty"`
+	ID            string        `json:"id"`
+	Reason        string        `json:"reason"`
+	ReplacedBy    string        `json:"replaced_by,omitempty"`
+	RequestSHA256 string        `json:"request_sha256,omitempty"`
+	SupersededAt  string        `json:"superseded_at"`
+}
+
+// encodeHistory returns the "history" member of the top level, with its
+// trailing comma and newline, or nothing when the ledger is empty.
+func encodeHistory(f *File) ([]byte, error) {
+	if len(f.History) == 0 {
+		return nil, nil
+	}
+	out := make([]historyJSON, len(f.History))
+	for i, h := range f.History {
+		if err := checkSuperseded(h); err != nil {
+			return nil, fmt.Errorf("encoding state: history[%d]: %w", i, err)
+		}
+		out[i] = historyJSON{h.Address, h.Cost, h.CreatedAt, h.ID, h.Reason, h.ReplacedBy, h.RequestSHA256, h.SupersededAt}
+	}
+	b, err := marshalIndented(out, "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding state: history: %w", err)
+	}
+	res := append([]byte(`  "history": `), b...)
+	return append(res, ",\n"...), nil
+}
+
+// checkSuperseded refuses a ledger entry that cannot be one.
+func checkSuperseded(h *Superseded) error {
+	switch {
+	case h == nil:
+		return errors.New("the entry is null")
+	case h.Address == "":
+		return errors.New("the entry has no address")
+	case h.ID == "":
+		return fmt.Errorf("the entry of %s has no id", h.Address)
+	case h.Reason != SupersededReplaced && h.Reason != SupersededForgotten:
+		return fmt.Errorf("the entry of %s has reason %q, not %q or %q", h.Address, h.Reason, SupersededReplaced, SupersededForgotten)
+	case h.SupersededAt == "":
+		return fmt.Errorf("the entry of %s has no superseded_at", h.Address)
+	}
+	return nil
 }
 
 // encodeAttempts returns the "attempts" member of the top level, with
@@ -405,6 +463,7 @@ type fileJSON struct {
 	ToolVersion string              `json:"tool_version"`
 	Tasks       map[string]*Task    `json:"tasks"`
 	Attempts    map[string]*Attempt `json:"attempts"`
+	History     []*Superseded       `json:"history"`
 }
 
 // parseFile reads data as a file of the newest version, refusing unknown
@@ -450,6 +509,14 @@ func finishFile(v *fileJSON) (*File, error) {
 	}
 	if len(v.Attempts) > 0 {
 		f.Attempts = v.Attempts
+	}
+	for i, h := range v.History {
+		if err := checkSuperseded(h); err != nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: fmt.Sprintf("history[%d]: %v", i, err), Err: err}
+		}
+	}
+	if len(v.History) > 0 {
+		f.History = v.History
 	}
 	for addr, at := range f.Attempts {
 		if at == nil {

@@ -8,7 +8,8 @@ import (
 
 // FormatVersion is the newest state format this build reads and the only
 // one it writes. Version 2 added the write-ahead creation records
-// (File.Attempts); a version 1 file is read as a version 2 file without any.
+// (File.Attempts) and the ledger (File.History); a version 1 file is read
+// as a version 2 file without either.
 const FormatVersion = 2
 
 // MaxSerial is the largest serial a state is written with: 2^53-1, the
@@ -35,7 +36,47 @@ type File struct {
 	// answers; one that stays means the task may exist and may have been
 	// charged for. nil or empty when there is none.
 	Attempts map[string]*Attempt `json:"attempts,omitempty"`
+	// History is the ledger: every task the state recorded and then let
+	// go (replaced by another task at its address, or forgotten), oldest
+	// first, so that the state answers what its assets cost, including
+	// what was thrown away. nil when there is none.
+	History []*Superseded `json:"history,omitempty"`
 }
+
+// Superseded is one entry of the ledger: a task the state no longer holds
+// at its address. It keeps what the task cost and why it was let go, not
+// the task itself (Mynth still has it).
+type Superseded struct {
+	// Address is where the task was recorded.
+	Address string `json:"address"`
+	// ID is the Mynth task id.
+	ID string `json:"id"`
+	// RequestSHA256 is the hex SHA-256 of the recorded request in
+	// canonical form, "" when none was recorded (a task read with its
+	// access token only).
+	RequestSHA256 string `json:"request_sha256,omitempty"`
+	// Cost is the task's result total as recorded, nil when none was
+	// (it was pending, or failed before generating).
+	Cost *mynth.Amount `json:"cost,omitempty"`
+	// CreatedAt is the task's creation time as the API gave it.
+	CreatedAt string `json:"created_at,omitempty"`
+	// SupersededAt is when the state let it go, RFC 3339 in UTC.
+	SupersededAt string `json:"superseded_at"`
+	// Reason is SupersededReplaced or SupersededForgotten.
+	Reason string `json:"reason"`
+	// ReplacedBy is the id of the task recorded in its place, when
+	// replaced.
+	ReplacedBy string `json:"replaced_by,omitempty"`
+}
+
+// Reasons of a ledger entry.
+const (
+	// SupersededReplaced: another task was recorded at the address (a
+	// replace, or an adopt of another pinned id).
+	SupersededReplaced = "replaced"
+	// SupersededForgotten: the address left the spec and apply forgot it.
+	SupersededForgotten = "forgotten"
+)
 
 // Attempt is the write-ahead record of one creation request: what apply
 // sent, or was about to send, to POST /image/generate for an address.

@@ -65,6 +65,12 @@ func sample() *File {
 				StartedAt: "2026-01-02T10:00:11Z",
 			},
 		},
+		History: []*Superseded{
+			{Address: "task.hero_mug", ID: "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RA", RequestSHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+				Cost: amountOf("0.01250000"), CreatedAt: "2026-01-01T09:00:00Z", SupersededAt: "2026-01-02T10:00:00Z",
+				Reason: SupersededReplaced, ReplacedBy: "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"},
+			{Address: "task.old_logo", ID: "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RB", SupersededAt: "2026-01-02T10:00:01Z", Reason: SupersededForgotten},
+		},
 	}
 }
 
@@ -241,7 +247,7 @@ func TestRefusals(t *testing.T) {
 		{"empty", "", ErrCorrupt, "empty", ".backup"},
 		{"blank", "\n  \n", ErrCorrupt, "empty", ".backup"},
 		{"not json", "tasks = {}\n", ErrCorrupt, "invalid JSON at line 1", ".backup"},
-		{"conflict", conflict, ErrConflict, "line 25 holds a git conflict marker", "resolve the merge conflict"},
+		{"conflict", conflict, ErrConflict, "line 43 holds a git conflict marker", "resolve the merge conflict"},
 		{"only a separator", strings.Replace(g, "  \"serial\": 7,\n", "=======\n", 1), ErrConflict, "conflict marker", "resolve"},
 		{"no version", `{"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "no format version", ".backup"},
 		{"version zero", `{"version":0,"serial":1,"lineage":"x","tasks":{}}`, ErrCorrupt, "not a positive integer", ""},
@@ -518,7 +524,7 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		t.Fatal("the fixture is not a version 1 file")
 	}
 	want := sample()
-	want.Attempts = nil
+	want.Attempts, want.History = nil, nil
 	path := writeState(t, string(data))
 	s := Open(path)
 	got, err := s.Load()
@@ -624,6 +630,7 @@ func referenceEncode(t *testing.T, f *File) []byte {
 	t.Helper()
 	type top struct {
 		Attempts    map[string]attemptJSON `json:"attempts,omitempty"`
+		History     []historyJSON          `json:"history,omitempty"`
 		Lineage     string                 `json:"lineage"`
 		Serial      uint64                 `json:"serial"`
 		Tasks       map[string]taskJSON    `json:"tasks"`
@@ -647,6 +654,9 @@ func referenceEncode(t *testing.T, f *File) []byte {
 			v.Attempts = map[string]attemptJSON{}
 		}
 		v.Attempts[a] = aj
+	}
+	for _, h := range f.History {
+		v.History = append(v.History, historyJSON{h.Address, h.Cost, h.CreatedAt, h.ID, h.Reason, h.ReplacedBy, h.RequestSHA256, h.SupersededAt})
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -834,4 +844,9 @@ func TestSaveRefusesToWrapTheSerial(t *testing.T) {
 	if wrote, err := Open(path).Save(loaded); !wrote || err != nil || loaded.Serial != MaxSerial {
 		t.Fatalf("Save below the limit = %v, %v, serial %d", wrote, err, loaded.Serial)
 	}
+}
+
+func amountOf(s string) *mynth.Amount {
+	a := mynth.MustParseAmount(s)
+	return &a
 }

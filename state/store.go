@@ -254,6 +254,9 @@ func (s *Store) Save(f *File) (bool, error) {
 			saved.Attempts[addr] = at.Clone()
 		}
 	}
+	for _, h := range f.History {
+		saved.History = append(saved.History, h.Clone())
+	}
 	s.last.raw, s.last.file = out, saved
 	return true, nil
 }

@@ -157,3 +157,54 @@ func TestBudgetE2ENoWaitCreatesOneUnknown(t *testing.T) {
 		t.Fatalf("the second --wait=false apply created %d more\n%s", n-1, r.Stdout)
 	}
 }
+
+// TestBudgetE2ELedger: a replaced task goes to the state's ledger; show
+// prints the current cost and the total spent; max_spent counts what was
+// thrown away and stops the next replacement in the plan.
+func TestBudgetE2ELedger(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	env := applyEnv(srv)
+	writeSpec(t, dir, pricedSpec(map[string]string{"a": "a mug", "b": "a bowl"}, "1.00"))
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "first apply")
+	first := loadState(t, dir).Tasks[`task.product["a"]`].ID
+
+	writeSpec(t, dir, pricedSpec(map[string]string{"a": "a blue mug", "b": "a bowl"}, "1.00"))
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "replacing apply")
+	st := loadState(t, dir)
+	if len(st.History) != 1 {
+		t.Fatalf("history %+v", st.History)
+	}
+	h := st.History[0]
+	if h.Address != `task.product["a"]` || h.ID != first || h.Reason != state.SupersededReplaced ||
+		h.ReplacedBy != st.Tasks[`task.product["a"]`].ID || h.Cost == nil || h.Cost.String() != "0.01250000" || len(h.RequestSHA256) != 64 {
+		t.Errorf("ledger entry %+v", h)
+	}
+
+	r := runBin(t, dir, env, "show")
+	mustCode(t, r, 0, "show")
+	for _, want := range []string{
+		"Replaced and forgotten (1 task):\n  task.product[\"a\"]  " + first + "  $0.0125  replaced by " + h.ReplacedBy,
+		"Current cost: $0.025 over 2 tasks",
+		"Total spent: $0.0375, of which $0.0125 on 1 task replaced or forgotten (the ledger).",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+
+	// $0.0375 spent: replacing the bowl ($0.0125) would pass max_spent
+	// $0.045, though the current cost stays $0.025.
+	writeSpec(t, dir, strings.Replace(pricedSpec(map[string]string{"a": "a blue mug", "b": "a green bowl"}, "1.00"),
+		"budget {\n", "budget {\n  max_spent = \"0.045\"\n", 1))
+	r = runBin(t, dir, env, "plan")
+	mustCode(t, r, 1, "plan over max_spent")
+	if want := `✗ check plan budget_spent: spent $0.0375 + estimate $0.0125 (task.product["b"]) = $0.05 is over max_spent $0.045`; !strings.Contains(r.Stdout, want) {
+		t.Errorf("plan lacks %q:\n%s", want, r.Stdout)
+	}
+	created := srv.Emulator.Stats().Created
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 1, "apply over max_spent")
+	if n := srv.Emulator.Stats().Created; n != created {
+		t.Errorf("apply created %d tasks past max_spent", n-created)
+	}
+}

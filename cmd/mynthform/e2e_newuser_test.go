@@ -37,7 +37,7 @@ func TestE2EAmountsForPeople(t *testing.T) {
 	}{
 		"apply":      {apply.Stdout, []string{"1 image, $0.0125, saved", "Spent $0.0375."}},
 		"plan":       {plan.Stdout, []string{"$0.0125  tsk_", "Cost: $0.0375 over 3 tasks."}},
-		"show":       {show.Stdout, []string{"Total cost: $0.0375 over 3 tasks"}},
+		"show":       {show.Stdout, []string{"Current cost: $0.0375 over 3 tasks", "Total spent: $0.0375, of which $0.00 on 0 tasks replaced or forgotten"}},
 		"state show": {state.Stdout, []string{"cost:    $0.0125"}},
 		"report":     {md.Stdout, []string{"**Total cost:** $0.0375 over 3 tasks."}},
 	} {

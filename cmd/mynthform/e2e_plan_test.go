@@ -133,7 +133,7 @@ func TestE2EPlanApplyPlan(t *testing.T) {
 
 	// show: the manifest, its JSON, and a saved plan.
 	s := runBin(t, dir, env, "show")
-	if s.Code != exitOK || !strings.Contains(s.Stdout, "tsk_E2EADOPT") || !strings.Contains(s.Stdout, "Total cost: $0.025 over 2 tasks") {
+	if s.Code != exitOK || !strings.Contains(s.Stdout, "tsk_E2EADOPT") || !strings.Contains(s.Stdout, "Current cost: $0.025 over 2 tasks") {
 		t.Errorf("show: exit %d\n%s%s", s.Code, s.Stdout, s.Stderr)
 	}
 	s = runBin(t, dir, env, "show", "--json")

@@ -97,7 +97,7 @@ func showState(g *globals, vf varFlags, asJSON bool) int {
 // "::error" must not forge a workflow command in a CI log.
 func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 	addrs := st.Addresses()
-	if len(addrs) == 0 {
+	if len(addrs) == 0 && len(st.History) == 0 {
 		fmt.Fprintf(w, "The state (%s) records no task yet.\n", path)
 		return
 	}
@@ -173,7 +173,39 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nTotal cost: %s over %s (state %s, serial %d).\n", total.Dollars(), taskCount(len(addrs)), path, st.Serial)
+	writeLedger(w, st)
+	fmt.Fprintf(w, "\nCurrent cost: %s over %s (state %s, serial %d).\n", total.Dollars(), taskCount(len(addrs)), path, st.Serial)
+	ledger := st.LedgerTotal()
+	fmt.Fprintf(w, "Total spent: %s, of which %s on %s replaced or forgotten (the ledger).\n",
+		total.Add(ledger).Dollars(), ledger.Dollars(), taskCount(len(st.History)))
+}
+
+// ledgerShown bounds the ledger entries show lists; the others are
+// counted (the state file holds them all).
+const ledgerShown = 20
+
+// writeLedger lists the newest entries of the state's ledger: the tasks
+// it replaced or forgot, with what they cost.
+func writeLedger(w io.Writer, st *state.File) {
+	if len(st.History) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nReplaced and forgotten (%s):\n", taskCount(len(st.History)))
+	from := max(0, len(st.History)-ledgerShown)
+	if from > 0 {
+		fmt.Fprintf(w, "  … %d older, in the state file's \"history\"\n", from)
+	}
+	for _, h := range st.History[from:] {
+		cost := "—"
+		if h.Cost != nil {
+			cost = h.Cost.Dollars()
+		}
+		why := h.Reason
+		if h.ReplacedBy != "" {
+			why += " by " + h.ReplacedBy
+		}
+		fmt.Fprintf(w, "  %s  %s  %s  %s %s\n", h.Address, h.ID, cost, why, h.SupersededAt)
+	}
 }
 
 func orEmpty(raw json.RawMessage) json.RawMessage {
