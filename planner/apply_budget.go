@@ -76,6 +76,8 @@ func newApplyBudget(b *spec.Budget, book *PriceBook, st *state.File, replaced, w
 		g.maxTotal, g.maxSpent = b.MaxTotal, b.MaxSpent
 	}
 	base := &budgetBase{pending: map[string]mynth.Amount{}, spent: st.LedgerTotal()}
+	// Creations of unknown outcome never finish in this run.
+	base.addAttempts(book, st)
 	for _, addr := range st.Addresses() {
 		rec := st.Tasks[addr]
 		if rec.Status == mynth.StatusPending && len(rec.Result) == 0 {

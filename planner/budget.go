@@ -13,10 +13,11 @@ import (
 // both follow (see applyBudget):
 //
 //   - current: the result totals of the recorded tasks that stay (a task
-//     replaced or forgotten stops counting), plus the worst case of every
-//     recorded task still pending;
+//     replaced or forgotten stops counting), plus the worst case (the
+//     estimate) of every recorded task still pending and of every creation
+//     of unknown outcome (a write-ahead record the state keeps);
 //   - spent: everything paid, replaced and forgotten tasks included (the
-//     state's ledger), plus the same worst case of pending tasks;
+//     state's ledger), plus the same worst cases;
 //   - each task to create adds its estimate (PriceBook.Estimate) to both.
 //
 // current + estimates over budget.max_total, or spent + estimates over
@@ -109,10 +110,25 @@ func (b *budgetBase) addPending(book *PriceBook, addr string, req *mynth.Request
 	b.pendingUnpriced = append(b.pendingUnpriced, addr)
 }
 
+// addAttempts counts every write-ahead creation record of st (a creation
+// whose outcome is unknown: the task may exist and may have been charged)
+// at its worst case, as a pending task that will not finish: the key is
+// attemptKey(addr).
+func (b *budgetBase) addAttempts(book *PriceBook, st *state.File) {
+	for _, addr := range st.AttemptAddresses() {
+		b.addPending(book, attemptKey(addr), applyParseRequest(st.Attempts[addr].Request))
+	}
+}
+
+// attemptKey names the creation of unknown outcome at addr in the budget's
+// sums and messages.
+func attemptKey(addr string) string { return addr + " (creation of unknown outcome)" }
+
 // planBudgetBase computes the base of a plan: tasks is the plan, st the
 // state it was made against.
 func planBudgetBase(st *state.File, tasks []*TaskPlan, book *PriceBook) *budgetBase {
 	b := &budgetBase{pending: map[string]mynth.Amount{}, spent: st.LedgerTotal()}
+	b.addAttempts(book, st)
 	planned := make(map[string]*TaskPlan, len(tasks))
 	for _, t := range tasks {
 		planned[t.Address] = t

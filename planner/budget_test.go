@@ -2,11 +2,13 @@ package planner
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
 )
 
 // amountPtr parses a literal amount, for budgets in tests.
@@ -33,5 +35,36 @@ func TestMakePlanNegativeCostIsAnError(t *testing.T) {
 	}
 	if n := p.Tasks[1]; n.Estimate != nil {
 		t.Errorf("the negative cost priced task.n at %s", n.Estimate)
+	}
+}
+
+// TestBudgetCountsCreationsOfUnknownOutcome: a write-ahead record left in
+// the state (the task may exist and may have been charged) counts at its
+// worst case in the plan, and one of unknown price keeps apply from
+// creating another task of unknown price.
+func TestBudgetCountsCreationsOfUnknownOutcome(t *testing.T) {
+	st := &state.File{Lineage: "lin", Tasks: map[string]*state.Task{"task.old": recordedM1("tsk_old", "0.0125")},
+		Attempts: map[string]*state.Attempt{"task.x": {ID: state.NewAttemptID(), Request: json.RawMessage(`{"count":2,"model":"m1","prompt":"x"}`), StartedAt: "2026-01-01T10:00:00Z"}}}
+	old := specTask("task.old", "tsk_old", "old")
+	old.Request.Size = nil
+	sp := &spec.Spec{Budget: &spec.Budget{MaxTotal: amountPtr("0.045")}, Tasks: []*spec.Task{old, specTask("task.n", "", "n"), specTask("task.x", "", "x")}}
+	p, err := MakePlan(context.Background(), Options{Spec: sp, State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "recorded $0.0125 + pending $0.025 + estimate $0.0125 (task.n) = $0.05 is over max_total $0.045; apply would stop before passing it"
+	if len(p.Checks) == 0 || p.Checks[0].Message != want {
+		t.Fatalf("budget checks %+v, want %q", p.Checks, want)
+	}
+
+	// In apply, with the price of its model unknown, no other task of
+	// unknown price is created while that record stays.
+	c := newApplyCase(t)
+	c.state.Attempts = map[string]*state.Attempt{"task.x": {ID: state.NewAttemptID(), Request: json.RawMessage(`{"model":"m1","prompt":"x"}`), StartedAt: "2026-01-01T10:00:00Z"}}
+	c.spec.Budget = &spec.Budget{MaxTotal: amountPtr("1")}
+	c.tasks(2)
+	res := c.apply(context.Background(), c.options())
+	if n := c.api.generates.Load(); n != 0 || !strings.Contains(res.BudgetMessage, "task.x (creation of unknown outcome), of unknown price too") {
+		t.Errorf("created %d beside a creation of unknown outcome; budget message %q", n, res.BudgetMessage)
 	}
 }
