@@ -104,7 +104,7 @@ func (p *LineProgress) tick(every time.Duration, stop, done chan struct{}) {
 			p.mu.Lock()
 			if now.Sub(p.wrote) >= every {
 				p.printf("Still applying: %d/%d tasks done, %s spent, %s elapsed%s\n",
-					p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(p.why))
+					p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(termtext.Line(p.why)))
 			}
 			p.mu.Unlock()
 		}
@@ -146,7 +146,7 @@ func (p *LineProgress) CreationWaits(ev ProgressEvent, why string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.last, p.why = ev, why
-	p.printf("Waiting: %s (%d/%d tasks done, %s spent)\n", why, ev.Done, ev.Total, ev.Spent.Dollars())
+	p.printf("Waiting: %s (%d/%d tasks done, %s spent)\n", termtext.Line(why), ev.Done, ev.Total, ev.Spent.Dollars())
 }
 
 // Finish implements ProgressSink.
@@ -307,7 +307,7 @@ func (p *TerminalProgress) clear() {
 func (p *TerminalProgress) draw() {
 	p.clear()
 	fmt.Fprintf(p.W, "Applying: %d/%d tasks done, %s spent, %s elapsed%s",
-		p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(p.why))
+		p.last.Done, p.last.Total, p.last.Spent.Dollars(), formatElapsed(time.Since(p.start)), whySuffix(termtext.Line(p.why)))
 	p.live = true
 }
 

@@ -204,7 +204,8 @@ func writeLedger(w io.Writer, st *state.File) {
 		if h.ReplacedBy != "" {
 			why += " by " + h.ReplacedBy
 		}
-		fmt.Fprintf(w, "  %s  %s  %s  %s %s\n", h.Address, h.ID, cost, why, h.SupersededAt)
+		// The state is data: its text is escaped for the terminal.
+		fmt.Fprintf(w, "  %s  %s  %s  %s %s\n", termtext.Line(h.Address), termtext.Line(h.ID), cost, termtext.Line(why), termtext.Line(h.SupersededAt))
 	}
 }
 
