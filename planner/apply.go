@@ -130,6 +130,19 @@ type ApplyResult struct {
 	Written bool
 	// Serial is the state's serial at the end.
 	Serial uint64
+	// Unsaved is set when a change apply made is not in the state on
+	// disk, because saving it failed; Unrecorded then lists, among those
+	// changes, the tasks that exist at Mynth and that the state on disk
+	// does not record (their id would be lost with this run).
+	Unsaved    bool
+	Unrecorded []UnrecordedTask
+}
+
+// UnrecordedTask is a task that exists at Mynth but that the state on disk
+// does not record at its address.
+type UnrecordedTask struct {
+	Address string
+	ID      string
 }
 
 // Failed reports whether the apply fails the run: a task failed, its outcome
@@ -214,6 +227,10 @@ type applier struct {
 	specTasks map[string]*spec.Task
 
 	saveMu sync.Mutex // serializes state writes (see save)
+	// disk is the task map of the state as last written (or as it was
+	// read, before the first write): what a failed save would lose is
+	// the difference with st.
+	disk map[string]*state.Task
 
 	mu      sync.Mutex // guards everything below
 	st      *state.File
@@ -271,6 +288,10 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	}
 	if a.st.Tasks == nil {
 		a.st.Tasks = map[string]*state.Task{}
+	}
+	a.disk = make(map[string]*state.Task, len(a.st.Tasks))
+	for k, v := range a.st.Tasks {
+		a.disk[k] = v
 	}
 	if opts.Dir != "" {
 		root, err := applyRealDir(opts.Dir)
@@ -373,6 +394,15 @@ func (a *applier) finish(err error) (*ApplyResult, error) {
 	a.res.Serial = a.st.Serial
 	if err == nil {
 		err = a.saveErr
+	}
+	if a.dirty && err != nil {
+		a.res.Unsaved = true
+		for _, addr := range a.st.Addresses() {
+			t := a.st.Tasks[addr]
+			if d := a.disk[addr]; d == nil || d.ID != t.ID {
+				a.res.Unrecorded = append(a.res.Unrecorded, UnrecordedTask{Address: addr, ID: t.ID})
+			}
+		}
 	}
 	return a.res, err
 }
@@ -529,6 +559,7 @@ func (a *applier) save() error {
 		return err
 	}
 	a.st.Serial, a.st.Version = snap.Serial, snap.Version
+	a.disk = snap.Tasks
 	if wrote {
 		a.res.Written = true
 	}

@@ -138,6 +138,8 @@ func applyCommand(g *globals, a applyArgs) int {
 	}
 	outcome := applyOK
 	switch {
+	case res.Unsaved:
+		outcome = applyUnsaved
 	case res.Interrupted:
 		outcome = applyInterrupted
 	case err != nil || res.Failed() || planFailed:
@@ -146,6 +148,9 @@ func applyCommand(g *globals, a applyArgs) int {
 		outcome = applyChecksFailed
 	}
 	fmt.Fprintln(g.stdout, applySummary(res, label, outcome))
+	if lost := applyLostText(res, label); lost != "" {
+		fmt.Fprintln(g.stdout, lost)
+	}
 	return applyExitCode(g, res, err, planFailed || checksFailed)
 }
 
@@ -536,7 +541,33 @@ const (
 	applyChecksFailed                     // everything applied, a check fails
 	applyErrors                           // a task failed, or the plan held what apply cannot fix
 	applyInterrupted                      // Ctrl-C
+	applyUnsaved                          // a change is not in the state on disk
 )
+
+// applyLostText says what a failed save lost: the tasks that exist at
+// Mynth and that the state does not record, with their ids and how to
+// record each; "" when every record was written.
+func applyLostText(res *planner.ApplyResult, statePath string) string {
+	if !res.Unsaved {
+		return ""
+	}
+	where := filepath.ToSlash(statePath)
+	if len(res.Unrecorded) == 0 {
+		return fmt.Sprintf("Not saved: the last observations and saved files of this apply are not in %s (every task id is); run apply again once the state can be written to record them.", where)
+	}
+	var b strings.Builder
+	exist := "1 task exists"
+	if n := len(res.Unrecorded); n != 1 {
+		exist = fmt.Sprintf("%d tasks exist", n)
+	}
+	fmt.Fprintf(&b, "Not recorded: %s at Mynth that %s does not record (Mynth may have charged for them; keep these ids):\n", exist, where)
+	for _, u := range res.Unrecorded {
+		fmt.Fprintf(&b, "  %s  %s\n", u.Address, u.ID)
+	}
+	b.WriteString("Once the state can be written, record each with `mynthform import ADDR ID` (for example `mynthform import ")
+	fmt.Fprintf(&b, "'%s' %s`), then run apply again.", res.Unrecorded[0].Address, res.Unrecorded[0].ID)
+	return b.String()
+}
 
 // applySummary is the closing line: "Apply complete: 3 generated, 1
 // updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial 4)."
@@ -545,6 +576,8 @@ const (
 func applySummary(res *planner.ApplyResult, statePath string, outcome applyOutcome) string {
 	var b strings.Builder
 	switch outcome {
+	case applyUnsaved:
+		b.WriteString("Apply failed: the state could not be saved: ")
 	case applyInterrupted:
 		b.WriteString("Apply interrupted: ")
 	case applyErrors:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/mynth/mynthtest"
+	"github.com/mynthform/mynthform/state"
 )
 
 // signSpec is a spec whose prompt and metadata read like tokens but are
@@ -263,4 +265,90 @@ func TestMoneyE2ECreationRedirectIsAnUnknownOutcome(t *testing.T) {
 		t.Fatalf("state: %+v %+v", st.Tasks, st.Attempts)
 	}
 	noSecrets(t, dir, r)
+}
+
+// "Apply complete" only when every record was written: when the state
+// cannot be saved (here another writer moved the serial on), apply says
+// so, and lists what exists at Mynth and is not recorded, with the ids:
+// once while the creation is in flight (its task is never recorded), once
+// after its task was recorded (its result and file are not).
+func TestMoneyE2ENoSuccessLineWhenTheStateWasNotSaved(t *testing.T) {
+	for _, when := range []string{"sent", "recorded"} {
+		t.Run(when, func(t *testing.T) { testNoSuccessLine(t, when) })
+	}
+}
+
+func testNoSuccessLine(t *testing.T, when string) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{Delay: time.Second})
+	srv.Emulator.SetFaults(mynthtest.Faults{SlowLatency: 1500 * time.Millisecond, Endpoints: map[mynthtest.Endpoint]mynthtest.FaultRule{
+		mynthtest.EndpointGenerate: {Next: []mynthtest.FaultKind{mynthtest.FaultLatency}},
+	}})
+	dir := t.TempDir()
+	writeSpec(t, dir, oneTaskSpec)
+	cmd := exec.Command(binPath, "apply", "--auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append([]string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}, applyEnv(srv)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the creation is sent (its record is on disk), or once its task
+	// is recorded, another writer moves the state on: every later save of
+	// this apply is refused.
+	path := filepath.Join(dir, "mynth.state.json")
+	ready := func() bool {
+		if when == "sent" {
+			return srv.Emulator.Stats().Requests[mynthtest.EndpointGenerate] >= 1
+		}
+		f, err := state.Open(path).Load()
+		return err == nil && f.Tasks["task.a"] != nil
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !ready() {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("apply got nowhere")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st := loadState(t, dir)
+	st.Serial += 10
+	b, err := state.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitError {
+		t.Fatalf("apply: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	if strings.Contains(out, "Apply complete") || !strings.Contains(out, "Apply failed: the state could not be saved") {
+		t.Fatalf("the closing line does not say the state was not saved:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "another process wrote serial") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if when == "recorded" {
+		if !strings.Contains(out, "Not saved: the last observations and saved files of this apply are not in mynth.state.json (every task id is)") {
+			t.Errorf("output:\n%s", out)
+		}
+		return
+	}
+	var id string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "task.a" && strings.HasPrefix(f[1], "tsk_") {
+			id = f[1]
+		}
+	}
+	if !strings.Contains(out, "Not recorded: 1 task exists at Mynth") || id == "" {
+		t.Fatalf("output:\n%s", out)
+	}
+	if _, ok := srv.Emulator.Task(id); !ok {
+		t.Fatalf("%s is not the emulator's task", id)
+	}
 }
