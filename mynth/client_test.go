@@ -1046,7 +1046,9 @@ func TestCheckImage(t *testing.T) {
 func TestWaitSchedule(t *testing.T) {
 	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":"pending"}`) })
 	c := f.client(Options{})
-	opts := WaitOptions{FastInterval: 10 * time.Millisecond, FastFor: 35 * time.Millisecond, SlowInterval: 40 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	// The fast phase lasts long enough that a loaded machine (CI runs the
+	// suite under -race on two cores) still polls in it more than once.
+	opts := WaitOptions{FastInterval: 20 * time.Millisecond, FastFor: 400 * time.Millisecond, SlowInterval: 150 * time.Millisecond, Timeout: 1 * time.Second}
 	var waits []time.Duration
 	opts.OnPoll = func(_ Status, waited time.Duration) { waits = append(waits, waited) }
 	start := time.Now()
