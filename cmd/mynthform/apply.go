@@ -41,7 +41,7 @@ func runApply(g *globals, args []string) int {
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
 	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")
-	fs.DurationVar(&a.lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
+	registerLockTimeout(fs, &a.lockTimeout)
 	a.plan.register(fs)
 	a.plan.registerReplace(fs)
 	fs.Lookup("parallelism").Usage = "make at most `N` API calls at a time: creations, polls and downloads together (default: the mynth block's parallelism, 10)"

@@ -14,7 +14,7 @@ func runImport(g *globals, args []string) int {
 	var vf varFlags
 	var lockTimeout time.Duration
 	fs := newFlagSet("import")
-	fs.DurationVar(&lockTimeout, "lock-timeout", 10*time.Second, "wait at most `D` for another command's state lock")
+	registerLockTimeout(fs, &lockTimeout)
 	vf.register(fs)
 	if code, done := parseFlags(g, fs, importUsage, args); done {
 		return code

@@ -68,6 +68,12 @@ type globals struct {
 	workspace string
 	// conn is the connection to Mynth, made once per run by connect.
 	conn *connection
+	// globalFlags are the global flags, for the help that lists them.
+	globalFlags *pflag.FlagSet
+	// describe, when set, receives a command's flag set from parseFlags,
+	// and the command stops there: that is how the command table of help
+	// and completion is read (see commandTable).
+	describe func(fs *pflag.FlagSet)
 }
 
 // command is one top-level command.
@@ -89,6 +95,8 @@ func commands() []command {
 		{"report", "Write the audit as HTML, markdown or JUnit", runReport},
 		{"emulator", "Run the local Mynth emulator in the foreground", runEmulator},
 		{"version", "Print the version and the state format version", runVersion},
+		{"help", "Show the commands, or a command's flags", runHelp},
+		{"completion", "Print a shell completion script (bash, zsh, fish)", runCompletion},
 	}
 }
 
@@ -126,15 +134,9 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		rest = []string{"version"}
 	}
 	if opts.help || len(rest) == 0 {
-		w := stdout
-		if !opts.help {
-			w = stderr
-		}
-		printUsage(w, fs)
-		if opts.help {
-			return exitOK
-		}
-		return exitError
+		// mynthform alone lists the commands, as help does.
+		printUsage(stdout, fs)
+		return exitOK
 	}
 
 	dir := "."
@@ -154,6 +156,8 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		getenv:   getenv,
 		dir:      dir,
 		emulator: opts.emulator,
+
+		globalFlags: fs,
 	}
 	g.workspace = opts.workspace
 	if g.workspace == "" {
@@ -180,15 +184,6 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return exitError
 }
 
-func printUsage(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, "Usage: mynthform [global flags] <command> [flags]\n\n")
-	fmt.Fprintf(w, "mynthform reconciles Mynth image-generation tasks declared in *.mynth.hcl\nfiles with the Mynth API, and records them in a state file.\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
-	}
-	fmt.Fprintf(w, "\nGlobal flags:\n%s\nRun 'mynthform <command> --help' for a command's flags.\n", fs.FlagUsages())
-}
-
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	if !ok {
@@ -213,12 +208,16 @@ func newFlagSet(name string) *pflag.FlagSet {
 // (exitOK, true) on --help, a one-line error with usage and (exitError,
 // true) on a bad flag, and (0, false) when the command should go on.
 func parseFlags(g *globals, fs *pflag.FlagSet, usage string, args []string) (int, bool) {
+	if g.describe != nil {
+		g.describe(fs)
+		return exitOK, true
+	}
 	err := fs.Parse(terraformFlags(fs, args, true))
 	if noColor, _ := fs.GetBool("no-color"); noColor {
 		g.color = false
 	}
 	if help, _ := fs.GetBool("help"); help && err == nil {
-		fmt.Fprintf(g.stdout, "Usage: mynthform %s\n\nFlags:\n%s", usage, fs.FlagUsages())
+		printCommandHelp(g.stdout, fs, usage)
 		return exitOK, true
 	}
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-const planUsage = "plan [--out FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--replace ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
+const planUsage = "plan [-o FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--replace ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
 
 // defaultStatePath is the state file when the mynth block names none.
 const defaultStatePath = "mynth.state.json"
@@ -227,7 +227,7 @@ type planCommandArgs struct {
 
 // registerPlanCommand adds plan's flags to fs.
 func registerPlanCommand(fs *pflag.FlagSet, a *planCommandArgs) {
-	fs.StringVar(&a.out, "out", "", "save the plan to `FILE` for `mynthform apply FILE`")
+	fs.StringVarP(&a.out, "out", "o", "", "save the plan to `FILE` for `mynthform apply FILE`")
 	fs.BoolVar(&a.json, "json", false, "print the plan as one JSON document")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan succeeds and has changes (0: no changes, 1: error)")
 	a.register(fs)

@@ -20,49 +20,50 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-// defaultStateLockTimeout is how long state rm and state mv wait for the
-// state lock by default.
-const defaultStateLockTimeout = 10 * time.Second
+// subcommand is one subcommand of state.
+type subcommand struct {
+	name, args, synopsis string
+	run                  func(g *globals, args []string) int
+}
 
-const stateUsage = `state <subcommand> [flags] [args]
+// stateSubcommands is the table that runState dispatches on and that help
+// and completion list.
+func stateSubcommands() []subcommand {
+	return []subcommand{
+		{"list", "[ADDR...]", "list the recorded addresses, one per line, sorted", runStateList},
+		{"show", "ADDR", "show one recorded task", runStateShow},
+		{"rm", "ADDR...", "forget recorded tasks (Mynth keeps them)", runStateRm},
+		{"mv", "FROM TO", "record a task under another address", runStateMv},
+		{"pull", "", "print the state as JSON, as a state file holds it", runStatePull},
+		{"push", "FILE", "upload a state file to the PostgreSQL backend", runStatePush},
+	}
+}
 
-Subcommands:
-  list [ADDR...]     list the recorded addresses, one per line, sorted
-  show ADDR          show one recorded task
-  rm ADDR...         forget recorded tasks (Mynth keeps them)
-  mv FROM TO         record a task under another address
-  pull               print the state as JSON, as a state file holds it
-  push FILE          upload a state file to the PostgreSQL backend`
+// printStateUsage lists the state subcommands.
+func printStateUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: mynthform state <subcommand> [flags] [args]\n\nSubcommands:\n")
+	for _, s := range stateSubcommands() {
+		fmt.Fprintf(w, "  %-18s %s\n", strings.TrimSpace(s.name+" "+s.args), s.synopsis)
+	}
+	fmt.Fprintf(w, "\nRun 'mynthform help state <subcommand>' (or 'mynthform state <subcommand> --help') for its flags.\n")
+}
 
 func runState(g *globals, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := g.stdout
-		if len(args) == 0 {
-			w = g.stderr
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		if len(args) > 1 && args[0] == "help" {
+			return runHelp(g, append([]string{"state"}, args[1:]...))
 		}
-		fmt.Fprintf(w, "Usage: mynthform %s\n\nRun 'mynthform state <subcommand> --help' for its flags.\n", stateUsage)
-		if len(args) == 0 {
-			return exitError
-		}
+		printStateUsage(g.stdout)
 		return exitOK
 	}
-	switch args[0] {
-	case "list":
-		return runStateList(g, args[1:])
-	case "show":
-		return runStateShow(g, args[1:])
-	case "rm":
-		return runStateRm(g, args[1:])
-	case "mv":
-		return runStateMv(g, args[1:])
-	case "pull":
-		return runStatePull(g, args[1:])
-	case "push":
-		return runStatePush(g, args[1:])
+	var names []string
+	for _, s := range stateSubcommands() {
+		if s.name == args[0] {
+			return s.run(g, args[1:])
+		}
+		names = append(names, s.name)
 	}
-	fmt.Fprintf(g.stderr, "mynthform state: unknown subcommand %q%s\nUsage: mynthform %s\n",
-		args[0], didYouMean(suggest(args[0], []string{"list", "show", "rm", "mv", "pull", "push"}, max(3, len(args[0])/4))), stateUsage)
-	return exitError
+	return unknownName(g.stderr, "mynthform state", "subcommand", args[0], names, "mynthform help state")
 }
 
 // stateFlags are the flags every state subcommand has.
@@ -112,7 +113,7 @@ type stateEditFlags struct {
 // register adds the flags; done says what --dry-run would report
 // ("removed", "moved").
 func (f *stateEditFlags) register(fs *pflag.FlagSet, done string) {
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
+	registerLockTimeout(fs, &f.lockTimeout)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "say what would be "+done+", change nothing")
 	f.stateFlags.register(fs)
 }

@@ -60,7 +60,7 @@ func runStatePush(g *globals, args []string) int {
 	var force bool
 	var lockTimeout time.Duration
 	fs.BoolVar(&force, "force", false, "replace the stored state even when FILE is of another lineage or an older serial")
-	fs.DurationVar(&lockTimeout, "lock-timeout", defaultStateLockTimeout, "how long to wait for the state lock")
+	registerLockTimeout(fs, &lockTimeout)
 	sf.vars.register(fs)
 	if code, done := parseFlags(g, fs, usage, args); done {
 		return code

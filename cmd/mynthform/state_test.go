@@ -269,10 +269,10 @@ func TestStateRefusesDamagedFile(t *testing.T) {
 }
 
 func TestStateUsage(t *testing.T) {
-	if r := runStateCLI(t, t.TempDir(), "state"); r.code != exitError || !strings.Contains(r.stderr, "Subcommands:") {
+	if r := runStateCLI(t, t.TempDir(), "state"); r.code != exitOK || !strings.Contains(r.stdout, "Subcommands:") {
 		t.Errorf("no subcommand: %+v", r)
 	}
-	if r := runStateCLI(t, t.TempDir(), "state", "lsit"); r.code != exitError || !strings.Contains(r.stderr, "did you mean list?") {
+	if r := runStateCLI(t, t.TempDir(), "state", "lsit"); r.code != exitError || !strings.Contains(r.stderr, `did you mean "list"?`) || strings.Contains(r.stderr, "Subcommands:") {
 		t.Errorf("typo: %+v", r)
 	}
 	if r := runStateCLI(t, t.TempDir(), "state", "rm", "--help"); r.code != exitOK || !strings.Contains(r.stdout, "--lock-timeout") {
