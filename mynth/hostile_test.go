@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestErrorEchoingTheEncodedAuthorizationIsRedacted: a server whose error
@@ -105,5 +107,39 @@ func TestAPIErrorTextIsOneLine(t *testing.T) {
 	want := `GET /tasks/tsk_x: 422 bad\x1b[31m: no\x1b]0;x\x07 (field f\u009b)`
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err.Error(), want)
+	}
+}
+
+// TestWaitBoundsASlowPoll: a status answer that drips one byte a second
+// cannot hold Wait past its timeout (and a short grace for the last look):
+// each poll, retries included, gets only the time left.
+func TestWaitBoundsASlowPoll(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := []byte(`{"status":"pending"}` + strings.Repeat(" ", 100))
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		for _, b := range body {
+			_, _ = w.Write([]byte{b})
+			w.(http.Flusher).Flush()
+			select {
+			case <-time.After(time.Second):
+			case <-r.Context().Done():
+				return
+			case <-stop:
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	c := NewClient(Options{BaseURL: srv.URL, Token: "mak_k", HTTPClient: srv.Client()})
+	start := time.Now()
+	_, err := c.Wait(context.Background(), "tsk_x", WaitOptions{Timeout: 2 * time.Second, FastInterval: 100 * time.Millisecond})
+	took := time.Since(start)
+	if !errors.Is(err, ErrWaitTimeout) {
+		t.Errorf("err = %v, want ErrWaitTimeout", err)
+	}
+	if took > 2*time.Second+waitGrace+time.Second {
+		t.Errorf("Wait took %s with a 2s timeout", took.Round(100*time.Millisecond))
 	}
 }

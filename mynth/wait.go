@@ -33,6 +33,18 @@ const (
 	DefaultWaitTimeout      = 5 * time.Minute
 )
 
+// waitGrace is how long past its timeout Wait's last poll may take.
+const waitGrace = 2 * time.Second
+
+// orUnknown is the status for a message, "unknown" before the first
+// answer.
+func orUnknown(s Status) string {
+	if s == "" {
+		return "unknown"
+	}
+	return termtext.Line(string(s))
+}
+
 func (o WaitOptions) withDefaults() WaitOptions {
 	if o.FastInterval <= 0 {
 		o.FastInterval = DefaultWaitFastInterval
@@ -57,14 +69,23 @@ func (o WaitOptions) withDefaults() WaitOptions {
 // error that survives the retries (401, 404, a dead network) ends the
 // wait. When the timeout passes first, Wait returns the last status seen
 // and an error wrapping ErrWaitTimeout; ctx cancels it at any time.
+//
+// Every poll is bounded by the time left until the timeout: a server that
+// answers one byte at a time cannot hold a poll, or its retries, past it.
 func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status, error) {
 	opts = opts.withDefaults()
 	start := time.Now()
 	deadline := start.Add(opts.Timeout)
+	// The last look at the deadline itself gets a moment more.
+	pollCtx, cancel := context.WithDeadline(ctx, deadline.Add(waitGrace))
+	defer cancel()
 	var last Status
 	for {
-		st, err := c.Status(ctx, id)
+		st, err := c.Status(pollCtx, id)
 		if err != nil {
+			if ctx.Err() == nil && pollCtx.Err() != nil {
+				return last, fmt.Errorf("task %s: %w after %s (status %s; the last poll got no answer in time)", id, ErrWaitTimeout, opts.Timeout, orUnknown(last))
+			}
 			return last, fmt.Errorf("waiting for task %s: %w", id, err)
 		}
 		last = st
@@ -86,7 +107,7 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status,
 				if err := sleepCtx(ctx, rest); err != nil {
 					return last, fmt.Errorf("waiting for task %s: %w", id, err)
 				}
-				if st, err := c.Status(ctx, id); err == nil {
+				if st, err := c.Status(pollCtx, id); err == nil {
 					last = st
 					if opts.OnPoll != nil {
 						opts.OnPoll(st, time.Since(start))

@@ -63,18 +63,27 @@ var errApplyWaitTimeout = errors.New("wait timeout")
 // refused (401) and fallbackPAT is set, it goes on with that access token.
 // It gives up after WaitTimeout, on a final error (401, 404), or after
 // MaxErrors failed reads in a row.
+//
+// Every read is bounded by the time left until WaitTimeout: a server that
+// answers one byte at a time cannot hold a poll (and its retries) past it.
 func (a *applier) wait(ctx context.Context, id, pat, fallbackPAT string, recorded *state.Task) (*mynth.Task, error) {
 	start := a.now()
-	deadline := time.NewTimer(a.opts.WaitTimeout)
-	defer deadline.Stop()
+	waitCtx, cancel := context.WithTimeout(ctx, a.opts.WaitTimeout)
+	defer cancel()
+	// timedOut tells a read cut short by the wait's deadline from one
+	// that failed by itself.
+	timedOut := func() bool { return ctx.Err() == nil && waitCtx.Err() != nil }
 	errs := 0
 	for {
-		status, err := a.pollStatus(ctx, id, pat)
+		status, err := a.pollStatus(waitCtx, id, pat)
 		switch {
 		case err == nil:
 			errs = 0
 			if status.Done() {
-				t, err := a.readDone(ctx, id, pat, status, recorded)
+				t, err := a.readDone(waitCtx, id, pat, status, recorded)
+				if err != nil && timedOut() {
+					return nil, errApplyWaitTimeout
+				}
 				if err != nil || t.Status.Done() {
 					return t, err
 				}
@@ -82,6 +91,8 @@ func (a *applier) wait(ctx context.Context, id, pat, fallbackPAT string, recorde
 			}
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case timedOut():
+			return nil, errApplyWaitTimeout
 		case errors.Is(err, mynth.ErrUnauthorized) && pat == "" && fallbackPAT != "":
 			pat, fallbackPAT = fallbackPAT, ""
 			continue
@@ -95,11 +106,11 @@ func (a *applier) wait(ctx context.Context, id, pat, fallbackPAT string, recorde
 		}
 		t := time.NewTimer(a.opts.Poll.interval(a.now().Sub(start)))
 		select {
-		case <-ctx.Done():
+		case <-waitCtx.Done():
 			t.Stop()
-			return nil, ctx.Err()
-		case <-deadline.C:
-			t.Stop()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, errApplyWaitTimeout
 		case <-t.C:
 		}

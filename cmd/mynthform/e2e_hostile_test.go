@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
@@ -190,4 +194,89 @@ task "b" {
 			}
 		})
 	}
+}
+
+// dripServer accepts every creation and answers every status poll one
+// byte every drip, forever; its Close does not wait for the drips.
+func dripServer(t *testing.T, drip time.Duration) *httptest.Server {
+	t.Helper()
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/image/generate":
+			_, _ = w.Write([]byte(`{"taskId":"tsk_DRIP"}`))
+		case strings.HasSuffix(r.URL.Path, "/status"):
+			body := []byte(`{"status":"pending"}` + strings.Repeat(" ", 1000))
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			for _, b := range body {
+				_, _ = w.Write([]byte{b})
+				w.(http.Flusher).Flush()
+				select {
+				case <-time.After(drip):
+				case <-r.Context().Done():
+					return
+				case <-stop:
+					return
+				}
+			}
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"code":"not_found","message":"Task not found"}`))
+		}
+	}))
+	t.Cleanup(func() { close(stop); srv.Close() })
+	return srv
+}
+
+// TestBinarySlowStatusIsBoundedByTheWaitTimeout: a status answer that
+// drips one byte every 4 s held `apply --wait-timeout 5s` for 303 s (the
+// client's 60 s attempts, retried); one poll is now bounded by the time
+// left, and apply ends soon after 5 s with the task recorded as pending.
+func TestBinarySlowStatusIsBoundedByTheWaitTimeout(t *testing.T) {
+	srv := dripServer(t, 4*time.Second)
+	dir := writeFiles(t, map[string]string{"main.mynth.hcl": "task \"a\" {\n  prompt = \"a mug\"\n  model  = \"google/gemini-3.1-flash-image\"\n}\n"})
+	env := []string{"MYNTH_BASE_URL=" + srv.URL, "MYNTH_API_KEY=" + e2eKey}
+	start := time.Now()
+	r := runBinTimeout(t, 60*time.Second, dir, env, "apply", "--auto-approve", "--wait-timeout", "5s")
+	took := time.Since(start)
+	if took > 20*time.Second {
+		t.Errorf("apply took %s with --wait-timeout 5s", took.Round(time.Second))
+	}
+	if r.Code != exitError || !strings.Contains(r.Stdout+r.Stderr, "--wait-timeout") {
+		t.Errorf("exit code %d (want %d) after %s:\n%s%s", r.Code, exitError, took.Round(time.Second), r.Stdout, r.Stderr)
+	}
+	st, err := state.Open(filepath.Join(dir, "mynth.state.json")).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := st.Tasks["task.a"]; rec == nil || rec.ID != "tsk_DRIP" || rec.Status != mynth.StatusPending {
+		t.Errorf("the task is not recorded as pending: %+v", rec)
+	}
+}
+
+// runBinTimeout is runBin, killing the binary after limit (a test that
+// would otherwise hang fails instead).
+func runBinTimeout(t *testing.T, limit time.Duration, dir string, env []string, args ...string) binResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}, env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("mynthform %v was still running after %s; killed", args, limit)
+	}
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running mynthform %v: %v", args, err)
+	}
+	return binResult{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
 }
