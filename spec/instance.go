@@ -44,6 +44,7 @@ var (
 // found on the way.
 type instance struct {
 	t     *Task
+	l     *loader
 	diags hcl.Diagnostics
 }
 
@@ -66,7 +67,7 @@ func (in *instance) use(f *field) {
 // broken to plan.
 func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Diagnostics) {
 	t, ctx := l.newInstanceTask(tb, key)
-	in := &instance{t: t}
+	in := &instance{t: t, l: l}
 
 	each := key != nil
 	fs := l.evalAttrs(tb.Attrs, ctx, each, "")
@@ -257,6 +258,7 @@ func (in *instance) decodeAccessToken(fs *fields) {
 	if !ok {
 		return
 	}
+	in.l.noteSecret(s)
 	switch {
 	case strings.HasPrefix(s, "mak_"):
 		// No Subject: the source snippet would print the key.
