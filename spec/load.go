@@ -101,12 +101,12 @@ type loader struct {
 	// specFiles and varFiles are the names the parser read the spec
 	// files and the variable files under.
 	specFiles map[string]bool
+	varFiles  []string
 
 	// written are the access tokens as written, which source snippets
 	// mask (noteSecret, maskSources); secretMu guards it.
 	secretMu sync.Mutex
 	written  []string
-	varFiles []string
 
 	// chunkBytes is the size above which a file is parsed in pieces;
 	// 0 is chunkBytes. Tests set it small to cut every file.
