@@ -52,7 +52,10 @@ func startEmulatorCmd(t *testing.T, args ...string) *emulatorRun {
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := listeningRE.FindStringSubmatch(r.stdout.String()); m != nil {
+		// The banner is written line by line; its last line says how to
+		// stop, so the tests read it whole.
+		out := r.stdout.String()
+		if m := listeningRE.FindStringSubmatch(out); m != nil && strings.Contains(out, "Press Ctrl-C to stop.") {
 			r.URL = m[1]
 			return r
 		}
