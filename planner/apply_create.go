@@ -228,7 +228,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 			a.dirty = true
 			tr.Outcome = AppliedUnknownOutcome
 			tr.Message = fmt.Sprintf("The creation request was sent but no usable answer came back (%s). It was not repeated: the task may exist and cost money, and the state keeps the request as a creation of unknown outcome (attempt %s), which plan reports until it is resolved. "+
-				"Find the task in Mynth and run `mynthform import %s ID` to record it; if it does not exist, run `mynthform state rm %s` to clear the record, then apply again.",
+				"Find the task in Mynth and run `mynthform import %s ID` to record it; if it does not exist, or to pay for a new one knowingly, run `mynthform apply --replace %s`.",
 				why, at.ID, shellQuote(tp.Address), shellQuote(tp.Address))
 			// The task may exist and cost money: its estimate stays in
 			// flight for good.

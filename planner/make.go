@@ -160,6 +160,10 @@ type taskWork struct {
 	// attempt is the write-ahead record of a creation at the address whose
 	// answer was never recorded; nil when there is none.
 	attempt *state.Attempt
+	// overAttempt is set when --replace asks for a new creation over
+	// attempt: the task is planned as a generate or replace, not as an
+	// unknown outcome.
+	overAttempt bool
 
 	action Action
 	reason string
@@ -205,10 +209,15 @@ func (w *taskWork) decide() {
 // replaceReason is the reason of a replacement asked for with --replace.
 const replaceReason = "replacement requested with --replace"
 
+// replaceUnknownReason is the reason of a new creation asked for with
+// --replace over a creation whose outcome is unknown.
+const replaceUnknownReason = "--replace over a creation of unknown outcome: a new task is paid for, the earlier one may exist too"
+
 // forceReplace makes w a replacement, as --replace asks. A task pinned by
 // id cannot be replaced (the spec names the task to keep), which is an
 // error; a task apply generates or forgets anyway is left as it is, with a
-// warning.
+// warning. Over a creation of unknown outcome it is the user's decision to
+// pay again: a generate (a replace when a task is recorded there too).
 func (w *taskWork) forceReplace(dir string) *Diagnostic {
 	switch {
 	case w.spec == nil:
@@ -217,6 +226,14 @@ func (w *taskWork) forceReplace(dir string) *Diagnostic {
 	case w.spec.ID != "":
 		return &Diagnostic{Severity: "error", Address: w.addr(), Summary: "Cannot replace a pinned task", Range: RangeOf(w.spec.DeclRange, dir),
 			Detail: fmt.Sprintf("--replace names %s, whose id is pinned to %s in the spec: pinned tasks are never replaced. Remove the id to let mynthform generate a new task, or leave %s out of --replace.", w.addr(), w.spec.ID, w.addr())}
+	case w.attempt != nil:
+		// The user pays again knowingly: the new creation's write-ahead
+		// record takes the place of the old one.
+		w.action, w.reason, w.overAttempt = ActionGenerate, replaceUnknownReason, true
+		if w.recorded != nil {
+			w.action, w.readID = ActionReplace, w.recorded.ID
+		}
+		return nil
 	case w.action == ActionGenerate:
 		return &Diagnostic{Severity: "warning", Address: w.addr(), Summary: "Nothing to replace",
 			Detail: fmt.Sprintf("--replace names %s, which is not created yet: apply generates it anyway.", w.addr())}

@@ -82,7 +82,7 @@ func UnknownOutcomeMessage(addr string, at *state.Attempt, recorded *state.Task)
 	}
 	b.WriteString(". The task may exist at Mynth and may have been charged for, so apply will not create it again by itself. ")
 	fmt.Fprintf(&b, "Look for it in Mynth (created then, with the request recorded in the state's \"attempts\") and record it with `mynthform import %s tsk_...`", shellQuote(addr))
-	fmt.Fprintf(&b, "; if it does not exist, or to pay for a new one knowingly, clear the record with `mynthform state rm %s`", shellQuote(addr))
+	fmt.Fprintf(&b, "; if it does not exist, or to pay for a new one knowingly, run `mynthform apply --replace %s`, or clear the record with `mynthform state rm %s`", shellQuote(addr), shellQuote(addr))
 	if recorded != nil {
 		fmt.Fprintf(&b, " (which also forgets task %s, recorded there)", recorded.ID)
 	}
@@ -114,7 +114,7 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		Checks:            []Check{},
 		RequestVerifiable: true,
 	}
-	if w.attempt != nil {
+	if w.attempt != nil && !w.overAttempt {
 		w.planUnknownOutcome(tp, dir)
 		return tp
 	}

@@ -137,7 +137,11 @@ func TestMoneyE2EUnknownOutcomeIsRecordedAndNeverRepeated(t *testing.T) {
 				t.Fatalf("the record changed: %+v", st.Attempts)
 			}
 
-			// Clearing the record is the user's decision to pay again.
+			// --replace is the user's decision to pay again, as is clearing
+			// the record; the first is tried on a copy of the directory.
+			if fault == mynthtest.FaultDropAfterCreate {
+				replaceOverUnknownOutcome(t, srv, dir, env, at)
+			}
 			rm := runBin(t, dir, env, "state", "rm", "task.a")
 			mustCode(t, rm, 0, "state rm")
 			if !strings.Contains(rm.Stdout, "the creation of unknown outcome "+at.ID) {
@@ -152,6 +156,42 @@ func TestMoneyE2EUnknownOutcomeIsRecordedAndNeverRepeated(t *testing.T) {
 			noSecrets(t, dir, r, p, again, rm, fix)
 		})
 	}
+}
+
+// replaceOverUnknownOutcome copies dir and shows that --replace over the
+// record at task.a plans a generate, and that apply --replace creates one
+// task, records it and clears the record.
+func replaceOverUnknownOutcome(t *testing.T, srv *mynthtest.Server, dir string, env []string, at *state.Attempt) {
+	t.Helper()
+	cp := t.TempDir()
+	for _, name := range []string{"main.mynth.hcl", "mynth.state.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cp, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := runBin(t, cp, env, "plan", "--detailed-exitcode", "--replace", "task.a")
+	mustCode(t, p, 2, "plan --replace over an unknown outcome")
+	if !strings.Contains(p.Stdout, "+ task.a") || !strings.Contains(p.Stdout, "unknown outcome") {
+		t.Errorf("plan --replace:\n%s", p.Stdout)
+	}
+	before := srv.Emulator.Stats().Created
+	a := runBin(t, cp, env, "apply", "--auto-approve", "--replace", "task.a")
+	mustCode(t, a, 0, "apply --replace over an unknown outcome")
+	if n := srv.Emulator.Stats().Created - before; n != 1 {
+		t.Fatalf("apply --replace created %d tasks, want 1", n)
+	}
+	st := loadState(t, cp)
+	if len(st.Attempts) != 0 || st.Tasks["task.a"] == nil {
+		t.Fatalf("state after apply --replace: %+v, attempts %+v", st.Tasks, st.Attempts)
+	}
+	if st.Attempts["task.a"] != nil && st.Attempts["task.a"].ID == at.ID {
+		t.Fatal("the old record stayed")
+	}
+	mustCode(t, runBin(t, cp, env, "plan", "--detailed-exitcode"), 0, "plan after apply --replace")
 }
 
 // A kill -9 while the creation request is in flight leaves its record:
