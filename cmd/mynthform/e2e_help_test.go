@@ -205,3 +205,42 @@ func TestE2ECompletion(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EFmtStdin: `fmt -` reads standard input and writes standard
+// output, as `terraform fmt -` does, and touches no file.
+func TestE2EFmtStdin(t *testing.T) {
+	dir := t.TempDir()
+	writeSpec(t, dir, "task \"keep\" {\nprompt=\"untouched\"\n}\n")
+	run := func(stdin string, args ...string) binResult {
+		cmd := exec.Command(binPath, args...)
+		cmd.Dir = dir
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		code := 0
+		if err := cmd.Run(); err != nil {
+			ee, ok := err.(*exec.ExitError)
+			if !ok {
+				t.Fatal(err)
+			}
+			code = ee.ExitCode()
+		}
+		return binResult{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	}
+	r := run("task \"a\" {\nprompt=\"x\"\n  count = 1\n}\n", "fmt", "-")
+	if r.Code != 0 || r.Stdout != "task \"a\" {\n  prompt = \"x\"\n  count  = 1\n}\n" {
+		t.Errorf("fmt -: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "main.mynth.hcl")); string(b) != "task \"keep\" {\nprompt=\"untouched\"\n}\n" {
+		t.Errorf("fmt - rewrote a file: %q", b)
+	}
+	if r := run("task \"a\" {\n  prompt = \"x\"\n}\n", "fmt", "--check", "-"); r.Code != 0 || r.Stdout != "" {
+		t.Errorf("fmt --check - of a formatted spec: exit %d, %q", r.Code, r.Stdout)
+	}
+	if r := run("task \"a\" {\nprompt=\"x\"\n}\n", "fmt", "--check", "-"); r.Code != 1 || r.Stdout != "" {
+		t.Errorf("fmt --check - of an unformatted spec: exit %d, %q", r.Code, r.Stdout)
+	}
+	if r := run("task \"a\" {\n  prompt = \n", "fmt", "-"); r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "<stdin>") {
+		t.Errorf("fmt - of a broken spec: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+}

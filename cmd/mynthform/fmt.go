@@ -15,7 +15,7 @@ import (
 	"github.com/mynthform/mynthform/spec"
 )
 
-const fmtUsage = "fmt [--check] [--diff] [FILES]..."
+const fmtUsage = "fmt [--check] [--diff] [FILES]... | fmt -"
 
 // fmtArgs are the flags and arguments of fmt.
 type fmtArgs struct {
@@ -34,6 +34,9 @@ func runFmt(g *globals, args []string) int {
 		return code
 	}
 	a.files = fs.Args()
+	if len(a.files) == 1 && a.files[0] == "-" {
+		return fmtStdin(g, a)
+	}
 
 	paths, err := fmtTargets(g.dir, a.files)
 	if err != nil {
@@ -81,6 +84,39 @@ func runFmt(g *globals, args []string) int {
 	}
 	printDiagnostics(g, files, diags)
 	return code
+}
+
+// fmtStdin is `fmt -`, as `terraform fmt -`: the spec on standard input,
+// the formatted spec on standard output (with --check, nothing; exit 1 when
+// it is not formatted). A syntax error is a diagnostic naming <stdin>, and
+// nothing is written to standard output.
+func fmtStdin(g *globals, a fmtArgs) int {
+	const name = "<stdin>"
+	src, err := io.ReadAll(g.stdin)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "mynthform fmt: reading standard input: %v\n", err)
+		return exitError
+	}
+	out, diags := spec.Format(src, name)
+	if diags.HasErrors() {
+		printDiagnostics(g, map[string]*hcl.File{name: {Bytes: src}}, diags)
+		return exitError
+	}
+	switch {
+	case a.diff:
+		if !bytes.Equal(src, out) {
+			writeUnifiedDiff(g.stdout, name, src, out)
+		}
+	case !a.check:
+		if _, err := g.stdout.Write(out); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform fmt: writing standard output: %v\n", err)
+			return exitError
+		}
+	}
+	if a.check && !bytes.Equal(src, out) {
+		return exitError
+	}
+	return exitOK
 }
 
 // fmtTargets lists the files fmt works on: the arguments (files, or
