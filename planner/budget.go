@@ -217,8 +217,8 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 	}
 	pending := base.pendingTotal()
 	var checks []Check
-	limit := func(name, setting, what string, recorded mynth.Amount, max mynth.Amount) {
-		c := Check{Name: name, Severity: string(spec.SeverityError)}
+	limit := func(name CheckName, setting, what string, recorded mynth.Amount, max mynth.Amount) {
+		c := Check{Name: name, Severity: SeverityError}
 		total := recorded.Add(pending).Add(est.Total)
 		sum := fmt.Sprintf("%s %s", what, recorded.Dollars())
 		if len(base.pending) > 0 {
@@ -244,17 +244,17 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 		checks = append(checks, c)
 	}
 	if s.Budget.MaxTotal != nil {
-		limit("budget", "max_total", "recorded", base.current, *s.Budget.MaxTotal)
+		limit(CheckBudget, "max_total", "recorded", base.current, *s.Budget.MaxTotal)
 	}
 	if s.Budget.MaxSpent != nil {
-		limit("budget_spent", "max_spent", "spent", base.spent, *s.Budget.MaxSpent)
+		limit(CheckBudgetSpent, "max_spent", "spent", base.spent, *s.Budget.MaxSpent)
 	}
 	if len(unpriced) > 0 || len(base.pendingUnpriced) > 0 {
-		sev := spec.SeverityWarning
+		sev := SeverityWarning
 		if s.Budget.Unpriced == spec.UnpricedError {
-			sev = spec.SeverityError
+			sev = SeverityError
 		}
-		c := Check{Name: "budget_unpriced", Outcome: OutcomeFailed, Severity: string(sev)}
+		c := Check{Name: CheckBudgetUnpriced, Outcome: OutcomeFailed, Severity: sev}
 		var parts []string
 		if len(unpriced) > 0 {
 			parts = append(parts, fmt.Sprintf("%s to create %s no known price (%s)", pluralTasks(len(unpriced)), hasHave(len(unpriced)), budgetTaskList(unpriced)))
@@ -298,8 +298,8 @@ func (p *Plan) BudgetRefusal() []Check {
 	var out []Check
 	for _, c := range p.Checks {
 		switch c.Name {
-		case "budget", "budget_spent", "budget_unpriced":
-			if c.Outcome == OutcomeFailed && c.Severity != string(spec.SeverityWarning) {
+		case CheckBudget, CheckBudgetSpent, CheckBudgetUnpriced:
+			if c.Fails() {
 				out = append(out, c)
 			}
 		}

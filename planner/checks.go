@@ -16,27 +16,28 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-func severityOf(e *spec.Expect) string {
+// severityOf is the severity of e's checks: error unless it says warning.
+func severityOf(e *spec.Expect) Severity {
 	if e == nil || e.Severity == "" {
-		return string(spec.SeverityError)
+		return SeverityError
 	}
-	return string(e.Severity)
+	return Severity(e.Severity)
 }
 
 // expectNames lists the checks an expect block makes, in order.
-func expectNames(e *spec.Expect) []string {
-	names := []string{"status"}
+func expectNames(e *spec.Expect) []CheckName {
+	names := []CheckName{CheckStatus}
 	if e == nil {
 		return names
 	}
 	if expectedStatus(e) == mynth.StatusCompleted {
-		names = append(names, "images")
+		names = append(names, CheckImages)
 		if e.Size != "" {
-			names = append(names, "size")
+			names = append(names, CheckSize)
 		}
 	}
 	if e.MaxCost != nil {
-		names = append(names, "max_cost")
+		names = append(names, CheckMaxCost)
 	}
 	return names
 }
@@ -66,7 +67,7 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 	sev := severityOf(e)
 	want := expectedStatus(e)
 	out := []Check{}
-	add := func(name string, ok bool, msg string) {
+	add := func(name CheckName, ok bool, msg string) {
 		o := OutcomeFailed
 		if ok {
 			o = OutcomePassed
@@ -74,9 +75,9 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 		out = append(out, Check{Name: name, Outcome: o, Message: msg, Severity: sev})
 	}
 	if v.status == want {
-		add("status", true, fmt.Sprintf("status is %s", v.status))
+		add(CheckStatus, true, fmt.Sprintf("status is %s", v.status))
 	} else {
-		add("status", false, fmt.Sprintf("status is %s, expected %s", v.status, want))
+		add(CheckStatus, false, fmt.Sprintf("status is %s, expected %s", v.status, want))
 	}
 	succeeded := v.result.Succeeded()
 	if want == mynth.StatusCompleted {
@@ -85,9 +86,9 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 			n = e.Images
 		}
 		if len(succeeded) >= n {
-			add("images", true, fmt.Sprintf("%s succeeded (at least %d expected)", countImages(len(succeeded)), n))
+			add(CheckImages, true, fmt.Sprintf("%s succeeded (at least %d expected)", countImages(len(succeeded)), n))
 		} else {
-			add("images", false, fmt.Sprintf("%s succeeded, expected at least %d", countImages(len(succeeded)), n))
+			add(CheckImages, false, fmt.Sprintf("%s succeeded, expected at least %d", countImages(len(succeeded)), n))
 		}
 		if e != nil && e.Size != "" {
 			bad := ""
@@ -99,11 +100,11 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 			}
 			switch {
 			case bad != "":
-				add("size", false, bad)
+				add(CheckSize, false, bad)
 			case len(succeeded) == 0:
-				add("size", true, "no succeeded image to check")
+				add(CheckSize, true, "no succeeded image to check")
 			default:
-				add("size", true, fmt.Sprintf("every image is %s", e.Size))
+				add(CheckSize, true, fmt.Sprintf("every image is %s", e.Size))
 			}
 		}
 	}
@@ -113,9 +114,9 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 			c = *cost
 		}
 		if c.Cmp(*e.MaxCost) > 0 {
-			add("max_cost", false, fmt.Sprintf("cost %s is over max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
+			add(CheckMaxCost, false, fmt.Sprintf("cost %s is over max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
 		} else {
-			add("max_cost", true, fmt.Sprintf("cost %s is within max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
+			add(CheckMaxCost, true, fmt.Sprintf("cost %s is within max_cost %s", c.Dollars(), e.MaxCost.Dollars()))
 		}
 	}
 	return out
@@ -211,8 +212,8 @@ func (w *taskWork) fileChecks(dir string, v *view, checks []Check, pending bool)
 	files := w.fileStates(dir, v)
 	if pending {
 		for _, f := range files {
-			checks = append(checks, Check{Name: "file", Outcome: OutcomePending,
-				Message: fmt.Sprintf("%s is saved once the task completes", f.Path), Severity: string(spec.SeverityError)})
+			checks = append(checks, Check{Name: CheckFile, Outcome: OutcomePending,
+				Message: fmt.Sprintf("%s is saved once the task completes", f.Path), Severity: SeverityError})
 		}
 	}
 	return files, checks
@@ -228,7 +229,7 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 	}
 	var reasons []string
 	for i, f := range files {
-		c := Check{Name: "file", Severity: string(spec.SeverityError)}
+		c := Check{Name: CheckFile, Severity: SeverityError}
 		switch f.State {
 		case FileOK:
 			c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("%s is saved", f.Path)
@@ -262,20 +263,8 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 
 // summarize counts the plan's actions and checks and totals its cost.
 func summarize(p *Plan) Summary {
-	var s Summary
-	count := func(c Check) {
-		switch c.Outcome {
-		case OutcomePassed:
-			s.Checks.Passed++
-		case OutcomeFailed:
-			s.Checks.Failed++
-		case OutcomePending:
-			s.Checks.Pending++
-		}
-	}
-	for _, c := range p.Checks {
-		count(c)
-	}
+	n := p.Tally()
+	s := Summary{Checks: CheckCounts{Passed: n.Passed, Failed: n.Failed, Pending: n.Pending}}
 	for _, t := range p.Tasks {
 		switch t.Action {
 		case ActionGenerate:
@@ -290,9 +279,6 @@ func summarize(p *Plan) Summary {
 			s.Forget++
 		default:
 			s.None++
-		}
-		for _, c := range t.Checks {
-			count(c)
 		}
 		if t.Cost != nil {
 			s.Cost = s.Cost.Add(*t.Cost)

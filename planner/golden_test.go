@@ -360,7 +360,7 @@ func TestGoldenPlanBudget(t *testing.T) {
 	}
 	outcomes := map[string]planner.Outcome{}
 	for _, c := range p.Checks {
-		outcomes[c.Name] = c.Outcome
+		outcomes[string(c.Name)] = c.Outcome
 	}
 	if diff := cmp.Diff(map[string]planner.Outcome{"budget": planner.OutcomeFailed, "budget_spent": planner.OutcomePassed, "budget_unpriced": planner.OutcomeFailed}, outcomes); diff != "" {
 		t.Errorf("budget checks (-want +got):\n%s", diff)

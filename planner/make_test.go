@@ -74,7 +74,7 @@ func project(p *Plan) []taskSummary {
 			s.Error = *t.Error
 		}
 		for _, c := range t.Checks {
-			s.Checks = append(s.Checks, c.Name+"="+string(c.Outcome))
+			s.Checks = append(s.Checks, string(c.Name)+"="+string(c.Outcome))
 		}
 		for _, f := range t.Files {
 			s.Files = append(s.Files, f.Path+"="+f.State)

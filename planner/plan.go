@@ -178,11 +178,12 @@ type Change struct {
 // Check is one evaluated expectation.
 type Check struct {
 	// Name is the expectation: status, images, size, max_cost, file, budget.
-	Name    string  `json:"name"`
-	Outcome Outcome `json:"outcome"`
-	Message string  `json:"message"`
-	// Severity is "error" or "warning"; a failed warning does not fail the run.
-	Severity string `json:"severity,omitempty"`
+	Name    CheckName `json:"name"`
+	Outcome Outcome   `json:"outcome"`
+	Message string    `json:"message"`
+	// Severity is error or warning; a failed warning does not fail the run
+	// (see Fails).
+	Severity Severity `json:"severity,omitempty"`
 }
 
 // FileStatus is the state of one declared file on disk.
@@ -221,31 +222,4 @@ type Pos struct {
 func (p *Plan) HasChanges() bool {
 	s := p.Summary
 	return s.Generate+s.Adopt+s.Replace+s.Update+s.Forget > 0
-}
-
-// Failed reports whether the plan fails the run: an error diagnostic, a
-// task that could not be read or drifted, or a failed check of severity
-// error.
-func (p *Plan) Failed() bool {
-	for _, d := range p.Diagnostics {
-		if d.Severity == "error" {
-			return true
-		}
-	}
-	for _, c := range p.Checks {
-		if c.Outcome == OutcomeFailed && c.Severity != "warning" {
-			return true
-		}
-	}
-	for _, t := range p.Tasks {
-		if t.Error != nil || t.Drift {
-			return true
-		}
-		for _, c := range t.Checks {
-			if c.Outcome == OutcomeFailed && c.Severity != "warning" {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -111,7 +111,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	// What apply cannot fix fails the run whatever it does: tasks that
 	// could not be read, drift, errors in the spec. Checks are evaluated
 	// again once apply is done.
-	planFailed := planUnfixable(plan)
+	planFailed := plan.FailsBeyondApply()
 	if refused := plan.BudgetRefusal(); len(refused) > 0 {
 		return refuseOverBudget(g, refused)
 	}
@@ -347,22 +347,6 @@ func applyPlan(g *globals, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec,
 	return plan, planScope{a.plan.targets(), a.plan.excludes()}, exitOK
 }
 
-// planUnfixable reports whether the plan holds failures that applying it
-// cannot fix: an error diagnostic, a task that could not be read, drift.
-func planUnfixable(p *planner.Plan) bool {
-	for _, d := range p.Diagnostics {
-		if d.Severity == "error" {
-			return true
-		}
-	}
-	for _, t := range p.Tasks {
-		if t.Error != nil || t.Drift {
-			return true
-		}
-	}
-	return false
-}
-
 // confirm asks on the terminal; only "yes" approves.
 func confirm(g *globals, plan *planner.Plan, st *state.File, sp *spec.Spec) bool {
 	est := planner.EstimateCreations(plan, st)
@@ -497,23 +481,30 @@ func printFilesLeft(w io.Writer, plan *planner.Plan, res *planner.ApplyResult) {
 	}
 }
 
-// printFailedChecks prints the checks that fail after the apply and reports
-// whether any fails the run.
+// printFailedChecks prints the checks that fail after the apply, warnings
+// included, and reports whether any fails the run.
 func printFailedChecks(w io.Writer, p *planner.Plan) bool {
 	var lines []string
-	failed := false
-	for _, c := range p.Checks {
-		if c.Outcome == planner.OutcomeFailed {
-			lines = append(lines, fmt.Sprintf("%s: %s", checkWord(c), c.Message))
-			failed = failed || c.Severity != "warning"
+	line := func(addr string, c planner.Check) {
+		if c.Outcome != planner.OutcomeFailed {
+			return
 		}
+		word := "Check failed"
+		if c.Warns() {
+			word = "Warning: check failed"
+		}
+		if addr == "" {
+			lines = append(lines, fmt.Sprintf("%s: %s", word, c.Message))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s: %s: %s: %s", word, addr, c.Name, c.Message))
+		}
+	}
+	for _, c := range p.Checks {
+		line("", c)
 	}
 	for _, t := range p.Tasks {
 		for _, c := range t.Checks {
-			if c.Outcome == planner.OutcomeFailed {
-				lines = append(lines, fmt.Sprintf("%s: %s: %s: %s", checkWord(c), t.Address, c.Name, c.Message))
-				failed = failed || c.Severity != "warning"
-			}
+			line(t.Address, c)
 		}
 	}
 	if len(lines) > 0 {
@@ -522,14 +513,12 @@ func printFailedChecks(w io.Writer, p *planner.Plan) bool {
 			fmt.Fprintln(w, l)
 		}
 	}
-	return failed
-}
-
-func checkWord(c planner.Check) string {
-	if c.Severity == "warning" {
-		return "Warning: check failed"
+	for _, f := range p.Failures() {
+		if f.Kind == planner.FailureCheck {
+			return true
+		}
 	}
-	return "Check failed"
+	return false
 }
 
 // applyOutcome is how an apply ended, as its closing line says it; only

@@ -30,15 +30,15 @@ func req(prompt, negative, model, size string) *mynth.Request {
 	return r
 }
 
-func passed(name, msg string) planner.Check {
+func passed(name planner.CheckName, msg string) planner.Check {
 	return planner.Check{Name: name, Outcome: planner.OutcomePassed, Message: msg, Severity: "error"}
 }
 
-func failed(name, msg string) planner.Check {
+func failed(name planner.CheckName, msg string) planner.Check {
 	return planner.Check{Name: name, Outcome: planner.OutcomeFailed, Message: msg, Severity: "error"}
 }
 
-func pending(name, msg string) planner.Check {
+func pending(name planner.CheckName, msg string) planner.Check {
 	return planner.Check{Name: name, Outcome: planner.OutcomePending, Message: msg, Severity: "error"}
 }
 

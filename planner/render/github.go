@@ -55,10 +55,10 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 	}
 	for _, c := range p.Checks {
 		switch {
-		case checkFails(c):
-			line("error", nil, "mynthform: "+c.Name+" check failed", c.Message)
-		case checkWarns(c):
-			line("warning", nil, "mynthform: "+c.Name+" check failed", c.Message)
+		case c.Fails():
+			line("error", nil, "mynthform: "+string(c.Name)+" check failed", c.Message)
+		case c.Warns():
+			line("warning", nil, "mynthform: "+string(c.Name)+" check failed", c.Message)
 		}
 	}
 	for _, t := range p.Tasks {
@@ -79,10 +79,10 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 		}
 		for _, c := range t.Checks {
 			switch {
-			case checkFails(c):
-				line("error", t.Range, "mynthform: "+t.Address+" "+c.Name+" check failed", c.Message)
-			case checkWarns(c):
-				line("warning", t.Range, "mynthform: "+t.Address+" "+c.Name+" check failed", c.Message)
+			case c.Fails():
+				line("error", t.Range, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
+			case c.Warns():
+				line("warning", t.Range, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
 			}
 		}
 	}

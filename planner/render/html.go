@@ -122,7 +122,7 @@ func (h HTML) Render(w io.Writer, p *planner.Plan) error {
 func (h HTML) page(p *planner.Plan) htmlPage {
 	g := groupChecks(p)
 	counts := statusCounts(p)
-	failing := len(failingTasks(p))
+	failing := len(p.FailingTasks())
 	changed := changedTasks(p)
 	page := htmlPage{
 		Failed:        p.Failed(),
@@ -162,10 +162,10 @@ func htmlVerdict(p *planner.Plan, g checkGroups, failing int) (headline, detail 
 		if failing > 0 {
 			parts = append(parts, plural(failing, "failing task"))
 		}
-		if n := len(g.Failed); n > 0 {
-			parts = append(parts, plural(n, "failed check"))
+		if s := failedChecks(p.Tally()); s != "" {
+			parts = append(parts, s)
 		}
-		if n := len(errorDiagnostics(p)); n > 0 {
+		if n := len(failuresOf(p, planner.FailureDiagnostic)); n > 0 {
 			parts = append(parts, plural(n, "error"))
 		}
 		return "Plan failed", strings.Join(parts, " · ")
@@ -200,7 +200,7 @@ func htmlStats(p *planner.Plan, g checkGroups, counts map[planner.Status]int, ch
 		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
 		imagesStat(p),
 		{"Total cost", p.Summary.Cost.Dollars(), "over " + plural(costedTasks(p), "task"), ""},
-		checksStat(g),
+		checksStat(p.Tally()),
 		{"Changes", fmt.Sprint(changed), changeSub(p.Summary), changeTone},
 	}
 }
@@ -227,22 +227,17 @@ func imagesStat(p *planner.Plan) htmlStat {
 	return htmlStat{"Images", fmt.Sprint(succeeded), sub, tone}
 }
 
-// checksStat shows the failed checks, else the warnings, else the passed
-// checks, with every count below.
-func checksStat(g checkGroups) htmlStat {
-	value, tone := fmt.Sprintf("%d passed", g.Passed), "good"
+// checksStat shows the failed checks when one fails the run, else the
+// warnings, else the passed checks, with every count below.
+func checksStat(n planner.CheckTally) htmlStat {
+	value, tone := fmt.Sprintf("%d passed", n.Passed), "good"
 	switch {
-	case len(g.Failed) > 0:
-		value, tone = fmt.Sprintf("%d failed", len(g.Failed)), "bad"
-	case len(g.Warnings) > 0:
-		value, tone = plural(len(g.Warnings), "warning"), "warn"
+	case n.Failed > n.Warnings:
+		value, tone = fmt.Sprintf("%d failed", n.Failed), "bad"
+	case n.Warnings > 0:
+		value, tone = plural(n.Warnings, "warning"), "warn"
 	}
-	sub := fmt.Sprintf("%d passed · %d failed", g.Passed, len(g.Failed))
-	if n := len(g.Warnings); n > 0 {
-		sub += " · " + plural(n, "warning")
-	}
-	sub += fmt.Sprintf(" · %d pending", len(g.Pending))
-	return htmlStat{"Checks", value, sub, tone}
+	return htmlStat{"Checks", value, checkCounts(n, " · "), tone}
 }
 
 // htmlFilters are the filter buttons: all, each status (not created and
@@ -263,33 +258,16 @@ func htmlFilters(p *planner.Plan, counts map[planner.Status]int, changed, failin
 // failed checks, error diagnostics) and what only warns (checks of
 // severity warning, other diagnostics).
 func htmlFailures(p *planner.Plan, g checkGroups) (failures, warnings []htmlFailure) {
-	for _, t := range p.Tasks {
-		if t.Error != nil {
-			failures = append(failures, htmlFailure{t.Address, "could not be read", *t.Error})
-		}
-		if t.Drift {
-			failures = append(failures, htmlFailure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
-		}
-	}
-	for _, c := range g.Failed {
-		failures = append(failures, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
+	for _, f := range p.Failures() {
+		what, msg := failureText(f, "could not be read")
+		failures = append(failures, htmlFailure{orPlan(f.Address), what, msg})
 	}
 	for _, c := range g.Warnings {
-		warnings = append(warnings, htmlFailure{orPlan(c.Address), "check " + c.Name, c.Message})
+		warnings = append(warnings, htmlFailure{orPlan(c.Address), "check " + string(c.Name), c.Message})
 	}
 	for _, d := range p.Diagnostics {
-		msg := d.Summary
-		if d.Detail != "" {
-			msg += ": " + d.Detail
-		}
-		if r := rangeText(d.Range); r != "" {
-			msg += " (" + r + ")"
-		}
-		f := htmlFailure{orPlan(d.Address), d.Severity, msg}
-		if d.Severity == "error" {
-			failures = append(failures, f)
-		} else {
-			warnings = append(warnings, f)
+		if d.Severity != "error" {
+			warnings = append(warnings, htmlFailure{orPlan(d.Address), d.Severity, diagnosticText(d)})
 		}
 	}
 	return failures, warnings
@@ -314,7 +292,7 @@ func (h HTML) card(t *planner.TaskPlan, embedded *int64) htmlCard {
 	c := htmlCard{
 		Address: t.Address, ID: t.ID, Action: string(t.Action), Symbol: strings.TrimSpace(t.Action.Symbol()),
 		Reason: t.Reason, Status: string(t.Status), StatusLabel: statusLabel(t.Status),
-		Failing: taskFailed(t), Changed: t.Action != planner.ActionNone, Warned: hasWarnings(t),
+		Failing: t.Fails(), Changed: t.Action != planner.ActionNone, Warned: t.Warns(),
 		Model: t.Model, Files: t.Files, Drift: t.Drift,
 		PATOnly: !t.RequestVerifiable && t.Error == nil && t.Status != planner.StatusNotCreated && t.Action != planner.ActionForget,
 		Size:    cardSize(t),
@@ -417,11 +395,11 @@ func (h HTML) thumb(t *planner.TaskPlan, i int, im planner.Image, embedded *int6
 func cardChecks(checks []planner.Check) []htmlCheck {
 	all := make([]htmlCheck, 0, len(checks))
 	for _, ch := range checks {
-		hc := htmlCheck{Name: ch.Name, Message: ch.Message}
+		hc := htmlCheck{Name: string(ch.Name), Message: ch.Message}
 		switch {
-		case checkFails(ch):
+		case ch.Fails():
 			hc.Class, hc.Mark = "failed", "✗"
-		case checkWarns(ch):
+		case ch.Warns():
 			hc.Class, hc.Mark = "warning", "!"
 		case ch.Outcome == planner.OutcomePending:
 			hc.Class, hc.Mark = "pending", "…"

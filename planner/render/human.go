@@ -101,10 +101,10 @@ func (h Human) symbol(t *planner.TaskPlan) string {
 	case planner.ActionForget:
 		return h.paint(ansiRed, "-")
 	}
-	if taskFailed(t) {
+	if t.Fails() {
 		return h.paint(ansiRed, "!")
 	}
-	if hasWarnings(t) {
+	if t.Warns() {
 		return h.paint(ansiYellow, "!")
 	}
 	return " "
@@ -118,7 +118,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 	out := newErrWriter(w)
 	var unchanged []*planner.TaskPlan
 	for _, t := range p.Tasks {
-		if t.Action == planner.ActionNone && !taskFailed(t) && !hasWarnings(t) {
+		if t.Action == planner.ActionNone && !t.Fails() && !t.Warns() {
 			unchanged = append(unchanged, t)
 			continue
 		}
@@ -182,15 +182,6 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 	return out.flush()
 }
 
-func hasWarnings(t *planner.TaskPlan) bool {
-	for _, c := range t.Checks {
-		if checkWarns(c) {
-			return true
-		}
-	}
-	return false
-}
-
 // task writes one task's block: a heading with its action and why, its
 // fields, its changes, its checks, and its drift and error.
 func (h Human) task(out *errWriter, t *planner.TaskPlan) {
@@ -230,9 +221,9 @@ func taskReason(t *planner.TaskPlan) string {
 	}
 	failedN, warnN := 0, 0
 	for _, c := range t.Checks {
-		if checkFails(c) {
+		if c.Fails() {
 			failedN++
-		} else if checkWarns(c) {
+		} else if c.Warns() {
 			warnN++
 		}
 	}
@@ -364,7 +355,7 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 	var notYet []string
 	for _, c := range t.Checks {
 		if t.Status == planner.StatusNotCreated && c.Outcome == planner.OutcomePending {
-			notYet = append(notYet, c.Name)
+			notYet = append(notYet, string(c.Name))
 			continue
 		}
 		out.printf("    %s\n", h.checkLine(c, ""))
@@ -380,16 +371,16 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 func (h Human) checkLine(c planner.Check, addr string) string {
 	var mark string
 	switch {
-	case checkFails(c):
+	case c.Fails():
 		mark = h.paint(ansiRed, "✗")
-	case checkWarns(c):
+	case c.Warns():
 		mark = h.paint(ansiYellow, "!")
 	case c.Outcome == planner.OutcomePending:
 		mark = h.paint(ansiDim, "…")
 	default:
 		mark = h.paint(ansiGreen, "✓")
 	}
-	name := c.Name
+	name := string(c.Name)
 	if addr != "" {
 		name = addr + " " + name
 	}
@@ -397,7 +388,7 @@ func (h Human) checkLine(c planner.Check, addr string) string {
 	if c.Message != "" {
 		s += ": " + termtext.Line(c.Message)
 	}
-	if checkWarns(c) {
+	if c.Warns() {
 		s += " (warning)"
 	}
 	return s
@@ -453,8 +444,8 @@ func (h Human) errors(out *errWriter, p *planner.Plan) {
 // ones, then the counts.
 func (h Human) checks(out *errWriter, p *planner.Plan) {
 	g := groupChecks(p)
-	total := g.Passed + len(g.Failed) + len(g.Warnings) + len(g.Pending)
-	if total == 0 {
+	n := p.Tally()
+	if n.Passed+n.Failed+n.Pending == 0 {
 		return
 	}
 	out.section()
@@ -494,11 +485,7 @@ func (h Human) checks(out *errWriter, p *planner.Plan) {
 	if waiting > 0 {
 		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until %s created", plural(waiting, "check"), createdPhrase(len(notCreated)))))
 	}
-	counts := fmt.Sprintf("%d passed, %d failed, %d pending", g.Passed, len(g.Failed)+len(g.Warnings), len(g.Pending))
-	if len(g.Warnings) > 0 {
-		counts += fmt.Sprintf(" (%s)", plural(len(g.Warnings), "warning"))
-	}
-	out.printf("  %s.\n", counts)
+	out.printf("  %s.\n", checkCounts(n, ", "))
 }
 
 // createdPhrase is "the task is" or "the N tasks are", for checks that wait

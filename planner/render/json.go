@@ -143,9 +143,9 @@ func toJSONRange(r *planner.Range) *jsonRange {
 func toJSONCheck(c planner.Check) jsonCheck {
 	sev := c.Severity
 	if sev == "" {
-		sev = "error"
+		sev = planner.SeverityError
 	}
-	return jsonCheck{c.Name, string(c.Outcome), c.Message, sev}
+	return jsonCheck{string(c.Name), string(c.Outcome), c.Message, string(sev)}
 }
 
 func newJSONDoc(p *planner.Plan) (jsonDoc, error) {

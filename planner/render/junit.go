@@ -79,11 +79,11 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 		}
 	}
 	checkCase := func(class string, c planner.Check) junitCase {
-		jc := junitCase{ClassName: class, Name: c.Name}
+		jc := junitCase{ClassName: class, Name: string(c.Name)}
 		switch {
-		case checkFails(c):
+		case c.Fails():
 			jc.Failure = &junitMessage{Message: c.Message, Type: "check", Text: c.Message}
-		case checkWarns(c):
+		case c.Warns():
 			jc.SystemOut = "warning: " + c.Message
 		case c.Outcome == planner.OutcomePending:
 			jc.Skipped = &junitMessage{Message: c.Message}
@@ -120,7 +120,7 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 			about = append(about, fmt.Sprintf("change %s: %s → %s", c.Path, formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive)))
 		}
 		tc.SystemOut = strings.Join(about, "\n")
-		if reasons := failureReasons(t); len(reasons) > 0 {
+		if reasons := junitReasons(t); len(reasons) > 0 {
 			tc.Failure = &junitMessage{Message: reasons[0], Type: "task", Text: strings.Join(reasons, "\n")}
 		}
 		add(tc)
@@ -128,7 +128,8 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 			add(checkCase(t.Address, c))
 		}
 	}
-	for _, d := range errorDiagnostics(p) {
+	for _, f := range failuresOf(p, planner.FailureDiagnostic) {
+		d := f.Diagnostic
 		text := d.Summary
 		if d.Detail != "" {
 			text += "\n" + d.Detail
@@ -155,4 +156,20 @@ func (JUnit) Render(w io.Writer, p *planner.Plan) error {
 		return fmt.Errorf("writing the JUnit report: %w", err)
 	}
 	return nil
+}
+
+// junitReasons lists, in short phrases, why a task fails the run.
+func junitReasons(t *planner.TaskPlan) []string {
+	var out []string
+	for _, f := range t.Failures() {
+		switch f.Kind {
+		case planner.FailureUnreadable:
+			out = append(out, "unreadable: "+*t.Error)
+		case planner.FailureDrift:
+			out = append(out, "drift: the request differs from the pinned task")
+		case planner.FailureCheck:
+			out = append(out, string(f.Check.Name)+": "+f.Check.Message)
+		}
+	}
+	return out
 }

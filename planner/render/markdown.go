@@ -81,15 +81,15 @@ func cutAtLine(s string, n int) string {
 // verdict is the report's first line.
 func verdict(p *planner.Plan) string {
 	g := groupChecks(p)
-	failing := len(failingTasks(p))
-	diags := len(errorDiagnostics(p))
+	failing := len(p.FailingTasks())
+	diags := len(failuresOf(p, planner.FailureDiagnostic))
 	if p.Failed() {
 		var parts []string
 		if failing > 0 {
 			parts = append(parts, plural(failing, "failing task"))
 		}
-		if n := len(g.Failed); n > 0 {
-			parts = append(parts, plural(n, "failed check"))
+		if s := failedChecks(p.Tally()); s != "" {
+			parts = append(parts, s)
 		}
 		if diags > 0 {
 			parts = append(parts, plural(diags, "error"))
@@ -122,7 +122,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		msgLen = mdMessageShort
 	}
 	g := groupChecks(p)
-	failures := mdFailures(p, g)
+	failures := mdFailures(p)
 	// The closing lines, written last but reserved for now.
 	closing := fmt.Sprintf("\n**Total cost:** %s over %s.\n", p.Summary.Cost.Dollars(), plural(costedTasks(p), "task"))
 
@@ -166,33 +166,15 @@ func (f mdFailure) row(msgLen int) string {
 
 // mdCheckRow is a check as a row of a warnings or pending table.
 func mdCheckRow(c addressedCheck, msgLen int) string {
-	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(c.Name, 80), mdCell(c.Message, msgLen))
+	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(string(c.Name), 80), mdCell(c.Message, msgLen))
 }
 
-// mdFailures lists what fails the plan: unreadable and drifted tasks, in
-// plan order, then failed checks, then error diagnostics.
-func mdFailures(p *planner.Plan, g checkGroups) []mdFailure {
+// mdFailures lists what fails the plan, in the order of Plan.Failures.
+func mdFailures(p *planner.Plan) []mdFailure {
 	var failures []mdFailure
-	for _, t := range p.Tasks {
-		if t.Error != nil {
-			failures = append(failures, mdFailure{t.Address, "unreadable", *t.Error})
-		}
-		if t.Drift {
-			failures = append(failures, mdFailure{t.Address, "drift", "the request differs from the pinned task " + t.ID})
-		}
-	}
-	for _, c := range g.Failed {
-		failures = append(failures, mdFailure{orPlan(c.Address), "check " + c.Name, c.Message})
-	}
-	for _, d := range errorDiagnostics(p) {
-		msg := d.Summary
-		if d.Detail != "" {
-			msg += ": " + d.Detail
-		}
-		if r := rangeText(d.Range); r != "" {
-			msg += " (" + r + ")"
-		}
-		failures = append(failures, mdFailure{orPlan(d.Address), "error", msg})
+	for _, f := range p.Failures() {
+		what, msg := failureText(f, "unreadable")
+		failures = append(failures, mdFailure{orPlan(f.Address), what, msg})
 	}
 	return failures
 }
@@ -201,7 +183,7 @@ func mdFailures(p *planner.Plan, g checkGroups) []mdFailure {
 // a list, as many failure details as fit, the counts, and the closing
 // lines.
 func (m Markdown) writeCompact(b *strings.Builder, p *planner.Plan, failures []mdFailure, msgLen, limit int, closing string) {
-	failing := failingTasks(p)
+	failing := p.FailingTasks()
 	if len(failing) > 0 || len(failures) > 0 {
 		b.WriteString(m.compactFailing(p, failing, limit-b.Len()-len(closing)-400))
 	}
@@ -248,7 +230,7 @@ func writeFailureDetails(b *strings.Builder, failures []mdFailure, msgLen, limit
 func (m Markdown) writeTasks(b *strings.Builder, p *planner.Plan, level, limit, msgLen, closingLen int) {
 	var shown, quiet []*planner.TaskPlan
 	for _, t := range p.Tasks {
-		if t.Action != planner.ActionNone || taskFailed(t) || hasWarnings(t) {
+		if t.Action != planner.ActionNone || t.Fails() || t.Warns() {
 			shown = append(shown, t)
 		} else {
 			quiet = append(quiet, t)
@@ -310,9 +292,8 @@ func (m Markdown) countsLine(p *planner.Plan) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(s), "_", " ")))
 		}
 	}
-	g := groupChecks(p)
-	return fmt.Sprintf("%s: %s. Checks: %d passed, %d failed, %d warnings, %d pending. The HTML report and `plan --json` have the details.",
-		plural(len(p.Tasks), "task"), strings.Join(parts, ", "), g.Passed, len(g.Failed), len(g.Warnings), len(g.Pending))
+	return fmt.Sprintf("%s: %s. Checks: %s. The HTML report and `plan --json` have the details.",
+		plural(len(p.Tasks), "task"), strings.Join(parts, ", "), checkCounts(p.Tally(), ", "))
 }
 
 // compactFailing names the failing tasks, and plan-wide failures, as a
@@ -320,8 +301,11 @@ func (m Markdown) countsLine(p *planner.Plan) string {
 // when it cannot fit in budget bytes.
 func (m Markdown) compactFailing(p *planner.Plan, failing []*planner.TaskPlan, budget int) string {
 	names := make([]string, 0, len(failing)+1)
-	if planWideFailure(p) {
-		names = append(names, "plan")
+	for _, f := range p.Failures() {
+		if f.Address == "" {
+			names = append(names, "plan")
+			break
+		}
 	}
 	for _, t := range failing {
 		names = append(names, t.Address)
@@ -356,29 +340,13 @@ func (m Markdown) compactFailing(p *planner.Plan, failing []*planner.TaskPlan, b
 	return b.String()
 }
 
-// planWideFailure reports whether the plan fails for a reason not tied to a
-// task: a failed plan-wide check or an error diagnostic without address.
-func planWideFailure(p *planner.Plan) bool {
-	for _, c := range p.Checks {
-		if checkFails(c) {
-			return true
-		}
-	}
-	for _, d := range errorDiagnostics(p) {
-		if d.Address == "" {
-			return true
-		}
-	}
-	return false
-}
-
 // taskRow is one row of the task table.
 func (m Markdown) taskRow(t *planner.TaskPlan, msgLen int) string {
 	status := string(t.Status)
 	switch {
-	case taskFailed(t):
+	case t.Fails():
 		status = "❌ " + status
-	case hasWarnings(t):
+	case t.Warns():
 		status = "⚠️ " + status
 	case t.Status == planner.StatusCompleted:
 		status = "✅ " + status

@@ -95,88 +95,89 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// taskFailed reports whether the task itself fails the run: it could not be
-// read, it drifted, or one of its error-severity checks failed.
-func taskFailed(t *planner.TaskPlan) bool {
-	if t.Error != nil || t.Drift {
-		return true
+// checkCounts prints the plan's check counts the one way every view
+// does: "16 passed, 6 failed, 7 pending (1 warning)", the parts joined by
+// sep. A failed warning counts as failed, and again in the parenthesis.
+func checkCounts(n planner.CheckTally, sep string) string {
+	s := fmt.Sprintf("%d passed%s%d failed%s%d pending", n.Passed, sep, n.Failed, sep, n.Pending)
+	if n.Warnings > 0 {
+		s += fmt.Sprintf(" (%s)", plural(n.Warnings, "warning"))
 	}
-	for _, c := range t.Checks {
-		if checkFails(c) {
-			return true
-		}
-	}
-	return false
+	return s
 }
 
-// checkFails reports whether a check fails the run.
-func checkFails(c planner.Check) bool {
-	return c.Outcome == planner.OutcomeFailed && c.Severity != "warning"
+// failedChecks is "6 failed checks (1 warning)", "" when no check failed.
+func failedChecks(n planner.CheckTally) string {
+	if n.Failed == 0 {
+		return ""
+	}
+	s := plural(n.Failed, "failed check")
+	if n.Warnings > 0 {
+		s += fmt.Sprintf(" (%s)", plural(n.Warnings, "warning"))
+	}
+	return s
 }
 
-// failureCounts says what fails a plan, counted: "1 task could not be
-// read, 2 checks failed". It is "" for a plan that does not fail.
+// failureCounts says what fails a plan, counted from Plan.Failures: "1
+// task could not be read, 2 checks failed". It is "" for a plan that does
+// not fail.
 func failureCounts(p *planner.Plan) string {
-	var errs, unreadable, drifted, checks int
-	for _, d := range p.Diagnostics {
-		if d.Severity == "error" {
-			errs++
-		}
-	}
-	for _, c := range p.Checks {
-		if c.Outcome == planner.OutcomeFailed && c.Severity != "warning" {
-			checks++
-		}
-	}
-	for _, t := range p.Tasks {
-		if t.Error != nil {
-			unreadable++
-		}
-		if t.Drift {
-			drifted++
-		}
-		for _, c := range t.Checks {
-			if c.Outcome == planner.OutcomeFailed && c.Severity != "warning" {
-				checks++
-			}
-		}
+	n := map[planner.FailureKind]int{}
+	for _, f := range p.Failures() {
+		n[f.Kind]++
 	}
 	var parts []string
-	if unreadable > 0 {
-		parts = append(parts, plural(unreadable, "task")+" could not be read")
+	if k := n[planner.FailureUnreadable]; k > 0 {
+		parts = append(parts, plural(k, "task")+" could not be read")
 	}
-	if drifted > 0 {
-		parts = append(parts, plural(drifted, "task")+" drifted from the pinned id")
+	if k := n[planner.FailureDrift]; k > 0 {
+		parts = append(parts, plural(k, "task")+" drifted from the pinned id")
 	}
-	if checks > 0 {
-		parts = append(parts, plural(checks, "check")+" failed")
+	if k := n[planner.FailureCheck]; k > 0 {
+		parts = append(parts, plural(k, "check")+" failed")
 	}
-	if errs > 0 {
-		parts = append(parts, plural(errs, "error"))
+	if k := n[planner.FailureDiagnostic]; k > 0 {
+		parts = append(parts, plural(k, "error"))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// checkWarns reports whether a check failed with severity warning.
-func checkWarns(c planner.Check) bool {
-	return c.Outcome == planner.OutcomeFailed && c.Severity == "warning"
-}
-
-// failureReasons lists, in short phrases, why a task fails the run.
-func failureReasons(t *planner.TaskPlan) []string {
-	var out []string
-	if t.Error != nil {
-		out = append(out, "unreadable: "+*t.Error)
-	}
-	if t.Drift {
-		out = append(out, "drift: the request differs from the pinned task")
-	}
-	for _, c := range t.Checks {
-		if checkFails(c) {
-			out = append(out, c.Name+": "+c.Message)
+// failuresOf returns the plan's failures of one kind, in order.
+func failuresOf(p *planner.Plan, kind planner.FailureKind) []planner.Failure {
+	var out []planner.Failure
+	for _, f := range p.Failures() {
+		if f.Kind == kind {
+			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// failureText is a failure as the reports list it: what failed and why.
+// unreadable names an unreadable task the view's way ("unreadable", "could
+// not be read").
+func failureText(f planner.Failure, unreadable string) (what, msg string) {
+	switch f.Kind {
+	case planner.FailureUnreadable:
+		return unreadable, *f.Task.Error
+	case planner.FailureDrift:
+		return "drift", "the request differs from the pinned task " + f.Task.ID
+	case planner.FailureCheck:
+		return "check " + string(f.Check.Name), f.Check.Message
+	}
+	return "error", diagnosticText(*f.Diagnostic)
+}
+
+// diagnosticText is a diagnostic on one line: "summary: detail (file:line)".
+func diagnosticText(d planner.Diagnostic) string {
+	msg := d.Summary
+	if d.Detail != "" {
+		msg += ": " + d.Detail
+	}
+	if r := rangeText(d.Range); r != "" {
+		msg += " (" + r + ")"
+	}
+	return msg
 }
 
 // addressedCheck is a check together with the address it belongs to ("" for
@@ -199,9 +200,9 @@ func groupChecks(p *planner.Plan) checkGroups {
 	add := func(addr string, c planner.Check) {
 		ac := addressedCheck{addr, c}
 		switch {
-		case checkFails(c):
+		case c.Fails():
 			g.Failed = append(g.Failed, ac)
-		case checkWarns(c):
+		case c.Warns():
 			g.Warnings = append(g.Warnings, ac)
 		case c.Outcome == planner.OutcomePending:
 			g.Pending = append(g.Pending, ac)
@@ -297,28 +298,6 @@ func byAction(p *planner.Plan) map[planner.Action][]string {
 	out := map[planner.Action][]string{}
 	for _, t := range p.Tasks {
 		out[t.Action] = append(out[t.Action], t.Address)
-	}
-	return out
-}
-
-// failingTasks returns the tasks that fail the run, in plan order.
-func failingTasks(p *planner.Plan) []*planner.TaskPlan {
-	var out []*planner.TaskPlan
-	for _, t := range p.Tasks {
-		if taskFailed(t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// errorDiagnostics returns the plan's diagnostics of severity error.
-func errorDiagnostics(p *planner.Plan) []planner.Diagnostic {
-	var out []planner.Diagnostic
-	for _, d := range p.Diagnostics {
-		if d.Severity == "error" {
-			out = append(out, d)
-		}
 	}
 	return out
 }
