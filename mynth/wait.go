@@ -45,18 +45,42 @@ func orUnknown(s Status) string {
 	return termtext.Line(string(s))
 }
 
+// PollSchedule is how often a pending task's status is polled: every Fast
+// while the task is younger than FastFor, then every Slow. Zero fields take
+// the official SDK's values (DefaultWaitFastInterval, DefaultWaitFastFor,
+// and DefaultWaitSlowInterval, or Fast when that is longer); a negative
+// FastFor means no fast phase. Wait and the planner's apply both poll by it.
+type PollSchedule struct {
+	Fast, FastFor, Slow time.Duration
+}
+
+// WithDefaults fills the zero fields of p with the SDK's schedule.
+func (p PollSchedule) WithDefaults() PollSchedule {
+	if p.Fast <= 0 {
+		p.Fast = DefaultWaitFastInterval
+	}
+	if p.FastFor < 0 {
+		p.FastFor = 0
+	} else if p.FastFor == 0 {
+		p.FastFor = DefaultWaitFastFor
+	}
+	if p.Slow <= 0 {
+		p.Slow = max(p.Fast, DefaultWaitSlowInterval)
+	}
+	return p
+}
+
+// Interval is the delay before the next poll of a task polled for elapsed.
+func (p PollSchedule) Interval(elapsed time.Duration) time.Duration {
+	if elapsed < p.FastFor {
+		return p.Fast
+	}
+	return p.Slow
+}
+
 func (o WaitOptions) withDefaults() WaitOptions {
-	if o.FastInterval <= 0 {
-		o.FastInterval = DefaultWaitFastInterval
-	}
-	if o.FastFor < 0 {
-		o.FastFor = 0
-	} else if o.FastFor == 0 {
-		o.FastFor = DefaultWaitFastFor
-	}
-	if o.SlowInterval <= 0 {
-		o.SlowInterval = DefaultWaitSlowInterval
-	}
+	s := PollSchedule{Fast: o.FastInterval, FastFor: o.FastFor, Slow: o.SlowInterval}.WithDefaults()
+	o.FastInterval, o.FastFor, o.SlowInterval = s.Fast, s.FastFor, s.Slow
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultWaitTimeout
 	}
@@ -96,10 +120,7 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status,
 		if st.Done() {
 			return st, nil
 		}
-		interval := opts.SlowInterval
-		if waited < opts.FastFor {
-			interval = opts.FastInterval
-		}
+		interval := PollSchedule{Fast: opts.FastInterval, FastFor: opts.FastFor, Slow: opts.SlowInterval}.Interval(waited)
 		now := time.Now()
 		if !now.Add(interval).Before(deadline) {
 			// One last look at the deadline itself, then give up.

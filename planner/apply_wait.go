@@ -21,38 +21,28 @@ type PollSchedule struct {
 	MaxErrors int
 }
 
-// The official SDK's schedule, the default.
-const (
-	sdkPollFast      = 2500 * time.Millisecond
-	sdkPollFastFor   = 12 * time.Second
-	sdkPollSlow      = 5 * time.Second
-	defaultMaxErrors = 3
-)
+// defaultMaxErrors is PollSchedule.MaxErrors when unset.
+const defaultMaxErrors = 3
 
+// withDefaults fills the zero fields: the SDK's schedule, as mynth.Wait
+// polls, and defaultMaxErrors.
 func (p PollSchedule) withDefaults() PollSchedule {
-	if p.Fast <= 0 {
-		p.Fast = sdkPollFast
-	}
-	if p.FastFor < 0 {
-		p.FastFor = 0
-	} else if p.FastFor == 0 {
-		p.FastFor = sdkPollFastFor
-	}
-	if p.Slow <= 0 {
-		p.Slow = max(p.Fast, sdkPollSlow)
-	}
+	s := p.sdk().WithDefaults()
+	p.Fast, p.FastFor, p.Slow = s.Fast, s.FastFor, s.Slow
 	if p.MaxErrors <= 0 {
 		p.MaxErrors = defaultMaxErrors
 	}
 	return p
 }
 
+// sdk is the schedule part of p, as package mynth keeps it.
+func (p PollSchedule) sdk() mynth.PollSchedule {
+	return mynth.PollSchedule{Fast: p.Fast, FastFor: p.FastFor, Slow: p.Slow}
+}
+
 // interval is the wait before the next poll, elapsed after the start.
 func (p PollSchedule) interval(elapsed time.Duration) time.Duration {
-	if elapsed < p.FastFor {
-		return p.Fast
-	}
-	return p.Slow
+	return p.sdk().Interval(elapsed)
 }
 
 // errApplyWaitTimeout is returned by wait when --wait-timeout passes.
