@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -55,6 +56,10 @@ type LoadOptions struct {
 	// after the defaults, so that `apply PLANFILE` needs no --var, and any
 	// other value given is seen (and refused by the caller).
 	Saved map[string]cty.Value
+	// Context, when set, ends a long evaluation: once it is done, no
+	// further task instance is evaluated and Load returns an error
+	// diagnostic saying it was interrupted. nil never ends.
+	Context context.Context
 
 	// chunkBytes, when set, is the loader's chunkBytes (tests only).
 	chunkBytes int
@@ -90,6 +95,8 @@ var rootSchema = &hcl.BodySchema{
 // prints source snippets), the spec directory opened as an os.Root so that
 // file functions cannot escape it, and the values evaluated so far.
 type loader struct {
+	// ctx0 ends a long evaluation (LoadOptions.Context).
+	ctx0   context.Context
 	dir    string
 	parser *hclparse.Parser
 	root   *os.Root
@@ -121,7 +128,10 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if dir == "" {
 		dir = "."
 	}
-	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes}
+	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context}
+	if l.ctx0 == nil {
+		l.ctx0 = context.Background()
+	}
 	sp := &Spec{
 		Dir:      dir,
 		Settings: Settings{State: DefaultStatePath, Parallelism: DefaultParallelism},
@@ -409,8 +419,21 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		}
 	}
 	parallel(len(jobs), func(i int) {
-		jobs[i].task, jobs[i].diags = l.decodeInstance(jobs[i].tb, jobs[i].key)
+		if l.ctx0.Err() == nil {
+			jobs[i].task, jobs[i].diags = l.decodeInstance(jobs[i].tb, jobs[i].key)
+		}
 	})
+	if err := l.ctx0.Err(); err != nil {
+		var diags hcl.Diagnostics
+		for _, b := range bs {
+			diags = append(diags, b.diags...)
+		}
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Interrupted",
+			Detail:   fmt.Sprintf("Evaluating the spec's %d task instances was interrupted (%v); nothing was read from Mynth or written.", len(jobs), err),
+		})
+	}
 
 	var diags hcl.Diagnostics
 	tasks := make([]*Task, 0, len(jobs))

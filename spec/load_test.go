@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -890,5 +891,30 @@ task "a" {
 	_, diags := Load(dir, LoadOptions{Vars: []string{`o={ sizes = [1, "two"] }`}})
 	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "var.o.sizes[1]: a number is required") {
 		t.Errorf("got %v", diags)
+	}
+}
+
+// A done context ends the evaluation of task instances: Load says it was
+// interrupted and returns no tasks.
+func TestLoadStopsWhenItsContextEnds(t *testing.T) {
+	dir := t.TempDir()
+	src := `task "v" {
+  for_each = { for i in range(1000) : "k${i}" => i }
+  prompt   = "variant ${each.key}"
+  model    = "m"
+  size     = "square"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sp, diags := Load(dir, LoadOptions{}); diags.HasErrors() || len(sp.Tasks) != 1000 {
+		t.Fatalf("without a context: %d tasks, %v", len(sp.Tasks), diags)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sp, diags := Load(dir, LoadOptions{Context: ctx})
+	if !diags.HasErrors() || len(sp.Tasks) != 0 || !strings.Contains(diags.Error(), "Interrupted") {
+		t.Fatalf("with a done context: %d tasks, %v", len(sp.Tasks), diags)
 	}
 }

@@ -95,7 +95,7 @@ func (s *slowCreations) idsFor(prompt string) []string {
 // crashTally counts what the crash test saw.
 type crashTally struct {
 	kills                       map[string]int // by phase
-	rounds, runsToEnd           int
+	rounds                      int
 	created, imported, cleared  int
 	missing, twice, unparseable int
 }

@@ -28,7 +28,7 @@ func (v *varFlags) register(fs *pflag.FlagSet) {
 
 // loadOptions are the spec.LoadOptions the flags and environment give.
 func (v varFlags) loadOptions(g *globals) spec.LoadOptions {
-	return spec.LoadOptions{Vars: v.vars, VarFiles: v.varFiles, Getenv: g.getenv, Saved: v.saved}
+	return spec.LoadOptions{Vars: v.vars, VarFiles: v.varFiles, Getenv: g.getenv, Saved: v.saved, Context: g.ctx}
 }
 
 // loadSpec reads the spec in g.dir and prints its diagnostics, with source

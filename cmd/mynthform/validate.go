@@ -57,6 +57,9 @@ func runValidate(g *globals, args []string) int {
 	if !a.json {
 		sp, ok := loadSpec(g, a.vars)
 		if !ok {
+			if g.ctx.Err() != nil {
+				return exitSignal
+			}
 			return exitError
 		}
 		fmt.Fprintf(g.stdout, "The spec is valid: %s.\n", plural(len(sp.Tasks), "task", "tasks"))
