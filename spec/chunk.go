@@ -52,7 +52,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	}
 	root := &hclsyntax.Body{
 		Attributes: hclsyntax.Attributes{},
-		SrcRange:   hcl.Range{Filename: filename, Start: hcl.InitialPos, End: bodies[len(bodies)-1].SrcRange.End},
+		SrcRange:   hcl.Range{Filename: filename, Start: bodies[0].SrcRange.Start, End: bodies[len(bodies)-1].SrcRange.End},
 		EndRange:   bodies[len(bodies)-1].EndRange,
 	}
 	n := 0
