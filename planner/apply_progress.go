@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 )
@@ -171,7 +172,7 @@ func FinishedLine(t TaskResult) string {
 	b.WriteString(": ")
 	switch t.Outcome {
 	case AppliedCompleted, AppliedFailed:
-		fmt.Fprintf(&b, "%s in %s, %s", termtext.Line(string(t.Status)), formatElapsed(t.Elapsed), pluralWord(t.Images, "image"))
+		fmt.Fprintf(&b, "%s in %s, %s", termtext.Line(string(t.Status)), formatElapsed(t.Elapsed), plural.Count(t.Images, "image"))
 		if t.Cost != nil {
 			fmt.Fprintf(&b, ", %s", t.Cost.Dollars())
 		}
@@ -315,12 +316,4 @@ func (p *TerminalProgress) draw() {
 func formatElapsed(d time.Duration) string {
 	d = d.Round(100 * time.Millisecond)
 	return fmt.Sprintf("%d.%ds", int64(d/time.Second), int64(d%time.Second/(100*time.Millisecond)))
-}
-
-// pluralWord returns "1 image" or "2 images".
-func pluralWord(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
@@ -257,10 +258,10 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 		c := Check{Name: CheckBudgetUnpriced, Outcome: OutcomeFailed, Severity: sev}
 		var parts []string
 		if len(unpriced) > 0 {
-			parts = append(parts, fmt.Sprintf("%s to create %s no known price (%s)", pluralTasks(len(unpriced)), hasHave(len(unpriced)), budgetTaskList(unpriced)))
+			parts = append(parts, fmt.Sprintf("%s to create %s no known price (%s)", plural.Count(len(unpriced), "task"), hasHave(len(unpriced)), budgetTaskList(unpriced)))
 		}
 		if len(base.pendingUnpriced) > 0 {
-			parts = append(parts, fmt.Sprintf("%s pending %s no known price (%s)", pluralTasks(len(base.pendingUnpriced)), hasHave(len(base.pendingUnpriced)), budgetTaskList(base.pendingUnpriced)))
+			parts = append(parts, fmt.Sprintf("%s pending %s no known price (%s)", plural.Count(len(base.pendingUnpriced), "task"), hasHave(len(base.pendingUnpriced)), budgetTaskList(base.pendingUnpriced)))
 		}
 		them := "them"
 		if len(unpriced)+len(base.pendingUnpriced) == 1 {
@@ -270,13 +271,6 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 		checks = append(checks, c)
 	}
 	return checks
-}
-
-func pluralTasks(n int) string {
-	if n == 1 {
-		return "1 task"
-	}
-	return fmt.Sprintf("%d tasks", n)
 }
 
 func hasHave(n int) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
@@ -353,7 +354,7 @@ func confirm(g *globals, plan *planner.Plan, st *state.File, sp *spec.Spec) bool
 	fmt.Fprintln(g.stdout, "\nDo you want to perform these actions?")
 	if est.Tasks > 0 {
 		fmt.Fprintf(g.stdout, "  mynthform will generate %s (%s) with the Mynth API. %s\n",
-			countOf(est.Tasks, "task"), countOf(est.Images, "image"), costBound(est, sp))
+			plural.Count(est.Tasks, "task"), plural.Count(est.Images, "image"), costBound(est, sp))
 	}
 	fmt.Fprintln(g.stdout, "  Only 'yes' will be accepted to approve.")
 	fmt.Fprint(g.stdout, "\n  Enter a value: ")
@@ -399,15 +400,8 @@ func costBound(est planner.CreationEstimate, sp *spec.Spec) string {
 		return "Cost: unknown until the first task completes (no price is known for these models)." + budget
 	default:
 		return fmt.Sprintf("Estimated cost: %s for %s, plus %s of unknown price.%s", est.Known.Dollars(),
-			countOf(est.Tasks-est.Unknown, "task"), countOf(est.Unknown, "task"), budget)
+			plural.Count(est.Tasks-est.Unknown, "task"), plural.Count(est.Unknown, "task"), budget)
 	}
-}
-
-func countOf(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // printApplyDetails explains what did not go to plan: unknown outcomes,
@@ -585,7 +579,7 @@ func applySummary(res *planner.ApplyResult, statePath string, outcome applyOutco
 	}
 	fmt.Fprintf(&b, "%d updated, %d forgotten.", res.Updated, res.Forgotten)
 	if res.FilesRestored > 0 {
-		fmt.Fprintf(&b, " %s restored.", countOf(res.FilesRestored, "file"))
+		fmt.Fprintf(&b, " %s restored.", plural.Count(res.FilesRestored, "file"))
 	}
 	fmt.Fprintf(&b, " Spent %s. State: %s (serial %d).", res.Spent.Dollars(), filepath.ToSlash(statePath), res.Serial)
 	return b.String()

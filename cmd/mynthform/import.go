@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -107,7 +108,7 @@ func runImport(g *globals, args []string) int {
 			cost = task.Result.Cost.Total.Dollars()
 		}
 	}
-	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural(images, "image", "images"), cost)
+	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural.Count(images, "image"), cost)
 	if attempt != nil {
 		fmt.Fprintf(g.stdout, "It resolves the creation of unknown outcome recorded there (attempt %s)", attempt.ID)
 		if prev != nil && prev.ID != id {

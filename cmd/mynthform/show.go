@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
@@ -174,10 +175,10 @@ func writeManifest(w io.Writer, st *state.File, sp *spec.Spec, path string) {
 		}
 	}
 	writeLedger(w, st)
-	fmt.Fprintf(w, "\nCurrent cost: %s over %s (state %s, serial %d).\n", total.Dollars(), taskCount(len(addrs)), path, st.Serial)
+	fmt.Fprintf(w, "\nCurrent cost: %s over %s (state %s, serial %d).\n", total.Dollars(), plural.Count(len(addrs), "task"), path, st.Serial)
 	ledger := st.LedgerTotal()
 	fmt.Fprintf(w, "Total spent: %s, of which %s on %s replaced or forgotten (the ledger).\n",
-		total.Add(ledger).Dollars(), ledger.Dollars(), taskCount(len(st.History)))
+		total.Add(ledger).Dollars(), ledger.Dollars(), plural.Count(len(st.History), "task"))
 }
 
 // ledgerShown bounds the ledger entries show lists; the others are
@@ -190,7 +191,7 @@ func writeLedger(w io.Writer, st *state.File) {
 	if len(st.History) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nReplaced and forgotten (%s):\n", taskCount(len(st.History)))
+	fmt.Fprintf(w, "\nReplaced and forgotten (%s):\n", plural.Count(len(st.History), "task"))
 	from := max(0, len(st.History)-ledgerShown)
 	if from > 0 {
 		fmt.Fprintf(w, "  … %d older, in the state file's \"history\"\n", from)
@@ -214,13 +215,6 @@ func orEmpty(raw json.RawMessage) json.RawMessage {
 		return json.RawMessage(`{}`)
 	}
 	return raw
-}
-
-func taskCount(n int) string {
-	if n == 1 {
-		return "1 task"
-	}
-	return fmt.Sprintf("%d tasks", n)
 }
 
 // redactState returns st with the values the spec marks sensitive replaced

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
@@ -531,9 +532,9 @@ func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) 
 func savedMessage(store state.Backend, st *state.File) string {
 	if s, ok := unwrapBackend(store).(*state.Store); ok {
 		return fmt.Sprintf("Saved %s (serial %d, %s); the previous state is in %s.",
-			s.Path(), st.Serial, plural(len(st.Tasks), "task", "tasks"), s.BackupPath())
+			s.Path(), st.Serial, plural.Count(len(st.Tasks), "task"), s.BackupPath())
 	}
-	return fmt.Sprintf("Saved the state in %s (serial %d, %s).", store.Describe(), st.Serial, plural(len(st.Tasks), "task", "tasks"))
+	return fmt.Sprintf("Saved the state in %s (serial %d, %s).", store.Describe(), st.Serial, plural.Count(len(st.Tasks), "task"))
 }
 
 // stateMatching returns addr if the state records it, else every recorded

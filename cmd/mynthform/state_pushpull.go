@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -120,6 +121,6 @@ func runStatePush(g *globals, args []string) int {
 	if err := syncManifest(store, f); err != nil {
 		return fail("%v", err)
 	}
-	fmt.Fprintf(g.stdout, "Pushed %s to the %s: serial %d, %s.\n", name, store.Describe(), serial, plural(len(f.Tasks), "task", "tasks"))
+	fmt.Fprintf(g.stdout, "Pushed %s to the %s: serial %d, %s.\n", name, store.Describe(), serial, plural.Count(len(f.Tasks), "task"))
 	return exitOK
 }

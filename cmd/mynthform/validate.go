@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/internal/plural"
 )
 
 const validateUsage = "validate [--json] [--var NAME=VALUE]... [--var-file FILE]..."
@@ -62,7 +64,7 @@ func runValidate(g *globals, args []string) int {
 			}
 			return exitError
 		}
-		fmt.Fprintf(g.stdout, "The spec is valid: %s.\n", plural(len(sp.Tasks), "task", "tasks"))
+		fmt.Fprintf(g.stdout, "The spec is valid: %s.\n", plural.Count(len(sp.Tasks), "task"))
 		return exitOK
 	}
 
@@ -95,11 +97,4 @@ func runValidate(g *globals, args []string) int {
 		return exitError
 	}
 	return exitOK
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

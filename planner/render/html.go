@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 )
@@ -160,19 +161,19 @@ func htmlVerdict(p *planner.Plan, g checkGroups, failing int) (headline, detail 
 	if p.Failed() {
 		var parts []string
 		if failing > 0 {
-			parts = append(parts, plural(failing, "failing task"))
+			parts = append(parts, plural.Count(failing, "failing task"))
 		}
 		if s := failedChecks(p.Tally()); s != "" {
 			parts = append(parts, s)
 		}
 		if n := len(failuresOf(p, planner.FailureDiagnostic)); n > 0 {
-			parts = append(parts, plural(n, "error"))
+			parts = append(parts, plural.Count(n, "error"))
 		}
 		return "Plan failed", strings.Join(parts, " · ")
 	}
-	detail = plural(g.Passed, "check") + " passed"
+	detail = plural.Count(g.Passed, "check") + " passed"
 	if n := len(g.Warnings); n > 0 {
-		detail += " · " + plural(n, "warning")
+		detail += " · " + plural.Count(n, "warning")
 	}
 	if n := len(g.Pending); n > 0 {
 		detail += fmt.Sprintf(" · %d pending", n)
@@ -199,7 +200,7 @@ func htmlStats(p *planner.Plan, g checkGroups, counts map[planner.Status]int, ch
 	return []htmlStat{
 		{"Tasks", fmt.Sprint(len(p.Tasks)), strings.Join(statusSub, " · "), ""},
 		imagesStat(p),
-		{"Total cost", p.Summary.Cost.Dollars(), "over " + plural(costedTasks(p), "task"), ""},
+		{"Total cost", p.Summary.Cost.Dollars(), "over " + plural.Count(costedTasks(p), "task"), ""},
 		checksStat(p.Tally()),
 		{"Changes", fmt.Sprint(changed), changeSub(p.Summary), changeTone},
 	}
@@ -235,7 +236,7 @@ func checksStat(n planner.CheckTally) htmlStat {
 	case n.Failed > n.Warnings:
 		value, tone = fmt.Sprintf("%d failed", n.Failed), "bad"
 	case n.Warnings > 0:
-		value, tone = plural(n.Warnings, "warning"), "warn"
+		value, tone = plural.Count(n.Warnings, "warning"), "warn"
 	}
 	return htmlStat{"Checks", value, checkCounts(n, " · "), tone}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
@@ -128,7 +129,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 
 	if len(unchanged) > 0 {
 		out.section()
-		out.printf("%s\n", h.paint(ansiBold, fmt.Sprintf("No changes for %s:", plural(len(unchanged), "task"))))
+		out.printf("%s\n", h.paint(ansiBold, fmt.Sprintf("No changes for %s:", plural.Count(len(unchanged), "task"))))
 		for i, t := range unchanged {
 			if i == humanUnchangedLimit {
 				out.printf("    … and %d more (plan --json lists every task)\n", len(unchanged)-i)
@@ -228,10 +229,10 @@ func taskReason(t *planner.TaskPlan) string {
 		}
 	}
 	if failedN > 0 {
-		why = append(why, plural(failedN, "failed check"))
+		why = append(why, plural.Count(failedN, "failed check"))
 	}
 	if warnN > 0 {
-		why = append(why, plural(warnN, "warning"))
+		why = append(why, plural.Count(warnN, "warning"))
 	}
 	if len(why) > 0 {
 		return "no changes; " + strings.Join(why, ", ")
@@ -362,7 +363,7 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 	}
 	if len(notYet) > 0 {
 		out.printf("    %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until the task exists: %s",
-			plural(len(notYet), "check"), strings.Join(notYet, ", "))))
+			plural.Count(len(notYet), "check"), strings.Join(notYet, ", "))))
 	}
 }
 
@@ -483,7 +484,7 @@ func (h Human) checks(out *errWriter, p *planner.Plan) {
 		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… and %d more pending (their tasks have not finished yet)", more)))
 	}
 	if waiting > 0 {
-		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until %s created", plural(waiting, "check"), createdPhrase(len(notCreated)))))
+		out.printf("  %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until %s created", plural.Count(waiting, "check"), createdPhrase(len(notCreated)))))
 	}
 	out.printf("  %s.\n", checkCounts(n, ", "))
 }

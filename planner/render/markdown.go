@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
@@ -86,13 +87,13 @@ func verdict(p *planner.Plan) string {
 	if p.Failed() {
 		var parts []string
 		if failing > 0 {
-			parts = append(parts, plural(failing, "failing task"))
+			parts = append(parts, plural.Count(failing, "failing task"))
 		}
 		if s := failedChecks(p.Tally()); s != "" {
 			parts = append(parts, s)
 		}
 		if diags > 0 {
-			parts = append(parts, plural(diags, "error"))
+			parts = append(parts, plural.Count(diags, "error"))
 		}
 		// costLine: the verdict stays short enough for the smallest
 		// comment; the estimate is in the plan's own views.
@@ -101,13 +102,13 @@ func verdict(p *planner.Plan) string {
 	}
 	extra := ""
 	if n := len(g.Warnings); n > 0 {
-		extra = ", " + plural(n, "warning")
+		extra = ", " + plural.Count(n, "warning")
 	}
 	if n := len(g.Pending); n > 0 {
 		extra += fmt.Sprintf(", %d pending", n)
 	}
 	return fmt.Sprintf("✅ **mynthform plan passed**: %s passed%s. %s",
-		plural(g.Passed, "check"), extra, costLine(p))
+		plural.Count(g.Passed, "check"), extra, costLine(p))
 }
 
 // build renders the report at one level of detail; limit is what the
@@ -124,7 +125,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	g := groupChecks(p)
 	failures := mdFailures(p)
 	// The closing lines, written last but reserved for now.
-	closing := fmt.Sprintf("\n**Total cost:** %s over %s.\n", p.Summary.Cost.Dollars(), plural(costedTasks(p), "task"))
+	closing := fmt.Sprintf("\n**Total cost:** %s over %s.\n", p.Summary.Cost.Dollars(), plural.Count(costedTasks(p), "task"))
 
 	if level >= mdCompact {
 		m.writeCompact(&b, p, failures, msgLen, limit, closing)
@@ -255,10 +256,10 @@ func (m Markdown) writeTasks(b *strings.Builder, p *planner.Plan, level, limit, 
 		return
 	}
 	if level != mdFull {
-		fmt.Fprintf(b, "\n%s with no changes.\n", plural(len(quiet), "task"))
+		fmt.Fprintf(b, "\n%s with no changes.\n", plural.Count(len(quiet), "task"))
 		return
 	}
-	fmt.Fprintf(b, "\n<details><summary>%s with no changes</summary>\n\n%s", plural(len(quiet), "task"), mdTaskHeader)
+	fmt.Fprintf(b, "\n<details><summary>%s with no changes</summary>\n\n%s", plural.Count(len(quiet), "task"), mdTaskHeader)
 	for _, t := range quiet {
 		b.WriteString(m.taskRow(t, msgLen))
 	}
@@ -272,10 +273,10 @@ func writePendingChecks(b *strings.Builder, pending []addressedCheck, level, msg
 		return
 	}
 	if level != mdFull {
-		fmt.Fprintf(b, "\n%s pending (the tasks have not finished).\n", plural(len(pending), "check"))
+		fmt.Fprintf(b, "\n%s pending (the tasks have not finished).\n", plural.Count(len(pending), "check"))
 		return
 	}
-	fmt.Fprintf(b, "\n<details><summary>%s pending</summary>\n\n%s", plural(len(pending), "check"), mdCheckHeader)
+	fmt.Fprintf(b, "\n<details><summary>%s pending</summary>\n\n%s", plural.Count(len(pending), "check"), mdCheckHeader)
 	for _, c := range pending {
 		b.WriteString(mdCheckRow(c, msgLen))
 	}
@@ -293,7 +294,7 @@ func (m Markdown) countsLine(p *planner.Plan) string {
 		}
 	}
 	return fmt.Sprintf("%s: %s. Checks: %s. The HTML report and `plan --json` have the details.",
-		plural(len(p.Tasks), "task"), strings.Join(parts, ", "), checkCounts(p.Tally(), ", "))
+		plural.Count(len(p.Tasks), "task"), strings.Join(parts, ", "), checkCounts(p.Tally(), ", "))
 }
 
 // compactFailing names the failing tasks, and plan-wide failures, as a

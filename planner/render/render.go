@@ -21,6 +21,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 )
@@ -87,21 +88,13 @@ func money(a *mynth.Amount) string {
 	return a.Dollars()
 }
 
-// plural returns "1 task" or "2 tasks".
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // checkCounts prints the plan's check counts the one way every view
 // does: "16 passed, 6 failed, 7 pending (1 warning)", the parts joined by
 // sep. A failed warning counts as failed, and again in the parenthesis.
 func checkCounts(n planner.CheckTally, sep string) string {
 	s := fmt.Sprintf("%d passed%s%d failed%s%d pending", n.Passed, sep, n.Failed, sep, n.Pending)
 	if n.Warnings > 0 {
-		s += fmt.Sprintf(" (%s)", plural(n.Warnings, "warning"))
+		s += fmt.Sprintf(" (%s)", plural.Count(n.Warnings, "warning"))
 	}
 	return s
 }
@@ -111,9 +104,9 @@ func failedChecks(n planner.CheckTally) string {
 	if n.Failed == 0 {
 		return ""
 	}
-	s := plural(n.Failed, "failed check")
+	s := plural.Count(n.Failed, "failed check")
 	if n.Warnings > 0 {
-		s += fmt.Sprintf(" (%s)", plural(n.Warnings, "warning"))
+		s += fmt.Sprintf(" (%s)", plural.Count(n.Warnings, "warning"))
 	}
 	return s
 }
@@ -128,16 +121,16 @@ func failureCounts(p *planner.Plan) string {
 	}
 	var parts []string
 	if k := n[planner.FailureUnreadable]; k > 0 {
-		parts = append(parts, plural(k, "task")+" could not be read")
+		parts = append(parts, plural.Count(k, "task")+" could not be read")
 	}
 	if k := n[planner.FailureDrift]; k > 0 {
-		parts = append(parts, plural(k, "task")+" drifted from the pinned id")
+		parts = append(parts, plural.Count(k, "task")+" drifted from the pinned id")
 	}
 	if k := n[planner.FailureCheck]; k > 0 {
-		parts = append(parts, plural(k, "check")+" failed")
+		parts = append(parts, plural.Count(k, "check")+" failed")
 	}
 	if k := n[planner.FailureDiagnostic]; k > 0 {
-		parts = append(parts, plural(k, "error"))
+		parts = append(parts, plural.Count(k, "error"))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -249,7 +242,7 @@ func costLine(p *planner.Plan) string {
 		fmt.Fprintf(&b, "%d to adopt, ", s.Adopt)
 	}
 	fmt.Fprintf(&b, "%d to replace, %d to update, %d to forget. Cost: %s over %s.",
-		s.Replace, s.Update, s.Forget, s.Cost.Dollars(), plural(costedTasks(p), "task"))
+		s.Replace, s.Update, s.Forget, s.Cost.Dollars(), plural.Count(costedTasks(p), "task"))
 	return b.String()
 }
 
@@ -267,9 +260,9 @@ func estimateText(p *planner.Plan, named bool) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, " Estimate: %s for %s to create", e.Total.Dollars(), plural(e.Priced, "task"))
+	fmt.Fprintf(&b, " Estimate: %s for %s to create", e.Total.Dollars(), plural.Count(e.Priced, "task"))
 	if e.Unpriced > 0 && !named {
-		fmt.Fprintf(&b, ", plus %s of unknown price", plural(e.Unpriced, "task"))
+		fmt.Fprintf(&b, ", plus %s of unknown price", plural.Count(e.Unpriced, "task"))
 	}
 	if e.Unpriced > 0 && named {
 		var names []string
@@ -283,7 +276,7 @@ func estimateText(p *planner.Plan, named bool) string {
 			more = fmt.Sprintf(" and %d more", len(names)-estimateNameLimit)
 			names = names[:estimateNameLimit]
 		}
-		fmt.Fprintf(&b, ", plus %s of unknown price (%s%s)", plural(e.Unpriced, "task"), strings.Join(names, ", "), more)
+		fmt.Fprintf(&b, ", plus %s of unknown price (%s%s)", plural.Count(e.Unpriced, "task"), strings.Join(names, ", "), more)
 	}
 	b.WriteString(".")
 	return b.String()

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 
+	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -304,7 +305,7 @@ func TestMarkdownLimit(t *testing.T) {
 			if tc.failEvery > 0 && !strings.HasPrefix(first, "❌") {
 				t.Errorf("verdict %q, want a failure", first)
 			}
-			if !strings.Contains(first, plural(len(failing), "failing task")) && len(failing) > 0 {
+			if !strings.Contains(first, plural.Count(len(failing), "failing task")) && len(failing) > 0 {
 				t.Errorf("the verdict does not count the failing tasks: %q", first)
 			}
 			if tc.nameAll {
@@ -655,8 +656,8 @@ func TestViewsCountChecksAlike(t *testing.T) {
 				t.Errorf("the compact markdown counts %q, want %q", (Markdown{}).countsLine(p), want)
 			}
 			md := strings.SplitN(render(Markdown{}), "\n", 2)[0]
-			if p.Failed() && failed > 0 && !strings.Contains(md, plural(failed, "failed check")) {
-				t.Errorf("the markdown verdict %q does not say %s", md, plural(failed, "failed check"))
+			if p.Failed() && failed > 0 && !strings.Contains(md, plural.Count(failed, "failed check")) {
+				t.Errorf("the markdown verdict %q does not say %s", md, plural.Count(failed, "failed check"))
 			}
 			var doc struct {
 				Summary struct {
