@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
+	"github.com/mynthform/mynthform/internal/graph"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -134,6 +135,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	}
 	sp := &Spec{
 		Dir:      dir,
+		Graph:    graph.New(),
 		Settings: Settings{State: DefaultStatePath, Parallelism: DefaultParallelism},
 	}
 	diags := l.load(sp, opts)
@@ -188,6 +190,7 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	diags = append(diags, td...)
 	sp.Tasks = tasks
 	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
+	diags = append(diags, buildGraph(sp)...)
 	diags = append(diags, checkStateFiles(l.dir, sp.Settings, sp.Tasks)...)
 	return diags
 }

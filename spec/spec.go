@@ -3,6 +3,7 @@ package spec
 import (
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mynthform/mynthform/internal/graph"
 	"github.com/mynthform/mynthform/mynth"
 )
 
@@ -23,6 +24,11 @@ type Spec struct {
 	Budget *Budget
 	// Tasks holds every task instance, sorted by address.
 	Tasks []*Task
+	// Graph is the task graph: one node per task address, an edge from
+	// each task to every task it takes an input from. Never nil. Load
+	// refuses a cycle with a diagnostic, so a Spec without errors has an
+	// acyclic Graph.
+	Graph *graph.Graph
 	// Sources are the spec files read, sorted by name (variable files
 	// are not among them); a saved plan records them.
 	Sources []Source
@@ -115,8 +121,14 @@ type Task struct {
 	// ID is the pinned task id ("" when the task is to be generated).
 	ID string
 	// Request is the normalized API request. A field the spec leaves out
-	// is nil or empty and is not compared.
+	// is nil or empty and is not compared. Request.Inputs is set only when
+	// every input is a literal URL; otherwise Inputs holds them and the
+	// planner resolves them (ResolveInputs).
 	Request mynth.Request
+	// Inputs are the task's inputs as declared, in order: URLs, files of
+	// the spec directory, and references to other tasks. Nil when the
+	// task sets no inputs.
+	Inputs []Input
 	// AccessToken is the task's Public Access Token. It is a secret: never
 	// print, log or store it.
 	AccessToken string

@@ -1,0 +1,45 @@
+package spec
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// buildGraph fills sp.Graph from the tasks' references and reports each
+// cycle once, naming every task on it.
+func buildGraph(sp *Spec) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	byAddr := make(map[string]*Task, len(sp.Tasks))
+	for _, t := range sp.Tasks {
+		sp.Graph.Add(t.Address)
+		byAddr[t.Address] = t
+	}
+	for _, t := range sp.Tasks {
+		for _, up := range t.Upstream() {
+			if byAddr[up] != nil {
+				sp.Graph.Connect(t.Address, up)
+			}
+		}
+	}
+	for _, cycle := range sp.Graph.Cycles() {
+		path := sp.Graph.CyclePath(cycle)
+		first := byAddr[path[0]]
+		rng := first.DeclRange
+		if r, ok := first.Ranges["inputs"]; ok {
+			rng = r
+		}
+		loop := strings.Join(append(append([]string{}, path...), path[0]), " → ")
+		detail := "The inputs of " + path[0] + " depend on itself: " + loop + ". A task can only take an input from a task that is created before it. Remove one of these references."
+		if len(path) > 1 {
+			detail = "These tasks take their inputs from one another in a cycle: " + loop + " (each takes an input from the next). A task can only take an input from a task that is created before it, so none of them could be created. Remove one of these references."
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cycle between tasks",
+			Detail:   detail,
+			Subject:  rng.Ptr(),
+		})
+	}
+	return diags
+}
