@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -202,50 +201,6 @@ func TestApplyBudgetReplacedCostRule(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestLineProgressNeverSilent: without a terminal, a line comes at least
-// every Every while apply runs.
-func TestLineProgressNeverSilent(t *testing.T) {
-	var buf safeBuffer
-	p := &LineProgress{W: &buf, Every: 40 * time.Millisecond}
-	p.Start(3)
-	p.CreationWaits(ProgressEvent{Done: 1, Total: 3, Spent: mynth.MustParseAmount("0.0125")}, "creation waits: the price of task.b is unknown until task.a finishes")
-	time.Sleep(200 * time.Millisecond)
-	p.Finish()
-	out := buf.String()
-	for _, want := range []string{
-		"Waiting: creation waits: the price of task.b is unknown until task.a finishes (1/3 tasks done, $0.0125 spent)\n",
-		"Still applying: 1/3 tasks done, $0.0125 spent, ",
-		"; creation waits: the price of task.b",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	n := strings.Count(out, "Still applying")
-	time.Sleep(100 * time.Millisecond)
-	if strings.Count(buf.String(), "Still applying") != n {
-		t.Error("lines go on after Finish")
-	}
-}
-
-// safeBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestApplyLedger: a replaced and a forgotten task go to the state's

@@ -270,28 +270,3 @@ func checkNoSecret(t *testing.T, snaps [][]byte) {
 		}
 	}
 }
-
-// TestProgressLinesEscapeAPIText: the progress lines of apply quote ids,
-// statuses and messages from the API; each stays one line, so that none
-// can start a workflow command in a CI log.
-func TestProgressLinesEscapeAPIText(t *testing.T) {
-	hostile := "x\n::error file=main.mynth.hcl::forged\x1b[2J"
-	results := []TaskResult{
-		{Address: "task.a", Outcome: AppliedError, Message: hostile},
-		{Address: "task.a", Outcome: AppliedPending, ID: "tsk\n::stop-commands::t", Message: hostile},
-		{Address: "task.a", Outcome: AppliedUnknownOutcome, Message: hostile},
-		{Address: "task.a", Outcome: AppliedFailed, Status: mynth.Status("failed\n::error::forged"), Message: hostile},
-		{Address: "task.a", Outcome: AppliedNotCreated, Message: hostile},
-	}
-	for _, r := range results {
-		line := FinishedLine(r)
-		if strings.Count(line, "\n") != 1 || strings.ContainsAny(line, "\x1b\r") {
-			t.Errorf("%s: %q is not one escaped line", r.Outcome, line)
-		}
-	}
-	var buf bytes.Buffer
-	(&LineProgress{W: &buf}).TaskCreated(ProgressEvent{Task: TaskResult{Address: "task.a", ID: "tsk_1\n::error::forged"}})
-	if got := buf.String(); got != "task.a: created tsk_1\\n::error::forged\n" {
-		t.Errorf("created line = %q", got)
-	}
-}

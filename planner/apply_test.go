@@ -546,54 +546,6 @@ func TestCheckImagePath(t *testing.T) {
 	}
 }
 
-func TestFinishedLine(t *testing.T) {
-	cost := mynth.MustParseAmount("0.0125")
-	tests := []struct {
-		name string
-		in   TaskResult
-		want string
-	}{
-		{"completed", TaskResult{Address: "task.x", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: 3200 * time.Millisecond, Images: 1, Cost: &cost,
-			Files: []FileResult{{Path: "a.png", State: FileResultSaved}}},
-			"task.x: completed in 3.2s, 1 image, $0.0125, saved a.png\n"},
-		{"failed image", TaskResult{Address: "task.y", Outcome: AppliedCompleted, Status: mynth.StatusCompleted, Elapsed: time.Second, Images: 0,
-			Files: []FileResult{{Path: "b.png", State: FileResultFailed, Message: "Not saved: image 1 failed."}}},
-			"task.y: completed in 1.0s, 0 images\n  b.png: Not saved: image 1 failed.\n"},
-		{"not created", TaskResult{Address: "task.z", Outcome: AppliedNotCreated, Message: "Not created: the budget guard stopped creating tasks."},
-			"task.z: not created: the budget guard stopped creating tasks\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, FinishedLine(tt.in)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestTerminalProgress(t *testing.T) {
-	var buf strings.Builder
-	p := &TerminalProgress{W: &buf}
-	p.Start(2)
-	cost := mynth.MustParseAmount("0.0125")
-	p.TaskCreated(ProgressEvent{Task: TaskResult{Address: "task.a", ID: "tsk_1"}, Total: 2})
-	p.TaskFinished(ProgressEvent{Task: TaskResult{Address: "task.a", Outcome: AppliedCompleted, Status: mynth.StatusCompleted,
-		Elapsed: 1500 * time.Millisecond, Images: 1, Cost: &cost}, Done: 1, Total: 2, Spent: cost})
-	p.Finish()
-	out := buf.String()
-	// The finished line is printed on a cleared line, the live line
-	// redrawn after it, and the display cleared at the end.
-	for _, want := range []string{"Applying: 0/2 tasks done, $0.00 spent", "\r\x1b[Ktask.a: completed in 1.5s, 1 image, $0.0125\n",
-		"Applying: 1/2 tasks done, $0.0125 spent"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q: %q", want, out)
-		}
-	}
-	if !strings.HasSuffix(out, "\r\x1b[K") {
-		t.Errorf("the live line is not cleared at the end: %q", out)
-	}
-}
-
 func TestApplyRestoresFromCurrentURL(t *testing.T) {
 	c := newApplyCase(t)
 	c.task("task.a", "a", 1, ActionGenerate, "a.png")

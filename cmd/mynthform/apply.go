@@ -227,9 +227,9 @@ func approveApply(g *globals, a applyArgs, plan *planner.Plan, st *state.File, s
 // applyOptions wires the planner's apply: progress as lines, or live on a
 // terminal, and the emulator's fast polling under --emulator.
 func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API) planner.ApplyOptions {
-	var progress planner.ProgressSink = &planner.LineProgress{W: g.stdout}
+	var progress planner.ProgressSink = &render.LineProgress{W: g.stdout}
 	if g.interactive {
-		progress = &planner.TerminalProgress{W: g.stdout}
+		progress = &render.TerminalProgress{W: g.stdout}
 	}
 	opts := planner.ApplyOptions{
 		Plan: plan, Spec: sp, Store: store, State: st, API: api,

@@ -2,7 +2,9 @@
 // the human plan that `mynthform plan` prints, the `--json` document, and the
 // reports of `mynthform report` (markdown for pull requests and
 // $GITHUB_STEP_SUMMARY, JUnit XML for test views, a self-contained HTML
-// gallery) and GitHub Actions annotations.
+// gallery) and GitHub Actions annotations; and what apply prints while it
+// runs: a line per created and finished task, or a live line on a terminal
+// (progress.go).
 //
 // Every view is a Renderer: it reads the plan and writes to the io.Writer it
 // is given, nothing else. Renderers never call the Mynth API and never read
