@@ -199,7 +199,7 @@ func budgetTaskList(addrs []string) string {
 const budgetNameLimit = 10
 
 // budgetChecks checks the budget block against the budget rule.
-func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBook) []Check {
+func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBook, dir string) []Check {
 	if s.Budget == nil {
 		return nil
 	}
@@ -218,8 +218,14 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 	}
 	pending := base.pendingTotal()
 	var checks []Check
+	at := func(attr string) *Range {
+		if r, ok := s.Budget.Ranges[attr]; ok {
+			return RangeOf(r, dir)
+		}
+		return RangeOf(s.Budget.DeclRange, dir)
+	}
 	limit := func(name CheckName, setting, what string, recorded mynth.Amount, max mynth.Amount) {
-		c := Check{Name: name, Severity: SeverityError}
+		c := Check{Name: name, Severity: SeverityError, Range: at(setting)}
 		total := recorded.Add(pending).Add(est.Total)
 		sum := fmt.Sprintf("%s %s", what, recorded.Dollars())
 		if len(base.pending) > 0 {
@@ -255,7 +261,7 @@ func budgetChecks(s *spec.Spec, st *state.File, tasks []*TaskPlan, book *PriceBo
 		if s.Budget.Unpriced == spec.UnpricedError {
 			sev = SeverityError
 		}
-		c := Check{Name: CheckBudgetUnpriced, Outcome: OutcomeFailed, Severity: sev}
+		c := Check{Name: CheckBudgetUnpriced, Outcome: OutcomeFailed, Severity: sev, Range: at("unpriced")}
 		var parts []string
 		if len(unpriced) > 0 {
 			parts = append(parts, fmt.Sprintf("%s to create %s no known price (%s)", plural.Count(len(unpriced), "task"), hasHave(len(unpriced)), budgetTaskList(unpriced)))

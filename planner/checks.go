@@ -287,3 +287,31 @@ func summarize(p *Plan) Summary {
 	s.Estimate = summarizeEstimate(p.Tasks)
 	return s
 }
+
+// checkAttr is the spec attribute, by its name in spec.Task.Ranges, that
+// sets each task check's expectation.
+var checkAttr = map[CheckName]string{
+	CheckStatus:  "expect.status",
+	CheckImages:  "expect.images",
+	CheckSize:    "expect.size",
+	CheckMaxCost: "expect.max_cost",
+	CheckFile:    "files",
+}
+
+// locateChecks sets the Range of each of t's checks: the attribute that
+// set its expectation, else the expect block, else the task block (a
+// check that holds by default, such as the status, has no attribute).
+func locateChecks(checks []Check, t *spec.Task, dir string) {
+	for i := range checks {
+		c := &checks[i]
+		r, ok := t.Ranges[checkAttr[c.Name]]
+		switch {
+		case ok:
+		case t.Expect != nil:
+			r = t.Expect.DeclRange
+		default:
+			r = t.DeclRange
+		}
+		c.Range = RangeOf(r, dir)
+	}
+}

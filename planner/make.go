@@ -127,7 +127,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		w.tp.Estimate = estimateTask(book, w.tp, w.spec)
 	}
 	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
-	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book)
+	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book, dir)
 	p.Summary = summarize(p)
 	return p, nil
 }

@@ -184,6 +184,11 @@ type Check struct {
 	// Severity is error or warning; a failed warning does not fail the run
 	// (see Fails).
 	Severity Severity `json:"severity,omitempty"`
+	// Range is the spec attribute that set the expectation (the
+	// `max_cost` line of an expect block, the task's `files`, the budget's
+	// `max_total`), else the block that holds it; nil when the spec has
+	// no place for it. Annotations and other located output point here.
+	Range *Range `json:"range,omitempty"`
 }
 
 // FileStatus is the state of one declared file on disk.

@@ -100,6 +100,7 @@ func (w *taskWork) plan(dir string) *TaskPlan {
 	tp := w.planTask(dir)
 	if w.spec != nil {
 		redactSensitive(tp, w.spec)
+		locateChecks(tp.Checks, w.spec, dir)
 	}
 	return tp
 }

@@ -27,7 +27,10 @@ func (l *loader) decodeBudgetBlock(b *hcl.Block) (*Budget, hcl.Diagnostics) {
 	content, diags := b.Body.Content(budgetSchema)
 	diags = explainUnsupported(diags, "in the budget block", budgetSchema)
 	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
-	out := &Budget{DeclRange: b.DefRange, Unpriced: UnpricedWarn}
+	out := &Budget{DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, Unpriced: UnpricedWarn}
+	for name, f := range fv.m {
+		out.Ranges[name] = f.rng
+	}
 	ok := true
 	limit := func(name string) *mynth.Amount {
 		f, set := fv.get(name)

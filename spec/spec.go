@@ -82,8 +82,11 @@ type Budget struct {
 	Unpriced Unpriced
 	// Prices are the spec's own per-image prices, which win over the
 	// prices learned from the state.
-	Prices    []*Price
+	Prices []*Price
+	// DeclRange is the range of the budget block's header; Ranges holds
+	// the range of each attribute set in it, by name ("max_total").
 	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
 }
 
 // Unpriced is the budget's unpriced setting.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -146,7 +147,8 @@ func TestReportEndToEnd(t *testing.T) {
 		if r.Code != exitError {
 			t.Errorf("exit %d, want 1", r.Code)
 		}
-		want := "::error file=" + filepath.Base(dir) + "/main.mynth.hcl,line=2,"
+		// The failed max_cost check points at the max_cost line.
+		want := fmt.Sprintf("::error file=%s/main.mynth.hcl,line=%d,", filepath.Base(dir), lineOf(t, reportSpec, "max_cost ="))
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 		}

@@ -17,8 +17,8 @@ import (
 // commands, which GitHub shows as annotations on the pull request's files:
 // `::error` for failed error-severity checks, drifted and unreadable tasks
 // and error diagnostics, `::warning` for failed warning checks and warning
-// diagnostics. Each points at the task's block in the spec
-// (TaskPlan.Range) when it has one. Values are escaped by GitHub's rules.
+// diagnostics. A check points at the attribute that set it (Check.Range),
+// anything else of a task at the task's block (TaskPlan.Range). Values are escaped by GitHub's rules.
 // Errors come first, then warnings; GitHub shows at most ten of each per
 // step, so a longer list ends with one annotation that counts the rest.
 type GitHubAnnotations struct {
@@ -56,9 +56,9 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 	for _, c := range p.Checks {
 		switch {
 		case c.Fails():
-			line("error", nil, "mynthform: "+string(c.Name)+" check failed", c.Message)
+			line("error", c.Range, "mynthform: "+string(c.Name)+" check failed", c.Message)
 		case c.Warns():
-			line("warning", nil, "mynthform: "+string(c.Name)+" check failed", c.Message)
+			line("warning", c.Range, "mynthform: "+string(c.Name)+" check failed", c.Message)
 		}
 	}
 	for _, t := range p.Tasks {
@@ -78,11 +78,15 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 			line("error", t.Range, "mynthform: "+t.Address+" drifted", msg)
 		}
 		for _, c := range t.Checks {
+			r := c.Range
+			if r == nil {
+				r = t.Range
+			}
 			switch {
 			case c.Fails():
-				line("error", t.Range, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
+				line("error", r, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
 			case c.Warns():
-				line("warning", t.Range, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
+				line("warning", r, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
 			}
 		}
 	}
