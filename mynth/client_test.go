@@ -3,10 +3,13 @@ package mynth
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"mime"
@@ -700,11 +703,33 @@ func testPNG(t testing.TB, w, h int) []byte {
 	return buf.Bytes()
 }
 
-// pngOf returns n bytes starting with the PNG signature.
+// pngOf returns n bytes that start as a PNG: the signature and a sound
+// IHDR chunk (a 1×1 grey image), then zeros.
 func pngOf(n int) []byte {
-	b := make([]byte, n)
-	copy(b, "\x89PNG\r\n\x1a\n")
-	return b
+	b := make([]byte, 0, max(n, 33))
+	b = append(b, "\x89PNG\r\n\x1a\n"...)
+	ihdr := []byte("IHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ihdr)-4))
+	b = append(b, ihdr...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(ihdr))
+	return append(b, make([]byte, max(n-len(b), 0))...)[:n]
+}
+
+// jpegOf returns a real JPEG of at least 1 KB.
+func jpegOf(t testing.TB) []byte {
+	t.Helper()
+	m := image.NewGray(image.Rect(0, 0, 64, 64))
+	for i := range m.Pix {
+		m.Pix[i] = byte(i * 31 % 251)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() < MinUploadFileBytes {
+		t.Fatalf("the JPEG is %d bytes", buf.Len())
+	}
+	return buf.Bytes()
 }
 
 func TestUpload(t *testing.T) {
@@ -727,8 +752,7 @@ func TestUpload(t *testing.T) {
 		writeJSON(w, 200, `{"urls":["https://u/1","https://u/2"]}`)
 	})
 	c := f.client(Options{})
-	jpeg := append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, 2000)...)
-	urls, err := c.Upload(context.Background(), []UploadFile{{Name: "dir/a.png", Data: pngOf(2048)}, {Name: "", Data: jpeg}})
+	urls, err := c.Upload(context.Background(), []UploadFile{{Name: "dir/a.png", Data: pngOf(2048)}, {Name: "", Data: jpegOf(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

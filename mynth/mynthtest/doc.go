@@ -25,7 +25,7 @@
 //	GET  /tasks/:id/status  key or PAT   200 {"status":"pending"}
 //	GET  /tasks/:id/results key or PAT   200 {"images":[...]} ([] while pending and for failed tasks)
 //	POST /image/upload      API key      200 {"urls":[...]}: multipart field "images", JPEG, PNG or WEBP,
-//	                                      1 KB to 10 MB each, at most 10 files; kept in memory only
+//	                                      1 KB to 10 MB each, at most 10 files (see Uploads)
 //	GET  /images/<id>.png   none         200 image/png, the image of a result
 //	GET  /uploads/<name>    none         200 an uploaded file
 //
@@ -93,6 +93,26 @@
 // with an http(s) url; content_rating.levels 2 to 7, each with a value of 1
 // to 24 characters and a description of 1 to 150; metadata an object of at most 2 KB (2048 bytes of compact
 // JSON); access.pat.enabled a boolean. Unknown fields are accepted.
+//
+// Input URLs are then checked for where they point: a URL of the
+// emulator itself (its base URL) must name an uploaded file or an image of
+// a result that it serves, and any other URL must be https; otherwise 400
+// validation_error on "inputs[N]" (or "inputs[N].source.url").
+//
+// # Uploads
+//
+// POST /image/upload takes up to 10 files in the multipart field
+// "images", each 1 KB to 10 MB, and decides the type by content, never by
+// name: a PNG or JPEG must decode whole (a PNG signature on anything else
+// is refused), a WEBP must have a sound RIFF container whose first chunk
+// is VP8, VP8L or VP8X (the standard library has no WEBP decoder, so its
+// pixels are not checked). A refusal is 400 validation_error naming the
+// file, "images[N]" as field and images[N] ("name") in the message; more
+// than 10 files or none is validation_error on "images". Nothing of a
+// refused request is kept. The answer is {"urls":[...]}, one URL per file
+// in order, <base URL>/uploads/upl_<ULID>.<png|jpg|webp>, served without
+// authentication with the file's type. SampleImage makes files the
+// endpoint takes, for tests.
 //
 // The task's request is the body as submitted (compacted; fields and their
 // order as the caller sent them, no defaults filled in), so that a string
@@ -201,8 +221,10 @@
 // pending in the lifecycle with "emulate": true, keeps what remains of each
 // balance, and records in "addr" the
 // address it last listened on (Start reuses it when asked for a random
-// port, so that image URLs stay the same from one run to the next). Uploads
-// are not stored. The store keeps one task per line, so that it diffs well.
+// port, so that image URLs stay the same from one run to the next). It also
+// keeps the uploaded files, in "uploads": [{"name", "data" (base64)}], so
+// that an uploaded URL stays valid across restarts (a seed may give them
+// too). The store keeps one task per line, so that it diffs well.
 // Every change rewrites the whole store (about 60 ms for 10,000 tasks), so a
 // store is meant for thousands of tasks, not millions.
 //
@@ -223,8 +245,8 @@
 //     notices);
 //   - malformed: the right status with a body that is not what the endpoint
 //     returns (HTML instead of JSON, text instead of a PNG);
-//   - drop_after_create: the task is created, then the connection is closed
-//     (elsewhere it is a drop).
+//   - drop_after_create: the task is created (on upload, the files are
+//     stored), then the connection is closed (elsewhere it is a drop).
 //
 // On creation, 5xx, 429 and drop create nothing; truncate, malformed and
 // drop_after_create create the task before failing the answer, so that

@@ -70,22 +70,25 @@ type Emulator struct {
 	opts Options
 	now  func() time.Time
 
-	mu       sync.Mutex
-	tasks    map[string]*task        // by task id
-	order    []string                // task ids in the order they were added
-	pats     map[string]string       // sha256 of a PAT -> task id
-	images   map[string]imageSize    // image id -> size, for GET /images/<id>.png
-	uploads  map[string]uploadedImg  // upload file name -> content
-	keys     map[string]bool         // sha256 of the seed's API keys
-	accounts []string                // the seed's accounts, in order, kept in the store
-	balances map[string]mynth.Amount // remaining balance of the accounts that have one
-	strict   bool
-	addr     string // the address last listened on, kept in the store
-	dirty    bool
-	stored   []byte // the store's content as last read or written
-	stats    Stats
-	storeMu  sync.Mutex // serializes store writes
-	logMu    sync.Mutex // serializes log lines
+	mu      sync.Mutex
+	tasks   map[string]*task       // by task id
+	order   []string               // task ids in the order they were added
+	pats    map[string]string      // sha256 of a PAT -> task id
+	images  map[string]imageSize   // image id -> size, for GET /images/<id>.png
+	uploads map[string]uploadedImg // upload file name -> content
+	// uploadOrder is the upload names in the order they were received,
+	// as the store keeps them.
+	uploadOrder []string
+	keys        map[string]bool         // sha256 of the seed's API keys
+	accounts    []string                // the seed's accounts, in order, kept in the store
+	balances    map[string]mynth.Amount // remaining balance of the accounts that have one
+	strict      bool
+	addr        string // the address last listened on, kept in the store
+	dirty       bool
+	stored      []byte // the store's content as last read or written
+	stats       Stats
+	storeMu     sync.Mutex // serializes store writes
+	logMu       sync.Mutex // serializes log lines
 
 	faults faultState
 	pngs   pngCache
@@ -101,6 +104,9 @@ type Stats struct {
 	// Created counts tasks created through POST /image/generate, including
 	// those whose answer a fault then dropped.
 	Created int
+	// Uploaded counts files stored through POST /image/upload, including
+	// those whose answer a fault then dropped.
+	Uploaded int
 }
 
 // New returns an emulator configured by opts. It loads opts.StorePath when
@@ -158,7 +164,7 @@ func (e *Emulator) SetFaults(f Faults) { e.faults.set(f) }
 func (e *Emulator) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := Stats{Requests: map[Endpoint]int{}, Faults: map[FaultKind]int{}, Created: e.stats.Created}
+	s := Stats{Requests: map[Endpoint]int{}, Faults: map[FaultKind]int{}, Created: e.stats.Created, Uploaded: e.stats.Uploaded}
 	maps.Copy(s.Requests, e.stats.Requests)
 	maps.Copy(s.Faults, e.stats.Faults)
 	return s

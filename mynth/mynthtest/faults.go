@@ -40,8 +40,9 @@ const (
 	// FaultMalformed sends the right status with a body that is not what the
 	// endpoint returns (HTML instead of JSON, text instead of a PNG).
 	FaultMalformed FaultKind = "malformed"
-	// FaultDropAfterCreate creates the task, then closes the connection
-	// without an answer. On other endpoints it is FaultDrop.
+	// FaultDropAfterCreate creates the task (on upload: stores the files),
+	// then closes the connection without an answer. On other endpoints it
+	// is FaultDrop.
 	FaultDropAfterCreate FaultKind = "drop_after_create"
 )
 
@@ -56,7 +57,7 @@ var FaultKinds = []FaultKind{FaultLatency, Fault500, Fault502, Fault503, Fault42
 // are empty it injects a fault with probability Rate (the endpoint rule's
 // Rate when the endpoint has a rule, else Faults.Rate), of a kind drawn
 // uniformly from Kinds (the rule's, else Faults.Kinds, else every kind that
-// fits the endpoint: drop_after_create fits only generate).
+// fits the endpoint: drop_after_create fits only generate and upload).
 type Faults struct {
 	// Rate is the probability, from 0 to 1, that a request gets a fault.
 	Rate float64
@@ -124,7 +125,7 @@ func (s *faultState) draw(ep Endpoint) FaultKind {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fit := func(k FaultKind) FaultKind {
-		if k == FaultDropAfterCreate && ep != EndpointGenerate {
+		if k == FaultDropAfterCreate && !storesSomething(ep) {
 			return FaultDrop
 		}
 		return k
@@ -150,12 +151,18 @@ func (s *faultState) draw(ep Endpoint) FaultKind {
 	}
 	if len(kinds) == 0 {
 		for _, k := range FaultKinds {
-			if k != FaultDropAfterCreate || ep == EndpointGenerate {
+			if k != FaultDropAfterCreate || storesSomething(ep) {
 				kinds = append(kinds, k)
 			}
 		}
 	}
 	return fit(kinds[s.rng.IntN(len(kinds))])
+}
+
+// storesSomething reports whether a request to ep stores something that
+// outlives a lost answer: a task, or uploaded files.
+func storesSomething(ep Endpoint) bool {
+	return ep == EndpointGenerate || ep == EndpointUpload
 }
 
 // jitter draws a delay in [0, max).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,6 +55,9 @@ func (e *Emulator) generate(r *http.Request) *response {
 	var req mynth.Request
 	if err := json.Unmarshal(compact, &req); err != nil {
 		return errorResponse(http.StatusBadRequest, "validation_error", err.Error(), "")
+	}
+	if verr := e.checkInputURLs(req.Inputs, e.baseURL(r)); verr != nil {
+		return errorResponse(http.StatusBadRequest, "validation_error", verr.Message, verr.Field)
 	}
 	now := e.now()
 	t := &task{
@@ -335,6 +339,44 @@ func checkCount(raw json.RawMessage) *validationError {
 
 func isHTTPURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// checkInputURLs checks where the inputs of a valid request point: a URL
+// of this server (base) must name a file it serves (an upload, or an image
+// of a result), as Mynth cannot fetch a missing one; any other URL must be
+// https.
+func (e *Emulator) checkInputURLs(inputs []mynth.Input, base string) *validationError {
+	own, _ := url.Parse(base)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, in := range inputs {
+		field := fmt.Sprintf("inputs[%d]", i)
+		if in.Role != "" {
+			field += ".source.url"
+		}
+		u, err := url.Parse(in.URL)
+		if err != nil {
+			return invalid(field, "%s is not a URL: %v", field, err)
+		}
+		if own == nil || own.Host == "" || !strings.EqualFold(u.Scheme, own.Scheme) || !strings.EqualFold(u.Host, own.Host) {
+			if !strings.EqualFold(u.Scheme, "https") || u.Host == "" {
+				return invalid(field, "%s must be an https URL (http only for this server's own files)", field)
+			}
+			continue
+		}
+		path := strings.TrimPrefix(u.Path, strings.TrimRight(own.Path, "/"))
+		if name, ok := strings.CutPrefix(path, "/uploads/"); ok {
+			if _, ok := e.uploads[name]; ok {
+				continue
+			}
+		} else if id, ok := strings.CutPrefix(path, "/images/"); ok && strings.HasSuffix(id, ".png") {
+			if _, ok := e.images[strings.TrimSuffix(id, ".png")]; ok {
+				continue
+			}
+		}
+		return invalid(field, "%s: no uploaded file or image at %s", field, u.Path)
+	}
+	return nil
 }
 
 func checkInputs(raw json.RawMessage) *validationError {

@@ -162,7 +162,7 @@ func RenderPNG(id string, w, h int) ([]byte, error) {
 }
 
 // uploadedImg is a file received by POST /image/upload, kept in memory
-// only.
+// and in the store.
 type uploadedImg struct {
 	contentType string
 	data        []byte
@@ -178,7 +178,10 @@ const (
 // uploadExt maps the accepted content types to file extensions.
 var uploadExt = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
-// upload serves POST /image/upload: multipart "images" files.
+// upload serves POST /image/upload: multipart "images" files. Every file
+// is checked (size, type by content, a body that is really such an
+// image) before any is kept: a refused request stores nothing. A refusal
+// names the file by its index and, when the part had one, its file name.
 func (e *Emulator) upload(r *http.Request) *response {
 	e.mu.Lock()
 	_, bad := e.authenticate(r, false)
@@ -208,22 +211,29 @@ func (e *Emulator) upload(r *http.Request) *response {
 			continue
 		}
 		field := fmt.Sprintf("images[%d]", len(files))
+		what := field
+		if name := part.FileName(); name != "" {
+			what += fmt.Sprintf(" (%q)", name)
+		}
 		if len(files) == maxUploadFiles {
 			return errorResponse(http.StatusBadRequest, "validation_error", fmt.Sprintf("at most %d files per upload", maxUploadFiles), "images")
 		}
 		data, err := io.ReadAll(io.LimitReader(part, maxUploadBytes+1))
 		_ = part.Close()
 		if err != nil {
-			return errorResponse(http.StatusBadRequest, "validation_error", "reading "+field+": "+err.Error(), field)
+			return errorResponse(http.StatusBadRequest, "validation_error", "reading "+what+": "+err.Error(), field)
 		}
 		if len(data) < minUploadBytes || len(data) > maxUploadBytes {
+			size := fmt.Sprintf("%d bytes", len(data))
+			if len(data) > maxUploadBytes {
+				size = "over 10 MB"
+			}
 			return errorResponse(http.StatusBadRequest, "validation_error",
-				fmt.Sprintf("%s is %d bytes; files must be 1 KB to 10 MB", field, len(data)), field)
+				fmt.Sprintf("%s is %s; files must be 1 KB to 10 MB", what, size), field)
 		}
-		ct := http.DetectContentType(data)
-		if _, ok := uploadExt[ct]; !ok {
-			return errorResponse(http.StatusBadRequest, "validation_error",
-				fmt.Sprintf("%s is %s; files must be JPEG, PNG or WEBP", field, ct), field)
+		ct, problem := checkUpload(data)
+		if problem != "" {
+			return errorResponse(http.StatusBadRequest, "validation_error", what+" "+problem, field)
 		}
 		files = append(files, uploadedImg{contentType: ct, data: data})
 	}
@@ -236,8 +246,14 @@ func (e *Emulator) upload(r *http.Request) *response {
 	for _, f := range files {
 		name := "upl_" + newULID(e.now()) + "." + uploadExt[f.contentType]
 		e.uploads[name] = f
+		e.uploadOrder = append(e.uploadOrder, name)
 		urls = append(urls, base+"/uploads/"+name)
 	}
+	e.stats.Uploaded += len(files)
+	e.dirty = true
 	e.mu.Unlock()
+	if err := e.persist(); err != nil {
+		return errorResponse(http.StatusInternalServerError, "internal_error", "the emulator could not write its store: "+err.Error(), "")
+	}
 	return jsonResponse(http.StatusOK, map[string][]string{"urls": urls})
 }

@@ -35,6 +35,20 @@ type Seed struct {
 	Addr string `json:"addr,omitempty"`
 	// Accounts are the accounts and their tasks.
 	Accounts []SeedAccount `json:"accounts"`
+	// Uploads are files received by POST /image/upload, served at
+	// /uploads/<name> (a store keeps them, so that an uploaded URL that a
+	// state records stays valid across restarts).
+	Uploads []SeedUpload `json:"uploads,omitempty"`
+}
+
+// SeedUpload is one uploaded file of a seed or store.
+type SeedUpload struct {
+	// Name is the file's name under /uploads/: "upl_", letters and
+	// digits, and the extension of its type (.png, .jpg or .webp).
+	Name string `json:"name"`
+	// Data is the file's content (base64 in JSON). It must be an image
+	// the upload endpoint would take.
+	Data []byte `json:"data"`
 }
 
 // SeedAccount is one account of a seed: its API key (in plain text, or as
@@ -85,7 +99,7 @@ func parseSeed(b []byte) (*Seed, error) {
 	}
 	// Check everything now, so that a bad seed fails at load with a clear
 	// message rather than when the emulator starts.
-	probe := &Emulator{tasks: map[string]*task{}, pats: map[string]string{},
+	probe := &Emulator{tasks: map[string]*task{}, pats: map[string]string{}, uploads: map[string]uploadedImg{},
 		images: map[string]imageSize{}, keys: map[string]bool{}, balances: map[string]mynth.Amount{}, now: time.Now}
 	if err := probe.loadSeed(&s); err != nil {
 		return nil, err
@@ -149,6 +163,37 @@ func (e *Emulator) loadSeed(s *Seed) error {
 			}
 		}
 	}
+	for i, u := range s.Uploads {
+		if err := e.addUpload(u); err != nil {
+			return fmt.Errorf("uploads[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// addUpload adds an uploaded file of a seed. The caller holds e.mu or owns
+// e alone.
+func (e *Emulator) addUpload(u SeedUpload) error {
+	base, ext, ok := strings.Cut(u.Name, ".")
+	id, _ := strings.CutPrefix(base, "upl_")
+	if !ok || !strings.HasPrefix(base, "upl_") || id == "" || strings.Trim(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+		return fmt.Errorf("name %q must be upl_ followed by letters and digits, and an extension", u.Name)
+	}
+	if _, dup := e.uploads[u.Name]; dup {
+		return fmt.Errorf("%s appears twice", u.Name)
+	}
+	if len(u.Data) < minUploadBytes || len(u.Data) > maxUploadBytes {
+		return fmt.Errorf("%s is %d bytes; files must be 1 KB to 10 MB", u.Name, len(u.Data))
+	}
+	ct, problem := checkUpload(u.Data)
+	if problem != "" {
+		return fmt.Errorf("%s %s", u.Name, problem)
+	}
+	if uploadExt[ct] != ext {
+		return fmt.Errorf("%s is %s, whose extension is .%s", u.Name, ct, uploadExt[ct])
+	}
+	e.uploads[u.Name] = uploadedImg{contentType: ct, data: u.Data}
+	e.uploadOrder = append(e.uploadOrder, u.Name)
 	return nil
 }
 
@@ -448,7 +493,24 @@ func (e *Emulator) snapshot() ([]byte, error) {
 	if len(accounts) > 0 {
 		b.WriteString("\n  ")
 	}
-	b.WriteString("]\n}\n")
+	b.WriteString("]")
+	if len(e.uploadOrder) > 0 {
+		// One file a line, as the tasks.
+		b.WriteString(",\n  \"uploads\": [")
+		for i, name := range e.uploadOrder {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			line, err := json.Marshal(SeedUpload{Name: name, Data: e.uploads[name].data})
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString("\n    ")
+			b.Write(line)
+		}
+		b.WriteString("\n  ]")
+	}
+	b.WriteString("\n}\n")
 	return b.Bytes(), nil
 }
 

@@ -43,8 +43,9 @@ func encoded(t *testing.T, format string) []byte {
 	case "gif":
 		err = gif.Encode(&b, noise(64, 64), nil)
 	case "webp":
-		b.WriteString("RIFF\x00\x10\x00\x00WEBPVP8 ")
-		b.Write(bytes.Repeat([]byte{0x42}, 2048))
+		w, werr := mynthtest.SampleImage("webp", 1)
+		b.Write(w)
+		err = werr
 	}
 	if err != nil {
 		t.Fatal(err)
