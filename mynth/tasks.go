@@ -128,4 +128,3 @@ func jsonBody(b []byte) func() (io.Reader, string, error) {
 		return bytes.NewReader(b), acceptJSON, nil
 	}
 }
-
