@@ -18,6 +18,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/planner/render"
 )
 
 // Exit codes are API: scripts and CI depend on them.
@@ -70,6 +72,9 @@ type globals struct {
 	conn *connection
 	// globalFlags are the global flags, for the help that lists them.
 	globalFlags *pflag.FlagSet
+	// applyView, when set, is what apply prints through instead of
+	// render.ApplyHuman on stdout and stderr: the tests' fake.
+	applyView render.ApplyView
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -182,6 +187,14 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, hint)
 	fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
 	return exitError
+}
+
+// newApplyView is the view apply prints through.
+func (g *globals) newApplyView() render.ApplyView {
+	if g.applyView != nil {
+		return g.applyView
+	}
+	return &render.ApplyHuman{Out: g.stdout, Err: g.stderr, Color: g.color, Live: g.interactive}
 }
 
 func isTerminal(v any) bool {
