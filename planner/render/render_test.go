@@ -655,6 +655,9 @@ func TestViewsCountChecksAlike(t *testing.T) {
 			if want := fmt.Sprintf("Checks: %d passed, %d failed, %d pending", passed, failed, pendingN); !strings.Contains((Markdown{}).countsLine(p), want) {
 				t.Errorf("the compact markdown counts %q, want %q", (Markdown{}).countsLine(p), want)
 			}
+			if want := "**Checks:** " + fmt.Sprintf("%d passed, %d failed, %d pending", passed, failed, pendingN); !strings.Contains(render(Markdown{}), want) {
+				t.Errorf("the markdown report lacks %q", want)
+			}
 			md := strings.SplitN(render(Markdown{}), "\n", 2)[0]
 			if p.Failed() && failed > 0 && !strings.Contains(md, plural.Count(failed, "failed check")) {
 				t.Errorf("the markdown verdict %q does not say %s", md, plural.Count(failed, "failed check"))
