@@ -201,17 +201,23 @@ func (t *TaskResult) Failed() bool {
 // FileResult is what happened to one declared file.
 type FileResult struct {
 	Path string
-	// State is FileResultSaved, FileResultRestored, FileResultOK or FileResultFailed.
+	// State is FileResultSaved, FileResultRestored, FileResultOK,
+	// FileResultNotSaved or FileResultFailed.
 	State string
-	// Message says why a file failed.
+	// Message says why a file failed or was not saved.
 	Message string
 }
 
-// File results.
+// File results. FileResultNotSaved is a file whose image failed (or does
+// not exist): there is nothing to save, and apply itself did not fail; the
+// file check after apply says whether it fails the run, with the severity
+// of the task's expect block. FileResultFailed is a save or restore that
+// went wrong, and fails the apply.
 const (
 	FileResultSaved    = "saved"
 	FileResultRestored = "restored"
 	FileResultOK       = "ok"
+	FileResultNotSaved = "not_saved"
 	FileResultFailed   = "failed"
 )
 

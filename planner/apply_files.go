@@ -100,7 +100,7 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 // record (nil when none), its state and a message for failures.
 func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynth.Image, old []state.SavedFile) (*state.SavedFile, string, string) {
 	if i >= len(images) {
-		return nil, FileResultFailed, fmt.Sprintf("Not saved: the task has no image %d for %s.", i+1, rel)
+		return nil, FileResultNotSaved, fmt.Sprintf("Not saved: the task has no image %d for %s.", i+1, rel)
 	}
 	im := images[i]
 	if im.Status != mynth.ImageSucceeded {
@@ -108,7 +108,7 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 		if msg == "" {
 			msg = "no reason given"
 		}
-		return nil, FileResultFailed, fmt.Sprintf("Not saved: image %d failed (%s), so %s stays absent.", i+1, msg, rel)
+		return nil, FileResultNotSaved, fmt.Sprintf("Not saved: image %d failed (%s), so %s stays absent.", i+1, msg, rel)
 	}
 	files, err := a.openFiles()
 	if err != nil {

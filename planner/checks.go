@@ -180,6 +180,9 @@ func (w *taskWork) fileStates(dir string, v *view) []FileStatus {
 			if fs.ImageID == "" {
 				fs.ImageID = sf.ImageID
 			}
+		case im == nil && v != nil && v.status == mynth.StatusFailed:
+			// The task failed: no image will ever be saved there.
+			fs.State = FileFailed
 		}
 		out = append(out, fs)
 	}
@@ -213,7 +216,7 @@ func (w *taskWork) fileChecks(dir string, v *view, checks []Check, pending bool)
 	if pending {
 		for _, f := range files {
 			checks = append(checks, Check{Name: CheckFile, Outcome: OutcomePending,
-				Message: fmt.Sprintf("%s is saved once the task completes", f.Path), Severity: SeverityError})
+				Message: fmt.Sprintf("%s is saved once the task completes", f.Path), Severity: severityOf(w.spec.Expect)})
 		}
 	}
 	return files, checks
@@ -221,6 +224,12 @@ func (w *taskWork) fileChecks(dir string, v *view, checks []Check, pending bool)
 
 // filesOnDisk returns the declared files, one check per file, and why apply
 // must update the task for its files ("" when nothing is to be done).
+//
+// A file check has the severity of the task's expect block: a file whose
+// image failed is one more view of a failed image. A file that apply saves
+// or restores (not saved yet, missing, modified) is a change, not a
+// failure: its check is pending until apply has run, so that
+// `plan --detailed-exitcode` exits 2 for it, as for any change.
 func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatus, []Check, string) {
 	files := w.fileStates(dir, v)
 	var images []mynth.Image
@@ -229,18 +238,22 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 	}
 	var reasons []string
 	for i, f := range files {
-		c := Check{Name: CheckFile, Severity: SeverityError}
+		c := Check{Name: CheckFile, Severity: severityOf(w.spec.Expect)}
 		switch f.State {
 		case FileOK:
 			c.Outcome, c.Message = OutcomePassed, fmt.Sprintf("%s is saved", f.Path)
 		case FileMissing:
-			c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("%s is missing; apply restores it", f.Path)
+			c.Outcome, c.Message = OutcomePending, fmt.Sprintf("%s is missing; apply restores it", f.Path)
 			reasons = append(reasons, fmt.Sprintf("file %s is missing", f.Path))
 		case FileModified:
-			c.Outcome, c.Message = OutcomeFailed, fmt.Sprintf("%s was modified (its sha256 differs from the state); apply restores it", f.Path)
+			c.Outcome, c.Message = OutcomePending, fmt.Sprintf("%s was modified (its sha256 differs from the state); apply restores it", f.Path)
 			reasons = append(reasons, fmt.Sprintf("file %s was modified", f.Path))
 		case FileFailed:
 			c.Outcome = OutcomeFailed
+			if i >= len(images) {
+				c.Message = fmt.Sprintf("the task failed, so %s cannot be saved", f.Path)
+				break
+			}
 			c.Message = fmt.Sprintf("image %d failed, so %s cannot be saved", i+1, f.Path)
 			if msg := images[i].ErrorMessage(); msg != "" {
 				c.Message += ": " + msg

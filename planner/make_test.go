@@ -302,7 +302,7 @@ func TestMakePlanFiles(t *testing.T) {
 	}
 	want := []taskSummary{
 		{Address: "task.f", ID: "tsk_f", Action: ActionUpdate, Status: StatusCompleted,
-			Checks: []string{"status=passed", "images=passed", "file=passed", "file=failed", "file=failed"},
+			Checks: []string{"status=passed", "images=passed", "file=passed", "file=pending", "file=pending"},
 			Files:  []string{"a/0.png=ok", "a/1.png=modified", "a/2.png=missing"}},
 		{Address: "task.fi", ID: "tsk_fi", Action: ActionNone, Status: StatusCompleted,
 			Checks: []string{"status=passed", "images=passed", "file=pending", "file=failed"},

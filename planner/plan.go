@@ -195,7 +195,7 @@ type Check struct {
 type FileStatus struct {
 	Path string `json:"path"`
 	// State is "ok", "missing", "modified", "absent" (not yet saved) or
-	// "failed" (its image failed).
+	// "failed" (its image, or its whole task, failed).
 	State   string `json:"state"`
 	ImageID string `json:"image_id,omitempty"`
 }

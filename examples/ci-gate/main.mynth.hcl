@@ -1,6 +1,7 @@
 # A spec for CI: `mynthform plan --detailed-exitcode` fails the build (exit
 # 1) when a task failed, drifted, broke an expectation of severity error, or
-# the spec went over budget; changes alone exit 2.
+# the spec went over budget; changes alone exit 2 (a saved file that is
+# missing or modified is a change: apply restores it).
 
 mynth {
   state       = "mynth.state.json"
@@ -29,7 +30,8 @@ task "hero" {
   }
 }
 
-# Two card variants; one failed image is tolerated, but reported.
+# Two card variants; one failed image (and the file it would have been saved
+# to) is tolerated, but reported: the file checks follow this severity.
 task "card" {
   prompt = "Greeting card illustration of a teapot, watercolour"
   model  = "google/gemini-3.1-flash-image"

@@ -248,6 +248,9 @@ func applyDetails(res *planner.ApplyResult) []string {
 			switch f.State {
 			case planner.FileResultFailed:
 				lines = append(lines, fmt.Sprintf("Error: %s: %s: %s", t.Address, f.Path, f.Message))
+				// FileResultNotSaved (its image failed) is not apply's
+				// error: the file check after apply reports it, with
+				// the severity of the task's expect block.
 			case planner.FileResultRestored:
 				if t.Outcome == planner.AppliedFilesSaved || t.Outcome == planner.AppliedRecorded {
 					lines = append(lines, fmt.Sprintf("%s: restored %s", t.Address, f.Path))

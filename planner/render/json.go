@@ -109,9 +109,10 @@ type jsonCheck struct {
 }
 
 type jsonFile struct {
-	Path    string `json:"path"`
-	State   string `json:"state"`
-	ImageID string `json:"image_id"`
+	Path  string `json:"path"`
+	State string `json:"state"`
+	// ImageID is null when no image is known for the file.
+	ImageID *string `json:"image_id"`
 }
 
 type jsonDiagnostic struct {
@@ -197,7 +198,7 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 			jt.Checks = append(jt.Checks, toJSONCheck(c))
 		}
 		for _, f := range t.Files {
-			jt.Files = append(jt.Files, jsonFile(f))
+			jt.Files = append(jt.Files, jsonFile{Path: f.Path, State: f.State, ImageID: optional(f.ImageID)})
 		}
 		doc.Tasks = append(doc.Tasks, jt)
 	}

@@ -177,7 +177,7 @@ func FinishedLine(t planner.TaskResult) string {
 	}
 	b.WriteByte('\n')
 	for _, f := range t.Files {
-		if f.State == planner.FileResultFailed {
+		if f.State == planner.FileResultFailed || f.State == planner.FileResultNotSaved {
 			fmt.Fprintf(&b, "  %s: %s\n", termtext.Line(f.Path), termtext.Line(f.Message))
 		}
 	}
