@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mynthform/mynthform/internal/plural"
+	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -92,6 +93,11 @@ func runImport(g *globals, args []string) int {
 	if err != nil {
 		return errorf("%v", err)
 	}
+	// Files already in place with the bytes of their image are recorded
+	// as saved, as apply would have: an import of a task whose images
+	// are in the repository plans clean.
+	var found []planner.ImportedFile
+	rec.Files, found = planner.FindSavedFiles(g.ctx, api, g.dir, t.Files, task, 0)
 	prev := st.Tasks[addr]
 	st.Tasks[addr] = rec
 	delete(st.Attempts, addr)
@@ -116,6 +122,27 @@ func runImport(g *globals, args []string) int {
 		}
 		fmt.Fprintln(g.stdout, ".")
 	}
+	printImportedFiles(g, found)
 	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", stateWhere(store))
 	return exitOK
+}
+
+// printImportedFiles says, for each declared file, what import found on
+// disk: one line per file.
+func printImportedFiles(g *globals, found []planner.ImportedFile) {
+	for _, f := range found {
+		path := termtext.Line(f.Path)
+		switch f.State {
+		case planner.ImportFileRecorded:
+			fmt.Fprintf(g.stdout, "  file %s: on disk with the bytes of its image; recorded as saved.\n", path)
+		case planner.ImportFileAbsent:
+			fmt.Fprintf(g.stdout, "  file %s: not on disk; apply saves it.\n", path)
+		case planner.ImportFileDiffers:
+			fmt.Fprintf(g.stdout, "  file %s: on disk with other bytes than its image; apply saves the image over it.\n", path)
+		case planner.ImportFileNoImage:
+			fmt.Fprintf(g.stdout, "  file %s: the task has no succeeded image for it.\n", path)
+		default:
+			fmt.Fprintf(g.stdout, "  file %s: not recorded: %s.\n", path, termtext.Line(f.Message))
+		}
+	}
 }
