@@ -216,6 +216,15 @@ func runStateShow(g *globals, args []string) int {
 	}
 	t, ok := st.Tasks[addr]
 	if !ok {
+		if instances := stateMatching(st, addr); len(instances) > 0 {
+			// task.NAME of a for_each block: say which instances there
+			// are, as state list would.
+			fmt.Fprintf(g.stderr, "mynthform state show: %s is a task block with %s in the state; show one of them:\n", addr, plural.Count(len(instances), "instance"))
+			for _, a := range instances {
+				fmt.Fprintf(g.stderr, "  mynthform state show %s\n", stateShellQuote(a))
+			}
+			return exitError
+		}
 		fmt.Fprintf(g.stderr, "mynthform state show: %s is not in the state%s\n", addr, suggestRecorded(addr, st))
 		return exitError
 	}
@@ -651,7 +660,8 @@ func suggestRecorded(addr string, st *state.File) string {
 	for _, a := range st.Addresses() {
 		block, _, _ := strings.Cut(a, "[")
 		for _, c := range []string{a, block} {
-			if !seen[c] {
+			// Never suggest what was typed.
+			if !seen[c] && c != addr {
 				seen[c] = true
 				candidates = append(candidates, c)
 			}

@@ -109,6 +109,19 @@ func TestStateShow(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "task.prodct is not in the state; did you mean task.product?") {
 		t.Errorf("mistyped block name: %+v", r)
 	}
+	// task.NAME of a for_each block lists its instances; it never
+	// suggests what was typed.
+	r = runStateCLI(t, dir, "state", "show", "task.product")
+	want := "mynthform state show: task.product is a task block with 2 instances in the state; show one of them:\n" +
+		"  mynthform state show 'task.product[\"bowl\"]'\n" +
+		"  mynthform state show 'task.product[\"mug\"]'\n"
+	if r.code != exitError || r.stderr != want || strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("show of a for_each block: %d\n%s", r.code, cmp.Diff(want, r.stderr))
+	}
+	r = runStateCLI(t, dir, "state", "show", `task.product["mgu"]`)
+	if r.code != exitError || !strings.Contains(r.stderr, `task.product["mgu"] is not in the state; did you mean task.product["mug"]?`) {
+		t.Errorf("mistyped key: %+v", r)
+	}
 	r = runStateCLI(t, dir, "state", "show", "hero")
 	if r.code != exitError || !strings.Contains(r.stderr, `does not start with "task."`) {
 		t.Errorf("bad address: %+v", r)
