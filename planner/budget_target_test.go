@@ -24,16 +24,16 @@ func TestMakePlanBudgetCountsUntargetedTasks(t *testing.T) {
 	}}
 	for _, tc := range []struct {
 		name    string
-		targets []string
+		targets []spec.Address
 		want    Check
 	}{
 		{"whole spec", nil, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
 			Message: "recorded $0.025 = $0.025 is over max_total $0.02"}},
-		{"one target", []string{"task.a"}, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
+		{"one target", []spec.Address{{Name: "a"}}, Check{Name: "budget", Outcome: OutcomeFailed, Severity: "error",
 			Message: "recorded $0.025 = $0.025 is over max_total $0.02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Targets: tc.targets})
+			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Scope: spec.Scope{Targets: tc.targets}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -310,7 +310,7 @@ func TestGoldenPlanRequest(t *testing.T) {
 
 	api := planner.ClientAPI{Client: mynth.NewClient(mynth.Options{BaseURL: srv.URL, Token: goldenKey})}
 	p, err := planner.MakePlan(context.Background(), planner.Options{Spec: sp, State: st, API: api, Refresh: true, HasAPIKey: true, Dir: dir,
-		Replace: []string{"task.again", "task.pinned", "task.old"}})
+		Replace: []spec.Address{{Name: "again"}, {Name: "pinned"}, {Name: "old"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

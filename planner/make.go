@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/mynthform/mynthform/mynth"
@@ -29,13 +28,13 @@ type Options struct {
 	Refresh bool
 	// Parallelism bounds concurrent reads; 0 takes the spec's setting.
 	Parallelism int
-	// Targets, when set, limit the plan to these addresses; task.NAME also
-	// selects every task.NAME["KEY"]. Excludes remove addresses likewise.
-	Targets, Excludes []string
+	// Scope is the part of the spec and state the plan covers (--target,
+	// --exclude); the zero Scope covers everything.
+	Scope spec.Scope
 	// Replace lists the addresses to regenerate even when nothing changed
 	// (--replace); task.NAME also selects every task.NAME["KEY"]. A pinned
 	// task cannot be replaced: it is an error diagnostic.
-	Replace []string
+	Replace []spec.Address
 	// HasAPIKey is false when there is no API key: tasks are then read
 	// with their access_token (status and results only).
 	HasAPIKey bool
@@ -69,18 +68,17 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		dir = opts.Spec.Dir
 	}
 
-	sel := selector{targets: opts.Targets, excludes: opts.Excludes}
 	var work []*taskWork
 	declared := make(map[string]bool, len(opts.Spec.Tasks))
 	for _, t := range opts.Spec.Tasks {
 		declared[t.Address] = true
-		if !sel.selects(t.Address) {
+		if !opts.Scope.Contains(spec.AddressOf(t.Address)) {
 			continue
 		}
 		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address], attempt: st.Attempts[t.Address]})
 	}
 	for addr, rt := range st.Tasks {
-		if declared[addr] || !sel.selects(addr) {
+		if declared[addr] || !opts.Scope.Contains(spec.AddressOf(addr)) {
 			continue
 		}
 		work = append(work, &taskWork{address: addr, recorded: rt, attempt: st.Attempts[addr]})
@@ -88,7 +86,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	// A creation of unknown outcome at an address that is no longer
 	// declared is reported too: it may have cost money.
 	for addr, at := range st.Attempts {
-		if declared[addr] || st.Tasks[addr] != nil || !sel.selects(addr) {
+		if declared[addr] || st.Tasks[addr] != nil || !opts.Scope.Contains(spec.AddressOf(addr)) {
 			continue
 		}
 		work = append(work, &taskWork{address: addr, attempt: at})
@@ -96,7 +94,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	var diags []Diagnostic
 	for _, w := range work {
 		w.decide()
-		if matchesAny(w.addr(), opts.Replace) {
+		if spec.MatchAny(opts.Replace, spec.AddressOf(w.addr())) {
 			if d := w.forceReplace(dir); d != nil {
 				diags = append(diags, *d)
 			}
@@ -130,25 +128,6 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book, dir)
 	p.Summary = summarize(p)
 	return p, nil
-}
-
-// selector applies --target and --exclude.
-type selector struct{ targets, excludes []string }
-
-func (s selector) selects(addr string) bool {
-	if len(s.targets) > 0 && !matchesAny(addr, s.targets) {
-		return false
-	}
-	return !matchesAny(addr, s.excludes)
-}
-
-func matchesAny(addr string, patterns []string) bool {
-	for _, p := range patterns {
-		if addr == p || (strings.HasPrefix(addr, p) && strings.HasPrefix(addr[len(p):], "[")) {
-			return true
-		}
-	}
-	return false
 }
 
 // taskWork is one address being planned: what the spec and the state say,

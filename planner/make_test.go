@@ -188,7 +188,7 @@ func TestMakePlanTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Targets: tt.targets, Excludes: tt.excludes})
+			p, err := MakePlan(context.Background(), Options{Spec: sp, State: st, Scope: spec.Scope{Targets: addresses(t, tt.targets), Excludes: addresses(t, tt.excludes)}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,6 +201,20 @@ func TestMakePlanTargets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// addresses parses each of list.
+func addresses(t *testing.T, list []string) []spec.Address {
+	t.Helper()
+	var out []spec.Address
+	for _, s := range list {
+		a, err := spec.ParseAddress(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func TestMakePlanPAT(t *testing.T) {

@@ -29,9 +29,9 @@ type SavedPlan struct {
 	// Lineage and Serial identify the state the plan was made against.
 	Lineage string `json:"lineage"`
 	Serial  uint64 `json:"serial"`
-	// Targets and Excludes are the --target and --exclude addresses.
-	Targets  []string `json:"targets,omitempty"`
-	Excludes []string `json:"excludes,omitempty"`
+	// Scope holds the --target and --exclude addresses (as "targets" and
+	// "excludes").
+	spec.Scope
 	// Refresh is false when the plan was made from the state alone.
 	Refresh bool  `json:"refresh"`
 	Plan    *Plan `json:"plan"`
@@ -42,7 +42,7 @@ type SavedPlan struct {
 	// puts the spec's values back.
 	Redacted map[string][]string `json:"redacted,omitempty"`
 	// Replace are the --replace addresses.
-	Replace []string `json:"replace,omitempty"`
+	Replace []spec.Address `json:"replace,omitempty"`
 
 	// What the plan was made from; CheckSpec refuses any other spec.
 	//
@@ -65,8 +65,7 @@ func NewSavedPlan(p *Plan, st *state.File, opts Options, toolVersion string) (*S
 	sp := &SavedPlan{
 		FormatVersion: SavedPlanFormatVersion,
 		ToolVersion:   toolVersion,
-		Targets:       opts.Targets,
-		Excludes:      opts.Excludes,
+		Scope:         opts.Scope,
 		Replace:       opts.Replace,
 		Refresh:       opts.Refresh,
 		Plan:          p,

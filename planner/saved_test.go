@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ func TestSavedPlanRoundTrip(t *testing.T) {
 	sp := &spec.Spec{Tasks: []*spec.Task{specTask("task.s", "tsk_s", "a mug"), specTask("task.n", "", "x")}}
 	st := state.New("test")
 	st.Serial = 7
-	opts := Options{Spec: sp, State: st, API: newFakeAPI(rt), Refresh: true, HasAPIKey: true, Targets: []string{"task.s", "task.n"}}
+	opts := Options{Spec: sp, State: st, API: newFakeAPI(rt), Refresh: true, HasAPIKey: true, Scope: spec.Scope{Targets: []spec.Address{{Name: "s"}, {Name: "n"}}}, Replace: []spec.Address{{Name: "n"}}}
 	p, err := MakePlan(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,18 @@ func TestSavedPlanRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(saved, got, cmpopts.IgnoreFields(mynth.Task{}, "Raw"), cmpopts.IgnoreFields(SavedPlan{}, "Observed"), cmp.Comparer(func(a, b mynth.Amount) bool { return a.Cmp(b) == 0 })); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	// The addresses are the strings a user types, as before Scope.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape struct{ Targets, Excludes, Replace []string }
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(struct{ Targets, Excludes, Replace []string }{[]string{"task.s", "task.n"}, nil, []string{"task.n"}}, shape); diff != "" {
+		t.Errorf("the addresses in the file (-want +got):\n%s", diff)
 	}
 	if len(got.Observed) != 1 || got.Observed["task.s"] == nil {
 		t.Errorf("observed: %v", got.Observed)
@@ -68,6 +81,8 @@ func TestReadSavedPlanRefuses(t *testing.T) {
 		"not json":    "{",
 		"new version": `{"format_version":"9","plan":{}}`,
 		"no plan":     `{"format_version":"1"}`,
+		"bad target":  `{"format_version":"2","targets":["task.a.b"],"plan":{}}`,
+		"bad replace": `{"format_version":"2","replace":["product"],"plan":{}}`,
 	}
 	for name, content := range tests {
 		t.Run(name, func(t *testing.T) {

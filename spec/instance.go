@@ -89,7 +89,7 @@ func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) (*Task, *hcl.E
 		})}
 		t.Ranges["for_each"] = tb.ForEach.Expr.Range()
 	}
-	t.Address = Address(t.Name, t.Key, t.HasKey)
+	t.Address = t.Addr().String()
 	return t, ctx
 }
 

@@ -47,6 +47,9 @@ func (s *Spec) Task(addr string) *Task {
 	return nil
 }
 
+// Addr is the task's address as an Address (Address is its String).
+func (t *Task) Addr() Address { return Address{Name: t.Name, Key: t.Key, HasKey: t.HasKey} }
+
 // Settings is the mynth block.
 type Settings struct {
 	// State is the state file path, relative to Dir unless absolute.

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -193,43 +192,6 @@ func (l *loader) forEachKeys(attr *hcl.Attribute) ([]instanceKey, hcl.Diagnostic
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].key < keys[j].key })
 	return keys, diags
-}
-
-// Address returns the address of a task instance: task.NAME, or
-// task.NAME["KEY"] under for_each.
-func Address(name, key string, hasKey bool) string {
-	if !hasKey {
-		return "task." + name
-	}
-	return fmt.Sprintf("task.%s[%s]", name, quoteKey(key))
-}
-
-// quoteKey quotes a for_each key as an HCL string literal.
-func quoteKey(key string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range key {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(&b, `\u%04X`, r)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // article is "a" or "an", as English puts it before word.

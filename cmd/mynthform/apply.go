@@ -241,20 +241,14 @@ func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, st
 	return opts
 }
 
-// planScope is the part of the spec a plan covers: its --target and
-// --exclude addresses, from the flags or from the saved plan.
-type planScope struct {
-	targets, excludes []string
-}
-
 // checksFailAfterApply plans again from the state just written, without
 // refreshing, over the same scope as the plan applied, shows the checks
 // that now fail, and reports whether the plan's verdict counts a failed
 // check. A plan that cannot be made fails no check.
-func checksFailAfterApply(g *globals, v render.ApplyView, scope planScope, sp *spec.Spec, st *state.File) bool {
+func checksFailAfterApply(g *globals, v render.ApplyView, scope spec.Scope, sp *spec.Spec, st *state.File) bool {
 	after, err := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
 		Spec: sp, State: st, Refresh: false, Dir: g.dir,
-		Targets: scope.targets, Excludes: scope.excludes,
+		Scope: scope,
 	})
 	if err != nil || after == nil {
 		return false
@@ -316,7 +310,7 @@ func readSavedPlan(g *globals, v render.ApplyView, a *applyArgs) (*planner.Saved
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(g.dir, path)
 	}
-	if len(a.plan.targets()) > 0 || len(a.plan.excludes()) > 0 || len(a.plan.replaces()) > 0 || !a.plan.refreshEnabled() {
+	if a.plan.shapesPlan() {
 		v.Warning(fmt.Sprintf("--target, --exclude, --replace and --refresh shape a new plan; the saved plan %s is applied as it was made.", a.planFile))
 	}
 	saved, err := planner.ReadSavedPlan(path)
@@ -339,7 +333,7 @@ func refuseSavedPlan(v render.ApplyView, name string, err error) int {
 // applyPlan makes a fresh plan, or checks that the saved one still fits
 // the state, and returns it with the scope it covers. A nil plan comes with
 // the exit code.
-func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, planScope, int) {
+func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, spec.Scope, int) {
 	if saved != nil {
 		if noStateYet(store, st) && saved.Serial == 0 && len(st.Tasks) == 0 {
 			// No state yet: it takes the identity the plan was made
@@ -347,21 +341,21 @@ func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.Saved
 			st.Lineage = saved.Lineage
 		}
 		if err := saved.CheckState(st); err != nil {
-			return nil, planScope{}, refuseSavedPlan(v, a.planFile, err)
+			return nil, spec.Scope{}, refuseSavedPlan(v, a.planFile, err)
 		}
 		if err := saved.Resolve(sp); err != nil {
 			v.Stopped(fmt.Sprintf("the saved plan %s: %v\nRun `mynthform plan --out %s` again, review it, then apply it.", a.planFile, err, a.planFile))
-			return nil, planScope{}, exitError
+			return nil, spec.Scope{}, exitError
 		}
-		return saved.Plan, planScope{saved.Targets, saved.Excludes}, exitOK
+		return saved.Plan, saved.Scope, exitOK
 	}
 	plan, err := planner.MakePlan(g.ctx, a.plan.options(g, sp, st, api, hasKey))
 	if err != nil {
 		if g.ctx.Err() != nil {
 			v.Stopped("interrupted while planning; nothing was changed.")
-			return nil, planScope{}, exitSignal
+			return nil, spec.Scope{}, exitSignal
 		}
-		return nil, planScope{}, applyFailed(v, fmt.Errorf("planning: %w", err))
+		return nil, spec.Scope{}, applyFailed(v, fmt.Errorf("planning: %w", err))
 	}
-	return plan, planScope{a.plan.targets(), a.plan.excludes()}, exitOK
+	return plan, a.plan.scope(), exitOK
 }

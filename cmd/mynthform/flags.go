@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/spec"
 )
 
 // terraformFlags rewrites the single-dash long flags that Terraform users
@@ -103,3 +105,45 @@ func (p *parallelismValue) Set(s string) error {
 }
 
 func (p *parallelismValue) Type() string { return "int" }
+
+// addressList is the value of a repeatable address flag (--target,
+// --exclude, --replace). Each value is parsed as it is given; one that is
+// not an address is kept with its error, so that checkAddresses reports
+// every one of them at once, beside the warnings about addresses that
+// match nothing.
+type addressList struct{ args []addressArg }
+
+// addressArg is one value of an address flag.
+type addressArg struct {
+	given string
+	addr  spec.Address // the zero Address when err is set
+	err   error
+}
+
+func (l *addressList) Set(s string) error {
+	a, err := spec.ParseAddress(s)
+	l.args = append(l.args, addressArg{s, a, err})
+	return nil
+}
+
+// String is the values as given, as pflag's string arrays show theirs.
+func (l *addressList) String() string {
+	given := make([]string, len(l.args))
+	for i, a := range l.args {
+		given[i] = a.given
+	}
+	return "[" + strings.Join(given, ",") + "]"
+}
+
+func (l *addressList) Type() string { return "stringArray" }
+
+// addresses are the values that are addresses.
+func (l addressList) addresses() []spec.Address {
+	var out []spec.Address
+	for _, a := range l.args {
+		if a.err == nil {
+			out = append(out, a.addr)
+		}
+	}
+	return out
+}

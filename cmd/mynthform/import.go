@@ -8,6 +8,7 @@ import (
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/spec"
 )
 
 const importUsage = "import [--lock-timeout D] [--var NAME=VALUE]... [--var-file FILE]... ADDR TASK_ID"
@@ -25,11 +26,15 @@ func runImport(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform import: want an address and a task id, got %d arguments\nUsage: mynthform %s\n", fs.NArg(), importUsage)
 		return exitError
 	}
-	addr, id := fs.Arg(0), fs.Arg(1)
 	errorf := func(format string, args ...any) int {
 		fmt.Fprintf(g.stderr, "mynthform import: "+format+"\n", args...)
 		return exitError
 	}
+	parsed, err := spec.ParseAddress(fs.Arg(0))
+	if err != nil {
+		return errorf("%v", err)
+	}
+	addr, id := parsed.String(), fs.Arg(1)
 	if !strings.HasPrefix(id, "tsk_") {
 		return errorf("%q is not a task id (task ids start with tsk_)", id)
 	}

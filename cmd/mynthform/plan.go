@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
@@ -25,17 +23,17 @@ const defaultStatePath = "mynth.state.json"
 // report.
 type planArgs struct {
 	vars        varFlags
-	targetList  []string
-	excludeList []string
-	replaceList []string
+	targets     addressList
+	excludes    addressList
+	replaces    addressList
 	refresh     bool
 	parallelism parallelismValue
 }
 
 // register adds the shared plan flags to fs.
 func (a *planArgs) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&a.targetList, "target", nil, "plan only this `ADDR` (task.NAME also selects every task.NAME[\"KEY\"]); repeatable")
-	fs.StringArrayVar(&a.excludeList, "exclude", nil, "leave this `ADDR` out of the plan; repeatable")
+	fs.Var(&a.targets, "target", "plan only this `ADDR` (task.NAME also selects every task.NAME[\"KEY\"]); repeatable")
+	fs.Var(&a.excludes, "exclude", "leave this `ADDR` out of the plan; repeatable")
 	fs.BoolVar(&a.refresh, "refresh", true, "read every task from Mynth; --refresh=false plans from the state alone")
 	fs.Var(&a.parallelism, "parallelism", "read at most `N` tasks at a time (default: the mynth block's parallelism, 10)")
 	a.vars.register(fs)
@@ -44,14 +42,17 @@ func (a *planArgs) register(fs *pflag.FlagSet) {
 // registerReplace adds --replace to fs: plan and apply have it, report
 // does not.
 func (a *planArgs) registerReplace(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&a.replaceList, "replace", nil, "generate this `ADDR` again even when nothing changed (a failed task, an image nobody likes); task.NAME also selects every task.NAME[\"KEY\"]; repeatable")
+	fs.Var(&a.replaces, "replace", "generate this `ADDR` again even when nothing changed (a failed task, an image nobody likes); task.NAME also selects every task.NAME[\"KEY\"]; repeatable")
 }
 
-func (a planArgs) targets() []string  { return a.targetList }
-func (a planArgs) excludes() []string { return a.excludeList }
-func (a planArgs) replaces() []string { return a.replaceList }
-func (a planArgs) refreshEnabled() bool {
-	return a.refresh
+// scope is the --target and --exclude addresses.
+func (a planArgs) scope() spec.Scope {
+	return spec.Scope{Targets: a.targets.addresses(), Excludes: a.excludes.addresses()}
+}
+
+// shapesPlan reports whether a flag that shapes a new plan was given.
+func (a planArgs) shapesPlan() bool {
+	return len(a.targets.args) > 0 || len(a.excludes.args) > 0 || len(a.replaces.args) > 0 || !a.refresh
 }
 
 // effectiveParallelism is --parallelism, else the spec's setting.
@@ -70,9 +71,9 @@ func (a planArgs) options(g *globals, sp *spec.Spec, st *state.File, api planner
 	return planner.Options{
 		Spec: sp, State: st, API: api, Refresh: a.refresh,
 		Parallelism: a.effectiveParallelism(sp),
-		Targets:     a.targetList, Excludes: a.excludeList,
-		Replace:   a.replaceList,
-		HasAPIKey: hasKey, Dir: g.dir,
+		Scope:       a.scope(),
+		Replace:     a.replaces.addresses(),
+		HasAPIKey:   hasKey, Dir: g.dir,
 	}
 }
 
@@ -95,21 +96,18 @@ func loadSpecState(g *globals, sp *spec.Spec) (*state.File, error) {
 	return b.Load()
 }
 
-// addressPattern is the syntax of --target and --exclude.
-var addressPattern = regexp.MustCompile(`^task\.[A-Za-z_][A-Za-z0-9_-]*(\[".*"\])?$`)
-
-// checkAddresses refuses malformed --target/--exclude addresses and warns
-// about those that select nothing.
-func checkAddresses(g *globals, flag string, addrs []string, sp *spec.Spec, st *state.File) bool {
+// checkAddresses refuses the values of the address flag --flag that are
+// not addresses and warns about those that select nothing.
+func checkAddresses(g *globals, flag string, list addressList, sp *spec.Spec, st *state.File) bool {
 	ok := true
-	for _, addr := range addrs {
-		if !addressPattern.MatchString(addr) {
-			fmt.Fprintf(g.stderr, "mynthform: --%s %q is not a task address; write task.NAME or task.NAME[\"KEY\"]\n", flag, addr)
+	for _, arg := range list.args {
+		if arg.err != nil {
+			fmt.Fprintf(g.stderr, "mynthform: --%s %v\n", flag, arg.err)
 			ok = false
 			continue
 		}
-		if !selectsAny(addr, sp, st) {
-			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, addr, didYouMean(suggest(addr, knownAddresses(sp, st), 3)))
+		if !selectsAny(arg.addr, sp, st) {
+			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, arg.addr, didYouMean(suggest(arg.addr.String(), knownAddresses(sp, st), 3)))
 		}
 	}
 	return ok
@@ -118,11 +116,14 @@ func checkAddresses(g *globals, flag string, addrs []string, sp *spec.Spec, st *
 // checkPlanAddresses checks the --target, --exclude and --replace
 // addresses of a, printing every problem.
 func checkPlanAddresses(g *globals, a planArgs, sp *spec.Spec, st *state.File) bool {
-	ok := checkAddresses(g, "target", a.targetList, sp, st)
-	ok = checkAddresses(g, "exclude", a.excludeList, sp, st) && ok
-	return checkAddresses(g, "replace", a.replaceList, sp, st) && ok
+	ok := checkAddresses(g, "target", a.targets, sp, st)
+	ok = checkAddresses(g, "exclude", a.excludes, sp, st) && ok
+	return checkAddresses(g, "replace", a.replaces, sp, st) && ok
 }
 
+// knownAddresses are the addresses of the spec's tasks and their blocks,
+// and those the state records (a task or a creation of unknown outcome),
+// sorted.
 func knownAddresses(sp *spec.Spec, st *state.File) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -135,11 +136,14 @@ func knownAddresses(sp *spec.Spec, st *state.File) []string {
 	if sp != nil {
 		for _, t := range sp.Tasks {
 			add(t.Address)
-			add("task." + t.Name)
+			add(spec.AddressOf(t.Address).Block().String())
 		}
 	}
 	if st != nil {
 		for a := range st.Tasks {
+			add(a)
+		}
+		for a := range st.Attempts {
 			add(a)
 		}
 	}
@@ -147,9 +151,11 @@ func knownAddresses(sp *spec.Spec, st *state.File) []string {
 	return out
 }
 
-func selectsAny(addr string, sp *spec.Spec, st *state.File) bool {
+// selectsAny reports whether the pattern addr selects an address of the
+// spec or the state.
+func selectsAny(addr spec.Address, sp *spec.Spec, st *state.File) bool {
 	for _, a := range knownAddresses(sp, st) {
-		if a == addr || (strings.HasPrefix(a, addr) && strings.HasPrefix(a[len(addr):], "[")) {
+		if addr.Match(spec.AddressOf(a)) {
 			return true
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,7 +129,7 @@ func runStateList(g *globals, args []string) int {
 	if code, done := parseFlags(g, fs, usage, args); done {
 		return code
 	}
-	filters, err := normalizeStateAddresses(fs.Args())
+	filters, err := parseAddresses(fs.Args())
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
 		return exitError
@@ -151,7 +151,7 @@ func runStateList(g *globals, args []string) int {
 	}
 	entries := []entry{}
 	for _, addr := range st.Addresses() {
-		if len(filters) > 0 && !stateMatchesAny(addr, filters) {
+		if len(filters) > 0 && !spec.MatchAny(filters, spec.AddressOf(addr)) {
 			continue
 		}
 		t := st.Tasks[addr]
@@ -159,7 +159,7 @@ func runStateList(g *globals, args []string) int {
 	}
 	// A creation of unknown outcome is listed too, without an id.
 	for _, addr := range st.AttemptAddresses() {
-		if st.Tasks[addr] != nil || (len(filters) > 0 && !stateMatchesAny(addr, filters)) {
+		if st.Tasks[addr] != nil || (len(filters) > 0 && !spec.MatchAny(filters, spec.AddressOf(addr))) {
 			continue
 		}
 		entries = append(entries, entry{addr, "", mynth.Status(planner.StatusUnknownOutcome)})
@@ -172,17 +172,6 @@ func runStateList(g *globals, args []string) int {
 		fmt.Fprintln(g.stdout, e.Address)
 	}
 	return exitOK
-}
-
-// stateMatchesAny reports whether addr is one of filters, or an instance of a
-// filter that names a whole task block (task.NAME).
-func stateMatchesAny(addr string, filters []string) bool {
-	for _, f := range filters {
-		if addr == f || (!strings.Contains(f, "[") && strings.HasPrefix(addr, f+"[")) {
-			return true
-		}
-	}
-	return false
 }
 
 func runStateShow(g *globals, args []string) int {
@@ -199,11 +188,12 @@ func runStateShow(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state show: want one address, got %d\nUsage: mynthform %s\n", fs.NArg(), usage)
 		return exitError
 	}
-	addr, err := normalizeStateAddress(fs.Arg(0))
+	parsed, err := spec.ParseAddress(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
 		return exitError
 	}
+	addr := parsed.String()
 	store, sp, closeStore, ok := sf.storeAndSpec(g, "state show")
 	if !ok {
 		return exitError
@@ -377,7 +367,7 @@ func runStateRm(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state rm: want at least one address\nUsage: mynthform %s\n", usage)
 		return exitError
 	}
-	addrs, err := normalizeStateAddresses(fs.Args())
+	addrs, err := parseAddresses(fs.Args())
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state rm: %v\n", err)
 		return exitError
@@ -386,14 +376,14 @@ func runStateRm(g *globals, args []string) int {
 		var gone []string
 		seen := map[string]bool{}
 		for _, addr := range addrs {
-			matched := stateMatching(st, addr)
-			for _, m := range attemptsMatching(st, addr) {
+			matched := recordedMatching(st.Addresses(), addr)
+			for _, m := range recordedMatching(st.AttemptAddresses(), addr) {
 				if st.Tasks[m] == nil {
 					matched = append(matched, m)
 				}
 			}
 			if len(matched) == 0 {
-				return nil, fmt.Errorf("%s is not in the state%s", addr, suggestRecorded(addr, st))
+				return nil, fmt.Errorf("%s is not in the state%s", addr, suggestRecorded(addr.String(), st))
 			}
 			for _, m := range matched {
 				if seen[m] {
@@ -431,10 +421,10 @@ func runStateMv(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state mv: want two addresses, FROM and TO, got %d\nUsage: mynthform %s\n", fs.NArg(), usage)
 		return exitError
 	}
-	from, err := normalizeStateAddress(fs.Arg(0))
-	var to string
+	from, err := spec.ParseAddress(fs.Arg(0))
+	var to spec.Address
 	if err == nil {
-		to, err = normalizeStateAddress(fs.Arg(1))
+		to, err = spec.ParseAddress(fs.Arg(1))
 	}
 	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform state mv: %v\n", err)
@@ -447,20 +437,22 @@ func runStateMv(g *globals, args []string) int {
 
 // moveStateTasks moves one task, or every instance of a task block when from
 // and to are both task.NAME and the state holds instances of from.
-func moveStateTasks(st *state.File, from, to string) ([]string, error) {
+func moveStateTasks(st *state.File, from, to spec.Address) ([]string, error) {
 	if from == to {
 		return nil, fmt.Errorf("%s and %s are the same address", from, to)
 	}
 	moves := map[string]string{}
-	if _, ok := st.Tasks[from]; ok {
-		moves[from] = to
-	} else if !strings.Contains(from, "[") && !strings.Contains(to, "[") {
-		for _, m := range stateMatching(st, from) {
-			moves[m] = to + strings.TrimPrefix(m, from)
+	if _, ok := st.Tasks[from.String()]; ok {
+		moves[from.String()] = to.String()
+	} else if !from.HasKey && !to.HasKey {
+		for _, m := range recordedMatching(st.Addresses(), from) {
+			dst := spec.AddressOf(m)
+			dst.Name = to.Name
+			moves[m] = dst.String()
 		}
 	}
 	if len(moves) == 0 {
-		return nil, fmt.Errorf("%s is not in the state%s", from, suggestRecorded(from, st))
+		return nil, fmt.Errorf("%s is not in the state%s", from, suggestRecorded(from.String(), st))
 	}
 	var done []string
 	for src, dst := range moves {
@@ -546,104 +538,34 @@ func savedMessage(store state.Backend, st *state.File) string {
 	return fmt.Sprintf("Saved the state in %s (serial %d, %s).", store.Describe(), st.Serial, plural.Count(len(st.Tasks), "task"))
 }
 
-// stateMatching returns addr if the state records it, else every recorded
-// instance of the task block addr names (task.NAME[...]).
-func stateMatching(st *state.File, addr string) []string {
-	if _, ok := st.Tasks[addr]; ok {
-		return []string{addr}
+// recordedMatching returns the addresses among recorded that pattern
+// selects: pattern itself when recorded holds it, else every instance of
+// the task block pattern names (task.NAME selects task.NAME["KEY"]).
+func recordedMatching(recorded []string, pattern spec.Address) []string {
+	if want := pattern.String(); slices.Contains(recorded, want) {
+		return []string{want}
 	}
 	var out []string
-	if !strings.Contains(addr, "[") {
-		for _, a := range st.Addresses() {
-			if strings.HasPrefix(a, addr+"[") {
-				out = append(out, a)
-			}
+	for _, a := range recorded {
+		if pattern.Match(spec.AddressOf(a)) {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// attemptsMatching is stateMatching for the state's write-ahead creation
-// records.
-func attemptsMatching(st *state.File, addr string) []string {
-	if _, ok := st.Attempts[addr]; ok {
-		return []string{addr}
-	}
-	var out []string
-	if !strings.Contains(addr, "[") {
-		for _, a := range st.AttemptAddresses() {
-			if strings.HasPrefix(a, addr+"[") {
-				out = append(out, a)
-			}
-		}
-	}
-	return out
-}
-
-// normalizeStateAddresses is normalizeStateAddress of each of args; it
-// stops at the first that is not an address.
-func normalizeStateAddresses(args []string) ([]string, error) {
-	out := make([]string, 0, len(args))
+// parseAddresses is spec.ParseAddress of each of args; it stops at the
+// first that is not an address.
+func parseAddresses(args []string) ([]spec.Address, error) {
+	out := make([]spec.Address, 0, len(args))
 	for _, a := range args {
-		addr, err := normalizeStateAddress(a)
+		addr, err := spec.ParseAddress(a)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, addr)
 	}
 	return out, nil
-}
-
-// normalizeStateAddress reads an address as a user types it in a shell and
-// returns it in the form the state records: task.NAME, or
-// task.NAME["KEY"] with the key quoted as HCL quotes it. It accepts the key
-// unquoted (task.NAME[KEY], as a shell leaves task.NAME["KEY"] typed without
-// quotes) or in single quotes.
-func normalizeStateAddress(s string) (string, error) {
-	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%q is not an address (%s); addresses are task.NAME, or task.NAME[\"KEY\"] under for_each (quote it for the shell: 'task.NAME[\"KEY\"]')", s, why)
-	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(s), "task.")
-	if !ok {
-		return bad(`it does not start with "task."`)
-	}
-	name, key, hasKey := rest, "", false
-	if i := strings.IndexByte(rest, '['); i >= 0 {
-		if !strings.HasSuffix(rest, "]") {
-			return bad("the key does not end with ]")
-		}
-		name, key, hasKey = rest[:i], rest[i+1:len(rest)-1], true
-		switch {
-		case strings.HasPrefix(key, `"`):
-			k, err := strconv.Unquote(key)
-			if err != nil {
-				return bad("the key is not a quoted string")
-			}
-			key = k
-		case len(key) >= 2 && strings.HasPrefix(key, "'") && strings.HasSuffix(key, "'"):
-			key = key[1 : len(key)-1]
-		}
-	}
-	if !validTaskName(name) {
-		return bad(fmt.Sprintf("%q is not a task name", name))
-	}
-	return spec.Address(name, key, hasKey), nil
-}
-
-// validTaskName reports whether s is an HCL identifier.
-func validTaskName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f:
-		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // suggestRecorded returns "; did you mean ...?" naming the recorded address

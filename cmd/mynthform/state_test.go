@@ -293,28 +293,6 @@ func TestStateUsage(t *testing.T) {
 	}
 }
 
-func TestNormalizeStateAddress(t *testing.T) {
-	tests := map[string]string{
-		"task.a":               "task.a",
-		`task.a["k"]`:          `task.a["k"]`,
-		`task.a[k]`:            `task.a["k"]`,
-		`task.a['k']`:          `task.a["k"]`,
-		`task.a["say \"hi\""]`: `task.a["say \"hi\""]`,
-		`task.a-b_c["x y"]`:    `task.a-b_c["x y"]`,
-		"a":                    "",
-		"task.":                "",
-		"task.1a":              "",
-		`task.a["k"`:           "",
-		`task.a["k]`:           "",
-	}
-	for in, want := range tests {
-		got, err := normalizeStateAddress(in)
-		if (err != nil) != (want == "") || got != want {
-			t.Errorf("normalizeStateAddress(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestBinaryStateMv(t *testing.T) {
 	dir, path := stateFixture(t, "mynth.state.json")
 	r := runBin(t, dir, nil, "state", "mv", "task.hero", "task.hero2")
