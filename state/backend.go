@@ -141,7 +141,7 @@ func (c *Codec) PrepareWrite(where string, cur, f *File) (Write, error) {
 		if cur.ContentEqual(f) {
 			return Write{Skip: true}, nil
 		}
-	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 {
+	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 && len(f.Uploads) == 0 {
 		return Write{Skip: true}, nil
 	}
 	return c.EncodeAt(where, f, f.Serial+1)

@@ -67,7 +67,40 @@ func (f *File) Clone() *File {
 			c.Attempts[a] = at.Clone()
 		}
 	}
+	c.Uploads = f.CloneUploads()
 	return &c
+}
+
+// CloneUploads returns a copy of f.Uploads (nil when it is empty).
+func (f *File) CloneUploads() map[string]*Upload {
+	if len(f.Uploads) == 0 {
+		return nil
+	}
+	c := make(map[string]*Upload, len(f.Uploads))
+	for p, u := range f.Uploads {
+		if u != nil {
+			cu := *u
+			u = &cu
+		}
+		c[p] = u
+	}
+	return c
+}
+
+// UploadBySHA256 returns an upload of the content whose hex SHA-256 is sum:
+// the one at path when it holds that content, else one at another path
+// (the first by path), else nil. Content uploaded once never needs
+// uploading again.
+func (f *File) UploadBySHA256(path, sum string) *Upload {
+	if u := f.Uploads[path]; u != nil && u.SHA256 == sum {
+		return u
+	}
+	for _, p := range slices.Sorted(maps.Keys(f.Uploads)) {
+		if u := f.Uploads[p]; u != nil && u.SHA256 == sum {
+			return u
+		}
+	}
+	return nil
 }
 
 // Clone returns a copy of h.
@@ -185,8 +218,14 @@ func (f *File) ContentEqual(g *File) bool {
 		return f == g
 	}
 	if versionOf(f) != versionOf(g) || f.Lineage != g.Lineage || len(f.Tasks) != len(g.Tasks) || len(f.Attempts) != len(g.Attempts) ||
-		len(f.History) != len(g.History) {
+		len(f.History) != len(g.History) || len(f.Uploads) != len(g.Uploads) {
 		return false
+	}
+	for p, u := range f.Uploads {
+		v, ok := g.Uploads[p]
+		if !ok || (u == nil) != (v == nil) || (u != nil && *u != *v) {
+			return false
+		}
 	}
 	for i, h := range f.History {
 		if !h.Equal(g.History[i]) {

@@ -61,6 +61,18 @@ func upgrade(v int, data []byte) ([]byte, error) {
 		}
 		top["version"] = json.RawMessage("2")
 		return json.Marshal(top)
+	case 2:
+		// Version 3 added the optional "uploads" object: a version 2 file
+		// is a version 3 file without it.
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(data, &top); err != nil {
+			return nil, err
+		}
+		if _, ok := top["uploads"]; ok {
+			return nil, errors.New(`"uploads" is not a field of version 2 (was the version changed by hand?)`)
+		}
+		top["version"] = json.RawMessage("3")
+		return json.Marshal(top)
 	default:
 		return nil, fmt.Errorf("no upgrade from state format version %d", v)
 	}
@@ -144,7 +156,11 @@ func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+len(history)+256))
+	uploads, err := encodeUploads(f, sec)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+len(history)+len(uploads)+256))
 	buf.WriteString("{\n")
 	buf.Write(attempts)
 	buf.Write(history)
@@ -165,7 +181,9 @@ func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	}
 	buf.WriteString("},\n  \"tool_version\": ")
 	buf.Write(jsonString(f.ToolVersion))
-	fmt.Fprintf(buf, ",\n  \"version\": %d\n}\n", FormatVersion)
+	buf.WriteString(",\n")
+	buf.Write(uploads)
+	fmt.Fprintf(buf, "  \"version\": %d\n}\n", FormatVersion)
 	return buf.Bytes(), nil
 }
 
@@ -201,6 +219,60 @@ func encodeHistory(f *File) ([]byte, error) {
 	}
 	res := append([]byte(`  "history": `), b...)
 	return append(res, ",\n"...), nil
+}
+
+// encodeUploads returns the "uploads" member of the top level, with its
+// trailing comma and newline, or nothing when f records no upload. With
+// sec it refuses an upload that holds a secret.
+func encodeUploads(f *File, sec *secrets) ([]byte, error) {
+	if len(f.Uploads) == 0 {
+		return nil, nil
+	}
+	for path, u := range f.Uploads {
+		if err := checkUpload(path, u); err != nil {
+			return nil, fmt.Errorf("encoding state: uploads: %w", err)
+		}
+		if sec.in([]byte(path + " " + u.URL + " " + u.UploadedAt)) {
+			return nil, secretError("the upload of " + path)
+		}
+	}
+	// encoding/json sorts map keys and writes Upload's fields in order.
+	b, err := marshalIndented(f.Uploads, "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding state: uploads: %w", err)
+	}
+	out := append([]byte(`  "uploads": `), b...)
+	return append(out, ",\n"...), nil
+}
+
+// checkUpload refuses an upload record that cannot be one.
+func checkUpload(path string, u *Upload) error {
+	switch {
+	case path == "":
+		return errors.New("an upload has no path")
+	case u == nil:
+		return fmt.Errorf("the upload of %s is null", path)
+	case !isSHA256Hex(u.SHA256):
+		return fmt.Errorf("the upload of %s has sha256 %q, not 64 lower-case hex digits", path, u.SHA256)
+	case u.Size <= 0:
+		return fmt.Errorf("the upload of %s has size %d", path, u.Size)
+	case !strings.HasPrefix(u.URL, "https://") && !strings.HasPrefix(u.URL, "http://"):
+		return fmt.Errorf("the upload of %s has URL %q, not http or https", path, u.URL)
+	}
+	return nil
+}
+
+// isSHA256Hex reports whether s is 64 lower-case hex digits.
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkSuperseded refuses a ledger entry that cannot be one.
@@ -464,6 +536,7 @@ type fileJSON struct {
 	Tasks       map[string]*Task    `json:"tasks"`
 	Attempts    map[string]*Attempt `json:"attempts"`
 	History     []*Superseded       `json:"history"`
+	Uploads     map[string]*Upload  `json:"uploads"`
 }
 
 // parseFile reads data as a file of the newest version, refusing unknown
@@ -517,6 +590,14 @@ func finishFile(v *fileJSON) (*File, error) {
 	}
 	if len(v.History) > 0 {
 		f.History = v.History
+	}
+	for path, u := range v.Uploads {
+		if err := checkUpload(path, u); err != nil {
+			return nil, &Error{Kind: ErrCorrupt, Problem: "uploads: " + err.Error(), Err: err}
+		}
+	}
+	if len(v.Uploads) > 0 {
+		f.Uploads = v.Uploads
 	}
 	for addr, at := range f.Attempts {
 		if at == nil {
@@ -582,7 +663,7 @@ func duplicateKeys(data []byte) error {
 			switch top := len(stack) - 1; {
 			case top < 0:
 				c.level, c.in = 0, "the top level"
-			case stack[top].object && stack[top].level == 0 && (key == "tasks" || key == "attempts"):
+			case stack[top].object && stack[top].level == 0 && (key == "tasks" || key == "attempts" || key == "uploads"):
 				c.level, c.in = 1, strconv.Quote(key)
 			case stack[top].object && stack[top].level == 1:
 				c.level, c.in = 2, key

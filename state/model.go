@@ -8,9 +8,10 @@ import (
 
 // FormatVersion is the newest state format this build reads and the only
 // one it writes. Version 2 added the write-ahead creation records
-// (File.Attempts) and the ledger (File.History); a version 1 file is read
-// as a version 2 file without either.
-const FormatVersion = 2
+// (File.Attempts) and the ledger (File.History); version 3 the uploaded
+// input files (File.Uploads). An older file is read as a file of the newest
+// version without what came later.
+const FormatVersion = 3
 
 // MaxSerial is the largest serial a state is written with: 2^53-1, the
 // largest integer that every JSON reader (JavaScript's and jq's numbers
@@ -41,6 +42,24 @@ type File struct {
 	// first, so that the state answers what its assets cost, including
 	// what was thrown away. nil when there is none.
 	History []*Superseded `json:"history,omitempty"`
+	// Uploads holds, by path (relative to the spec directory, forward
+	// slashes, as the spec's file inputs give it), the input files apply
+	// uploaded to Mynth: what was uploaded (sha256 and size) and the URL
+	// Mynth gave it. A file whose sha256 is recorded (at its path or any
+	// other) is never uploaded again. nil when there is none.
+	Uploads map[string]*Upload `json:"uploads,omitempty"`
+}
+
+// Upload is one input file uploaded to Mynth (POST /image/upload).
+type Upload struct {
+	// SHA256 is the lower-case hex SHA-256 of the bytes uploaded.
+	SHA256 string `json:"sha256"`
+	// Size is their length in bytes.
+	Size int64 `json:"size"`
+	// URL is where Mynth serves the upload: what a request's inputs carry.
+	URL string `json:"url"`
+	// UploadedAt is when apply uploaded it, RFC 3339 in UTC.
+	UploadedAt string `json:"uploaded_at,omitempty"`
 }
 
 // Superseded is one entry of the ledger: a task the state no longer holds

@@ -71,6 +71,12 @@ func sample() *File {
 				Reason: SupersededReplaced, ReplacedBy: "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"},
 			{Address: "task.old_logo", ID: "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RB", SupersededAt: "2026-01-02T10:00:01Z", Reason: SupersededForgotten},
 		},
+		Uploads: map[string]*Upload{
+			"refs/mug.png": {SHA256: "ab12f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80", Size: 20480,
+				URL: "https://api.mynth.io/uploads/upl_01KE7XWWEQ4MCGWKBQKJ1G47RZ.png?sig=a&b", UploadedAt: "2026-01-02T09:59:58Z"},
+			"refs/café table.jpg": {SHA256: "9f3c0d1e2f30415263748596a7b8c9d0e1f2031425364758697a8b9c0d1e2f30", Size: 1024,
+				URL: "https://api.mynth.io/uploads/upl_01KE7XWWEQ4MCGWKBQKJ1G47S0.jpg"},
+		},
 	}
 }
 
@@ -241,7 +247,7 @@ func TestRefusals(t *testing.T) {
 		problem string // a part of the message
 		hint    string // a part of the hint
 	}{
-		{"newer version", strings.Replace(g, `"version": 2`, `"version": 3`, 1), ErrNewerVersion, "newer mynthform (state format version 3; this build reads up to 2)", "upgrade mynthform"},
+		{"newer version", strings.Replace(g, `"version": 3`, `"version": 4`, 1), ErrNewerVersion, "newer mynthform (state format version 4; this build reads up to 3)", "upgrade mynthform"},
 		{"truncated", g[:len(g)/2], ErrCorrupt, "truncated", ".backup"},
 		{"truncated at a brace", g[:len(g)-3], ErrCorrupt, "truncated", "git checkout"},
 		{"empty", "", ErrCorrupt, "empty", ".backup"},
@@ -277,6 +283,10 @@ func TestRefusals(t *testing.T) {
 		{"an attempt without request", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1"}}}`, ErrCorrupt, "the creation record of task.a has no request", ""},
 		{"a null attempt", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":null}}`, ErrCorrupt, "the creation record of task.a is null", ""},
 		{"an unknown attempt field", `{"version":2,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1","request":{},"colour":1}}}`, ErrCorrupt, `unknown field "colour"`, ""},
+		{"uploads in a version 2 file", `{"version":2,"serial":1,"lineage":"x","tasks":{},"uploads":{"a.png":{"sha256":"` + strings.Repeat("a", 64) + `","size":2000,"url":"https://x/a.png"}}}`, ErrCorrupt, `"uploads" is not a field of version 2`, ""},
+		{"upload with a bad sha256", `{"version":3,"serial":1,"lineage":"x","tasks":{},"uploads":{"a.png":{"sha256":"AB","size":2000,"url":"https://x/a.png"}}}`, ErrCorrupt, `the upload of a.png has sha256 "AB"`, ""},
+		{"upload without a URL", `{"version":3,"serial":1,"lineage":"x","tasks":{},"uploads":{"a.png":{"sha256":"` + strings.Repeat("a", 64) + `","size":2000,"url":""}}}`, ErrCorrupt, `the upload of a.png has URL ""`, ""},
+		{"upload recorded twice", `{"version":3,"serial":1,"lineage":"x","tasks":{},"uploads":{"a.png":{"sha256":"` + strings.Repeat("a", 64) + `","size":2000,"url":"https://x/1"},"a.png":{"sha256":"` + strings.Repeat("b", 64) + `","size":2000,"url":"https://x/2"}}}`, ErrCorrupt, `"a.png" appears twice in "uploads"`, ""},
 		{"attempts in a version 1 file", `{"version":1,"serial":1,"lineage":"x","tasks":{},"attempts":{"task.a":{"attempt_id":"att_1","request":{"count":1}}}}`, ErrCorrupt, `"attempts" is not a field of version 1`, ""},
 	}
 	for _, tt := range tests {
@@ -524,7 +534,7 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		t.Fatal("the fixture is not a version 1 file")
 	}
 	want := sample()
-	want.Attempts, want.History = nil, nil
+	want.Attempts, want.History, want.Uploads = nil, nil, nil
 	path := writeState(t, string(data))
 	s := Open(path)
 	got, err := s.Load()
@@ -544,8 +554,78 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(path)
-	if !bytes.Contains(after, []byte(`"version": 2`)) || !bytes.HasPrefix(after, []byte("{\n  \"attempts\": {\n    \"task.x\": {\n      \"attempt_id\": \"att_")) {
+	if !bytes.Contains(after, []byte(`"version": 3`)) || !bytes.HasPrefix(after, []byte("{\n  \"attempts\": {\n    \"task.x\": {\n      \"attempt_id\": \"att_")) {
 		t.Errorf("written:\n%s", after)
+	}
+}
+
+// TestUpgradeFromVersion2 reads the golden file of version 2 (before
+// uploads): it is the newest state without uploads, left untouched while
+// nothing changes, and written as version 3 once an upload is recorded.
+func TestUpgradeFromVersion2(t *testing.T) {
+	data, err := os.ReadFile("../testdata/state/v2.mynth.state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"version": 2`)) || bytes.Contains(data, []byte(`"uploads"`)) {
+		t.Fatal("the fixture is not a version 2 file")
+	}
+	want := sample()
+	want.Uploads = nil
+	path := writeState(t, string(data))
+	s := Open(path)
+	got, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != FormatVersion || !got.Equal(want) {
+		t.Fatalf("version 2 read as %+v", got)
+	}
+	if wrote, err := s.Save(got); err != nil || wrote {
+		t.Fatalf("Save of the unchanged state: %v %v", wrote, err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
+		t.Error("the unchanged version 2 file was rewritten")
+	}
+	got.Uploads = map[string]*Upload{"refs/a.png": {SHA256: strings.Repeat("c", 64), Size: 4096, URL: "https://x/upl_1.png"}}
+	if wrote, err := s.Save(got); err != nil || !wrote {
+		t.Fatalf("Save with an upload: %v %v", wrote, err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Contains(after, []byte(`"version": 3`)) || !bytes.Contains(after, []byte("  \"uploads\": {\n    \"refs/a.png\": {\n      \"sha256\": \"cccc")) {
+		t.Errorf("written:\n%s", after)
+	}
+	back, err := Open(path).Load()
+	if err != nil || !back.ContentEqual(got) {
+		t.Errorf("read back: %v", err)
+	}
+}
+
+func TestUploadBySHA256(t *testing.T) {
+	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	f := &File{Uploads: map[string]*Upload{
+		"x/one.png": {SHA256: a, Size: 2000, URL: "https://u/1"},
+		"y/two.png": {SHA256: a, Size: 2000, URL: "https://u/2"},
+		"z/new.png": {SHA256: b, Size: 2000, URL: "https://u/3"},
+	}}
+	for _, tc := range []struct{ path, sum, want string }{
+		{"y/two.png", a, "https://u/2"}, // its own path first
+		{"elsewhere.png", a, "https://u/1"},
+		{"z/new.png", a, "https://u/1"}, // the path holds other content now
+		{"z/new.png", strings.Repeat("c", 64), ""},
+	} {
+		got := ""
+		if u := f.UploadBySHA256(tc.path, tc.sum); u != nil {
+			got = u.URL
+		}
+		if got != tc.want {
+			t.Errorf("UploadBySHA256(%s, %.4s…) = %q, want %q", tc.path, tc.sum, got, tc.want)
+		}
+	}
+	c := f.Clone()
+	c.Uploads["x/one.png"].URL = "changed"
+	if f.Uploads["x/one.png"].URL != "https://u/1" || f.ContentEqual(c) {
+		t.Error("Clone shares uploads, or ContentEqual misses a changed upload")
 	}
 }
 
@@ -635,9 +715,10 @@ func referenceEncode(t *testing.T, f *File) []byte {
 		Serial      uint64                 `json:"serial"`
 		Tasks       map[string]taskJSON    `json:"tasks"`
 		ToolVersion string                 `json:"tool_version"`
+		Uploads     map[string]*Upload     `json:"uploads,omitempty"`
 		Version     int                    `json:"version"`
 	}
-	v := top{Lineage: f.Lineage, Serial: f.Serial, Tasks: map[string]taskJSON{}, ToolVersion: f.ToolVersion, Version: FormatVersion}
+	v := top{Lineage: f.Lineage, Serial: f.Serial, Tasks: map[string]taskJSON{}, ToolVersion: f.ToolVersion, Uploads: f.Uploads, Version: FormatVersion}
 	for a, task := range f.Tasks {
 		tj, err := taskToJSON(task)
 		if err != nil {
@@ -849,4 +930,17 @@ func TestSaveRefusesToWrapTheSerial(t *testing.T) {
 func amountOf(s string) *mynth.Amount {
 	a := mynth.MustParseAmount(s)
 	return &a
+}
+
+// TestUploadSecretRefused: an upload URL that holds the API key the
+// command holds is never written.
+func TestUploadSecretRefused(t *testing.T) {
+	const key = "mak_upload_canary_0123456789"
+	s := Open(filepath.Join(t.TempDir(), "mynth.state.json"))
+	s.Protect(key)
+	f := New("v")
+	f.Uploads = map[string]*Upload{"a.png": {SHA256: strings.Repeat("d", 64), Size: 2000, URL: "https://x/a.png?key=" + key}}
+	if _, err := s.Save(f); !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "the upload of a.png") {
+		t.Fatalf("Save: %v", err)
+	}
 }

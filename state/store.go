@@ -212,7 +212,7 @@ func (s *Store) Save(f *File) (bool, error) {
 		if cur.ContentEqual(f) {
 			return false, nil
 		}
-	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 {
+	} else if len(f.Tasks) == 0 && len(f.Attempts) == 0 && len(f.Uploads) == 0 {
 		return false, nil
 	}
 	if f.Serial >= MaxSerial {
@@ -257,6 +257,7 @@ func (s *Store) Save(f *File) (bool, error) {
 	for _, h := range f.History {
 		saved.History = append(saved.History, h.Clone())
 	}
+	saved.Uploads = f.CloneUploads()
 	s.last.raw, s.last.file = out, saved
 	return true, nil
 }

@@ -68,7 +68,7 @@ func runBin(t testing.TB, dir string, env []string, args ...string) binResult {
 
 func TestBinaryVersion(t *testing.T) {
 	r := runBin(t, t.TempDir(), nil, "version")
-	if r.Code != 0 || !bytes.Contains([]byte(r.Stdout), []byte("state format version 2")) {
+	if r.Code != 0 || !bytes.Contains([]byte(r.Stdout), []byte("state format version 3")) {
 		t.Fatalf("version: code %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	r = runBin(t, t.TempDir(), nil, "nosuch")

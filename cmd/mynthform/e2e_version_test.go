@@ -46,7 +46,7 @@ func TestE2EVersionWithoutBuildInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	const want = "dev (no version information in this build)"
-	if got := string(out); got != "mynthform "+want+"\nstate format version 2\n" {
+	if got := string(out); got != "mynthform "+want+"\nstate format version 3\n" {
 		t.Errorf("version prints %q", got)
 	}
 	if got := appliedToolVersion(t, bin); got != want {
