@@ -206,7 +206,7 @@ func runStateShow(g *globals, args []string) int {
 	}
 	t, ok := st.Tasks[addr]
 	if !ok {
-		if instances := stateMatching(st, addr); len(instances) > 0 {
+		if instances := recordedMatching(st.Addresses(), parsed); len(instances) > 0 {
 			// task.NAME of a for_each block: say which instances there
 			// are, as state list would.
 			fmt.Fprintf(g.stderr, "mynthform state show: %s is a task block with %s in the state; show one of them:\n", addr, plural.Count(len(instances), "instance"))
