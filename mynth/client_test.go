@@ -540,35 +540,68 @@ func TestGenerateRetriesConnectionRefused(t *testing.T) {
 	}
 }
 
+// countingTransport counts the requests handed to the transport: the
+// client's attempts, whether or not the server saw them.
+type countingTransport struct {
+	n    *atomic.Int32
+	next http.RoundTripper
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// TestTimeouts: an attempt without a complete answer within
+// Options.Timeout is retried for a read, and is an unknown outcome, never
+// sent again, for a creation. Only the attempts the fake holds open reach
+// the timeout, so it is long enough for any answer on a loaded machine
+// (with 50 ms, an answer on two busy cores under -race sometimes came too
+// late, four times in a row), and the two halves wait for it in parallel.
 func TestTimeouts(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 1 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
+	const timeout = time.Second
+	t.Run("read", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				<-r.Context().Done()
+				return
 			}
-			return
+			writeJSON(w, 200, taskJSON)
+		})
+		c := f.client(Options{Timeout: timeout})
+		if _, err := c.Task(context.Background(), "tsk_1"); err != nil {
+			t.Errorf("read after a timed-out attempt: %v", err)
 		}
-		if r.Method == http.MethodPost {
-			writeJSON(w, 201, `{"taskId":"tsk_1"}`)
-			return
+		if f.hits.Load() != 2 {
+			t.Errorf("%d requests, want 2: the one held open, then its retry", f.hits.Load())
 		}
-		writeJSON(w, 200, taskJSON)
 	})
-	c := f.client(Options{Timeout: 50 * time.Millisecond})
-	if _, err := c.Task(context.Background(), "tsk_1"); err != nil {
-		t.Errorf("read after a timed-out attempt: %v", err)
-	}
-	f.hits.Store(0)
-	_, err := c.Generate(context.Background(), Request{Prompt: &Prompt{Positive: "x"}})
-	if !errors.Is(err, ErrUnknownOutcome) || !strings.Contains(err.Error(), "no complete answer within 50ms") {
-		t.Errorf("creation timeout: %v, want an unknown outcome naming the timeout", err)
-	}
-	if f.hits.Load() != 1 {
-		t.Errorf("creation sent %d times", f.hits.Load())
-	}
+	t.Run("creation", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			// The server notices the client hang up only once the
+			// body is read.
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		})
+		var attempts atomic.Int32
+		hc := &http.Client{Transport: countingTransport{&attempts, http.DefaultTransport.(*http.Transport).Clone()}}
+		c := f.client(Options{Timeout: timeout, HTTPClient: hc})
+		start := time.Now()
+		_, err := c.Generate(context.Background(), Request{Prompt: &Prompt{Positive: "x"}})
+		if !errors.Is(err, ErrUnknownOutcome) || !strings.Contains(err.Error(), "no complete answer within 1s") {
+			t.Errorf("creation timeout: %v, want an unknown outcome naming the timeout", err)
+		}
+		if d := time.Since(start); d < timeout {
+			t.Errorf("the creation gave up after %s, before its timeout", d)
+		}
+		// Close waits for the held request's handler: the count is final.
+		f.Close()
+		if attempts.Load() != 1 || f.hits.Load() != 1 {
+			t.Errorf("creation attempted %d times, received %d times; want once", attempts.Load(), f.hits.Load())
+		}
+	})
 }
 
 func TestContextCancellation(t *testing.T) {
