@@ -45,7 +45,8 @@ func (in *instance) use(f *field) {
 // for_each) into a Task. It returns nil only when the instance is too
 // broken to plan.
 func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Diagnostics) {
-	t, ctx := l.newInstanceTask(tb, key)
+	t := l.newInstanceTask(tb, key)
+	ctx := l.instanceContext(tb, key)
 	in := &instance{t: t, l: l}
 
 	each := key != nil
@@ -71,26 +72,34 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 }
 
 // newInstanceTask starts the Task for one instance of tb, with its name,
-// key and address, and returns the evaluation context its expressions see:
-// the loader's, plus each.key and each.value under for_each.
-func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) (*Task, *hcl.EvalContext) {
+// key and address.
+func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) *Task {
 	t := &Task{
 		Name:      tb.Name,
 		DeclRange: tb.DeclRange,
 		Ranges:    map[string]hcl.Range{},
 	}
-	ctx := l.ctx
 	if key != nil {
 		t.Key, t.HasKey = key.key, true
-		ctx = l.ctx.NewChild()
-		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
-			"key":   cty.StringVal(key.key),
-			"value": key.value,
-		})}
 		t.Ranges["for_each"] = tb.ForEach.Expr.Range()
 	}
 	t.Address = t.Addr().String()
-	return t, ctx
+	return t
+}
+
+// instanceContext returns the evaluation context the expressions of one
+// instance of tb see: the loader's, plus each.key and each.value under
+// for_each.
+func (l *loader) instanceContext(tb *taskBlock, key *instanceKey) *hcl.EvalContext {
+	if key == nil {
+		return l.ctx
+	}
+	ctx := l.ctx.NewChild()
+	ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+		"key":   cty.StringVal(key.key),
+		"value": key.value,
+	})}
+	return ctx
 }
 
 // allDiags gathers the instance's diagnostics in a fixed order: the task's

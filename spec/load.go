@@ -116,6 +116,9 @@ type loader struct {
 	secretMu sync.Mutex
 	written  []string
 
+	// inputFiles reads and checks the files that inputs name, each once.
+	inputFiles *inputFiles
+
 	// chunkBytes is the size above which a file is parsed in pieces;
 	// 0 is chunkBytes. Tests set it small to cut every file.
 	chunkBytes int
@@ -129,7 +132,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if dir == "" {
 		dir = "."
 	}
-	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context}
+	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context, inputFiles: &inputFiles{dir: dir}}
 	if l.ctx0 == nil {
 		l.ctx0 = context.Background()
 	}
@@ -142,6 +145,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if l.root != nil {
 		_ = l.root.Close()
 	}
+	l.inputFiles.close()
 	l.recordSources(sp)
 	sp.Files = sourcesOnly(l.parser.Files())
 	l.hideVarFileSources(sp.Files)
@@ -426,6 +430,36 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 			jobs[i].task, jobs[i].diags = l.decodeInstance(jobs[i].tb, jobs[i].key)
 		}
 	})
+	// Inputs come second: they may refer to any task, which must be
+	// decoded first (its count and files say what it offers).
+	infos := map[string]*taskInfo{}
+	anyInputs := false
+	for _, j := range jobs {
+		if j.task == nil {
+			continue
+		}
+		info := infos[j.tb.Name]
+		if info == nil {
+			info = &taskInfo{forEach: j.key != nil, instances: map[string]*Task{}}
+			infos[j.tb.Name] = info
+		}
+		info.instances[j.task.Key] = j.task
+		if j.key != nil {
+			info.keys = append(info.keys, j.task.Key)
+		}
+		anyInputs = anyInputs || j.tb.Inputs != nil
+	}
+	if anyInputs {
+		for _, info := range infos {
+			sort.Strings(info.keys)
+		}
+		taskVal := taskVariable(infos)
+		parallel(len(jobs), func(i int) {
+			if l.ctx0.Err() == nil && jobs[i].task != nil && jobs[i].tb.Inputs != nil {
+				jobs[i].diags = append(jobs[i].diags, l.decodeTaskInputs(jobs[i].tb, jobs[i].key, jobs[i].task, infos, taskVal)...)
+			}
+		})
+	}
 	if err := l.ctx0.Err(); err != nil {
 		var diags hcl.Diagnostics
 		for _, b := range bs {

@@ -104,7 +104,17 @@ func (l *loader) localObject() cty.Value {
 // eval checks the references of expr, then evaluates it. On error the
 // value is cty.DynamicVal.
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, each bool) (cty.Value, hcl.Diagnostics) {
-	if diags := l.checkReferences(expr, each); diags.HasErrors() {
+	return l.evalIn(expr, ctx, each, false)
+}
+
+// evalTasks is eval for a task's inputs, where task.NAME may be referred
+// to too (checkTaskReference checks those references).
+func (l *loader) evalTasks(expr hcl.Expression, ctx *hcl.EvalContext, each bool) (cty.Value, hcl.Diagnostics) {
+	return l.evalIn(expr, ctx, each, true)
+}
+
+func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks bool) (cty.Value, hcl.Diagnostics) {
+	if diags := l.checkReferences(expr, each, tasks); diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
 	val, diags := expr.Value(ctx)
@@ -117,7 +127,7 @@ func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, each bool) (cty
 // checkReferences reports each reference in expr to something that does
 // not exist: an undeclared variable or local, each outside for_each, or
 // an unknown name.
-func (l *loader) checkReferences(expr hcl.Expression, each bool) hcl.Diagnostics {
+func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, tr := range expr.Variables() {
 		rng := tr.SourceRange()
@@ -161,6 +171,11 @@ func (l *loader) checkReferences(expr hcl.Expression, each bool) hcl.Diagnostics
 			if attr != "key" && attr != "value" {
 				diags = append(diags, errorf(rng, "Invalid reference to each",
 					"each has two attributes, key and value.%s Use each.key or each.value.", didYouMean(attr, []string{"key", "value"})))
+			}
+		case "task":
+			if !tasks {
+				diags = append(diags, errorf(rng, "Task reference outside inputs",
+					"A task's result can be referred to only in the inputs of another task, as in inputs = [{ url = task.sketch.images[0].url, role = \"init\" }]. Move the reference into inputs, or remove it."))
 			}
 		default:
 			candidates := []string{"var", "local"}

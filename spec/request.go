@@ -107,15 +107,12 @@ func (in *instance) decodeCount(fs *fields) (count int, known bool) {
 	return n, true
 }
 
-// decodeRequestExtras reads the rest of the request: inputs, the output,
+// decodeRequestExtras reads the rest of the request (inputs excepted,
+// which decodeTaskInputs reads once every task is decoded): the output,
 // webhook and content_rating blocks (kept only when they set something),
 // and metadata.
 func (in *instance) decodeRequestExtras(fs *fields, nested map[string]*fields) {
 	req := &in.t.Request
-	if f, ok := fs.get("inputs"); ok {
-		in.use(f)
-		req.Inputs = in.decodeInputs(fs, f)
-	}
 	if nf, ok := nested["output"]; ok {
 		if o := in.decodeOutput(nf); *o != (mynth.Output{}) {
 			req.Output = o
@@ -302,54 +299,6 @@ func (in *instance) decodeSizeObject(fs *fields, rng hcl.Range) *mynth.Size {
 	}
 	n := sz.Normalize()
 	return &n
-}
-
-// decodeInputs reads inputs: URLs, or objects { url, role }.
-func (in *instance) decodeInputs(fs *fields, f *field) []mynth.Input {
-	elems, ok := fs.list(f, "a list of URLs or { url, role } objects", `["https://example.com/a.png"]`)
-	if !ok {
-		return nil
-	}
-	if len(elems) > MaxInputs {
-		fs.add(errorf(f.rng, "Too many inputs", "inputs holds %d images; Mynth takes at most %d. Remove some.", len(elems), MaxInputs))
-		return nil
-	}
-	roles := []string{"reference", "context", "init"}
-	var out []mynth.Input
-	for i, e := range elems {
-		ef := &field{name: fmt.Sprintf("inputs[%d]", i), val: e, sensitive: f.sensitive, rng: f.rng}
-		var input mynth.Input
-		if e.Type() == cty.String && !e.IsNull() {
-			input.URL = e.AsString()
-		} else {
-			of, ok := fs.objectFields(ef, []string{"url", "role"}, `a URL string or an object { url = "https://...", role = "reference" }`)
-			if !ok {
-				continue
-			}
-			uf, ok := of.get("url")
-			if !ok {
-				fs.add(errorf(f.rng, "Missing input URL", "%s has no url. Add url = \"https://...\".", ef.name))
-				continue
-			}
-			input.URL, _ = of.str(uf)
-			if rf, ok := of.get("role"); ok {
-				input.Role, _ = of.str(rf)
-				valid := false
-				for _, r := range roles {
-					valid = valid || r == input.Role
-				}
-				if !valid && input.Role != "" {
-					of.add(errorf(f.rng, "Invalid input role", "%s.role is %s.%s Use one of %s.", ef.name, shown(input.Role, rf.sensitive), hint(input.Role, rf.sensitive, roles), strings.Join(roles, ", ")))
-				}
-			}
-		}
-		if !strings.HasPrefix(input.URL, "https://") && !strings.HasPrefix(input.URL, "http://") {
-			fs.add(errorf(f.rng, "Invalid input URL", "%s is not an http or https URL. Give the image's URL (upload local files to Mynth first).", ef.name))
-			continue
-		}
-		out = append(out, input)
-	}
-	return out
 }
 
 // decodeOutput reads the output block.

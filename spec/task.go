@@ -16,6 +16,9 @@ type taskBlock struct {
 	DeclRange  hcl.Range
 	LabelRange hcl.Range
 	ForEach    *hcl.Attribute
+	// Inputs is the inputs attribute, which is evaluated once every
+	// instance is decoded, with task.* in scope; nil when not set.
+	Inputs *hcl.Attribute
 	// Attrs are the task's attributes, for_each excepted.
 	Attrs hcl.Attributes
 	// Blocks are the nested blocks by type (each at most once) and their
@@ -118,6 +121,10 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 	if fe, ok := tb.Attrs["for_each"]; ok {
 		tb.ForEach = fe
 		delete(tb.Attrs, "for_each")
+	}
+	if in, ok := tb.Attrs["inputs"]; ok {
+		tb.Inputs = in
+		delete(tb.Attrs, "inputs")
 	}
 	for _, nb := range content.Blocks {
 		if prev, ok := tb.Blocks[nb.Type]; ok {
