@@ -8,6 +8,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // suggest returns the name in candidates nearest to given, or "" when none
@@ -92,6 +93,22 @@ func redactedFunctionDetail(detail string) string {
 	return "The function call failed; " + hidden
 }
 
+// functionSuggestion is " Did you mean "upper"?" for a call to an unknown
+// function whose name is near one of the spec's functions, when HCL's own
+// detail has no suggestion: HCL looks for one only among the functions of
+// the innermost evaluation context, and the spec's function table is in
+// the root context (each task instance evaluates in a child of it).
+func functionSuggestion(d *hcl.Diagnostic) string {
+	if strings.Contains(d.Detail, "Did you mean") {
+		return ""
+	}
+	extra, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallUnknownDiagExtra](d)
+	if !ok || extra.CalledFunctionNamespace() != "" {
+		return ""
+	}
+	return didYouMean(extra.CalledFunctionName(), FunctionNames())
+}
+
 // tidyDiagnostics drops repeated diagnostics (a for_each task reports a
 // problem of its block once, not once per key) and orders the rest by
 // file and position, those without a range first.
@@ -106,9 +123,11 @@ func tidyDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	for _, d := range diags {
 		switch d.Summary {
 		case "Call to unknown function":
-			d.Detail = strings.TrimSpace(d.Detail) + " Fix the name; mynthform's functions are listed in the spec language reference."
+			d.Detail = strings.TrimSpace(d.Detail) + functionSuggestion(d) + " Fix the name; mynthform's functions are listed in the spec language reference."
 		case "Variables not allowed", "Function calls not allowed":
 			d.Detail = strings.TrimSpace(d.Detail) + " Write a constant value here (a variable's default and a variable file hold constants)."
+		case "Unclosed configuration block":
+			d.Detail = strings.TrimSpace(d.Detail) + " Add the } that closes it."
 		case "Missing required argument":
 			d.Detail = strings.TrimSpace(d.Detail) + " Add it."
 		}

@@ -180,7 +180,15 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	blocks, pd := l.parseSpecFiles(names)
+	blocks, syntax, pd := l.parseSpecFiles(names)
+	if syntax.HasErrors() {
+		// A file that does not parse has no trustworthy blocks: a
+		// missing "}" nests every later block in the unclosed one, and
+		// decoding them would report errors that are not there. Every
+		// file's syntax errors are reported, and nothing more.
+		return append(diags, syntax...)
+	}
+	diags = append(diags, syntax...)
 	diags = append(diags, pd...)
 
 	// Declarations first: variables and locals are what every other
@@ -233,16 +241,17 @@ func (l *loader) openSpecDir() ([]string, hcl.Diagnostics) {
 
 // parseSpecFiles parses each named file of l.dir, as JSON or native syntax
 // by its suffix, and returns the top-level blocks of all of them by block
-// type, in file order.
-func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+// type, in file order, the diagnostics of reading and parsing the files
+// (syntax), and those of their top-level content.
+func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Diagnostics, hcl.Diagnostics) {
+	var syntax, diags hcl.Diagnostics
 	blocks := map[string][]*hcl.Block{}
 	l.specFiles = map[string]bool{}
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
 		l.specFiles[path] = true
 		f, fd := l.parseFile(path, strings.HasSuffix(name, SpecJSONSuffix), true)
-		diags = append(diags, fd...)
+		syntax = append(syntax, fd...)
 		if f == nil || f.Body == nil {
 			continue
 		}
@@ -252,7 +261,7 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 			blocks[b.Type] = append(blocks[b.Type], b)
 		}
 	}
-	return blocks, diags
+	return blocks, syntax, diags
 }
 
 // parseFile reads and parses the file at path, in HCL's JSON syntax or

@@ -227,3 +227,81 @@ func TestE2ECIGateWarningDoesNotFail(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EOneRealError: a missing "}" is one error, at the block it leaves
+// open, and not errors about the blocks after it that the parser nested in
+// it (nor about the rest of the spec, which a broken file cannot be
+// trusted to describe); a misspelled function suggests the right one.
+func TestE2EOneRealError(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.mynth.hcl"), []byte(`locals {
+  name = "mug"
+}
+
+task "a" {
+  prompt = "a ${local.name}"
+  model  = "m"
+
+task "b" {
+  prompt = "b"
+  model  = "m"
+}
+
+task "c" {
+  prompt = "c"
+}
+`))
+	writeFile(t, filepath.Join(dir, "other.mynth.hcl"), []byte("task \"d\" {\n  prompt = local.name\n}\n"))
+	r := runBin(t, dir, nil, "validate")
+	mustCode(t, r, exitError, "validate")
+	if n := strings.Count(r.Stderr, "Error: "); n != 1 ||
+		!strings.Contains(r.Stderr, "Error: Unclosed configuration block\n\n  on main.mynth.hcl line 5, in task \"a\":\n   5: task \"a\" {\n") ||
+		!strings.Contains(r.Stderr, "Add the } that closes it.") {
+		t.Errorf("validate of a missing }: %d errors, want one at line 5:\n%s", n, r.Stderr)
+	}
+	var doc struct {
+		ErrorCount  int `json:"error_count"`
+		Diagnostics []struct {
+			Summary string
+			Range   struct {
+				Filename string
+				Start    struct{ Line int }
+			}
+		}
+	}
+	r = runBin(t, dir, nil, "validate", "--json")
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+		t.Fatalf("validate --json: %v\n%s", err, r.Stdout)
+	}
+	if doc.ErrorCount != 1 || len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Range.Filename != "main.mynth.hcl" || doc.Diagnostics[0].Range.Start.Line != 5 {
+		t.Errorf("validate --json of a missing }: %+v", doc)
+	}
+	// plan says the same, before reading anything.
+	if p := runBin(t, dir, nil, "plan"); p.Code != exitError || strings.Count(p.Stderr, "Error: ") != 1 {
+		t.Errorf("plan of a missing }: exit %d\n%s", p.Code, p.Stderr)
+	}
+
+	// With the brace back, the next mistake shows: a misspelled function,
+	// with the function meant, where it is called, in a local and in a
+	// for_each instance alike.
+	writeFile(t, filepath.Join(dir, "main.mynth.hcl"), []byte(`locals {
+  name = uper("mug")
+}
+
+task "a" {
+  for_each = toset(["x"])
+  prompt   = "a ${lowr(each.key)}"
+  model    = "m"
+}
+`))
+	r = runBin(t, dir, nil, "validate")
+	mustCode(t, r, exitError, "validate")
+	for _, want := range []string{
+		"  on main.mynth.hcl line 2, in locals:\n   2:   name = uper(\"mug\")\n\nThere is no function named \"uper\". Did you mean \"upper\"?",
+		"  on main.mynth.hcl line 7, in task \"a\":\n   7:   prompt   = \"a ${lowr(each.key)}\"\n\nwith each.key as \"x\".\n\nThere is no function named \"lowr\". Did you mean \"lower\"?",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("validate lacks\n%s\nin:\n%s", want, r.Stderr)
+		}
+	}
+}
