@@ -8,19 +8,42 @@ import (
 	"strings"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
+	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
+	"github.com/mynthform/mynthform/state"
 )
 
-const reportUsage = "report --format html|markdown|junit [-o FILE] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
+// readBaseState reads the base branch's state file of --compare-to (a
+// path relative to the spec directory, or absolute) without locking or
+// writing anything; a missing, truncated or unreadable file is an error,
+// never an empty base.
+func readBaseState(dir, name string) (*state.File, error) {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the base state --compare-to %s: %w", name, err)
+	}
+	f, err := state.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("reading the base state --compare-to %s: %w", name, err)
+	}
+	return f, nil
+}
+
+const reportUsage = "report --format html|markdown|junit|json [-o FILE] [--compare-to STATE_FILE] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
 
 // reportFormats are the formats of report, by name.
-var reportFormats = []string{"html", "markdown", "junit"}
+var reportFormats = []string{"html", "markdown", "junit", "json"}
 
 // reportArgs are report's flags.
 type reportArgs struct {
 	planArgs
-	format string
-	out    string
+	format    string
+	out       string
+	compareTo string
 }
 
 // newReportRenderer returns the renderer of a format, or nil.
@@ -32,6 +55,8 @@ func newReportRenderer(format, dir string) render.Renderer {
 		return &render.Markdown{}
 	case "junit", "xml":
 		return render.JUnit{}
+	case "json":
+		return render.JSON{}
 	}
 	return nil
 }
@@ -43,8 +68,9 @@ func newReportRenderer(format, dir string) render.Renderer {
 func runReport(g *globals, args []string) int {
 	var a reportArgs
 	fs := newFlagSet("report")
-	fs.StringVar(&a.format, "format", "", "the report's `FORMAT`: html, markdown or junit")
+	fs.StringVar(&a.format, "format", "", "the report's `FORMAT`: html, markdown, junit, or json (with --compare-to)")
 	fs.StringVarP(&a.out, "out", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	fs.StringVar(&a.compareTo, "compare-to", "", "compare with the base branch's state `FILE`: tasks added, replaced and removed, and the cost change (read only)")
 	a.register(fs)
 	if code, done := parseFlags(g, fs, reportUsage, args); done {
 		return code
@@ -66,11 +92,31 @@ func runReport(g *globals, args []string) int {
 		return exitError
 	}
 
+	format := strings.ToLower(a.format)
+	cr, compares := r.(render.ComparisonRenderer)
+	if a.compareTo != "" && !compares {
+		fmt.Fprintf(g.stderr, "mynthform report: --compare-to writes markdown, html or json, not %s\nUsage: mynthform %s\n", a.format, reportUsage)
+		return exitError
+	}
+	if a.compareTo == "" && format == "json" {
+		fmt.Fprintf(g.stderr, "mynthform report: --format json is the comparison of --compare-to; the plan as JSON is `mynthform plan --json`\nUsage: mynthform %s\n", reportUsage)
+		return exitError
+	}
+	// The base is read first, and only read: no lock, no write.
+	var base *state.File
+	if a.compareTo != "" {
+		var err error
+		if base, err = readBaseState(g.dir, a.compareTo); err != nil {
+			fmt.Fprintf(g.stderr, "mynthform report: %v\n", err)
+			return exitError
+		}
+	}
+
 	// stdout is the report's: whatever planning prints (the emulator's
 	// notice) goes to stderr.
 	pg := *g
 	pg.stdout = g.stderr
-	p, _, _, code := computePlan(&pg, a.planArgs)
+	p, _, branch, code := computePlan(&pg, a.planArgs)
 	if pg.conn != nil {
 		defer pg.conn.close()
 	}
@@ -79,7 +125,16 @@ func runReport(g *globals, args []string) int {
 	}
 
 	var buf bytes.Buffer
-	if err := r.Render(&buf, p); err != nil {
+	var err error
+	what := fmt.Sprintf("the %s report of %d tasks", a.format, len(p.Tasks))
+	if base != nil {
+		c := planner.Compare(base, branch, p)
+		err = cr.RenderComparison(&buf, c)
+		what = fmt.Sprintf("the %s comparison (%d added, %d replaced, %d removed, %d unchanged)", a.format, c.Summary.Added, c.Summary.Replaced, c.Summary.Removed, c.Summary.Unchanged)
+	} else {
+		err = r.Render(&buf, p)
+	}
+	if err != nil {
 		fmt.Fprintf(g.stderr, "mynthform report: %v\n", err)
 		return exitError
 	}
@@ -101,7 +156,7 @@ func runReport(g *globals, args []string) int {
 			fmt.Fprintf(g.stderr, "mynthform report: writing %s: %v\n", a.out, err)
 			return exitError
 		}
-		fmt.Fprintf(g.stderr, "Wrote the %s report of %d tasks to %s.\n", a.format, len(p.Tasks), a.out)
+		fmt.Fprintf(g.stderr, "Wrote %s to %s.\n", what, a.out)
 	}
 	if p.Failed() {
 		return exitError
