@@ -115,7 +115,7 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 	}
 	rest := tr[2:]
 	var t *Task
-	addr := "task." + a.Name
+	addr := Address{Name: a.Name}.String()
 	if info.forEach {
 		if len(rest) == 0 {
 			return nil // task.NAME whole, indexed by an expression
