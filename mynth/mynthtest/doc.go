@@ -162,8 +162,9 @@
 // # Images
 //
 // GET /images/<id>.png serves, without authentication, a real PNG of the
-// image's stated size: bands and stripes whose colours derive from a hash of
-// the image id (RenderPNG), so that images differ from each other and the
+// image's stated size: a grid of flat coloured rectangles (3 to 7 rows by 2
+// to 8 columns) whose colours and shape derive from a hash of the image id
+// (RenderPNG), so that images differ from each other and the
 // same id always gives the same bytes. Renders are cached. Image links are
 // stored relative ("/images/<id>.png") and made absolute when served, with
 // Options.BaseURL (set by NewServer and Start) or the request's Host; a

@@ -120,8 +120,9 @@ func (c *pngCache) get(id string, sz imageSize) ([]byte, error) {
 	return b, nil
 }
 
-// RenderPNG draws the emulator's picture for image id at w×h pixels: bands
-// and stripes in colours derived from a hash of the id, so that different
+// RenderPNG draws the emulator's picture for image id at w×h pixels: a grid
+// of flat rectangles (3 to 7 rows by 2 to 8 columns) in colours derived
+// from a hash of the id, so that different
 // images look different and the same id always gives the same bytes. It
 // uses an 8-colour palette and large flat areas, so that even 1536×1024
 // encodes in a few milliseconds.

@@ -306,3 +306,68 @@ func TestStoreWriteFailure(t *testing.T) {
 		t.Errorf("creation with a broken store: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestRenderPNGIsAGrid: the emulator's picture is what the README says, a
+// grid of flat rectangles, 3 to 7 rows by 2 to 8 columns, and the grid
+// differs from image to image.
+func TestRenderPNGIsAGrid(t *testing.T) {
+	shapes := map[[2]int]bool{}
+	for i := range 40 {
+		id := "img_grid" + strings.Repeat("x", i)
+		data, err := mynthtest.RenderPNG(id, 320, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		same := func(x0, y0, x1, y1 int) bool { return img.At(x0, y0) == img.At(x1, y1) }
+		// A row (column) boundary is where any pixel differs from the
+		// one above (to the left).
+		var rows, cols []int
+		for y := 1; y < b.Dy(); y++ {
+			for x := range b.Dx() {
+				if !same(x, y, x, y-1) {
+					rows = append(rows, y)
+					break
+				}
+			}
+		}
+		for x := 1; x < b.Dx(); x++ {
+			for y := range b.Dy() {
+				if !same(x, y, x-1, y) {
+					cols = append(cols, x)
+					break
+				}
+			}
+		}
+		nr, nc := len(rows)+1, len(cols)+1
+		if nr < 3 || nr > 7 || nc < 2 || nc > 8 {
+			t.Errorf("%s: %d rows by %d columns", id, nr, nc)
+		}
+		// Each cell is flat: every pixel is the colour of its cell's
+		// top-left corner.
+		top := func(bounds []int, v int) int {
+			at := 0
+			for _, s := range bounds {
+				if s <= v {
+					at = s
+				}
+			}
+			return at
+		}
+		for y := range b.Dy() {
+			for x := range b.Dx() {
+				if !same(x, y, top(cols, x), top(rows, y)) {
+					t.Fatalf("%s: pixel (%d,%d) differs from its cell", id, x, y)
+				}
+			}
+		}
+		shapes[[2]int{nr, nc}] = true
+	}
+	if len(shapes) < 5 {
+		t.Errorf("40 images make only %d grid shapes: %v", len(shapes), shapes)
+	}
+}
