@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"flag"
 	"hash/fnv"
 	"image"
 	"image/color"
@@ -12,25 +11,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mynthform/mynthform/internal/chromium"
 )
-
-var screenshotOut = flag.String("screenshot", "", "also write the browser test's screenshot of the HTML report to this `file` (docs/report.png)")
-
-// findChromium returns the path of a Chromium binary, "" when there is none.
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // testPNG draws a small landscape (sky, sun, two hills) whose colours
 // depend on seed, so that every image differs.
@@ -139,26 +127,17 @@ func (s *imageServer) wasFetched(id string) bool {
 	return s.fetched[id]
 }
 
-// runChromium runs headless Chromium with the flags the tests share and
-// returns its standard output and error.
+// runChromium runs headless Chromium (chromium.Run) and returns its
+// standard output and error; a failure to run fails the test.
 func runChromium(t *testing.T, bin string, args ...string) (string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	base := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0",
-		"--hide-scrollbars", "--virtual-time-budget=10000",
+	stdout, stderr, err := chromium.Run(ctx, bin, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
 	}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	cmd.Dir = t.TempDir()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return stdout.String(), stderr.String()
+	return stdout, stderr
 }
 
 // TestHTMLInBrowser renders the mixed plan's report in headless Chromium,
@@ -166,10 +145,10 @@ func runChromium(t *testing.T, bin string, args ...string) (string, string) {
 // without script errors, loads every image and shows the failed checks;
 // then it takes a screenshot and checks that it is a real picture.
 func TestHTMLInBrowser(t *testing.T) {
-	bin := findChromium()
+	bin := chromium.Find()
 	if bin == "" {
-		t.Log("*** NO CHROMIUM BINARY FOUND: THE BROWSER TEST OF THE HTML REPORT IS SKIPPED. Install it (apt-get install chromium); .ci/run does. ***")
-		t.Skip("no chromium binary found")
+		t.Log("*** NO CHROMIUM BINARY FOUND: THE BROWSER TEST OF THE HTML REPORT IS SKIPPED ***")
+		t.Skip(chromium.SkipReason)
 	}
 	srv := newImageServer(t)
 	p := mixedPlan(srv.URL)
@@ -259,11 +238,6 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 		if len(colors) < 200 {
 			t.Errorf("the screenshot has %d colours: not the rendered page", len(colors))
-		}
-		if *screenshotOut != "" {
-			if err := os.WriteFile(*screenshotOut, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
 		}
 	})
 }

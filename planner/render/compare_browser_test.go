@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mynthform/mynthform/internal/chromium"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/state"
 )
@@ -41,10 +42,10 @@ var probeRE = regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`)
 // before and after is visible (naturalWidth > 0); then it takes a
 // screenshot.
 func TestComparisonInBrowser(t *testing.T) {
-	bin := findChromium()
+	bin := chromium.Find()
 	if bin == "" {
-		t.Log("*** NO CHROMIUM BINARY FOUND: THE BROWSER TEST OF THE HTML COMPARISON IS SKIPPED. Install it (apt-get install chromium); .ci/run does. ***")
-		t.Skip("no chromium binary found")
+		t.Log("*** NO CHROMIUM BINARY FOUND: THE BROWSER TEST OF THE HTML COMPARISON IS SKIPPED ***")
+		t.Skip(chromium.SkipReason)
 	}
 	srv := newImageServer(t)
 	dir := t.TempDir()

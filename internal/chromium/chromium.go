@@ -1,0 +1,58 @@
+// Package chromium finds and runs headless Chromium, for the tests that
+// render mynthform's HTML report in a real browser (planner/render) and
+// take the README's screenshot from a real run (cmd/mynthform). It owns
+// nothing else: the pages and what is checked in them are the callers'.
+package chromium
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+// Names are the executables Find looks for, in order.
+var Names = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// SkipReason is what a test says when Find finds no browser: its test is
+// skipped, and .ci/run prints a NOTE for it.
+const SkipReason = "no chromium binary found (install it: apt-get install chromium; .ci/run does): the HTML report is not checked in a browser"
+
+// Find returns the path of a Chromium binary on PATH, "" when there is
+// none.
+func Find() string {
+	for _, name := range Names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Run runs bin headless with args, in a fresh profile under a temporary
+// directory that it removes, and returns its standard output and error.
+// The flags keep it off the network and deterministic: no background
+// networking, no sync, no first-run dialogs, a virtual time budget for
+// scripts.
+func Run(ctx context.Context, bin string, args ...string) (stdout, stderr string, err error) {
+	profile, err := os.MkdirTemp("", "mynthform-chromium-")
+	if err != nil {
+		return "", "", fmt.Errorf("chromium profile: %w", err)
+	}
+	defer os.RemoveAll(profile)
+	base := []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+		"--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+		"--hide-scrollbars", "--virtual-time-budget=10000",
+	}
+	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	cmd.Dir = profile
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.String(), errOut.String(), fmt.Errorf("chromium %v: %w", args, err)
+	}
+	return out.String(), errOut.String(), nil
+}
