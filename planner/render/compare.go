@@ -69,19 +69,26 @@ func sideCost(s *planner.ComparedSide) string {
 	return money(s.Cost)
 }
 
+// DefaultComparisonLimit is the default size of the markdown comparison:
+// under GitHub's comment limit by enough for the plan's verdict line and a
+// few more above it in the same comment.
+const DefaultComparisonLimit = 60000
+
 // RenderComparison writes the comparison as markdown for a pull-request
 // comment: the counts and cost change, then a row per added, replaced and
 // removed task with its images before and after (thumbnails as the plan
 // report shows them), its prompt (a word-level diff when replaced) and its
-// cost. It stays under Limit: the thumbnails go first, then rows, counted.
+// cost. It stays under Limit (DefaultComparisonLimit when 0): the
+// thumbnails go first, then rows, counted.
 func (m Markdown) RenderComparison(w io.Writer, c *planner.Comparison) error {
 	limit := m.Limit
 	if limit <= 0 {
-		limit = DefaultMarkdownLimit
+		limit = DefaultComparisonLimit
 	}
-	out := m.buildComparison(c, true, limit)
-	if len(out) > limit {
-		out = m.buildComparison(c, false, limit)
+	// The thumbnails go before any row does.
+	out, cut := m.buildComparison(c, true, limit)
+	if cut {
+		out, _ = m.buildComparison(c, false, limit)
 	}
 	if _, err := io.WriteString(w, out); err != nil {
 		return fmt.Errorf("writing the markdown comparison: %w", err)
@@ -91,19 +98,22 @@ func (m Markdown) RenderComparison(w io.Writer, c *planner.Comparison) error {
 
 const mdCompareHeader = "| Task | Change | Before | After | Prompt | Cost |\n| --- | --- | --- | --- | --- | --- |\n"
 
-func (m Markdown) buildComparison(c *planner.Comparison, thumbs bool, limit int) string {
+// buildComparison renders the comparison with or without thumbnails,
+// cutting rows to fit under limit; cut says whether it had to.
+func (m Markdown) buildComparison(c *planner.Comparison, thumbs bool, limit int) (string, bool) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**mynthform: compared with the base branch**: %s\n", mdCell(comparisonHeadline(c), 400))
 	if len(c.Tasks) == 0 {
 		b.WriteString("\nThis branch changes no task.\n")
-		return b.String()
+		return b.String(), false
 	}
 	b.WriteString("\n" + mdCompareHeader)
-	left := 0
+	left, cut := 0, false
 	for i, t := range c.Tasks {
 		row := mdCompareRow(t, thumbs)
 		if b.Len()+len(row)+300 > limit {
 			fmt.Fprintf(&b, "\n…and %s more (cut to stay under the size limit; `report --compare-to --format json` lists them all).\n", plural.Count(len(c.Tasks)-i, "task"))
+			cut = true
 			break
 		}
 		b.WriteString(row)
@@ -116,7 +126,7 @@ func (m Markdown) buildComparison(c *planner.Comparison, thumbs bool, limit int)
 			fmt.Fprintf(&b, "\n%s left out to stay under the size limit (the HTML comparison shows them).\n", plural.Count(left, "thumbnail"))
 		}
 	}
-	return b.String()
+	return b.String(), cut
 }
 
 // compareThumbs counts the thumbnails of a side.

@@ -193,3 +193,28 @@ func TestComparisonHTMLUsesVerifiedFiles(t *testing.T) {
 		t.Errorf("the base image must keep its URL (its file was overwritten): %.80s", srcs["Before img_poster_old"])
 	}
 }
+
+// TestComparisonMarkdownLimit compares 10,000 added tasks: the comment
+// stays under DefaultComparisonLimit, leaves the thumbnails out first
+// and says how many tasks and thumbnails it left out.
+func TestComparisonMarkdownLimit(t *testing.T) {
+	p := bigPlan(10000, 0)
+	c := planner.Compare(state.New("test"), nil, p)
+	var buf bytes.Buffer
+	if err := (&Markdown{}).RenderComparison(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if len(out) > DefaultComparisonLimit {
+		t.Fatalf("%d bytes", len(out))
+	}
+	for _, want := range []string{"10000 added, 0 replaced, 0 removed, 0 unchanged", "10000 thumbnails left out", "more (cut to stay under the size limit"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the comparison lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<img ") {
+		t.Errorf("a thumbnail is left while rows are cut")
+	}
+	t.Logf("%d bytes", len(out))
+}
