@@ -21,6 +21,9 @@ type API interface {
 	// Generate creates a task. An error wrapping mynth.ErrUnknownOutcome
 	// means the request may have reached Mynth: it must not be repeated.
 	Generate(ctx context.Context, req mynth.Request) (mynth.Created, error)
+	// Upload sends input images (at most mynth.MaxUploadFiles) and
+	// returns their URLs, in order.
+	Upload(ctx context.Context, files []mynth.UploadFile) ([]string, error)
 	// Download copies the image at url to w, refusing more than maxBytes.
 	Download(ctx context.Context, url string, w io.Writer, maxBytes int64) (int64, error)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -122,6 +123,9 @@ type ApplyResult struct {
 	Spent mynth.Amount
 	// NotCreated lists the addresses the budget guard did not create.
 	NotCreated []string
+	// Uploaded counts the input files uploaded to Mynth (distinct
+	// contents; a file the state records as uploaded is not sent again).
+	Uploaded int
 	// BudgetMessage says why the budget guard stopped, "" when it did not.
 	BudgetMessage string
 	// Interrupted is true when ctx was cancelled.
@@ -246,6 +250,14 @@ type applier struct {
 	guard   *applyBudget
 	done    int
 	total   int
+	// inputErr says, by path, why an input file could not be uploaded.
+	inputErr map[string]string
+	// finished holds, for every task this apply creates or waits for, a
+	// channel closed once it is done (finished, failed or not created):
+	// what its downstream tasks wait on. anyFinished gets a value each time.
+	finished    map[string]chan struct{}
+	finishOnce  map[string]*sync.Once
+	anyFinished chan struct{}
 }
 
 // Apply carries out plan: it records adopted and updated tasks and forgets
@@ -345,6 +357,14 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 
 	a.total = len(creates) + len(waits)
 	a.progress.Start(a.total)
+	a.finished = make(map[string]chan struct{}, len(creates)+len(waits))
+	a.finishOnce = make(map[string]*sync.Once, len(creates)+len(waits))
+	a.anyFinished = make(chan struct{}, len(creates)+len(waits))
+	for _, tp := range append(slices.Clone(creates), waits...) {
+		a.finished[tp.Address] = make(chan struct{})
+		a.finishOnce[tp.Address] = &sync.Once{}
+	}
+	a.uploadInputs(ctx, creates)
 
 	var wg sync.WaitGroup
 	for _, tp := range waits {
@@ -352,6 +372,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer a.markFinished(tp.Address)
 			defer a.guard.settle(tp.Address, nil, false)
 			a.finishTask(ctx, tp, tr, a.now(), false, nil)
 		}()
@@ -542,6 +563,7 @@ func (a *applier) save() error {
 	for k, v := range a.st.Tasks {
 		snap.Tasks[k] = v
 	}
+	snap.Uploads = a.st.CloneUploads()
 	snap.Attempts = nil
 	if len(a.st.Attempts) > 0 {
 		snap.Attempts = make(map[string]*state.Attempt, len(a.st.Attempts))

@@ -17,51 +17,179 @@ import (
 // goroutine (added to wg) that records it, waits for it and saves its
 // files. The decisions (Ctrl-C, budget) are taken here, one task at a time,
 // so that the budget guard sees every creation before it.
+//
+// A task whose upstream tasks (those it takes inputs from) are still
+// being created or waited for is passed over until they are done, while
+// the tasks after it go on; the decisions stay in plan order among the
+// tasks that are ready.
 func (a *applier) createAll(ctx context.Context, creates []*TaskPlan, wg *sync.WaitGroup) {
 	stopped := "" // why creation stopped, "" while it goes on
-	for _, tp := range creates {
-		tr := a.addResult(tp)
-		if stopped == "" && ctx.Err() != nil {
-			stopped = "interrupted"
+	queue := creates
+	for len(queue) > 0 {
+		var later []*TaskPlan
+		for _, tp := range queue {
+			if stopped == "" && ctx.Err() == nil && !a.saveFailed() && a.upstreamBusy(tp.Address) {
+				later = append(later, tp)
+				continue
+			}
+			a.createReady(ctx, tp, &stopped, wg)
 		}
-		if stopped == "" && a.saveFailed() {
-			stopped = "state"
+		if len(later) == len(queue) {
+			// Nothing was ready: wait for a task to finish.
+			select {
+			case <-a.anyFinished:
+			case <-ctx.Done():
+			}
 		}
-		if stopped != "" {
-			a.notCreated(tr, stopped)
-			continue
+		queue = later
+	}
+}
+
+// upstreamBusy reports whether a task addr takes inputs from is still
+// being created or waited for by this apply.
+func (a *applier) upstreamBusy(addr string) bool {
+	for _, up := range a.upstreamOf(addr) {
+		if ch, ok := a.finished[up]; ok {
+			select {
+			case <-ch:
+			default:
+				return true
+			}
 		}
-		req := a.request(tp)
-		if req == nil {
-			a.failUncreated(tr, "The plan holds no request to send for this task.")
-			continue
+	}
+	return false
+}
+
+// markFinished says that the task at addr is done, for its downstream
+// tasks.
+func (a *applier) markFinished(addr string) {
+	once, ok := a.finishOnce[addr]
+	if !ok {
+		return
+	}
+	once.Do(func() {
+		close(a.finished[addr])
+		a.anyFinished <- struct{}{}
+	})
+}
+
+// upstreamProblem says why a task may not be created because of a task it
+// takes inputs from ("" when every one completed): the upstream failed,
+// was not created, is pending or its outcome is unknown.
+func (a *applier) upstreamProblem(addr string) string {
+	for _, up := range a.upstreamOf(addr) {
+		a.mu.Lock()
+		var tr *TaskResult
+		for _, r := range a.res.Tasks {
+			if r.Address == up {
+				tr = r
+			}
 		}
+		rec := a.st.Tasks[up]
+		_, unknown := a.st.Attempts[up]
+		a.mu.Unlock()
+		_, acted := a.finished[up]
+		why := ""
+		switch {
+		case acted && tr != nil && (tr.Outcome == AppliedNotCreated || tr.Outcome == AppliedError && tr.ID == ""):
+			why = "was not created"
+		case acted && tr != nil && tr.Outcome == AppliedFailed:
+			why = "failed"
+			if tr.ID != "" {
+				why = "failed (task " + tr.ID + ")"
+			}
+		case acted && tr != nil && tr.Outcome == AppliedUnknownOutcome, unknown && rec == nil:
+			why = "has a creation of unknown outcome"
+		case acted && tr != nil && tr.Outcome == AppliedPending:
+			why = "is still pending"
+		case acted && tr != nil && tr.Outcome != AppliedCompleted && tr.Outcome != AppliedFilesSaved:
+			why = "did not complete"
+		case rec == nil:
+			why = "is not recorded"
+		case rec.Status == mynth.StatusFailed:
+			why = "failed (task " + rec.ID + ")"
+		case rec.Status != mynth.StatusCompleted:
+			why = "is " + string(rec.Status) + " (task " + rec.ID + ")"
+		}
+		if why != "" {
+			return fmt.Sprintf("Not created: its input %s %s. Its other tasks went on; fix %s and run apply again.", up, why, up)
+		}
+	}
+	return ""
+}
+
+// createReady decides about one task whose upstream tasks are done, and
+// creates it unless creation has stopped (stopped says why, and is set
+// here when the budget or Ctrl-C stops it).
+func (a *applier) createReady(ctx context.Context, tp *TaskPlan, stopped *string, wg *sync.WaitGroup) {
+	tr := a.addResult(tp)
+	created := false
+	defer func() {
+		if !created {
+			a.markFinished(tp.Address)
+		}
+	}()
+	if *stopped == "" && ctx.Err() != nil {
+		*stopped = "interrupted"
+	}
+	if *stopped == "" && a.saveFailed() {
+		*stopped = "state"
+	}
+	if *stopped != "" {
+		a.notCreated(tr, *stopped)
+		return
+	}
+	if msg := a.upstreamProblem(tp.Address); msg != "" {
+		a.notCreatedBecause(tr, msg)
+		return
+	}
+	req := a.request(tp)
+	if req == nil {
+		a.failUncreated(tr, "The plan holds no request to send for this task.")
+		return
+	}
+	if why := a.resolveInputs(ctx, tp.Address, req); why != "" {
+		a.failUncreated(tr, "Not created: an input could not be resolved: "+why+".")
+		return
+	}
+	{
 		// Refuse before paying for images that could not be saved.
 		if bad := a.refusedFiles(tp.Address); bad != "" {
 			a.failUncreated(tr, "Not created: "+bad+". Fix its files in the spec, then run apply again.")
-			continue
+			return
 		}
 		if stop := a.admitCreation(ctx, tp.Address, *req); stop != "" {
-			stopped = stop
-			a.notCreated(tr, stopped)
-			continue
+			*stopped = stop
+			a.notCreated(tr, *stopped)
+			return
 		}
 		// Take the API slot here, so that creations start in plan order.
 		if err := a.acquire(ctx); err != nil {
 			a.guard.settle(tp.Address, nil, true)
-			stopped = "interrupted"
-			a.notCreated(tr, stopped)
-			continue
+			*stopped = "interrupted"
+			a.notCreated(tr, *stopped)
+			return
 		}
+		created = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer a.markFinished(tp.Address)
 			// Whatever became of it, a task not settled by now may
 			// exist and will not finish in this run.
 			defer a.guard.settle(tp.Address, nil, false)
 			a.createOne(ctx, tp, tr, *req, nil)
 		}()
 	}
+}
+
+// notCreatedBecause records that tr's task was not created, for reason
+// msg (a full sentence), which does not stop the other creations.
+func (a *applier) notCreatedBecause(tr *TaskResult, msg string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tr.Outcome, tr.Message = AppliedNotCreated, msg
+	a.progress.TaskFinished(a.eventLocked(tr, true))
 }
 
 // admitCreation asks the budget guard whether the task at addr may be

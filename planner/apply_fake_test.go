@@ -38,6 +38,9 @@ type applyFake struct {
 	generates atomic.Int64
 	downloads atomic.Int64
 	images    map[string][]byte // by URL
+	// uploads holds, in order, the names of every file uploaded, one
+	// slice per request.
+	uploads [][]string
 }
 
 func newApplyFake() *applyFake {
@@ -92,6 +95,19 @@ func (f *applyFake) Generate(ctx context.Context, req mynth.Request) (mynth.Crea
 		return mynth.Created{}, fmt.Errorf("creating a task: connection reset: %w", mynth.ErrUnknownOutcome)
 	}
 	return mynth.Created{TaskID: id, PublicAccessToken: "pat_canary_secret"}, nil
+}
+
+// Upload records the files and answers a URL per file.
+func (f *applyFake) Upload(ctx context.Context, files []mynth.UploadFile) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names, urls []string
+	for _, file := range files {
+		names = append(names, file.Name)
+		urls = append(urls, fmt.Sprintf("https://uploads.test/upl_%d_%d.png", len(f.uploads), len(urls)))
+	}
+	f.uploads = append(f.uploads, names)
+	return urls, nil
 }
 
 // advance moves a task on after a status read.

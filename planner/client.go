@@ -40,6 +40,11 @@ func (a ClientAPI) Generate(ctx context.Context, req mynth.Request) (mynth.Creat
 	return a.Client.Generate(ctx, req)
 }
 
+// Upload sends input images with the API key.
+func (a ClientAPI) Upload(ctx context.Context, files []mynth.UploadFile) ([]string, error) {
+	return a.Client.Upload(ctx, files)
+}
+
 // Download copies an image to w.
 func (a ClientAPI) Download(ctx context.Context, url string, w io.Writer, maxBytes int64) (int64, error) {
 	return a.Client.Download(ctx, url, w, maxBytes)

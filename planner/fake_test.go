@@ -110,6 +110,10 @@ func (f *fakeAPI) Generate(ctx context.Context, req mynth.Request) (mynth.Create
 	return mynth.Created{}, fmt.Errorf("the planner never generates")
 }
 
+func (f *fakeAPI) Upload(ctx context.Context, files []mynth.UploadFile) ([]string, error) {
+	return nil, fmt.Errorf("the planner never uploads")
+}
+
 func (f *fakeAPI) Download(ctx context.Context, url string, w io.Writer, maxBytes int64) (int64, error) {
 	return 0, fmt.Errorf("the planner never downloads")
 }
