@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/mynthform/mynthform/internal/graph"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
@@ -101,6 +102,15 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		}
 	}
 
+	// Inputs that are files or references are resolved from the state
+	// before the comparison; propagateInputs says what is left unknown.
+	for _, w := range work {
+		if w.spec != nil && len(w.spec.Inputs) > 0 && w.spec.Request.Inputs == nil {
+			w.inputs = resolveInputs(w.spec, st, dir)
+			w.spec = withResolvedInputs(w.spec, w.inputs, w.recorded)
+		}
+	}
+
 	// Each task is read and then planned by one of par workers, so that
 	// comparing overlaps with the reads of the others.
 	var api API
@@ -115,6 +125,8 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	}); err != nil {
 		return nil, err
 	}
+	order := opts.Spec.TaskGraph().Order()
+	propagateInputs(work, order, st, dir)
 
 	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: make([]*TaskPlan, 0, len(work)), Diagnostics: append([]Diagnostic{}, diags...)}
 	for _, w := range work {
@@ -124,7 +136,32 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for _, w := range work {
 		w.tp.Estimate = estimateTask(book, w.tp, w.spec)
 	}
-	sort.Slice(p.Tasks, func(i, j int) bool { return p.Tasks[i].Address < p.Tasks[j].Address })
+	// Graph order: every task after the tasks it takes inputs from, ties
+	// (and the tasks no longer declared) by address.
+	g := graph.New()
+	for _, tp := range p.Tasks {
+		g.Add(tp.Address)
+	}
+	for _, e := range opts.Spec.TaskGraph().Edges() {
+		if g.Has(e.Down) && g.Has(e.Up) {
+			g.Connect(e.Down, e.Up)
+		}
+	}
+	pos := map[string]int{}
+	for i, addr := range g.Order() {
+		pos[addr] = i
+	}
+	sort.SliceStable(p.Tasks, func(i, j int) bool {
+		pi, iok := pos[p.Tasks[i].Address]
+		pj, jok := pos[p.Tasks[j].Address]
+		switch {
+		case iok && jok:
+			return pi < pj
+		case iok != jok:
+			return iok
+		}
+		return p.Tasks[i].Address < p.Tasks[j].Address
+	})
 	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book, dir)
 	p.Summary = summarize(p)
 	return p, nil
@@ -152,6 +189,10 @@ type taskWork struct {
 	observed *mynth.Task
 	viaPAT   bool
 	readErr  error
+
+	// inputs is set when the task has inputs that are files or
+	// references: what the state resolves of them.
+	inputs *inputPlan
 
 	tp *TaskPlan // the result
 }

@@ -139,6 +139,10 @@ type TaskPlan struct {
 	Files []FileStatus `json:"files,omitempty"`
 	// Request is the spec's request (nil for forget); it is what apply sends.
 	Request *mynth.Request `json:"request,omitempty"`
+	// UnknownInputs lists the indexes of Request.Inputs whose URL is
+	// known only after apply (a file to upload, or the image of a task
+	// that apply creates first); their URL is "" in Request.
+	UnknownInputs []int `json:"unknown_inputs,omitempty"`
 	// RequestRedacted lists the request fields left out of Request because
 	// they are, or derive from, a sensitive value; apply takes them from
 	// the spec.

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mynthform/mynthform/internal/graph"
 )
 
 // buildGraph fills sp.Graph from the tasks' references and reports each
@@ -42,4 +44,20 @@ func buildGraph(sp *Spec) hcl.Diagnostics {
 		})
 	}
 	return diags
+}
+
+// TaskGraph returns s.Graph, or, for a Spec built by hand without one, the
+// graph of its tasks' references.
+func (s *Spec) TaskGraph() *graph.Graph {
+	if s.Graph != nil {
+		return s.Graph
+	}
+	g := graph.New()
+	for _, t := range s.Tasks {
+		g.Add(t.Address)
+		for _, up := range t.Upstream() {
+			g.Connect(t.Address, up)
+		}
+	}
+	return g
 }
