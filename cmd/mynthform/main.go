@@ -94,6 +94,7 @@ func commands() []command {
 		{"fmt", "Rewrite spec files in canonical form", runFmt},
 		{"plan", "Show what apply would do, and check expectations", runPlan},
 		{"apply", "Carry out a plan: record, generate, wait, save images", runApply},
+		{"graph", "Print the task graph (DOT or mermaid) with each task's action", runGraph},
 		{"show", "Show the state as a manifest, or a saved plan", runShow},
 		{"state", "Inspect and edit the state (list, show, rm, mv)", runState},
 		{"import", "Record an existing task under an address", runImport},

@@ -63,6 +63,21 @@ func requestDocument(t *planner.TaskPlan) (map[string]any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: decoding the request: %w", t.Address, err)
 	}
+	if inputs, ok := doc["inputs"].([]any); ok {
+		for _, i := range t.UnknownInputs {
+			if i < 0 || i >= len(inputs) {
+				continue
+			}
+			switch in := inputs[i].(type) {
+			case string:
+				inputs[i] = planner.KnownAfterApply
+			case map[string]any:
+				if src, ok := in["source"].(map[string]any); ok {
+					src["url"] = planner.KnownAfterApply
+				}
+			}
+		}
+	}
 	for _, f := range t.RequestRedacted {
 		doc[f] = sensitiveValue{}
 	}
