@@ -38,6 +38,10 @@ type taskInfo struct {
 	// instances by for_each key ("" without for_each).
 	instances map[string]*Task
 	keys      []string
+	// noCount holds the keys of the instances whose count could not be
+	// read. It is filled before inputs are decoded, in parallel, so that
+	// no instance's Ranges (which decoding its inputs writes) is read.
+	noCount map[string]bool
 }
 
 // taskObject builds the value of task.NAME (an object of instances for a
@@ -73,6 +77,10 @@ func taskObject(info *taskInfo) cty.Value {
 			attrs["files"] = cty.EmptyTupleVal
 		}
 		return cty.ObjectVal(attrs)
+	}
+	info.noCount = map[string]bool{}
+	for k, t := range info.instances {
+		info.noCount[k] = countUnknown(t)
 	}
 	if !info.forEach {
 		return one(info.instances[""])
@@ -115,6 +123,7 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 	}
 	rest := tr[2:]
 	var t *Task
+	key := ""
 	addr := Address{Name: a.Name}.String()
 	if info.forEach {
 		if len(rest) == 0 {
@@ -128,7 +137,7 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 		if ix.Key.Type() != cty.String || !ix.Key.IsKnown() {
 			return nil
 		}
-		key := ix.Key.AsString()
+		key = ix.Key.AsString()
 		t = info.instances[key]
 		if t == nil {
 			return hcl.Diagnostics{errorf(rng, "Reference to undeclared task instance",
@@ -166,7 +175,7 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 	}
 	switch attr.Name {
 	case "images":
-		if countUnknown(t) {
+		if info.noCount[key] {
 			return nil
 		}
 		count := max(t.Request.Count, 1)
