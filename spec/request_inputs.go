@@ -72,10 +72,7 @@ func taskObject(info *taskInfo) cty.Value {
 		for i, f := range t.Files {
 			files[i] = cty.StringVal(f).Mark(mark(RefFile, i))
 		}
-		attrs["files"] = cty.TupleVal(files)
-		if files == nil {
-			attrs["files"] = cty.EmptyTupleVal
-		}
+		attrs["files"] = cty.TupleVal(files) // the empty tuple for no files
 		return cty.ObjectVal(attrs)
 	}
 	info.noCount = map[string]bool{}
