@@ -355,3 +355,27 @@ func TestApplyChainInterrupted(t *testing.T) {
 		t.Error("the created sketch is not recorded")
 	}
 }
+
+// TestApplyUpstreamFileInput: file = task.sketch.files[0] is read once the
+// sketch saved it; a file Mynth would not take (the fake's images are
+// under 1 KB) fails the downstream task with the file named, before
+// anything is sent.
+func TestApplyUpstreamFileInput(t *testing.T) {
+	c := newApplyCase(t)
+	c.task("task.sketch", "sketch", 1, ActionGenerate, "out/s.png")
+	fin := c.task("task.final", "final", 1, ActionGenerate)
+	c.withInputs(fin, spec.Input{Role: "init", File: &spec.FileInput{Path: "out/s.png",
+		From: &spec.Ref{Address: "task.sketch", Attr: spec.RefFile, Index: 0}}})
+	res := c.apply(context.Background(), c.options())
+	if diff := cmp.Diff(map[string]TaskOutcome{"task.sketch": AppliedCompleted, "task.final": AppliedError}, outcomes(res)); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	for _, tr := range res.Tasks {
+		if tr.Address == "task.final" && !strings.Contains(tr.Message, "out/s.png: ") || tr.Address == "task.final" && !strings.Contains(tr.Message, "at least 1024 (1 KB) required") {
+			t.Errorf("final: %s", tr.Message)
+		}
+	}
+	if len(c.api.uploads) != 0 || c.api.generates.Load() != 1 {
+		t.Errorf("%d uploads, %d creations, want 0 and 1", len(c.api.uploads), c.api.generates.Load())
+	}
+}
