@@ -232,3 +232,26 @@ func redactPrefixed(s, prefix string) string {
 func isTokenByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
+
+// Hint says what the user can do about the error, in a sentence that ends
+// with the fix; it names no secret.
+func (e *APIError) Hint() string {
+	switch {
+	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
+		return "Mynth refused the credentials: check that MYNTH_API_KEY holds an API key (mak_...) of the account that owns the task, or that the task's access_token is its own Public Access Token."
+	case e.StatusCode == http.StatusPaymentRequired:
+		return "The Mynth account has too little balance for this request: add credit, then run again."
+	case e.StatusCode == http.StatusNotFound:
+		return "The task does not exist, or belongs to another account: check the task id and MYNTH_API_KEY."
+	case e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity:
+		if e.Field != "" {
+			return fmt.Sprintf("Mynth refused the request: fix %s in the spec (run mynthform validate), then run again.", termtext.Line(e.Field))
+		}
+		return "Mynth refused the request: fix the task in the spec (run mynthform validate), then run again."
+	case e.StatusCode == http.StatusTooManyRequests:
+		return "Mynth is limiting the rate of requests: wait a moment and run again, or lower --parallelism."
+	case e.StatusCode >= 500:
+		return "Mynth failed to answer: run again later; a read is retried, a creation never is."
+	}
+	return "Run again; if it fails the same way, the request may not be one Mynth accepts."
+}

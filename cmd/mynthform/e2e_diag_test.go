@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -76,5 +78,70 @@ func TestE2EAnnotationPointsAtAttribute(t *testing.T) {
 		if got, _ := strconv.Atoi(m[2]); got != want || m[1] != file {
 			t.Errorf("%s: annotated at %s line %s, want %s line %d (%q)", c.title, m[1], m[2], file, want, c.attr)
 		}
+	}
+}
+
+// TestE2ESpecWarningPrintedOnce: the real binary prints a spec warning
+// once, with its snippet, for plan (it printed it again inside the plan)
+// and validate; plan --json carries it once in the document.
+func TestE2ESpecWarningPrintedOnce(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	planSeedTask(t, srv, planTask(srv.URL, "tsk_DIAGMUG", "a ceramic mug", mynth.StatusCompleted), "")
+	dir := t.TempDir()
+	planWriteSpec(t, dir, `
+task "mug" {
+  id     = "tsk_DIAGMUG"
+  prompt = "a ceramic mug"
+}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "x.mynthvars.hcl"), []byte("unknwn = \"v\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const summary = "Value for undeclared variable"
+	for _, args := range [][]string{{"plan"}, {"validate"}, {"apply", "--auto-approve"}} {
+		r := runBin(t, dir, planAPIEnv(srv), append(args, "--var-file", "x.mynthvars.hcl")...)
+		if r.Code != exitOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.Code, r.Stdout, r.Stderr)
+		}
+		if n := strings.Count(r.Stdout+r.Stderr, summary); n != 1 {
+			t.Errorf("%v: the warning is printed %d times, want once:\nstdout:\n%s\nstderr:\n%s", args, n, r.Stdout, r.Stderr)
+		}
+		if !strings.Contains(r.Stderr, `1: unknwn = "v"`) {
+			t.Errorf("%v: the warning lacks its snippet:\n%s", args, r.Stderr)
+		}
+	}
+	r := runBin(t, dir, planAPIEnv(srv), "plan", "--json", "--var-file", "x.mynthvars.hcl")
+	var doc struct {
+		Diagnostics []struct {
+			Severity, Summary string
+			Range             *struct{ Filename string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, r.Stdout)
+	}
+	if len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Summary != summary || doc.Diagnostics[0].Range == nil || doc.Diagnostics[0].Range.Filename != "x.mynthvars.hcl" {
+		t.Errorf("plan --json diagnostics: %+v", doc.Diagnostics)
+	}
+}
+
+// TestE2EStateErrorIsADiagnostic: a state the binary refuses is printed as
+// a diagnostic, its hint the detail on a line of its own.
+func TestE2EStateErrorIsADiagnostic(t *testing.T) {
+	dir := t.TempDir()
+	planWriteSpec(t, dir, `
+task "mug" {
+  prompt = "a ceramic mug"
+}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "mynth.state.json"), []byte("<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> other\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, dir, nil, "plan", "--refresh=false")
+	if r.Code != exitError {
+		t.Fatalf("plan: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !regexp.MustCompile(`(?m)^Error: state file .*mynth\.state\.json: .*\n    [A-Z].*\.\n`).MatchString(r.Stderr) {
+		t.Errorf("the refused state is not a diagnostic with its hint:\n%s", r.Stderr)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/planner"
@@ -163,64 +162,50 @@ func selectsAny(addr spec.Address, sp *spec.Spec, st *state.File) bool {
 }
 
 // computePlan loads the spec and the state, connects (unless refresh is
-// off and there is no emulator) and makes the plan. Spec warnings are
-// printed and carried in the plan's diagnostics. On failure it has printed
-// why and returns a nil plan with the exit code. The connection, if any,
-// stays open for the caller (g.conn); connect's closer releases it.
-func computePlan(g *globals, a planArgs) (*planner.Plan, *spec.Spec, *state.File, int) {
+// off and there is no emulator) and makes the plan. The spec's warnings
+// are printed, with their source snippets, as the spec is read, and
+// carried at the end of the plan's diagnostics (for --json, annotations,
+// reports and saved plans); specWarnings counts them, so that the human
+// plan does not print them a second time. On failure it has printed why
+// and returns a nil plan with the exit code. The connection, if any, stays
+// open for the caller (g.conn); connect's closer releases it.
+func computePlan(g *globals, a planArgs) (p *planner.Plan, sp *spec.Spec, st *state.File, specWarnings int, code int) {
 	sp, diags := loadSpecQuiet(g, a.vars)
 	printDiagnostics(g, sp.Files, diags)
 	if diags.HasErrors() {
-		return nil, sp, nil, exitError
+		return nil, sp, nil, 0, exitError
 	}
 	st, err := loadSpecState(g, sp)
 	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
-		return nil, sp, nil, exitError
+		printError(g, "", err)
+		return nil, sp, nil, 0, exitError
 	}
 	if !checkPlanAddresses(g, a, sp, st) {
-		return nil, sp, st, exitError
+		return nil, sp, st, 0, exitError
 	}
 	var api planner.API
 	hasKey := false
 	if a.refresh || g.emulator {
 		if api, hasKey, _, err = connect(g, sp); err != nil {
-			fmt.Fprintf(g.stderr, "mynthform: %v\n", err)
-			return nil, sp, st, exitError
+			printError(g, "", err)
+			return nil, sp, st, 0, exitError
 		}
 		if !hasKey {
 			fmt.Fprintln(g.stderr, "Warning: MYNTH_API_KEY is not set: only tasks with an access_token can be read, and nothing can be generated.\n"+
 				"    Set MYNTH_API_KEY to your Mynth API key, or run with --emulator to use the local emulator.")
 		}
 	}
-	p, err := planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
+	p, err = planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
 	if err != nil {
 		if g.ctx.Err() != nil {
 			fmt.Fprintln(g.stderr, "mynthform: interrupted while planning; nothing was changed.")
-			return nil, sp, st, exitSignal
+			return nil, sp, st, 0, exitSignal
 		}
-		fmt.Fprintf(g.stderr, "mynthform: planning: %v\n", err)
-		return nil, sp, st, exitError
+		printError(g, "planning: ", err)
+		return nil, sp, st, 0, exitError
 	}
-	p.Diagnostics = append(p.Diagnostics, planDiagnostics(diags, g.dir)...)
-	return p, sp, st, exitOK
-}
-
-// planDiagnostics converts the spec's diagnostics (warnings, by now) for
-// the plan document.
-func planDiagnostics(diags hcl.Diagnostics, dir string) []planner.Diagnostic {
-	var out []planner.Diagnostic
-	for _, d := range diags {
-		pd := planner.Diagnostic{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
-		if d.Severity == hcl.DiagError {
-			pd.Severity = "error"
-		}
-		if d.Subject != nil {
-			pd.Range = planner.RangeOf(*d.Subject, dir)
-		}
-		out = append(out, pd)
-	}
-	return out
+	p.Diagnostics = append(p.Diagnostics, planner.DiagnosticsOf(diags, g.dir)...)
+	return p, sp, st, len(diags), exitOK
 }
 
 // planCommandArgs are plan's own flags besides the shared ones.
@@ -259,18 +244,23 @@ func runPlan(g *globals, args []string) int {
 		c.stdout = g.stderr
 		pg = &c
 	}
-	p, sp, st, code := computePlan(pg, a.planArgs)
+	p, sp, st, specWarnings, code := computePlan(pg, a.planArgs)
 	if pg.conn != nil {
 		defer pg.conn.close()
 	}
 	if p == nil {
 		return code
 	}
-	var r render.Renderer = &render.Human{Color: g.color}
-	if a.json {
-		r = &render.JSON{}
+	var r render.Renderer = &render.JSON{}
+	shown := p
+	if !a.json {
+		r = &render.Human{Color: g.color}
+		// The spec's warnings are on stderr already, with their snippets.
+		hp := *p
+		hp.Diagnostics = p.Diagnostics[:len(p.Diagnostics)-specWarnings]
+		shown = &hp
 	}
-	if err := r.Render(g.stdout, p); err != nil {
+	if err := r.Render(g.stdout, shown); err != nil {
 		fmt.Fprintf(g.stderr, "mynthform plan: printing the plan: %v\n", err)
 		return exitError
 	}

@@ -116,7 +116,7 @@ func runReport(g *globals, args []string) int {
 	// notice) goes to stderr.
 	pg := *g
 	pg.stdout = g.stderr
-	p, _, branch, code := computePlan(&pg, a.planArgs)
+	p, _, branch, _, code := computePlan(&pg, a.planArgs)
 	if pg.conn != nil {
 		defer pg.conn.close()
 	}

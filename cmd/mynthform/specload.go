@@ -1,11 +1,18 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
 )
 
 // diagnosticWidth is the width diagnostics are wrapped to.
@@ -53,4 +60,20 @@ func printDiagnostics(g *globals, files map[string]*hcl.File, diags hcl.Diagnost
 	}
 	w := hcl.NewDiagnosticTextWriter(g.stderr, files, diagnosticWidth, g.color)
 	_ = w.WriteDiagnostics(diags)
+}
+
+// printError writes err to g.stderr: a refused state or an API failure
+// as a diagnostic (its problem, and its hint as the detail, the fix), any
+// other error as "mynthform: CONTEXT ERR". context ("planning: ") says
+// what was being done.
+func printError(g *globals, context string, err error) {
+	var se *state.Error
+	var ae *mynth.APIError
+	if errors.As(err, &se) && se.Hint != "" || errors.As(err, &ae) {
+		d := planner.ErrorDiagnostic(err)
+		d.Summary = context + d.Summary
+		_ = render.Human{Color: g.color}.Diagnostics(g.stderr, []planner.Diagnostic{d})
+		return
+	}
+	fmt.Fprintf(g.stderr, "mynthform: %s%v\n", context, err)
 }

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/mynthform/mynthform/internal/plural"
+	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
 )
 
 const validateUsage = "validate [--json] [--var NAME=VALUE]... [--var-file FILE]..."
@@ -15,32 +14,6 @@ const validateUsage = "validate [--json] [--var NAME=VALUE]... [--var-file FILE]
 type validateArgs struct {
 	json bool
 	vars varFlags
-}
-
-// validateDocument is validate --json's output.
-type validateDocument struct {
-	Valid        bool                 `json:"valid"`
-	ErrorCount   int                  `json:"error_count"`
-	WarningCount int                  `json:"warning_count"`
-	Diagnostics  []validateDiagnostic `json:"diagnostics"`
-}
-
-type validateDiagnostic struct {
-	Severity string         `json:"severity"`
-	Summary  string         `json:"summary"`
-	Detail   string         `json:"detail,omitempty"`
-	Range    *validateRange `json:"range,omitempty"`
-}
-
-type validateRange struct {
-	Filename string      `json:"filename"`
-	Start    validatePos `json:"start"`
-	End      validatePos `json:"end"`
-}
-
-type validatePos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
 }
 
 // runValidate checks the spec offline: it never calls the API.
@@ -69,31 +42,13 @@ func runValidate(g *globals, args []string) int {
 	}
 
 	_, diags := loadSpecQuiet(g, a.vars)
-	doc := validateDocument{Valid: !diags.HasErrors(), Diagnostics: []validateDiagnostic{}}
-	for _, d := range diags {
-		vd := validateDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "error"}
-		if d.Severity == hcl.DiagWarning {
-			vd.Severity = "warning"
-			doc.WarningCount++
-		} else {
-			doc.ErrorCount++
-		}
-		if d.Subject != nil {
-			vd.Range = &validateRange{
-				Filename: d.Subject.Filename,
-				Start:    validatePos{Line: d.Subject.Start.Line, Column: d.Subject.Start.Column},
-				End:      validatePos{Line: d.Subject.End.Line, Column: d.Subject.End.Column},
-			}
-		}
-		doc.Diagnostics = append(doc.Diagnostics, vd)
-	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	// File names stay as the loader gave them (relative to the working
+	// directory), as validate --json has always printed them.
+	if err := (render.ValidateJSON{}).Render(g.stdout, planner.DiagnosticsOf(diags, "")); err != nil {
 		fmt.Fprintf(g.stderr, "mynthform validate: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(g.stdout, "%s\n", b)
-	if !doc.Valid {
+	if diags.HasErrors() {
 		return exitError
 	}
 	return exitOK

@@ -412,28 +412,7 @@ func (h Human) errors(out *errWriter, p *planner.Plan) {
 		}
 	}
 	for _, d := range p.Diagnostics {
-		label := "Warning:"
-		color := ansiYellow + ansiBold
-		if d.Severity == "error" {
-			label, color = "Error:", ansiRed+ansiBold
-		}
-		s := fmt.Sprintf("%s %s", h.paint(color, label), termtext.Line(d.Summary))
-		var where []string
-		if r := rangeText(d.Range); r != "" {
-			where = append(where, "on "+termtext.Line(r))
-		}
-		if d.Address != "" {
-			where = append(where, "in "+termtext.Line(d.Address))
-		}
-		if len(where) > 0 {
-			s += "\n    " + strings.Join(where, ", ")
-		}
-		if d.Detail != "" {
-			// A detail may run over several lines, each indented, so
-			// that none starts a line of its own (a workflow command).
-			s += "\n    " + strings.ReplaceAll(termtext.Block(d.Detail), "\n", "\n    ")
-		}
-		lines = append(lines, s)
+		lines = append(lines, h.diagnostic(d))
 	}
 	for _, l := range lines {
 		out.section()
@@ -496,4 +475,46 @@ func createdPhrase(n int) string {
 		return "its task is"
 	}
 	return fmt.Sprintf("their %d tasks are", n)
+}
+
+// diagnostic is d as the human views print it: "Error: summary", where it
+// is, and its detail indented under it.
+func (h Human) diagnostic(d planner.Diagnostic) string {
+	label := "Warning:"
+	color := ansiYellow + ansiBold
+	if d.Severity == "error" {
+		label, color = "Error:", ansiRed+ansiBold
+	}
+	s := fmt.Sprintf("%s %s", h.paint(color, label), termtext.Line(d.Summary))
+	var where []string
+	if r := rangeText(d.Range); r != "" {
+		where = append(where, "on "+termtext.Line(r))
+	}
+	if d.Address != "" {
+		where = append(where, "in "+termtext.Line(d.Address))
+	}
+	if len(where) > 0 {
+		s += "\n    " + strings.Join(where, ", ")
+	}
+	if d.Detail != "" {
+		// A detail may run over several lines, each indented, so
+		// that none starts a line of its own (a workflow command).
+		s += "\n    " + strings.ReplaceAll(termtext.Block(d.Detail), "\n", "\n    ")
+	}
+	return s
+}
+
+// Diagnostics writes diagnostics that are not part of a plan (a state
+// that cannot be read, an API failure) as the plan prints its own: one
+// block each, "Error: summary" with the fix indented under it.
+func (h Human) Diagnostics(w io.Writer, diags []planner.Diagnostic) error {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(h.diagnostic(d))
+		b.WriteString("\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("writing diagnostics: %w", err)
+	}
+	return nil
 }
