@@ -36,7 +36,7 @@ func runGraph(g *globals, args []string) int {
 	// stdout is the graph alone: whatever planning prints goes to stderr.
 	pg := *g
 	pg.stdout = g.stderr
-	p, sp, _, code := computePlan(&pg, a)
+	p, sp, _, _, code := computePlan(&pg, a)
 	if pg.conn != nil {
 		defer pg.conn.close()
 	}
