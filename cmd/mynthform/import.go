@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mynthform/mynthform/internal/plural"
-	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
 )
 
@@ -111,43 +110,14 @@ func runImport(g *globals, args []string) int {
 		return errorf("%v", err)
 	}
 
-	cost := "—"
-	images := 0
-	if task.Result != nil {
-		images = len(task.Result.Succeeded())
-		if task.Result.Cost != nil {
-			cost = task.Result.Cost.Total.Dollars()
-		}
-	}
-	fmt.Fprintf(g.stdout, "Imported %s as %s: %s, %s, cost %s.\n", id, addr, task.Status, plural.Count(images, "image"), cost)
+	v := render.Imported{ID: id, Address: addr, Task: task, Files: found, State: stateWhere(store)}
 	if attempt != nil {
-		fmt.Fprintf(g.stdout, "It resolves the creation of unknown outcome recorded there (attempt %s)", attempt.ID)
+		v.Attempt = attempt.ID
 		if prev != nil && prev.ID != id {
-			fmt.Fprintf(g.stdout, " and replaces the record of task %s", prev.ID)
+			v.Replaced = prev.ID
 		}
-		fmt.Fprintln(g.stdout, ".")
 	}
-	printImportedFiles(g, found)
-	fmt.Fprintf(g.stdout, "Recorded in %s. Run `mynthform plan` to compare it with the spec.\n", stateWhere(store))
+	// The task is recorded whatever becomes of the report.
+	_ = v.Render(g.stdout)
 	return exitOK
-}
-
-// printImportedFiles says, for each declared file, what import found on
-// disk: one line per file.
-func printImportedFiles(g *globals, found []planner.ImportedFile) {
-	for _, f := range found {
-		path := termtext.Line(f.Path)
-		switch f.State {
-		case planner.ImportFileRecorded:
-			fmt.Fprintf(g.stdout, "  file %s: on disk with the bytes of its image; recorded as saved.\n", path)
-		case planner.ImportFileAbsent:
-			fmt.Fprintf(g.stdout, "  file %s: not on disk; apply saves it.\n", path)
-		case planner.ImportFileDiffers:
-			fmt.Fprintf(g.stdout, "  file %s: on disk with other bytes than its image; apply saves the image over it.\n", path)
-		case planner.ImportFileNoImage:
-			fmt.Fprintf(g.stdout, "  file %s: the task has no succeeded image for it.\n", path)
-		default:
-			fmt.Fprintf(g.stdout, "  file %s: not recorded: %s.\n", path, termtext.Line(f.Message))
-		}
-	}
 }
