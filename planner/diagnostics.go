@@ -17,9 +17,9 @@ import (
 func DiagnosticsOf(diags hcl.Diagnostics, dir string) []Diagnostic {
 	out := make([]Diagnostic, 0, len(diags))
 	for _, d := range diags {
-		pd := Diagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		pd := Diagnostic{Severity: SeverityError, Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
-			pd.Severity = "warning"
+			pd.Severity = SeverityWarning
 		}
 		if d.Subject != nil {
 			pd.Range = RangeOf(*d.Subject, dir)
@@ -34,7 +34,7 @@ func DiagnosticsOf(diags hcl.Diagnostics, dir string) []Diagnostic {
 // in the summary and how to recover, its hint, in the detail; any other
 // error is its text alone.
 func ErrorDiagnostic(err error) Diagnostic {
-	d := Diagnostic{Severity: "error", Summary: err.Error()}
+	d := Diagnostic{Severity: SeverityError, Summary: err.Error()}
 	var se *state.Error
 	var ae *mynth.APIError
 	switch {

@@ -241,10 +241,10 @@ const replaceUnknownReason = "--replace over a creation of unknown outcome: a ne
 func (w *taskWork) forceReplace(dir string) *Diagnostic {
 	switch {
 	case w.spec == nil:
-		return &Diagnostic{Severity: "warning", Address: w.addr(), Summary: "Nothing to replace",
+		return &Diagnostic{Severity: SeverityWarning, Address: w.addr(), Summary: "Nothing to replace",
 			Detail: fmt.Sprintf("--replace names %s, which is no longer declared in the spec: apply forgets it instead. Declare it again to generate a new task.", w.addr())}
 	case w.spec.ID != "":
-		return &Diagnostic{Severity: "error", Address: w.addr(), Summary: "Cannot replace a pinned task", Range: RangeOf(w.spec.DeclRange, dir),
+		return &Diagnostic{Severity: SeverityError, Address: w.addr(), Summary: "Cannot replace a pinned task", Range: RangeOf(w.spec.DeclRange, dir),
 			Detail: fmt.Sprintf("--replace names %s, whose id is pinned to %s in the spec: pinned tasks are never replaced. Remove the id to let mynthform generate a new task, or leave %s out of --replace.", w.addr(), w.spec.ID, w.addr())}
 	case w.attempt != nil:
 		// The user pays again knowingly: the new creation's write-ahead
@@ -255,7 +255,7 @@ func (w *taskWork) forceReplace(dir string) *Diagnostic {
 		}
 		return nil
 	case w.action == ActionGenerate:
-		return &Diagnostic{Severity: "warning", Address: w.addr(), Summary: "Nothing to replace",
+		return &Diagnostic{Severity: SeverityWarning, Address: w.addr(), Summary: "Nothing to replace",
 			Detail: fmt.Sprintf("--replace names %s, which is not created yet: apply generates it anyway.", w.addr())}
 	}
 	w.action, w.reason = ActionReplace, replaceReason

@@ -207,11 +207,12 @@ type FileStatus struct {
 // Diagnostic is a problem found while planning, with its source range when
 // it has one.
 type Diagnostic struct {
-	Severity string `json:"severity"`
-	Summary  string `json:"summary"`
-	Detail   string `json:"detail,omitempty"`
-	Address  string `json:"address,omitempty"`
-	Range    *Range `json:"range,omitempty"`
+	// Severity is error or warning; an error fails the run (see Fails).
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Detail   string   `json:"detail,omitempty"`
+	Address  string   `json:"address,omitempty"`
+	Range    *Range   `json:"range,omitempty"`
 }
 
 // Range is a source range in a spec file.

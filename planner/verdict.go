@@ -4,14 +4,27 @@ package planner
 // the run. Every view, the exit codes and apply's check after it read it
 // from here; none decides on its own.
 
-// Severity says whether a failed check fails the run.
+// Severity says whether a failed check, or a diagnostic, fails the run.
 type Severity string
 
-// Check severities. A check with no severity is an error.
+// Severities of checks and diagnostics. Any severity but warning, none
+// included, is an error.
 const (
 	SeverityError   Severity = "error"
 	SeverityWarning Severity = "warning"
 )
+
+// Fails reports whether a failed check or a diagnostic of severity s fails
+// the run: s is not warning.
+func (s Severity) Fails() bool { return s != SeverityWarning }
+
+// OrError is s, SeverityError when s is empty: the severity views print.
+func (s Severity) OrError() Severity {
+	if s == "" {
+		return SeverityError
+	}
+	return s
+}
 
 // CheckName names the expectation a check evaluates.
 type CheckName string
@@ -33,14 +46,21 @@ const (
 // Fails reports whether the check fails the run: it failed, and its
 // severity is not warning.
 func (c Check) Fails() bool {
-	return c.Outcome == OutcomeFailed && c.Severity != SeverityWarning
+	return c.Outcome == OutcomeFailed && c.Severity.Fails()
 }
 
 // Warns reports whether the check failed with severity warning: it is
 // reported, and the run still passes.
 func (c Check) Warns() bool {
-	return c.Outcome == OutcomeFailed && c.Severity == SeverityWarning
+	return c.Outcome == OutcomeFailed && !c.Severity.Fails()
 }
+
+// Failed reports whether the check failed, whatever its severity: it is
+// listed and counted as failed, and fails the run when Fails.
+func (c Check) Failed() bool { return c.Outcome == OutcomeFailed }
+
+// Fails reports whether the diagnostic fails the run: it is an error.
+func (d Diagnostic) Fails() bool { return d.Severity.Fails() }
 
 // FailureKind says why something fails the run.
 type FailureKind string
@@ -135,7 +155,7 @@ func (p *Plan) Failures() []Failure {
 		}
 	}
 	for i := range p.Diagnostics {
-		if d := &p.Diagnostics[i]; d.Severity == "error" {
+		if d := &p.Diagnostics[i]; d.Fails() {
 			out = append(out, Failure{Kind: FailureDiagnostic, Address: d.Address, Diagnostic: d})
 		}
 	}
@@ -150,6 +170,19 @@ func (p *Plan) Failed() bool { return len(p.Failures()) > 0 }
 func (p *Plan) FailsBeyondApply() bool {
 	for _, f := range p.Failures() {
 		if !f.FixableByApply() {
+			return true
+		}
+	}
+	return false
+}
+
+// ChecksFail reports whether a check of severity error fails, plan-wide
+// or of a task: the failures that applying may fix (FixableByApply).
+// Apply reads it from the plan it makes once it is done; what it cannot
+// fix, FailsBeyondApply, it reads before it starts.
+func (p *Plan) ChecksFail() bool {
+	for _, f := range p.Failures() {
+		if f.FixableByApply() {
 			return true
 		}
 	}

@@ -88,11 +88,59 @@ func TestPlanFailures(t *testing.T) {
 	}
 
 	checksOnly := &Plan{Tasks: []*TaskPlan{p.Tasks[0]}}
-	if !checksOnly.Failed() || checksOnly.FailsBeyondApply() {
-		t.Errorf("a plan failing only checks: Failed() = %v, FailsBeyondApply() = %v, want true, false", checksOnly.Failed(), checksOnly.FailsBeyondApply())
+	if !checksOnly.Failed() || checksOnly.FailsBeyondApply() || !checksOnly.ChecksFail() {
+		t.Errorf("a plan failing only checks: Failed() = %v, FailsBeyondApply() = %v, ChecksFail() = %v, want true, false, true",
+			checksOnly.Failed(), checksOnly.FailsBeyondApply(), checksOnly.ChecksFail())
 	}
 	warnOnly := &Plan{Tasks: []*TaskPlan{{Address: "task.w", Checks: []Check{{Outcome: OutcomeFailed, Severity: SeverityWarning}}}}}
-	if warnOnly.Failed() || warnOnly.Tasks[0].Fails() || !warnOnly.Tasks[0].Warns() {
+	if warnOnly.Failed() || warnOnly.ChecksFail() || warnOnly.Tasks[0].Fails() || !warnOnly.Tasks[0].Warns() {
 		t.Errorf("a failed warning fails the plan or the task, or does not warn")
+	}
+	// What apply cannot fix is not a failed check: apply's check once it
+	// is done does not count it a second time.
+	beyond := &Plan{Tasks: []*TaskPlan{p.Tasks[1], p.Tasks[2]}, Diagnostics: p.Diagnostics}
+	if !beyond.Failed() || !beyond.FailsBeyondApply() || beyond.ChecksFail() {
+		t.Errorf("unreadable, drift and an error: Failed() = %v, FailsBeyondApply() = %v, ChecksFail() = %v, want true, true, false",
+			beyond.Failed(), beyond.FailsBeyondApply(), beyond.ChecksFail())
+	}
+	budgetOnly := &Plan{Checks: p.Checks}
+	if !budgetOnly.ChecksFail() || budgetOnly.FailsBeyondApply() {
+		t.Errorf("a failed plan-wide check: ChecksFail() = %v, FailsBeyondApply() = %v, want true, false", budgetOnly.ChecksFail(), budgetOnly.FailsBeyondApply())
+	}
+}
+
+// TestSeverity checks the one rule of severities, for checks and
+// diagnostics alike: anything but warning fails, none included, and the
+// views print no severity as error.
+func TestSeverity(t *testing.T) {
+	tests := []struct {
+		s     Severity
+		fails bool
+		shown Severity
+	}{
+		{SeverityError, true, SeverityError},
+		{SeverityWarning, false, SeverityWarning},
+		{"", true, SeverityError},
+		{"fatal", true, "fatal"},
+	}
+	for _, tc := range tests {
+		if got := tc.s.Fails(); got != tc.fails {
+			t.Errorf("Severity(%q).Fails() = %v, want %v", tc.s, got, tc.fails)
+		}
+		if got := (Diagnostic{Severity: tc.s}).Fails(); got != tc.fails {
+			t.Errorf("a diagnostic of severity %q: Fails() = %v, want %v", tc.s, got, tc.fails)
+		}
+		if got := tc.s.OrError(); got != tc.shown {
+			t.Errorf("Severity(%q).OrError() = %q, want %q", tc.s, got, tc.shown)
+		}
+		failed := Check{Outcome: OutcomeFailed, Severity: tc.s}
+		if failed.Fails() != tc.fails || failed.Warns() == tc.fails || !failed.Failed() {
+			t.Errorf("a failed check of severity %q: Fails() = %v, Warns() = %v, Failed() = %v", tc.s, failed.Fails(), failed.Warns(), failed.Failed())
+		}
+		for _, o := range []Outcome{OutcomePassed, OutcomePending} {
+			if c := (Check{Outcome: o, Severity: tc.s}); c.Fails() || c.Warns() || c.Failed() {
+				t.Errorf("a %s check of severity %q fails or warns", o, tc.s)
+			}
+		}
 	}
 }

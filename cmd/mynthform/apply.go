@@ -244,7 +244,8 @@ func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, st
 // checksFailAfterApply plans again from the state just written, without
 // refreshing, over the same scope as the plan applied, shows the checks
 // that now fail, and reports whether the plan's verdict counts a failed
-// check. A plan that cannot be made fails no check.
+// check (planner.Plan.ChecksFail). A plan that cannot be made fails no
+// check.
 func checksFailAfterApply(g *globals, v render.ApplyView, scope spec.Scope, sp *spec.Spec, st *state.File) bool {
 	after, err := planner.MakePlan(context.WithoutCancel(g.ctx), planner.Options{
 		Spec: sp, State: st, Refresh: false, Dir: g.dir,
@@ -254,12 +255,7 @@ func checksFailAfterApply(g *globals, v render.ApplyView, scope spec.Scope, sp *
 		return false
 	}
 	v.ChecksAfter(after)
-	for _, f := range after.Failures() {
-		if f.Kind == planner.FailureCheck {
-			return true
-		}
-	}
-	return false
+	return after.ChecksFail()
 }
 
 // applyOutcome is how the apply ended, for its closing line; only

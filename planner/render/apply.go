@@ -295,7 +295,7 @@ func filesLeft(plan *planner.Plan, res *planner.ApplyResult) []string {
 func FailedChecks(p *planner.Plan) []string {
 	var lines []string
 	line := func(addr string, c planner.Check) {
-		if c.Outcome != planner.OutcomeFailed {
+		if !c.Failed() {
 			return
 		}
 		word := "Check failed"

@@ -61,38 +61,42 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 			line("warning", c.Range, "mynthform: "+string(c.Name)+" check failed", c.Message)
 		}
 	}
+	// A check points at its attribute, else at its task's block.
+	checkRange := func(t *planner.TaskPlan, c *planner.Check) *planner.Range {
+		if c.Range != nil {
+			return c.Range
+		}
+		return t.Range
+	}
 	for _, t := range p.Tasks {
-		if t.Error != nil {
-			line("error", t.Range, "mynthform: "+t.Address+" could not be read", *t.Error)
+		for _, f := range t.Failures() {
+			switch f.Kind {
+			case planner.FailureUnreadable:
+				line("error", t.Range, "mynthform: "+t.Address+" could not be read", *t.Error)
+			case planner.FailureDrift:
+				var paths []string
+				for _, c := range t.Changes {
+					paths = append(paths, c.Path)
+				}
+				msg := fmt.Sprintf("The request of the pinned task %s differs from the spec", t.ID)
+				if len(paths) > 0 {
+					msg += " (" + strings.Join(paths, ", ") + ")"
+				}
+				msg += ". Change the spec back, or remove the id to generate a new task."
+				line("error", t.Range, "mynthform: "+t.Address+" drifted", msg)
+			case planner.FailureCheck:
+				line("error", checkRange(t, f.Check), "mynthform: "+t.Address+" "+string(f.Check.Name)+" check failed", f.Check.Message)
+			}
 		}
-		if t.Drift {
-			var paths []string
-			for _, c := range t.Changes {
-				paths = append(paths, c.Path)
-			}
-			msg := fmt.Sprintf("The request of the pinned task %s differs from the spec", t.ID)
-			if len(paths) > 0 {
-				msg += " (" + strings.Join(paths, ", ") + ")"
-			}
-			msg += ". Change the spec back, or remove the id to generate a new task."
-			line("error", t.Range, "mynthform: "+t.Address+" drifted", msg)
-		}
-		for _, c := range t.Checks {
-			r := c.Range
-			if r == nil {
-				r = t.Range
-			}
-			switch {
-			case c.Fails():
-				line("error", r, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
-			case c.Warns():
-				line("warning", r, "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
+		for i := range t.Checks {
+			if c := &t.Checks[i]; c.Warns() {
+				line("warning", checkRange(t, c), "mynthform: "+t.Address+" "+string(c.Name)+" check failed", c.Message)
 			}
 		}
 	}
 	for _, d := range p.Diagnostics {
 		kind := "warning"
-		if d.Severity == "error" {
+		if d.Fails() {
 			kind = "error"
 		}
 		msg := d.Summary

@@ -54,8 +54,8 @@ type htmlPage struct {
 	FormatVersion string
 	Stats         []htmlStat
 	Filters       []htmlFilter
-	Failures      []htmlFailure
-	Warnings      []htmlFailure
+	Failures      []problem
+	Warnings      []problem
 	Cards         []htmlCard
 }
 
@@ -66,10 +66,6 @@ type htmlStat struct {
 type htmlFilter struct {
 	Key, Label string
 	Count      int
-}
-
-type htmlFailure struct {
-	Address, What, Message string
 }
 
 type htmlCard struct {
@@ -131,7 +127,7 @@ func (h HTML) page(p *planner.Plan) htmlPage {
 		Cost:          p.Summary.Cost.Dollars(),
 		FormatVersion: planner.PlanFormatVersion,
 	}
-	page.Headline, page.Detail = htmlVerdict(p, g, failing)
+	page.Headline, page.Detail = htmlVerdict(p)
 	page.Verdict = page.Headline + ": " + page.Detail
 	page.Stats = htmlStats(p, g, counts, changed)
 	page.Filters = htmlFilters(p, counts, changed, failing)
@@ -156,27 +152,11 @@ func changedTasks(p *planner.Plan) int {
 }
 
 // htmlVerdict is the page's headline and the detail after it: what fails,
-// or how many checks passed; failing counts the failing tasks.
-func htmlVerdict(p *planner.Plan, g checkGroups, failing int) (headline, detail string) {
+// or how many checks passed (verdictParts), and "no changes" when so.
+func htmlVerdict(p *planner.Plan) (headline, detail string) {
+	detail = strings.Join(verdictParts(p), " · ")
 	if p.Failed() {
-		var parts []string
-		if failing > 0 {
-			parts = append(parts, plural.Count(failing, "failing task"))
-		}
-		if s := failedChecks(p.Tally()); s != "" {
-			parts = append(parts, s)
-		}
-		if n := len(failuresOf(p, planner.FailureDiagnostic)); n > 0 {
-			parts = append(parts, plural.Count(n, "error"))
-		}
-		return "Plan failed", strings.Join(parts, " · ")
-	}
-	detail = plural.Count(g.Passed, "check") + " passed"
-	if n := len(g.Warnings); n > 0 {
-		detail += " · " + plural.Count(n, "warning")
-	}
-	if n := len(g.Pending); n > 0 {
-		detail += fmt.Sprintf(" · %d pending", n)
+		return "Plan failed", detail
 	}
 	if !p.HasChanges() {
 		detail += " · no changes"
@@ -258,17 +238,14 @@ func htmlFilters(p *planner.Plan, counts map[planner.Status]int, changed, failin
 // htmlFailures lists what fails the plan (unreadable and drifted tasks,
 // failed checks, error diagnostics) and what only warns (checks of
 // severity warning, other diagnostics).
-func htmlFailures(p *planner.Plan, g checkGroups) (failures, warnings []htmlFailure) {
-	for _, f := range p.Failures() {
-		what, msg := failureText(f, "could not be read")
-		failures = append(failures, htmlFailure{orPlan(f.Address), what, msg})
-	}
+func htmlFailures(p *planner.Plan, g checkGroups) (failures, warnings []problem) {
+	failures = failureRows(p, "could not be read")
 	for _, c := range g.Warnings {
-		warnings = append(warnings, htmlFailure{orPlan(c.Address), "check " + string(c.Name), c.Message})
+		warnings = append(warnings, problem{orPlan(c.Address), "check " + string(c.Name), c.Message})
 	}
 	for _, d := range p.Diagnostics {
-		if d.Severity != "error" {
-			warnings = append(warnings, htmlFailure{orPlan(d.Address), d.Severity, diagnosticText(d)})
+		if !d.Fails() {
+			warnings = append(warnings, problem{orPlan(d.Address), string(d.Severity), diagnosticText(d)})
 		}
 	}
 	return failures, warnings

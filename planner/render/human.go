@@ -214,17 +214,19 @@ func taskReason(t *planner.TaskPlan) string {
 		return "unknown outcome: a creation request got no answer; not created again"
 	}
 	var why []string
-	if t.Error != nil {
-		why = append(why, "could not be read")
-	}
-	if t.Drift {
-		why = append(why, "drifted")
-	}
 	failedN, warnN := 0, 0
-	for _, c := range t.Checks {
-		if c.Fails() {
+	for _, f := range t.Failures() {
+		switch f.Kind {
+		case planner.FailureUnreadable:
+			why = append(why, "could not be read")
+		case planner.FailureDrift:
+			why = append(why, "drifted")
+		case planner.FailureCheck:
 			failedN++
-		} else if c.Warns() {
+		}
+	}
+	for _, c := range t.Checks {
+		if c.Warns() {
 			warnN++
 		}
 	}
@@ -395,18 +397,18 @@ func (h Human) checkLine(c planner.Check, addr string) string {
 	return s
 }
 
-// errors writes the run's errors: unreadable tasks, drift, and the
-// diagnostics.
+// errors writes the run's errors: unreadable and drifted tasks (the
+// plan's failures of those kinds), and the diagnostics.
 func (h Human) errors(out *errWriter, p *planner.Plan) {
 	var lines []string
-	for _, t := range p.Tasks {
+	for _, f := range p.Failures() {
+		t := f.Task
 		switch {
-		case t.Error != nil && t.Status == planner.StatusUnknownOutcome:
+		case f.Kind == planner.FailureUnreadable && t.Status == planner.StatusUnknownOutcome:
 			lines = append(lines, fmt.Sprintf("%s %s: unknown outcome: %s", h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(*t.Error)))
-		case t.Error != nil:
+		case f.Kind == planner.FailureUnreadable:
 			lines = append(lines, fmt.Sprintf("%s %s could not be read: %s", h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(*t.Error)))
-		}
-		if t.Drift {
+		case f.Kind == planner.FailureDrift:
 			lines = append(lines, fmt.Sprintf("%s %s drifted: the request of its pinned task %s differs from the spec. Change the spec back, or remove the id to generate a new task.",
 				h.paint(ansiRed+ansiBold, "Error:"), termtext.Line(t.Address), termtext.Line(t.ID)))
 		}
@@ -482,7 +484,7 @@ func createdPhrase(n int) string {
 func (h Human) diagnostic(d planner.Diagnostic) string {
 	label := "Warning:"
 	color := ansiYellow + ansiBold
-	if d.Severity == "error" {
+	if d.Fails() {
 		label, color = "Error:", ansiRed+ansiBold
 	}
 	s := fmt.Sprintf("%s %s", h.paint(color, label), termtext.Line(d.Summary))

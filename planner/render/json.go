@@ -142,11 +142,7 @@ func toJSONRange(r *planner.Range) *jsonRange {
 }
 
 func toJSONCheck(c planner.Check) jsonCheck {
-	sev := c.Severity
-	if sev == "" {
-		sev = planner.SeverityError
-	}
-	return jsonCheck{string(c.Name), string(c.Outcome), c.Message, string(sev)}
+	return jsonCheck{string(c.Name), string(c.Outcome), c.Message, string(c.Severity.OrError())}
 }
 
 func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
@@ -206,7 +202,7 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 		doc.Checks = append(doc.Checks, toJSONCheck(c))
 	}
 	for _, d := range p.Diagnostics {
-		doc.Diagnostics = append(doc.Diagnostics, jsonDiagnostic{d.Severity, d.Summary, d.Detail, d.Address, toJSONRange(d.Range)})
+		doc.Diagnostics = append(doc.Diagnostics, jsonDiagnostic{string(d.Severity), d.Summary, d.Detail, d.Address, toJSONRange(d.Range)})
 	}
 	return doc, nil
 }

@@ -92,34 +92,13 @@ func cutAtLine(s string, n int) string {
 
 // verdict is the report's first line.
 func verdict(p *planner.Plan) string {
-	g := groupChecks(p)
-	failing := len(p.FailingTasks())
-	diags := len(failuresOf(p, planner.FailureDiagnostic))
+	// costLine: the verdict stays short enough for the smallest comment;
+	// the estimate is in the plan's own views.
 	if p.Failed() {
-		var parts []string
-		if failing > 0 {
-			parts = append(parts, plural.Count(failing, "failing task"))
-		}
-		if s := failedChecks(p.Tally()); s != "" {
-			parts = append(parts, s)
-		}
-		if diags > 0 {
-			parts = append(parts, plural.Count(diags, "error"))
-		}
-		// costLine: the verdict stays short enough for the smallest
-		// comment; the estimate is in the plan's own views.
 		return fmt.Sprintf("❌ **mynthform plan failed**: %s, %d passed. %s",
-			strings.Join(parts, ", "), g.Passed, costLine(p))
+			strings.Join(verdictParts(p), ", "), p.Tally().Passed, costLine(p))
 	}
-	extra := ""
-	if n := len(g.Warnings); n > 0 {
-		extra = ", " + plural.Count(n, "warning")
-	}
-	if n := len(g.Pending); n > 0 {
-		extra += fmt.Sprintf(", %d pending", n)
-	}
-	return fmt.Sprintf("✅ **mynthform plan passed**: %s passed%s. %s",
-		plural.Count(g.Passed, "check"), extra, costLine(p))
+	return fmt.Sprintf("✅ **mynthform plan passed**: %s. %s", strings.Join(verdictParts(p), ", "), costLine(p))
 }
 
 // build renders the report at one level of detail; limit is what the
@@ -134,7 +113,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 		msgLen = mdMessageShort
 	}
 	g := groupChecks(p)
-	failures := mdFailures(p)
+	failures := failureRows(p, "unreadable")
 	// The closing lines, written last but reserved for now.
 	closing := fmt.Sprintf("\n**Checks:** %s. **Total cost:** %s over %s.\n", checkCounts(p.Tally(), ", "), p.Summary.Cost.Dollars(), plural.Count(costedTasks(p), "task"))
 
@@ -147,7 +126,7 @@ func (m Markdown) build(p *planner.Plan, level, limit int) string {
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "\n### Failures (%d)\n\n%s", len(failures), mdFailureHeader)
 		for _, f := range failures {
-			b.WriteString(f.row(msgLen))
+			b.WriteString(mdFailureRow(f, msgLen))
 		}
 	}
 	if len(g.Warnings) > 0 {
@@ -334,12 +313,10 @@ const (
 	mdTaskHeader    = "| Task | Action | Status | Checks | Images | Cost | Changes |\n| --- | --- | --- | --- | --- | --- | --- |\n"
 )
 
-// mdFailure is one row of the failures table.
-type mdFailure struct{ addr, what, msg string }
-
-// row is f as a table row, its message cut to msgLen runes.
-func (f mdFailure) row(msgLen int) string {
-	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(f.addr), mdCell(f.what, 80), mdCell(f.msg, msgLen))
+// mdFailureRow is a row of the failures table, its message cut to msgLen
+// runes.
+func mdFailureRow(f problem, msgLen int) string {
+	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(f.Address), mdCell(f.What, 80), mdCell(f.Message, msgLen))
 }
 
 // mdCheckRow is a check as a row of a warnings or pending table.
@@ -347,21 +324,11 @@ func mdCheckRow(c addressedCheck, msgLen int) string {
 	return fmt.Sprintf("| %s | %s | %s |\n", mdCode(orPlan(c.Address)), mdCell(string(c.Name), 80), mdCell(c.Message, msgLen))
 }
 
-// mdFailures lists what fails the plan, in the order of Plan.Failures.
-func mdFailures(p *planner.Plan) []mdFailure {
-	var failures []mdFailure
-	for _, f := range p.Failures() {
-		what, msg := failureText(f, "unreadable")
-		failures = append(failures, mdFailure{orPlan(f.Address), what, msg})
-	}
-	return failures
-}
-
 // writeCompact writes the rest of the compact level: the failing tasks as
 // a list, as many failure details as fit, as much of the gallery of shown
 // as fits, the count of the thumbnails of quiet left out, the counts, and
 // the closing lines.
-func (m Markdown) writeCompact(b *strings.Builder, p *planner.Plan, shown, quiet []*planner.TaskPlan, failures []mdFailure, msgLen, limit int, closing string) {
+func (m Markdown) writeCompact(b *strings.Builder, p *planner.Plan, shown, quiet []*planner.TaskPlan, failures []problem, msgLen, limit int, closing string) {
 	failing := p.FailingTasks()
 	counts := "\n" + m.countsLine(p) + "\n"
 	if len(failing) > 0 || len(failures) > 0 {
@@ -385,7 +352,7 @@ func (m Markdown) writeCompact(b *strings.Builder, p *planner.Plan, shown, quiet
 // writeFailureDetails writes as many rows of the failures table as fit
 // under limit with reserve bytes left over, and counts the rest; it writes
 // nothing when not one row fits.
-func writeFailureDetails(b *strings.Builder, failures []mdFailure, msgLen, limit, reserve int) {
+func writeFailureDetails(b *strings.Builder, failures []problem, msgLen, limit, reserve int) {
 	head := "\n### Failure details\n\n" + mdFailureHeader
 	if b.Len()+len(head)+reserve >= limit {
 		return
@@ -393,7 +360,7 @@ func writeFailureDetails(b *strings.Builder, failures []mdFailure, msgLen, limit
 	var rows strings.Builder
 	shown := 0
 	for _, f := range failures {
-		row := f.row(msgLen)
+		row := mdFailureRow(f, msgLen)
 		if b.Len()+len(head)+rows.Len()+len(row)+reserve > limit {
 			break
 		}

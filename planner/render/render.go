@@ -148,19 +148,60 @@ func failuresOf(p *planner.Plan, kind planner.FailureKind) []planner.Failure {
 	return out
 }
 
-// failureText is a failure as the reports list it: what failed and why.
-// unreadable names an unreadable task the view's way ("unreadable", "could
-// not be read").
-func failureText(f planner.Failure, unreadable string) (what, msg string) {
-	switch f.Kind {
-	case planner.FailureUnreadable:
-		return unreadable, *f.Task.Error
-	case planner.FailureDrift:
-		return "drift", "the request differs from the pinned task " + f.Task.ID
-	case planner.FailureCheck:
-		return "check " + string(f.Check.Name), f.Check.Message
+// problem is one row of a report's list of failures or warnings: where
+// (a task's address, or "plan"), what and why.
+type problem struct {
+	Address, What, Message string
+}
+
+// failureRows lists what fails the plan as the reports do, one row per
+// failure in the order of Plan.Failures. unreadable names an unreadable
+// task the view's way ("unreadable", "could not be read").
+func failureRows(p *planner.Plan, unreadable string) []problem {
+	var rows []problem
+	for _, f := range p.Failures() {
+		r := problem{Address: orPlan(f.Address)}
+		switch f.Kind {
+		case planner.FailureUnreadable:
+			r.What, r.Message = unreadable, *f.Task.Error
+		case planner.FailureDrift:
+			r.What, r.Message = "drift", "the request differs from the pinned task "+f.Task.ID
+		case planner.FailureCheck:
+			r.What, r.Message = "check "+string(f.Check.Name), f.Check.Message
+		default:
+			r.What, r.Message = "error", diagnosticText(*f.Diagnostic)
+		}
+		rows = append(rows, r)
 	}
-	return "error", diagnosticText(*f.Diagnostic)
+	return rows
+}
+
+// verdictParts are the counts a report's verdict gives: for a plan that
+// fails, its failing tasks, failed checks and errors; for one that
+// passes, its passed checks, warnings and pending checks.
+func verdictParts(p *planner.Plan) []string {
+	n := p.Tally()
+	var parts []string
+	if p.Failed() {
+		if k := len(p.FailingTasks()); k > 0 {
+			parts = append(parts, plural.Count(k, "failing task"))
+		}
+		if s := failedChecks(n); s != "" {
+			parts = append(parts, s)
+		}
+		if k := len(failuresOf(p, planner.FailureDiagnostic)); k > 0 {
+			parts = append(parts, plural.Count(k, "error"))
+		}
+		return parts
+	}
+	parts = append(parts, plural.Count(n.Passed, "check")+" passed")
+	if n.Warnings > 0 {
+		parts = append(parts, plural.Count(n.Warnings, "warning"))
+	}
+	if n.Pending > 0 {
+		parts = append(parts, fmt.Sprintf("%d pending", n.Pending))
+	}
+	return parts
 }
 
 // diagnosticText is a diagnostic on one line: "summary: detail (file:line)".

@@ -33,13 +33,13 @@ type validateDiagnostic struct {
 func (ValidateJSON) Render(w io.Writer, diags []planner.Diagnostic) error {
 	doc := validateDoc{Valid: true, Diagnostics: make([]validateDiagnostic, 0, len(diags))}
 	for _, d := range diags {
-		if d.Severity == "error" {
+		if d.Fails() {
 			doc.ErrorCount++
 			doc.Valid = false
 		} else {
 			doc.WarningCount++
 		}
-		doc.Diagnostics = append(doc.Diagnostics, validateDiagnostic{d.Severity, d.Summary, d.Detail, toJSONRange(d.Range)})
+		doc.Diagnostics = append(doc.Diagnostics, validateDiagnostic{string(d.Severity), d.Summary, d.Detail, toJSONRange(d.Range)})
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
