@@ -303,21 +303,25 @@ func TestReferenceProblems(t *testing.T) {
 		summary string
 		detail  string
 	}{
-		"missing task":     {`inputs = [{ url = task.skecth.images[0].url }]`, "Reference to undeclared task", `No task named "skecth" is declared. Did you mean "sketch"?`},
-		"index past count": {`inputs = [{ url = task.sketch.images[2].url }]`, "Image index out of range", "task.sketch makes 2 image(s) (count = 2), so images[2] does not exist"},
-		"missing key":      {`inputs = [{ url = task.product["cup"].images[0].url }]`, "Reference to undeclared task instance", `task.product has no instance "cup"`},
-		"no key":           {`inputs = [{ url = task.product.images[0].url }]`, "Missing task instance key", `task.product["bowl"].images[0].url`},
-		"bad attr":         {`inputs = [{ url = task.sketch.image[0].url }]`, "Unsupported task attribute", `Did you mean "images"?`},
-		"no files":         {`inputs = [{ file = task.plain.files[0] }]`, "Task saves no files", "task.plain declares no files"},
-		"file index":       {`inputs = [{ file = task.sketch.files[5] }]`, "File index out of range", "task.sketch saves 2 file(s)"},
-		"id as url":        {`inputs = [{ url = task.sketch.id }]`, "Invalid input URL", "a task id, not an image URL"},
-		"file as url":      {`inputs = [{ url = task.sketch.files[0] }]`, "Invalid input URL", "Write file = task.sketch.files[0]"},
-		"url as file":      {`inputs = [{ file = task.sketch.images[0].url }]`, "Invalid input file", "which is not a file path"},
-		"text around":      {`inputs = [{ url = "${task.sketch.images[0].url}?w=512" }]`, "Invalid input reference", "takes the reference alone"},
-		"two refs":         {`inputs = [{ url = "${task.sketch.images[0].url}${task.sketch.images[1].url}" }]`, "Invalid input reference", "several references"},
-		"both":             {`inputs = [{ url = "https://a/b.png", file = "x.png" }]`, "Conflicting input", "sets both url and file"},
-		"neither":          {`inputs = [{ role = "init" }]`, "Missing input source", "has neither url nor file"},
-		"bad role":         {`inputs = [{ url = task.sketch.images[0].url, role = "inti" }]`, "Invalid input role", `Did you mean "init"?`},
+		"missing task":           {`inputs = [{ url = task.skecth.images[0].url }]`, "Reference to undeclared task", `No task named "skecth" is declared. Did you mean "sketch"?`},
+		"index past count":       {`inputs = [{ url = task.sketch.images[2].url }]`, "Image index out of range", "task.sketch makes 2 image(s) (count = 2), so images[2] does not exist"},
+		"missing key":            {`inputs = [{ url = task.product["cup"].images[0].url }]`, "Reference to undeclared task instance", `task.product has no instance "cup". Did you mean "mug"? Its keys are "bowl", "mug". Use one of them, or add "cup" to its for_each.`},
+		"no key":                 {`inputs = [{ url = task.product.images[0].url }]`, "Missing task instance key", `task.product["bowl"].images[0].url`},
+		"bad attr":               {`inputs = [{ url = task.sketch.image[0].url }]`, "Unsupported task attribute", `task.sketch offers images[N].url, for an input's url, and files[N], for an input's file. Did you mean "images"?`},
+		"no files":               {`inputs = [{ file = task.plain.files[0] }]`, "Task saves no files", "task.plain declares no files"},
+		"file index":             {`inputs = [{ file = task.sketch.files[5] }]`, "File index out of range", "task.sketch saves 2 file(s)"},
+		"id as url":              {`inputs = [{ url = task.sketch.id }]`, "Invalid input URL", "a task id, not an image URL; an input is an image. Take the task's image instead: task.sketch.images[0].url."},
+		"id bare":                {`inputs = [task.product["mug"].id]`, "Invalid input URL", `inputs[0] is task.product["mug"].id, a task id`},
+		"id as file":             {`inputs = [{ file = task.plain.id }]`, "Invalid input file", "inputs[0].file is task.plain.id, a task id, not a file path; an input is an image. Take the task's image instead: url = task.plain.images[0].url."},
+		"no instances":           {`inputs = [{ url = task.none["a"].images[0].url }]`, "Reference to a task with no instances", `task "none" is declared, but its for_each is empty, so task.none has no instances and the instance "a" does not exist.`},
+		"no instances, computed": {`inputs = [for k in ["a"] : task.none[k].images[0].url]`, "Reference to a task with no instances", "so task.none has no instances and an instance does not exist"},
+		"file as url":            {`inputs = [{ url = task.sketch.files[0] }]`, "Invalid input URL", "Write file = task.sketch.files[0]"},
+		"url as file":            {`inputs = [{ file = task.sketch.images[0].url }]`, "Invalid input file", "which is not a file path"},
+		"text around":            {`inputs = [{ url = "${task.sketch.images[0].url}?w=512" }]`, "Invalid input reference", "takes the reference alone"},
+		"two refs":               {`inputs = [{ url = "${task.sketch.images[0].url}${task.sketch.images[1].url}" }]`, "Invalid input reference", "several references"},
+		"both":                   {`inputs = [{ url = "https://a/b.png", file = "x.png" }]`, "Conflicting input", "sets both url and file"},
+		"neither":                {`inputs = [{ role = "init" }]`, "Missing input source", "has neither url nor file"},
+		"bad role":               {`inputs = [{ url = task.sketch.images[0].url, role = "inti" }]`, "Invalid input role", `Did you mean "init"?`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -341,6 +345,10 @@ task "bad" {
   prompt = "p"
   ` + tt.task + `
 }
+task "none" {
+  for_each = toset([])
+  prompt   = each.value
+}
 `})
 			sp, diags := Load(dir, LoadOptions{})
 			if len(diags) != 1 {
@@ -354,6 +362,25 @@ task "bad" {
 				t.Errorf("diagnostic at %v, want line 19", d.Subject)
 			}
 		})
+	}
+}
+
+// TestReferenceToBrokenForEach: a task whose for_each cannot be evaluated
+// has that one error; the inputs that refer to it add no "not declared".
+func TestReferenceToBrokenForEach(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"main.mynth.hcl": `
+task "broken" {
+  for_each = 3
+  prompt   = "p"
+}
+task "final" {
+  prompt = "f"
+  inputs = [task.broken["a"].images[0].url]
+}
+`})
+	_, diags := Load(dir, LoadOptions{})
+	if diff := cmp.Diff([]string{"Invalid for_each argument"}, summaries(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
 }
 

@@ -406,6 +406,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	}
 	var jobs []job
 	seenName := map[string]*taskBlock{}
+	infos := map[string]*taskInfo{}
 	for i := range bs {
 		b := &bs[i]
 		b.first = -1
@@ -430,6 +431,9 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		var kd hcl.Diagnostics
 		b.keys, kd = l.forEachKeys(b.tb.ForEach)
 		b.diags = append(b.diags, kd...)
+		// The block is declared even when it has no instance, so that a
+		// reference to it says so rather than "not declared".
+		infos[b.tb.Name] = &taskInfo{forEach: true, instances: map[string]*Task{}, keysFailed: kd.HasErrors()}
 		for k := range b.keys {
 			jobs = append(jobs, job{tb: b.tb, key: &b.keys[k]})
 		}
@@ -441,7 +445,6 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	})
 	// Inputs come second: they may refer to any task, which must be
 	// decoded first (its count and files say what it offers).
-	infos := map[string]*taskInfo{}
 	anyInputs := false
 	for _, j := range jobs {
 		if j.task == nil {

@@ -38,6 +38,9 @@ type taskInfo struct {
 	// instances by for_each key ("" without for_each).
 	instances map[string]*Task
 	keys      []string
+	// keysFailed is set when the block's for_each could not be evaluated
+	// (that error is reported already), so that it has no instances.
+	keysFailed bool
 	// noCount holds the keys of the instances whose count could not be
 	// read. It is filled before inputs are decoded, in parallel, so that
 	// no instance's Ranges (which decoding its inputs writes) is read.
@@ -122,6 +125,19 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 	var t *Task
 	key := ""
 	addr := Address{Name: a.Name}.String()
+	if info.forEach && len(info.instances) == 0 {
+		if info.keysFailed {
+			return nil // decodeTaskInputs evaluates nothing (see unevaluable)
+		}
+		which := "an instance"
+		if len(rest) > 0 {
+			if ix, ok := rest[0].(hcl.TraverseIndex); ok && ix.Key.Type() == cty.String && ix.Key.IsKnown() {
+				which = fmt.Sprintf("the instance %q", ix.Key.AsString())
+			}
+		}
+		return hcl.Diagnostics{errorf(rng, "Reference to a task with no instances",
+			"task %q is declared, but its for_each is empty, so %s has no instances and %s does not exist. Give its for_each that key, or take this input from another task.", a.Name, addr, which)}
+	}
 	if info.forEach {
 		if len(rest) == 0 {
 			return nil // task.NAME whole, indexed by an expression
@@ -138,7 +154,7 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 		t = info.instances[key]
 		if t == nil {
 			return hcl.Diagnostics{errorf(rng, "Reference to undeclared task instance",
-				"task.%s has no instance %q.%s Its keys are %s.", a.Name, key, didYouMean(key, info.keys), quoteList(info.keys))}
+				"task.%s has no instance %q.%s Its keys are %s. Use one of them, or add %q to its for_each.", a.Name, key, didYouMean(key, info.keys), quoteList(info.keys), key)}
 		}
 		addr = t.Address
 		rest = rest[1:]
@@ -149,14 +165,16 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 		return nil
 	}
 	attr, ok := rest[0].(hcl.TraverseAttr)
-	offered := []string{"id", "images", "files"}
+	// id is known here so that decodeInputURL refuses it with its own
+	// diagnostic (a task id is no image); it is not offered.
+	offered := []string{"images", "files"}
 	if !ok || (attr.Name != "id" && attr.Name != "images" && attr.Name != "files") {
 		name := ""
 		if ok {
 			name = attr.Name
 		}
 		return hcl.Diagnostics{errorf(rng, "Unsupported task attribute",
-			"%s offers id, images[N].url and files[N].%s Refer to one of those.", addr, didYouMean(name, offered))}
+			"%s offers images[N].url, for an input's url, and files[N], for an input's file.%s Refer to one of those.", addr, didYouMean(name, offered))}
 	}
 	if attr.Name == "id" || len(rest) < 2 {
 		return nil
@@ -191,6 +209,17 @@ func checkTaskReference(tr hcl.Traversal, infos map[string]*taskInfo) hcl.Diagno
 		}
 	}
 	return nil
+}
+
+// unevaluable reports whether tr refers to a task block whose for_each
+// could not be evaluated: its error is reported already, and the inputs
+// that refer to it are not evaluated, so that they add no other.
+func unevaluable(tr hcl.Traversal, infos map[string]*taskInfo) bool {
+	if len(tr) < 2 {
+		return false
+	}
+	a, ok := tr[1].(hcl.TraverseAttr)
+	return ok && infos[a.Name] != nil && infos[a.Name].keysFailed
 }
 
 // countUnknown reports whether t sets a count that could not be read, so
@@ -386,12 +415,14 @@ func (l *loader) decodeTaskInputs(tb *taskBlock, key *instanceKey, t *Task, info
 		return nil
 	}
 	var diags hcl.Diagnostics
+	skip := false
 	for _, tr := range attr.Expr.Variables() {
 		if tr.RootName() == "task" {
 			diags = append(diags, checkTaskReference(tr, infos)...)
+			skip = skip || unevaluable(tr, infos)
 		}
 	}
-	if diags.HasErrors() {
+	if diags.HasErrors() || skip {
 		return diags
 	}
 	ctx := l.instanceContext(tb, key).NewChild()
@@ -548,7 +579,7 @@ func (in *instance) decodeInputURL(fs *fields, name string, v cty.Value, ex hcl.
 			input.Ref = &r
 			return input, true
 		case RefID:
-			fs.add(errorf(rng, "Invalid input URL", "%s is %s, a task id, not an image URL. Take the task's image instead: %s.images[0].url.", name, r, r.Address))
+			fs.add(errorf(rng, "Invalid input URL", "%s is %s, a task id, not an image URL; an input is an image. Take the task's image instead: %s.images[0].url.", name, r, r.Address))
 		case RefFile:
 			fs.add(errorf(rng, "Invalid input URL", "%s is %s, the local path %s saves its image to, not a URL. Write file = %s to give that file, or url = %s.images[%d].url to give the image's URL.", name, r, r.Address, r, r.Address, r.Index))
 		}
@@ -574,6 +605,10 @@ func (in *instance) decodeInputFile(fs *fields, name string, v cty.Value, ex hcl
 	if len(refs) > 0 {
 		r, ok := in.singleRef(fs, name, refs, ex, rng)
 		if !ok {
+			return Input{}, false
+		}
+		if r.Attr == RefID {
+			fs.add(errorf(rng, "Invalid input file", "%s is %s, a task id, not a file path; an input is an image. Take the task's image instead: url = %s.images[0].url.", name, r, r.Address))
 			return Input{}, false
 		}
 		if r.Attr != RefFile {
