@@ -260,6 +260,13 @@ type captureProgress struct {
 	started  int
 	created  []string
 	finished []TaskResult
+	uploaded [][]string
+}
+
+func (c *captureProgress) InputsUploaded(_ ProgressEvent, paths []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.uploaded = append(c.uploaded, paths)
 }
 
 func (c *captureProgress) Start(total int) { c.started = total }

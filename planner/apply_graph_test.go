@@ -89,13 +89,20 @@ func TestApplyUploadsEachContentOnceInBatches(t *testing.T) {
 	c.withInputs(a, all[:11]...)
 	b := c.task("task.b", "b", 1, ActionGenerate)
 	c.withInputs(b, all[5], all[11], dup)
-	res := c.apply(context.Background(), c.options())
+	progress := &captureProgress{}
+	opts := c.options()
+	opts.Progress = progress
+	res := c.apply(context.Background(), opts)
 	if res.Failed() {
 		t.Fatalf("apply failed: %+v", res.Tasks[0])
 	}
 	// 11 contents to send (r00 is kept): one request of 10, one of 1.
 	if len(c.api.uploads) != 2 || len(c.api.uploads[0]) != 10 || len(c.api.uploads[1]) != 1 || res.Uploaded != 11 {
 		t.Fatalf("uploads %v (%d), want requests of 10 and 1", c.api.uploads, res.Uploaded)
+	}
+	// The progress hears of each request, by the paths sent.
+	if diff := cmp.Diff(c.api.uploads, progress.uploaded); diff != "" {
+		t.Errorf("uploads reported to the progress (-sent +reported):\n%s", diff)
 	}
 	r03 := 0
 	for _, batch := range c.api.uploads {

@@ -127,6 +127,13 @@ func (a *applier) uploadBatches(ctx context.Context, batch []*uploadBatch) {
 		}
 		a.mu.Lock()
 		a.res.Uploaded += len(batch)
+		if s, ok := a.progress.(UploadSink); ok {
+			paths := make([]string, len(batch))
+			for i, b := range batch {
+				paths[i] = b.paths[0]
+			}
+			s.InputsUploaded(a.eventLocked(&TaskResult{}, false), paths)
+		}
 		a.mu.Unlock()
 		return
 	}

@@ -36,6 +36,14 @@ type CreationWaitSink interface {
 	CreationWaits(ev ProgressEvent, why string)
 }
 
+// UploadSink is a ProgressSink that is also told of the input files apply
+// uploads. Apply calls it once per upload request that Mynth answers.
+type UploadSink interface {
+	// InputsUploaded reports the files of one upload request: the first
+	// path of each distinct content (by sha256), in the request's order.
+	InputsUploaded(ev ProgressEvent, paths []string)
+}
+
 type nopApplyProgress struct{}
 
 func (nopApplyProgress) Start(int)                  {}

@@ -118,11 +118,22 @@ func TestApplyE2EInputsAndChain(t *testing.T) {
 	if iSketch < 0 || iFinal < iSketch || iVariant < iFinal || strings.Index(r.Stdout, "task.sketch: completed") > iFinal {
 		t.Errorf("not created in graph order:\n%s", r.Stdout)
 	}
+	// The upload is a progress line before the first creation, and a count in the closing line.
+	if i := strings.Index(r.Stdout, "Uploaded 1 input file: refs/mug.png\n"); i < 0 || i > iSketch {
+		t.Errorf("no upload line before the first creation:\n%s", r.Stdout)
+	}
+	if !strings.Contains(r.Stdout, "Apply complete: 4 generated, 0 updated, 0 forgotten. 1 input file uploaded. Spent ") {
+		t.Errorf("the closing line does not count the upload:\n%s", r.Stdout)
+	}
 	checkFilesMatchState(t, dir, st)
 
 	// Re-plan: clean, and nothing uploaded again.
 	mustCode(t, runBin(t, dir, env, "plan", "--detailed-exitcode"), 0, "plan after apply")
-	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "apply with nothing to do")
+	r = runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, 0, "apply with nothing to do")
+	if strings.Contains(r.Stdout, "pload") {
+		t.Errorf("a clean apply speaks of uploads:\n%s", r.Stdout)
+	}
 	if got, c := srv.Emulator.Stats().Uploaded, srv.Emulator.Stats().Created; got != 1 || c != 4 {
 		t.Errorf("after a clean apply: %d uploads, %d creations, want 1 and 4", got, c)
 	}

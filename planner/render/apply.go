@@ -374,6 +374,9 @@ func ApplySummaryLine(s ApplySummary) string {
 	if res.FilesRestored > 0 {
 		fmt.Fprintf(&b, " %s restored.", plural.Count(res.FilesRestored, "file"))
 	}
+	if res.Uploaded > 0 {
+		fmt.Fprintf(&b, " %s uploaded.", plural.Count(res.Uploaded, "input file"))
+	}
 	fmt.Fprintf(&b, " Spent %s. State: %s (serial %d).", res.Spent.Dollars(), filepath.ToSlash(s.State), res.Serial)
 	return b.String()
 }

@@ -29,6 +29,21 @@ func TestApplySummaryLineSaysTheOutcome(t *testing.T) {
 	}
 }
 
+// TestApplySummaryLineCountsUploads: the closing line says how many input
+// files apply uploaded, and nothing of uploads when there were none.
+func TestApplySummaryLineCountsUploads(t *testing.T) {
+	for n, want := range map[int]string{
+		0: "Apply complete: 1 generated, 0 updated, 0 forgotten. Spent $0.00. State: mynth.state.json (serial 2).",
+		1: "Apply complete: 1 generated, 0 updated, 0 forgotten. 1 input file uploaded. Spent $0.00. State: mynth.state.json (serial 2).",
+		2: "Apply complete: 1 generated, 0 updated, 0 forgotten. 2 input files uploaded. Spent $0.00. State: mynth.state.json (serial 2).",
+	} {
+		res := &planner.ApplyResult{Generated: 1, Uploaded: n, Serial: 2}
+		if diff := cmp.Diff(want, ApplySummaryLine(ApplySummary{Result: res, State: "mynth.state.json"})); diff != "" {
+			t.Errorf("%d uploaded (-want +got):\n%s", n, diff)
+		}
+	}
+}
+
 // TestApplyHumanConfirm: the question states what will be created, at
 // what estimated cost, and the budget's limits.
 func TestApplyHumanConfirm(t *testing.T) {

@@ -22,6 +22,8 @@ var (
 	_ planner.CreationWaitSink = (*TerminalProgress)(nil)
 	_ planner.ProgressSink     = (*LineProgress)(nil)
 	_ planner.ProgressSink     = (*TerminalProgress)(nil)
+	_ planner.UploadSink       = (*LineProgress)(nil)
+	_ planner.UploadSink       = (*TerminalProgress)(nil)
 )
 
 // LineProgress writes one line per created and finished task, for logs:
@@ -121,6 +123,24 @@ func (p *LineProgress) CreationWaits(ev planner.ProgressEvent, why string) {
 	defer p.mu.Unlock()
 	p.last, p.why = ev, why
 	p.printf("Waiting: %s (%d/%d tasks done, %s spent)\n", termtext.Line(why), ev.Done, ev.Total, ev.Spent.Dollars())
+}
+
+// InputsUploaded implements planner.UploadSink.
+func (p *LineProgress) InputsUploaded(ev planner.ProgressEvent, paths []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = ev
+	p.printf("%s", UploadedLine(paths))
+}
+
+// UploadedLine is the line that reports one upload request, ending in a
+// newline: "Uploaded 2 input files: refs/a.png, refs/mug.png".
+func UploadedLine(paths []string) string {
+	esc := make([]string, len(paths))
+	for i, p := range paths {
+		esc[i] = termtext.Line(p)
+	}
+	return fmt.Sprintf("Uploaded %s: %s\n", plural.Count(len(paths), "input file"), strings.Join(esc, ", "))
 }
 
 // Finish implements planner.ProgressSink.
@@ -253,6 +273,17 @@ func (p *TerminalProgress) TaskFinished(ev planner.ProgressEvent) {
 	p.last = ev
 	p.clear()
 	io.WriteString(p.W, FinishedLine(ev.Task))
+	p.draw()
+}
+
+// InputsUploaded implements planner.UploadSink: the line is printed
+// above the live line.
+func (p *TerminalProgress) InputsUploaded(ev planner.ProgressEvent, paths []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = ev
+	p.clear()
+	io.WriteString(p.W, UploadedLine(paths))
 	p.draw()
 }
 

@@ -110,6 +110,30 @@ func TestTerminalProgress(t *testing.T) {
 	}
 }
 
+// TestProgressReportsUploads: both progress views print a line per upload
+// request, naming the files, escaped; the live line is redrawn after it.
+func TestProgressReportsUploads(t *testing.T) {
+	var lines bytes.Buffer
+	lp := &LineProgress{W: &lines}
+	lp.Start(0)
+	lp.InputsUploaded(planner.ProgressEvent{Total: 2}, []string{"refs/a.png", "refs/mug.png"})
+	lp.InputsUploaded(planner.ProgressEvent{Total: 2}, []string{"refs/x\n::error::forged.png"})
+	lp.Finish()
+	want := "Uploaded 2 input files: refs/a.png, refs/mug.png\nUploaded 1 input file: refs/x\\n::error::forged.png\n"
+	if diff := cmp.Diff(want, lines.String()); diff != "" {
+		t.Errorf("line progress (-want +got):\n%s", diff)
+	}
+
+	var term strings.Builder
+	tp := &TerminalProgress{W: &term}
+	tp.Start(2)
+	tp.InputsUploaded(planner.ProgressEvent{Total: 2}, []string{"refs/mug.png"})
+	tp.Finish()
+	if want := "\r\x1b[KUploaded 1 input file: refs/mug.png\nApplying: 0/2 tasks done"; !strings.Contains(term.String(), want) {
+		t.Errorf("terminal progress lacks %q: %q", want, term.String())
+	}
+}
+
 // TestLineProgressNeverSilent: without a terminal, a line comes at least
 // every Every while apply runs.
 func TestLineProgressNeverSilent(t *testing.T) {
