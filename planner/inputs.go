@@ -197,13 +197,13 @@ func propagateInputs(work []*taskWork, order []string, st *state.File, dir strin
 					old = u.SHA256
 				}
 				if was != "" || old != "" {
-					changes = append(changes, Change{Path: path, Before: in.File.Path + " sha256 " + short(old), After: in.File.Path + " sha256 " + short(w.inputs.fileSums[i])})
+					changes = append(changes, Change{Path: path, Before: in.File.Path + " sha256 " + short(old), After: in.File.Path + " sha256 " + short(w.inputs.fileSums[i]), Text: true})
 					reasons = append(reasons, "its input file "+in.File.Path+" changed")
 				}
 				continue
 			}
 			if was != "" {
-				changes = append(changes, Change{Path: path + ".url", Before: was, After: KnownAfterApply})
+				changes = append(changes, Change{Path: path + ".url", Before: was, After: KnownAfterApply, Text: true})
 			}
 		}
 		reasons = dedupe(reasons)

@@ -177,6 +177,10 @@ type Change struct {
 	After  any    `json:"after"`
 	// Sensitive changes print as (sensitive).
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Text marks Before and After as words for people, not values of the
+	// request: an input file as "refs/mug.png sha256 ab12…", a URL known
+	// only after apply. Views print them unquoted.
+	Text bool `json:"text,omitempty"`
 }
 
 // Check is one evaluated expectation.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -42,7 +43,9 @@ func TestGraphFormats(t *testing.T) {
 }
 
 // TestRequestKnownAfterApply: an input whose URL apply learns shows as
-// (known after apply) in the planned request, in both shapes of input.
+// (known after apply) in the planned request, in both shapes of input: a
+// JSON string in --json, a bare word in the human plan (a URL that is
+// known stays quoted).
 func TestRequestKnownAfterApply(t *testing.T) {
 	tp := &planner.TaskPlan{Address: "task.final", Action: planner.ActionReplace, UnknownInputs: []int{0, 2},
 		Request: &mynth.Request{Inputs: []mynth.Input{{Role: "init"}, {URL: "https://a/b.png"}, {}}}}
@@ -50,11 +53,51 @@ func TestRequestKnownAfterApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inputs := doc["inputs"].([]any)
-	if src := inputs[0].(map[string]any)["source"].(map[string]any); src["url"] != planner.KnownAfterApply {
-		t.Errorf("inputs[0] = %v", inputs[0])
+	b, err := json.Marshal(doc["inputs"])
+	if err != nil {
+		t.Fatal(err)
 	}
-	if inputs[1] != "https://a/b.png" || inputs[2] != planner.KnownAfterApply {
-		t.Errorf("inputs = %v", inputs)
+	if want := `[{"role":"init","source":{"type":"url","url":"(known after apply)"},"type":"image"},"https://a/b.png","(known after apply)"]`; string(b) != want {
+		t.Errorf("JSON inputs\n%s\nwant\n%s", b, want)
+	}
+	lines, err := requestLines(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range lines {
+		got[l.path] = l.value
+	}
+	if got["inputs[0].source.url"] != "(known after apply)" || got["inputs[1]"] != `"https://a/b.png"` || got["inputs[2]"] != "(known after apply)" {
+		t.Errorf("human request lines %v", got)
+	}
+}
+
+// TestTextChangeLines: a changed input file reads as the path, the old
+// sha256 and the new one, and a URL known only after apply as those
+// words, all unquoted; a change of a request value stays a JSON value.
+func TestTextChangeLines(t *testing.T) {
+	for _, tc := range []struct {
+		c          planner.Change
+		human, web string
+	}{
+		{planner.Change{Path: "request.inputs[0]", Before: "refs/mug.png sha256 ab12…", After: "refs/mug.png sha256 9f3c…", Text: true},
+			"~ request.inputs[0]: refs/mug.png sha256 ab12… → 9f3c…", "refs/mug.png sha256 ab12…|9f3c…"},
+		{planner.Change{Path: "request.inputs[0]", Before: "refs/mug.png sha256 (none)", After: "refs/new.png sha256 9f3c…", Text: true},
+			"~ request.inputs[0]: refs/mug.png sha256 (none) → refs/new.png sha256 9f3c…", "refs/mug.png sha256 (none)|refs/new.png sha256 9f3c…"},
+		{planner.Change{Path: "request.inputs[0].url", Before: "https://cdn/a.png", After: planner.KnownAfterApply, Text: true},
+			"~ request.inputs[0].url: https://cdn/a.png → (known after apply)", "https://cdn/a.png|(known after apply)"},
+		{planner.Change{Path: "request.prompt", Before: "a b", After: "a c"},
+			`~ request.prompt: "a b" → "a c"`, `"a b"|"a c"`},
+		{planner.Change{Path: "request.inputs[0]", Before: "x sha256 ab12…", After: "x sha256 9f3c…", Text: true, Sensitive: true},
+			"~ request.inputs[0]: (sensitive) → (sensitive)", "(sensitive)|(sensitive)"},
+	} {
+		if got := (Human{}).changeLine(tc.c); got != tc.human {
+			t.Errorf("human %q, want %q", got, tc.human)
+		}
+		card := cardChange(tc.c)
+		if got := card.Before + "|" + card.After; got != tc.web {
+			t.Errorf("HTML %q, want %q", got, tc.web)
+		}
 	}
 }

@@ -407,9 +407,8 @@ func cardChange(ch planner.Change) htmlChange {
 	case ch.Before != nil && ch.After == nil:
 		sym = "-"
 	}
-	return htmlChange{ch.Path,
-		truncate(formatValue(ch.Before, ch.Sensitive), 300),
-		truncate(formatValue(ch.After, ch.Sensitive), 300), sym}
+	before, after := changeValues(ch)
+	return htmlChange{ch.Path, truncate(before, 300), truncate(after, 300), sym}
 }
 
 // embed returns the saved file of an image as a data: URI, when Dir is set,

@@ -348,8 +348,8 @@ func (h Human) changeLine(c planner.Change) string {
 	case c.Before != nil && c.After == nil:
 		sym, color = "-", ansiRed
 	}
-	return fmt.Sprintf("%s %s: %s → %s", h.paint(color, sym), termtext.Line(c.Path),
-		termtext.Line(formatValue(c.Before, c.Sensitive)), termtext.Line(formatValue(c.After, c.Sensitive)))
+	before, after := changeValues(c)
+	return fmt.Sprintf("%s %s: %s → %s", h.paint(color, sym), termtext.Line(c.Path), termtext.Line(before), termtext.Line(after))
 }
 
 // taskChecks writes a task's checks, one a line; for a task not created

@@ -70,6 +70,36 @@ func formatValue(v any, sensitive bool) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
+// changeValues are a change's values as views print them: JSON values,
+// or, for a text change, the words themselves, the after without the
+// words it starts with in common with the before ("refs/mug.png sha256
+// ab12…" → "9f3c…").
+func changeValues(c planner.Change) (before, after string) {
+	if !c.Text || c.Sensitive {
+		return formatValue(c.Before, c.Sensitive), formatValue(c.After, c.Sensitive)
+	}
+	before, after = textValue(c.Before), textValue(c.After)
+	if c.Before == nil || c.After == nil {
+		return before, after
+	}
+	b, a := strings.Fields(before), strings.Fields(after)
+	n := 0
+	for n < len(b) && n < len(a)-1 && b[n] == a[n] {
+		n++
+	}
+	return before, strings.Join(a[n:], " ")
+}
+
+func textValue(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return formatValue(v, false)
+}
+
 // truncate shortens s to at most n runes, marking the cut with "…".
 func truncate(s string, n int) string {
 	r := []rune(s)

@@ -46,6 +46,15 @@ func sortFields(keys []string, order []string) {
 // sensitiveValue marks a redacted field in a request document.
 type sensitiveValue struct{}
 
+// knownAfterApply marks, in a request document, an input URL that apply
+// learns: the human plan prints it bare, JSON as the string.
+type knownAfterApply struct{}
+
+// MarshalJSON writes the string "(known after apply)".
+func (knownAfterApply) MarshalJSON() ([]byte, error) {
+	return json.Marshal(planner.KnownAfterApply)
+}
+
 // requestDocument is the request apply sends for t as a JSON object, in the
 // API's shape, with every field the plan redacted set to "(sensitive)"; nil
 // when apply sends none.
@@ -70,10 +79,10 @@ func requestDocument(t *planner.TaskPlan) (map[string]any, error) {
 			}
 			switch in := inputs[i].(type) {
 			case string:
-				inputs[i] = planner.KnownAfterApply
+				inputs[i] = knownAfterApply{}
 			case map[string]any:
 				if src, ok := in["source"].(map[string]any); ok {
-					src["url"] = planner.KnownAfterApply
+					src["url"] = knownAfterApply{}
 				}
 			}
 		}
@@ -129,6 +138,8 @@ func flattenValue(out []requestLine, path string, v any) []requestLine {
 	switch v := v.(type) {
 	case sensitiveValue:
 		return append(out, requestLine{path, sensitiveText})
+	case knownAfterApply:
+		return append(out, requestLine{path, planner.KnownAfterApply})
 	case map[string]any:
 		if len(v) == 0 {
 			return append(out, requestLine{path, "{}"})
