@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -66,6 +68,101 @@ type Request struct {
 	// Metadata is a JSON object returned with the task, at most 2 KB.
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 	Access   *Access         `json:"access,omitempty"`
+}
+
+// RequestField is one field of Request as the tool treats it: its names,
+// how a spec's value of it is compared with a task's, and what a sensitive
+// value of it hides. RequestFields lists every field; comparison,
+// redaction and `state show` all go through it, and a test holds it to
+// the struct, so that a field added to Request is handled everywhere or
+// the test fails.
+type RequestField struct {
+	// Name is the field's Go name in Request ("ContentRating").
+	Name string
+	// Key is its JSON key ("content_rating"): the key in the API's
+	// documents, the path under "request." in a plan's changes, and the
+	// name under which a spec marks the field sensitive.
+	Key string
+	// Subset is true for an object that the API completes with members of
+	// its own (output, webhook, content_rating, access): a spec's value is
+	// compared only with the members it sets, so that the ones the API
+	// added are no drift.
+	Subset bool
+	// Echoes are the members of a task's Result that repeat the field's
+	// value (the resolved model, the enhanced prompt): where the field is
+	// sensitive they are hidden too.
+	Echoes []string
+	// Token is true for the field that asks for the task's Public Access
+	// Token (access): it is hidden wherever the token is.
+	Token bool
+}
+
+// requestFields is the table behind RequestFields, in Request's order.
+var requestFields = []RequestField{
+	{Name: "Prompt", Key: "prompt", Echoes: []string{"prompt_enhance"}},
+	{Name: "Model", Key: "model", Echoes: []string{"model"}},
+	{Name: "Size", Key: "size"},
+	{Name: "Count", Key: "count"},
+	{Name: "Inputs", Key: "inputs"},
+	{Name: "Output", Key: "output", Subset: true},
+	{Name: "Webhook", Key: "webhook", Subset: true},
+	{Name: "ContentRating", Key: "content_rating", Subset: true},
+	{Name: "Metadata", Key: "metadata"},
+	{Name: "Access", Key: "access", Subset: true, Token: true},
+}
+
+// RequestFields returns every field of Request, in the struct's order.
+func RequestFields() []RequestField { return slices.Clone(requestFields) }
+
+// RequestFieldByKey returns the field whose JSON key is key.
+func RequestFieldByKey(key string) (RequestField, bool) {
+	i := slices.IndexFunc(requestFields, func(f RequestField) bool { return f.Key == key })
+	if i < 0 {
+		return RequestField{}, false
+	}
+	return requestFields[i], true
+}
+
+// IsSet reports whether r sets the field: a pointer that is not nil, a
+// list or a JSON value that is not empty, a string or number that is not
+// zero.
+func (f RequestField) IsSet(r Request) bool {
+	v := reflect.ValueOf(r).FieldByName(f.Name)
+	if v.Kind() == reflect.Slice {
+		return v.Len() > 0
+	}
+	return !v.IsZero()
+}
+
+// Value returns the field of r; nil when r does not set it, so that an
+// absent field stays absent once encoded.
+func (f RequestField) Value(r Request) any {
+	if !f.IsSet(r) {
+		return nil
+	}
+	return reflect.ValueOf(r).FieldByName(f.Name).Interface()
+}
+
+// Copy sets the field of dst to its value in src.
+func (f RequestField) Copy(dst *Request, src Request) {
+	reflect.ValueOf(dst).Elem().FieldByName(f.Name).Set(reflect.ValueOf(src).FieldByName(f.Name))
+}
+
+// WithDefaults returns r as the API reads it, so that two requests that
+// mean the same compare equal: a missing model is "auto", a missing size
+// "auto" and a missing count 1; the size is in its canonical form
+// (Size.Normalize).
+func (r Request) WithDefaults() Request {
+	if r.Model == "" {
+		r.Model = "auto"
+	}
+	size := Size{Preset: "auto"}
+	if r.Size != nil {
+		size = r.Size.Normalize()
+	}
+	r.Size = &size
+	r.Count = max(r.Count, 1)
+	return r
 }
 
 // Prompt is the prompt of a request. The API accepts a plain string (only

@@ -184,62 +184,32 @@ func pathLess(a, b string) bool {
 
 // requestTrees builds the two sides of a request comparison: want holds
 // every field that the spec sets, normalized; got holds the same fields of
-// the remote (or recorded) request, normalized the same way, and nothing
-// else. got may be nil (the request is unknown).
+// the remote (or recorded) request, normalized the same way and with the
+// API's defaults for what it leaves out, and nothing else. got may be nil
+// (the request is unknown). The fields are mynth.RequestFields: those
+// compared as a subset keep, in got, only the members want sets.
 func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[string]any, err error) {
-	r := remote
-	if r == nil {
-		r = &mynth.Request{}
-	}
 	// Go values first, encoded and decoded once per side.
 	w, g := map[string]any{}, map[string]any{}
 	var subset []string
-	set := func(key string, wv any, gv any, isSubset bool) {
-		w[key] = wv
-		if remote != nil && gv != nil {
-			g[key] = gv
+	specN := spec.WithDefaults()
+	var remoteN mynth.Request
+	if remote != nil {
+		remoteN = remote.WithDefaults()
+	}
+	for _, f := range mynth.RequestFields() {
+		if !f.IsSet(spec) {
+			continue
 		}
-		if isSubset {
-			subset = append(subset, key)
+		w[f.Key] = f.Value(specN)
+		if remote != nil {
+			if gv := f.Value(remoteN); gv != nil {
+				g[f.Key] = gv
+			}
 		}
-	}
-	if spec.Prompt != nil {
-		set("prompt", spec.Prompt, presentPtr(r.Prompt), false)
-	}
-	if spec.Model != "" {
-		gv := r.Model
-		if gv == "" {
-			gv = "auto"
+		if f.Subset {
+			subset = append(subset, f.Key)
 		}
-		set("model", spec.Model, gv, false)
-	}
-	if spec.Size != nil {
-		gv := mynth.Size{Preset: "auto"}
-		if r.Size != nil {
-			gv = r.Size.Normalize()
-		}
-		set("size", spec.Size.Normalize(), gv, false)
-	}
-	if spec.Count != 0 {
-		set("count", spec.Count, max(r.Count, 1), false)
-	}
-	if len(spec.Inputs) > 0 {
-		set("inputs", spec.Inputs, presentSlice(r.Inputs), false)
-	}
-	if spec.Output != nil {
-		set("output", spec.Output, presentPtr(r.Output), true)
-	}
-	if spec.Webhook != nil {
-		set("webhook", spec.Webhook, presentPtr(r.Webhook), true)
-	}
-	if spec.ContentRating != nil {
-		set("content_rating", spec.ContentRating, presentPtr(r.ContentRating), true)
-	}
-	if len(spec.Metadata) > 0 {
-		set("metadata", spec.Metadata, presentSlice(r.Metadata), false)
-	}
-	if spec.Access != nil {
-		set("access", spec.Access, presentPtr(r.Access), true)
 	}
 	wt, err := valueTree(w)
 	if err != nil {
@@ -353,21 +323,4 @@ func filterIgnored(changes []Change, patterns []string) []Change {
 		}
 	}
 	return out
-}
-
-// presentPtr is p as an interface, or a nil interface when p is nil, so
-// that an absent member compares as absent rather than as a typed nil.
-func presentPtr[T any](p *T) any {
-	if p == nil {
-		return nil
-	}
-	return p
-}
-
-// presentSlice is s as an interface, or a nil interface when s is empty.
-func presentSlice[S ~[]E, E any](s S) any {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
 }

@@ -216,12 +216,11 @@ func redactObserved(raw json.RawMessage, fields []string) (json.RawMessage, erro
 		if err := json.Unmarshal(res, &m); err != nil {
 			return nil, fmt.Errorf("result: %w", err)
 		}
-		for _, f := range fields {
-			switch f {
-			case "prompt":
-				delete(m, "prompt_enhance")
-			case "model":
-				delete(m, "model")
+		for _, key := range fields {
+			if f, ok := mynth.RequestFieldByKey(key); ok {
+				for _, e := range f.Echoes {
+					delete(m, e)
+				}
 			}
 		}
 		b, err := json.Marshal(m)

@@ -1,36 +1,31 @@
 package planner
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
 )
 
 // sensitiveText stands in for a sensitive value in the plan.
 const sensitiveText = "(sensitive)"
 
-// requestFields are the spec's sensitive field names that are request
-// fields (the others are id, files and access_token).
-var requestFields = []string{"prompt", "model", "size", "count", "inputs", "output", "webhook", "content_rating", "metadata", "access"}
-
 // hasSensitiveRequest reports whether a request field of t is, or derives
 // from, a sensitive value.
 func hasSensitiveRequest(t *spec.Task) bool {
-	for _, f := range requestFields {
-		if t.Sensitive[f] {
-			return true
-		}
-	}
-	return false
+	return len(sensitiveFields(t)) > 0
 }
 
-// sensitiveFields lists t's sensitive request fields.
+// sensitiveFields lists t's sensitive request fields by JSON key, in
+// mynth.RequestFields' order.
 func sensitiveFields(t *spec.Task) []string {
 	var out []string
-	for _, f := range requestFields {
-		if t.Sensitive[f] {
-			out = append(out, f)
+	for _, f := range mynth.RequestFields() {
+		if t.Sensitive[f.Key] {
+			out = append(out, f.Key)
 		}
 	}
 	return out
@@ -38,7 +33,7 @@ func sensitiveFields(t *spec.Task) []string {
 
 // changeIsSensitive reports whether a change at path shows a sensitive
 // value of t: a sensitive request field, or what the result echoes of one
-// (the enhanced prompt, the model).
+// (mynth.RequestField.Echoes: the enhanced prompt, the model).
 func changeIsSensitive(t *spec.Task, path string) bool {
 	if len(t.Sensitive) == 0 {
 		return false
@@ -48,13 +43,18 @@ func changeIsSensitive(t *spec.Task, path string) bool {
 		top, _, _ = strings.Cut(top, "[")
 		return t.Sensitive[top]
 	}
-	switch {
-	case path == "request":
+	if path == "request" {
 		return hasSensitiveRequest(t)
-	case t.Sensitive["prompt"] && (matchPath(path, "result.prompt_enhance") || path == "result"):
-		return true
-	case t.Sensitive["model"] && (matchPath(path, "result.model") || path == "result"):
-		return true
+	}
+	for _, f := range mynth.RequestFields() {
+		if !t.Sensitive[f.Key] {
+			continue
+		}
+		for _, e := range f.Echoes {
+			if path == "result" || matchPath(path, "result."+e) {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -84,31 +84,85 @@ func redactSensitive(tp *TaskPlan, t *spec.Task) {
 	}
 }
 
-// setRequestFields sets the named fields of dst (names as in requestFields)
-// to their values in src; other names (a saved plan is input) are ignored.
+// setRequestFields sets the named fields of dst (JSON keys, as in
+// mynth.RequestFields) to their values in src; other names (a saved plan is
+// input) are ignored.
 func setRequestFields(dst *mynth.Request, src mynth.Request, fields []string) {
-	for _, f := range fields {
-		switch f {
-		case "prompt":
-			dst.Prompt = src.Prompt
-		case "model":
-			dst.Model = src.Model
-		case "size":
-			dst.Size = src.Size
-		case "count":
-			dst.Count = src.Count
-		case "inputs":
-			dst.Inputs = src.Inputs
-		case "output":
-			dst.Output = src.Output
-		case "webhook":
-			dst.Webhook = src.Webhook
-		case "content_rating":
-			dst.ContentRating = src.ContentRating
-		case "metadata":
-			dst.Metadata = src.Metadata
-		case "access":
-			dst.Access = src.Access
+	for _, key := range fields {
+		if f, ok := mynth.RequestFieldByKey(key); ok {
+			f.Copy(dst, src)
 		}
 	}
+}
+
+// RedactStateTask returns a copy of t, a recorded task, with the values
+// that sensitive (a spec.Task's Sensitive) marks replaced by
+// "(sensitive)": the id, the file paths, the request fields of
+// mynth.RequestFields (the one that asks for a token wherever the
+// access_token is sensitive), and what the result echoes of them. An echo
+// that is a string reads "(sensitive)"; any other is left out, so that the
+// result still decodes.
+func RedactStateTask(t *state.Task, sensitive map[string]bool) *state.Task {
+	c := t.Clone()
+	if len(sensitive) == 0 {
+		return c
+	}
+	if sensitive["id"] {
+		c.ID = sensitiveText
+	}
+	if sensitive["files"] {
+		for i := range c.Files {
+			c.Files[i].Path = sensitiveText
+		}
+	}
+	sens, _ := json.Marshal(sensitiveText)
+	var hidden []mynth.RequestField
+	for _, f := range mynth.RequestFields() {
+		if sensitive[f.Key] || (f.Token && sensitive["access_token"]) {
+			hidden = append(hidden, f)
+		}
+	}
+	c.Request = editObject(c.Request, func(m map[string]json.RawMessage) {
+		for _, f := range hidden {
+			if _, ok := m[f.Key]; ok {
+				m[f.Key] = sens
+			}
+		}
+	})
+	c.Result = editObject(c.Result, func(m map[string]json.RawMessage) {
+		for _, f := range hidden {
+			if !sensitive[f.Key] {
+				continue // the result echoes nothing of a token
+			}
+			for _, e := range f.Echoes {
+				v, ok := m[e]
+				switch {
+				case !ok:
+				case bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)):
+					m[e] = sens
+				default:
+					delete(m, e)
+				}
+			}
+		}
+	})
+	return c
+}
+
+// editObject applies edit to raw, a JSON object, and returns it in the
+// state's canonical form; raw as it is when it is not an object.
+func editObject(raw json.RawMessage, edit func(m map[string]json.RawMessage)) json.RawMessage {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	edit(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	if c, err := state.Canonical(b); err == nil {
+		b = c
+	}
+	return b
 }
