@@ -75,6 +75,9 @@ type globals struct {
 	// applyView, when set, is what apply prints through instead of
 	// render.ApplyHuman on stdout and stderr: the tests' fake.
 	applyView render.ApplyView
+	// stateShowView, when set, is what state show prints through: the
+	// tests' fake.
+	stateShowView render.StateShowView
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -196,6 +199,18 @@ func (g *globals) newApplyView() render.ApplyView {
 		return g.applyView
 	}
 	return &render.ApplyHuman{Out: g.stdout, Err: g.stderr, Color: g.color, Live: g.interactive}
+}
+
+// newStateShowView is the view state show prints through: the task as
+// JSON with --json, else for people.
+func (g *globals) newStateShowView(asJSON bool) render.StateShowView {
+	switch {
+	case g.stateShowView != nil:
+		return g.stateShowView
+	case asJSON:
+		return &render.StateShowJSON{Out: g.stdout, Err: g.stderr}
+	}
+	return &render.StateShowHuman{Out: g.stdout, Err: g.stderr}
 }
 
 func isTerminal(v any) bool {

@@ -113,7 +113,7 @@ func redactState(st *state.File, sp *spec.Spec) *state.File {
 	out := st.Clone()
 	for addr, t := range out.Tasks {
 		if decl := sp.Task(addr); decl != nil && len(decl.Sensitive) > 0 {
-			out.Tasks[addr] = redactStateTask(t, decl.Sensitive)
+			out.Tasks[addr] = planner.RedactStateTask(t, decl.Sensitive)
 		}
 	}
 	return out

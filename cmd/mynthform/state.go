@@ -1,22 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/internal/plural"
-	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
@@ -188,9 +186,10 @@ func runStateShow(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state show: want one address, got %d\nUsage: mynthform %s\n", fs.NArg(), usage)
 		return exitError
 	}
+	v := g.newStateShowView(asJSON)
 	parsed, err := spec.ParseAddress(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
+		v.Error(err)
 		return exitError
 	}
 	addr := parsed.String()
@@ -201,158 +200,27 @@ func runStateShow(g *globals, args []string) int {
 	defer closeStore()
 	st, err := store.Load()
 	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform state show: %v\n", err)
+		v.Error(err)
 		return exitError
 	}
 	t, ok := st.Tasks[addr]
 	if !ok {
 		if instances := recordedMatching(st.Addresses(), parsed); len(instances) > 0 {
-			// task.NAME of a for_each block: say which instances there
-			// are, as state list would.
-			fmt.Fprintf(g.stderr, "mynthform state show: %s is a task block with %s in the state; show one of them:\n", addr, plural.Count(len(instances), "instance"))
-			for _, a := range instances {
-				fmt.Fprintf(g.stderr, "  mynthform state show %s\n", stateShellQuote(a))
-			}
-			return exitError
+			v.Instances(addr, instances)
+		} else {
+			v.Error(fmt.Errorf("%s is not in the state%s", addr, suggestRecorded(addr, st)))
 		}
-		fmt.Fprintf(g.stderr, "mynthform state show: %s is not in the state%s\n", addr, suggestRecorded(addr, st))
 		return exitError
 	}
-	if decl := sp.Task(addr); decl != nil && len(decl.Sensitive) > 0 {
-		t = redactStateTask(t, decl.Sensitive)
+	var sensitive map[string]bool
+	if decl := sp.Task(addr); decl != nil {
+		sensitive = decl.Sensitive
 	}
-	if asJSON {
-		data, err := state.EncodeTask(t)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "mynthform state show: %s: %v\n", addr, err)
-			return exitError
-		}
-		_, _ = g.stdout.Write(data)
-		return exitOK
+	if err := v.Task(addr, t, sensitive); err != nil {
+		v.Error(err)
+		return exitError
 	}
-	writeStateTask(g.stdout, addr, t)
 	return exitOK
-}
-
-// sensitiveText stands in for a value that the spec marks sensitive.
-const stateSensitiveText = "(sensitive)"
-
-// redactStateTask returns a copy of t with the values that the spec marks
-// sensitive (request fields, and what the result echoes of them: the
-// resolved model, the enhanced prompt) replaced by "(sensitive)".
-func redactStateTask(t *state.Task, sensitive map[string]bool) *state.Task {
-	c := t.Clone()
-	if sensitive["id"] {
-		c.ID = stateSensitiveText
-	}
-	if sensitive["files"] {
-		for i := range c.Files {
-			c.Files[i].Path = stateSensitiveText
-		}
-	}
-	redact := func(raw json.RawMessage, edit func(m map[string]json.RawMessage)) json.RawMessage {
-		var m map[string]json.RawMessage
-		if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
-			return raw
-		}
-		edit(m)
-		b, err := json.Marshal(m)
-		if err != nil {
-			return raw
-		}
-		if c, err := state.Canonical(b); err == nil {
-			b = c
-		}
-		return b
-	}
-	sens, _ := json.Marshal(stateSensitiveText)
-	c.Request = redact(c.Request, func(m map[string]json.RawMessage) {
-		for f := range m {
-			if sensitive[f] || (f == "access" && sensitive["access_token"]) {
-				m[f] = sens
-			}
-		}
-	})
-	c.Result = redact(c.Result, func(m map[string]json.RawMessage) {
-		if sensitive["model"] {
-			if _, ok := m["model"]; ok {
-				m["model"] = sens
-			}
-		}
-		if sensitive["prompt"] {
-			delete(m, "prompt_enhance")
-		}
-	})
-	return c
-}
-
-// writeStateTask prints a recorded task for people. What the API wrote
-// (ids, statuses, models, sizes, URLs, messages) is escaped: it is data,
-// and a newline or an ESC in it must not reach the terminal or the log.
-func writeStateTask(w io.Writer, addr string, t *state.Task) {
-	fmt.Fprintf(w, "%s\n", termtext.Line(addr))
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "  %s:\t%s\n", k, termtext.Line(v))
-		}
-	}
-	row("id", t.ID)
-	row("status", string(t.Status))
-	row("created", t.CreatedAt)
-	row("updated", t.UpdatedAt)
-	var res mynth.Result
-	resOK := len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil
-	if resOK {
-		row("model", res.Model)
-		if res.Cost != nil {
-			row("cost", res.Cost.Total.Dollars())
-		}
-		ok := len(res.Succeeded())
-		row("images", fmt.Sprintf("%d succeeded, %d failed", ok, len(res.Images)-ok))
-	} else if len(t.Result) == 0 {
-		row("result", "none yet")
-	}
-	_ = tw.Flush()
-	if resOK {
-		for i, img := range res.Images {
-			cost := ""
-			if img.Cost != nil {
-				cost = img.Cost.Dollars()
-			}
-			if img.Status == mynth.ImageSucceeded {
-				fmt.Fprintf(tw, "    [%d]\t%s\t%s\t%s\t%s\t%s\n", i, termtext.Line(string(img.Status)), termtext.Line(img.ID), termtext.Line(img.Size), cost, termtext.Line(img.URL))
-			} else {
-				fmt.Fprintf(tw, "    [%d]\t%s\t%s\n", i, termtext.Line(string(img.Status)), termtext.Line(img.ErrorMessage()))
-			}
-		}
-		_ = tw.Flush()
-	}
-	if len(t.Files) > 0 {
-		fmt.Fprintln(w, "  files:")
-		for _, f := range t.Files {
-			fmt.Fprintf(tw, "    %s\t%s\t%d bytes\tsha256 %s\n", termtext.Line(f.Path), termtext.Line(f.ImageID), f.Size, termtext.Line(f.SHA256))
-		}
-		_ = tw.Flush()
-	}
-	for _, part := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"request", t.Request}, {"result", t.Result}} {
-		if len(part.raw) == 0 {
-			if part.name == "request" {
-				fmt.Fprintln(w, "  request: not recorded (only a Public Access Token could read the task)")
-			}
-			continue
-		}
-		var b bytes.Buffer
-		if json.Indent(&b, part.raw, "    ", "  ") != nil {
-			continue
-		}
-		// JSON escapes the C0 controls but not DEL, the C1 controls or
-		// the bidirectional ones.
-		fmt.Fprintf(w, "  %s:\n    %s\n", part.name, termtext.Block(b.String()))
-	}
 }
 
 func runStateRm(g *globals, args []string) int {
@@ -457,7 +325,7 @@ func moveStateTasks(st *state.File, from, to spec.Address) ([]string, error) {
 	var done []string
 	for src, dst := range moves {
 		if _, taken := st.Tasks[dst]; taken {
-			return nil, fmt.Errorf("%s is already in the state (task %s); remove it first with `mynthform state rm %s`", dst, st.Tasks[dst].ID, stateShellQuote(dst))
+			return nil, fmt.Errorf("%s is already in the state (task %s); remove it first with `mynthform state rm %s`", dst, st.Tasks[dst].ID, render.ShellQuoteAddress(dst))
 		}
 		done = append(done, fmt.Sprintf("Moved %s to %s (task %s)", src, dst, st.Tasks[src].ID))
 	}
@@ -590,14 +458,6 @@ func suggestRecorded(addr string, st *state.File) string {
 		}
 	}
 	return didYouMean(suggest(addr, candidates, max(3, len(addr)/4)))
-}
-
-// stateShellQuote quotes an address for a shell when it needs it.
-func stateShellQuote(s string) string {
-	if strings.ContainsAny(s, `["' `) {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
 }
 
 // writeStateJSON prints v as indented JSON.

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -85,48 +86,93 @@ func TestStateList(t *testing.T) {
 	}
 }
 
+// fakeStateShowView records what state show asks its view to print, so
+// that the tests read the command's decisions instead of its prose.
+type fakeStateShowView struct {
+	addr      string
+	task      *state.Task
+	sensitive map[string]bool
+	instances []string
+	errs      []string
+}
+
+func (f *fakeStateShowView) Task(addr string, t *state.Task, sensitive map[string]bool) error {
+	f.addr, f.task, f.sensitive = addr, t, sensitive
+	return nil
+}
+func (f *fakeStateShowView) Instances(addr string, instances []string) {
+	f.addr, f.instances = addr, instances
+}
+func (f *fakeStateShowView) Error(err error) { f.errs = append(f.errs, err.Error()) }
+
+var _ render.StateShowView = (*fakeStateShowView)(nil)
+
+// TestStateShow drives state show with a fake view: which task it finds
+// for an address, what it hides, and what it says when there is none.
+// planner/render's tests hold the view's text.
 func TestStateShow(t *testing.T) {
-	dir, path := stateFixture(t, "mynth.state.json")
-	r := runStateCLI(t, dir, "state", "show", "task.hero")
-	if r.code != exitOK {
-		t.Fatalf("code %d: %s", r.code, r.stderr)
+	dir, _ := stateFixture(t, "mynth.state.json")
+	spec := "variable \"v\" {\n  default   = \"m\"\n  sensitive = true\n}\n\ntask \"hero\" {\n  id    = \"tsk_hero\"\n  model = var.v\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"task.hero\n", "id:      tsk_hero", "status:  completed", "cost:    $0.0125", "1536x1024 $0.0125 https", `"total": "0.01250000"`, "images:  1 succeeded, 1 failed",
-		"img_1", "https://cdn.example/img_1.png", "blocked", "assets/hero.webp", "42 bytes", "request:", `"prompt": "a mug"`} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("show lacks %q:\n%s", want, r.stdout)
-		}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want fakeStateShowView
+	}{
+		{"a task and what the spec marks sensitive", []string{"task.hero"}, exitOK,
+			fakeStateShowView{addr: "task.hero", sensitive: map[string]bool{"model": true}}},
+		{"an instance, in another spelling", []string{"--json", "task.product[mug]"}, exitOK,
+			fakeStateShowView{addr: `task.product["mug"]`}},
+		{"a task block lists its instances", []string{"task.product"}, exitError,
+			fakeStateShowView{addr: "task.product", instances: []string{`task.product["bowl"]`, `task.product["mug"]`}}},
+		{"a near miss is suggested", []string{"task.heor"}, exitError,
+			fakeStateShowView{errs: []string{"task.heor is not in the state; did you mean task.hero?"}}},
+		{"a mistyped block name", []string{"task.prodct"}, exitError,
+			fakeStateShowView{errs: []string{"task.prodct is not in the state; did you mean task.product?"}}},
+		{"a mistyped key", []string{`task.product["mgu"]`}, exitError,
+			fakeStateShowView{errs: []string{`task.product["mgu"] is not in the state; did you mean task.product["mug"]?`}}},
+		{"not an address", []string{"hero"}, exitError,
+			fakeStateShowView{errs: []string{`"hero" is not a task address (it does not start with "task."); addresses are task.NAME, or task.NAME["KEY"] under for_each (quote it for the shell: 'task.NAME["KEY"]'); did you mean task.hero?`}}},
 	}
-	r = runStateCLI(t, dir, "state", "show", "--json", `task.product["mug"]`)
-	if diff := cmp.Diff("{\n  \"id\": \"tsk_mug\",\n  \"status\": \"pending\"\n}\n", r.stdout); diff != "" || r.code != 0 {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := &fakeStateShowView{}
+			var stdout, stderr bytes.Buffer
+			g := &globals{ctx: context.Background(), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, dir: dir, stateShowView: v}
+			if code := runStateShow(g, tt.args); code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr: %s", code, tt.code, stderr.String())
+			}
+			if v.task != nil {
+				if v.task.ID == "" {
+					t.Errorf("the task shown has no id: %+v", v.task)
+				}
+				tt.want.task = v.task
+			}
+			if diff := cmp.Diff(tt.want, *v, cmp.AllowUnexported(fakeStateShowView{})); diff != "" {
+				t.Errorf("view calls (-want +got):\n%s", diff)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("state show wrote around its view:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// TestStateShowPrints runs state show whole, views included, to hold the
+// wiring: --json picks the JSON view, and stdout is the task alone.
+func TestStateShowPrints(t *testing.T) {
+	dir, _ := stateFixture(t, "mynth.state.json")
+	r := runStateCLI(t, dir, "state", "show", "--json", `task.product["mug"]`)
+	if diff := cmp.Diff("{\n  \"id\": \"tsk_mug\",\n  \"status\": \"pending\"\n}\n", r.stdout); diff != "" || r.code != 0 || r.stderr != "" {
 		t.Errorf("show --json: %d %s\n%s", r.code, r.stderr, diff)
 	}
-	r = runStateCLI(t, dir, "state", "show", "task.heor")
-	if r.code != exitError || !strings.Contains(r.stderr, "task.heor is not in the state; did you mean task.hero?") {
-		t.Errorf("unknown address: %+v", r)
+	r = runStateCLI(t, dir, "state", "show", `task.product["mug"]`)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "task.product[\"mug\"]\n  id:     tsk_mug\n") || r.stderr != "" {
+		t.Errorf("show: %+v", r)
 	}
-	r = runStateCLI(t, dir, "state", "show", "task.prodct")
-	if r.code != exitError || !strings.Contains(r.stderr, "task.prodct is not in the state; did you mean task.product?") {
-		t.Errorf("mistyped block name: %+v", r)
-	}
-	// task.NAME of a for_each block lists its instances; it never
-	// suggests what was typed.
-	r = runStateCLI(t, dir, "state", "show", "task.product")
-	want := "mynthform state show: task.product is a task block with 2 instances in the state; show one of them:\n" +
-		"  mynthform state show 'task.product[\"bowl\"]'\n" +
-		"  mynthform state show 'task.product[\"mug\"]'\n"
-	if r.code != exitError || r.stderr != want || strings.Contains(r.stderr, "did you mean") {
-		t.Errorf("show of a for_each block: %d\n%s", r.code, cmp.Diff(want, r.stderr))
-	}
-	r = runStateCLI(t, dir, "state", "show", `task.product["mgu"]`)
-	if r.code != exitError || !strings.Contains(r.stderr, `task.product["mgu"] is not in the state; did you mean task.product["mug"]?`) {
-		t.Errorf("mistyped key: %+v", r)
-	}
-	r = runStateCLI(t, dir, "state", "show", "hero")
-	if r.code != exitError || !strings.Contains(r.stderr, `does not start with "task."`) {
-		t.Errorf("bad address: %+v", r)
-	}
-	_ = path
 }
 
 func TestStateRm(t *testing.T) {
