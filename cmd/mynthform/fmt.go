@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
 )
 
@@ -70,7 +71,7 @@ func runFmt(g *globals, args []string) int {
 		}
 		fmt.Fprintln(g.stdout, path)
 		if a.diff {
-			writeUnifiedDiff(g.stdout, path, src, out)
+			_ = render.UnifiedDiff(g.stdout, path, src, out)
 		}
 		if a.check {
 			code = exitError
@@ -105,7 +106,7 @@ func fmtStdin(g *globals, a fmtArgs) int {
 	switch {
 	case a.diff:
 		if !bytes.Equal(src, out) {
-			writeUnifiedDiff(g.stdout, name, src, out)
+			_ = render.UnifiedDiff(g.stdout, name, src, out)
 		}
 	case !a.check:
 		if _, err := g.stdout.Write(out); err != nil {
@@ -174,129 +175,4 @@ func formattableFiles(dir string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// writeUnifiedDiff writes the difference between a and b as a unified
-// diff with three lines of context.
-func writeUnifiedDiff(w io.Writer, name string, a, b []byte) {
-	al, bl := splitLines(a), splitLines(b)
-	ops := diffLines(al, bl)
-	fmt.Fprintf(w, "--- %s\n+++ %s (formatted)\n", name, name)
-	const context = 3
-	// Group the edit script into hunks: runs of changes with up to
-	// 2*context equal lines between them.
-	i := 0
-	for i < len(ops) {
-		for i < len(ops) && ops[i].kind == ' ' {
-			i++
-		}
-		if i == len(ops) {
-			break
-		}
-		start := max(0, i-context)
-		end := i
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run == len(ops) || run-end > 2*context {
-				end = min(end+context, len(ops))
-				break
-			}
-			end = run
-		}
-		hunk := ops[start:end]
-		aStart, bStart := hunk[0].a, hunk[0].b
-		var aN, bN int
-		for _, op := range hunk {
-			if op.kind != '+' {
-				aN++
-			}
-			if op.kind != '-' {
-				bN++
-			}
-		}
-		fmt.Fprintf(w, "@@ -%s +%s @@\n", hunkRange(aStart, aN), hunkRange(bStart, bN))
-		for _, op := range hunk {
-			fmt.Fprintf(w, "%c%s\n", op.kind, op.text)
-		}
-		i = end
-	}
-}
-
-func hunkRange(start, n int) string {
-	if n == 0 {
-		return fmt.Sprintf("%d,0", start)
-	}
-	if n == 1 {
-		return fmt.Sprintf("%d", start+1)
-	}
-	return fmt.Sprintf("%d,%d", start+1, n)
-}
-
-func splitLines(b []byte) []string {
-	s := strings.TrimSuffix(string(b), "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-// diffOp is one line of an edit script: ' ' kept, '-' removed, '+' added;
-// a and b are the line's index (or the insertion point) in each side.
-type diffOp struct {
-	kind byte
-	text string
-	a, b int
-}
-
-// diffLines computes a shortest edit script by longest common subsequence.
-// Spec files are small; beyond a few million cells it falls back to
-// replacing every line.
-func diffLines(a, b []string) []diffOp {
-	n, m := len(a), len(b)
-	var ops []diffOp
-	if n*m > 4_000_000 {
-		for i, s := range a {
-			ops = append(ops, diffOp{'-', s, i, 0})
-		}
-		for j, s := range b {
-			ops = append(ops, diffOp{'+', s, n, j})
-		}
-		return ops
-	}
-	lcs := make([][]int32, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			ops = append(ops, diffOp{' ', a[i], i, j})
-			i++
-			j++
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, diffOp{'-', a[i], i, j})
-			i++
-		default:
-			ops = append(ops, diffOp{'+', b[j], i, j})
-			j++
-		}
-	}
-	return ops
 }
