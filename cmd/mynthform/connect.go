@@ -12,6 +12,7 @@ import (
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/mynth/mynthtest"
 	"github.com/mynthform/mynthform/planner"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
 )
 
@@ -60,7 +61,7 @@ func connect(g *globals, sp *spec.Spec) (planner.API, bool, func(), error) {
 			opts.Token = emulatorKey
 		}
 		closeFn = func() { _ = run.Close() }
-		fmt.Fprintf(g.stdout, "Using the local Mynth emulator at %s (store %s); no API key needed.\n", run.URL, emulatorStore)
+		_ = render.EmulatorInUse{URL: run.URL, Store: emulatorStore}.Render(g.stdout)
 	} else {
 		opts.BaseURL = g.getenv("MYNTH_BASE_URL")
 		if opts.BaseURL == "" && sp != nil {

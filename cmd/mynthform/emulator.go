@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mynthform/mynthform/mynth/mynthtest"
+	"github.com/mynthform/mynthform/planner/render"
 )
 
 const emulatorUsage = "emulator [--addr ADDR] [--seed FILE] [--store FILE] [--delay D] [--latency D] [--jitter D] [--fault-rate R] [--endpoint-fault-rate E=R,...] [--fault-kinds K,...]"
@@ -125,30 +126,17 @@ func runEmulator(g *globals, args []string) int {
 		return exitError
 	}
 
-	fmt.Fprintf(g.stdout, "Mynth emulator listening on %s\n", run.URL)
-	if a.store != "" {
-		fmt.Fprintf(g.stdout, "Tasks are kept in %s (%d now).\n", a.store, run.Emulator.Tasks())
-		if storeExisted && a.seed != "" {
-			fmt.Fprintf(g.stdout, "The store already exists, so %s was not loaded; delete the store to start again from the seed.\n", a.seed)
-		}
-	} else if a.seed != "" {
-		fmt.Fprintf(g.stdout, "Loaded %d tasks from %s; nothing is kept after it stops.\n", run.Emulator.Tasks(), a.seed)
+	banner := render.EmulatorBanner{
+		URL: run.URL, Store: a.store, StoreExisted: storeExisted, Seed: a.seed,
+		Tasks: run.Emulator.Tasks(), Key: "mak_anything", FaultRate: a.faultRate,
 	}
-	key := "mak_anything"
 	if opts.Seed != nil && opts.Seed.Strict {
-		key = "<an api_key of " + a.seed + ">"
-	}
-	fmt.Fprintf(g.stdout, "Point mynthform (or any Mynth client) at it:\n\n  export MYNTH_BASE_URL=%s MYNTH_API_KEY=%s\n\n", run.URL, key)
-	// The official JavaScript SDK reads MYNTH_API_KEY but not
-	// MYNTH_BASE_URL: its base URL is an option of its constructor.
-	fmt.Fprintf(g.stdout, "Mynth's JavaScript SDK ignores MYNTH_BASE_URL; give it the URL:\n\n  new Mynth({ baseUrl: %q })\n\n", run.URL)
-	if a.faultRate > 0 {
-		fmt.Fprintf(g.stdout, "Injecting faults into %g%% of requests.\n", a.faultRate*100)
+		banner.Key = "<an api_key of " + a.seed + ">"
 	}
 	for _, ep := range slices.Sorted(maps.Keys(a.faultRates)) {
-		fmt.Fprintf(g.stdout, "Injecting faults into %s%% of %s requests.\n", strconv.FormatFloat(opts.Faults.Endpoints[mynthtest.Endpoint(ep)].Rate*100, 'g', -1, 64), ep)
+		banner.Endpoints = append(banner.Endpoints, render.EndpointFaults{Endpoint: ep, Rate: opts.Faults.Endpoints[mynthtest.Endpoint(ep)].Rate})
 	}
-	fmt.Fprintf(g.stdout, "Press Ctrl-C to stop.\n")
+	_ = banner.Render(g.stdout)
 
 	<-g.ctx.Done()
 	if err := run.Close(); err != nil {

@@ -288,7 +288,7 @@ func runPlan(g *globals, args []string) int {
 			return exitError
 		}
 		if !a.json {
-			fmt.Fprintf(g.stdout, "\nSaved the plan to %s. Apply exactly this plan with: mynthform apply %s\n", a.out, a.out)
+			_ = render.PlanSaved{Path: a.out}.Render(g.stdout)
 		}
 	}
 	switch {

@@ -126,11 +126,11 @@ func runReport(g *globals, args []string) int {
 
 	var buf bytes.Buffer
 	var err error
-	what := fmt.Sprintf("the %s report of %d tasks", a.format, len(p.Tasks))
+	written := render.ReportWritten{Format: a.format, Tasks: len(p.Tasks), Path: a.out}
 	if base != nil {
 		c := planner.Compare(base, branch, p)
 		err = cr.RenderComparison(&buf, c)
-		what = fmt.Sprintf("the %s comparison (%d added, %d replaced, %d removed, %d unchanged)", a.format, c.Summary.Added, c.Summary.Replaced, c.Summary.Removed, c.Summary.Unchanged)
+		written.Comparison = &c.Summary
 	} else {
 		err = r.Render(&buf, p)
 	}
@@ -156,7 +156,7 @@ func runReport(g *globals, args []string) int {
 			fmt.Fprintf(g.stderr, "mynthform report: writing %s: %v\n", a.out, err)
 			return exitError
 		}
-		fmt.Fprintf(g.stderr, "Wrote %s to %s.\n", what, a.out)
+		_ = written.Render(g.stderr)
 	}
 	if p.Failed() {
 		return exitError

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mynthform/mynthform/internal/plural"
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -121,6 +121,6 @@ func runStatePush(g *globals, args []string) int {
 	if err := syncManifest(store, f); err != nil {
 		return fail("%v", err)
 	}
-	fmt.Fprintf(g.stdout, "Pushed %s to the %s: serial %d, %s.\n", name, store.Describe(), serial, plural.Count(len(f.Tasks), "task"))
+	_ = render.StatePushed{File: name, Backend: store.Describe(), Serial: serial, Tasks: len(f.Tasks)}.Render(g.stdout)
 	return exitOK
 }

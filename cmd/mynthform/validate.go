@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
 )
@@ -37,7 +36,7 @@ func runValidate(g *globals, args []string) int {
 			}
 			return exitError
 		}
-		fmt.Fprintf(g.stdout, "The spec is valid: %s.\n", plural.Count(len(sp.Tasks), "task"))
+		_ = render.ValidSpec{Tasks: len(sp.Tasks)}.Render(g.stdout)
 		return exitOK
 	}
 

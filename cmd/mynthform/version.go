@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -73,6 +74,6 @@ func runVersion(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform version: unexpected argument %q\nUsage: mynthform version\n", fs.Arg(0))
 		return exitError
 	}
-	fmt.Fprintf(g.stdout, "mynthform %s\nstate format version %d\n", toolVersion(), state.FormatVersion)
+	_ = render.Version{Tool: toolVersion(), StateFormat: state.FormatVersion}.Render(g.stdout)
 	return exitOK
 }
