@@ -7,9 +7,11 @@
 // Apply (apply*.go) carries a plan out.
 //
 // A Plan is pure data. Its views — the human plan, the --json document,
-// markdown, JUnit and HTML, and apply's progress lines (which Apply reports
-// through the ProgressSink it is given) — belong to package planner/render;
-// flag parsing, wiring and exit codes belong to cmd/mynthform.
+// markdown, JUnit and HTML, the graph, and apply's progress lines (which
+// Apply reports through the ProgressSink it is given) and closing lines —
+// belong to package planner/render, as do the views of the state and of
+// what import found (ImportedFile); flag parsing, wiring and exit codes
+// belong to cmd/mynthform.
 //
 // Comparisons are made on normalized values: a prompt given as a string
 // equals the object form with only positive set, sizes are compared through

@@ -1,16 +1,27 @@
-// Package render turns a planner.Plan into what people and machines read:
-// the human plan that `mynthform plan` prints, the `--json` document, and the
-// reports of `mynthform report` (markdown for pull requests and
-// $GITHUB_STEP_SUMMARY, JUnit XML for test views, a self-contained HTML
-// gallery) and GitHub Actions annotations; and what apply prints while it
-// runs: a line per created and finished task, or a live line on a terminal
-// (progress.go).
+// Package render owns every view the CLI prints about a plan, the state
+// and what a command did; cmd/mynthform decides and calls a view, and the
+// view only writes to the io.Writer it is given. By file:
 //
-// Every view is a Renderer: it reads the plan and writes to the io.Writer it
-// is given, nothing else. Renderers never call the Mynth API and never read
-// spec files; the one exception is HTML, which may embed the images that
-// apply saved into the spec directory (HTML.Dir). The plan itself is built by
-// package planner; the command line wiring lives in cmd/mynthform.
+//   - the plan: the human plan of `plan` and `apply` (human.go), the
+//     `--json` document (json.go), the reports of `report` (markdown.go for
+//     pull requests and $GITHUB_STEP_SUMMARY, junit.go, html.go, and the
+//     --compare-to comparison in compare.go), GitHub Actions annotations
+//     (github.go) and `graph` (graph.go);
+//   - apply: its progress lines or live line (progress.go), and its
+//     question, refusals and closing lines (apply.go, ApplyView);
+//   - the state: `show`'s manifest and ledger (manifest.go); `state show`
+//     is cmd/mynthform's for now;
+//   - commands: `validate --json` (validate.go), `import`'s report
+//     (import.go), `fmt --diff` (unifieddiff.go), and the short reports of
+//     validate, version, plan --out, report --out, state push and the
+//     emulator (notices.go).
+//
+// The plan views are Renderers. Views never call the Mynth API and never
+// read spec files; the one exception is HTML, which may embed the images
+// that apply saved into the spec directory (HTML.Dir). The plan itself is
+// built by package planner, the state by package state; flags, wiring,
+// errors and exit codes are cmd/mynthform's, and the CLI's description of
+// itself (help, completion scripts) is internal/cmdhelp's.
 //
 // No view prints a secret: the plan holds no API key or access token, and a
 // change marked Sensitive prints as "(sensitive)" everywhere.
