@@ -13,6 +13,15 @@
 // same requests and checks against the same emulator in the same run.
 //
 //	go run ./scripts/scale -n 10000 -latency 20ms -parallelism 32 -shape blocks
+//	go run ./scripts/scale -n 100000 -steps plan,validate
+//	go run ./scripts/scale -n 1000 -steps create
+//
+// -steps names the runs, in order: plan (a fresh plan adopting every
+// seeded task), apply (recording them all), noop (the plan with no
+// changes), norefresh (plan --refresh=false), validate, and create (apply
+// of n new tasks in a spec of their own: create, status, task read and
+// download each, against a floor doing the same four requests). all is
+// plan,apply,noop,norefresh,validate.
 package main
 
 import (
@@ -38,6 +47,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) == 4 && os.Args[1] == baselineCreateArg {
+		if err := baselineCreate(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "scale baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
@@ -49,9 +65,12 @@ type config struct {
 	latency     time.Duration
 	parallelism int
 	shape       string
-	steps       string
+	steps       []string
 	keep        bool
 }
+
+// allSteps is what -steps all means.
+var allSteps = []string{"plan", "apply", "noop", "norefresh", "validate"}
 
 // step is one timed command of the run.
 type step struct {
@@ -59,6 +78,7 @@ type step struct {
 	args     []string
 	wantCode int
 	refresh  bool // it reads every task: its wall time has an ideal
+	create   bool // it creates n new tasks: 4 requests each, against the create floor
 }
 
 // measured is what one child process cost.
@@ -73,11 +93,18 @@ func run() error {
 	flag.DurationVar(&c.latency, "latency", 20*time.Millisecond, "emulated latency per request")
 	flag.IntVar(&c.parallelism, "parallelism", 32, "mynthform --parallelism (and the baseline's)")
 	flag.StringVar(&c.shape, "shape", "blocks", "spec shape: blocks (one task block per task, one file), foreach (one for_each block), files (blocks over 100 files)")
-	flag.StringVar(&c.steps, "steps", "all", "which runs: all, or plan (the fresh plan and the baseline only)")
+	steps := flag.String("steps", "all", "which runs, comma-separated, in order: plan, apply, noop, norefresh, validate, create; all is "+strings.Join(allSteps, ","))
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory")
 	flag.Parse()
-	if c.steps != "all" && c.steps != "plan" {
-		return fmt.Errorf("-steps is all or plan, not %q", c.steps)
+	for _, s := range strings.Split(*steps, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "all":
+			c.steps = append(c.steps, allSteps...)
+		case "plan", "apply", "noop", "norefresh", "validate", "create":
+			c.steps = append(c.steps, s)
+		default:
+			return fmt.Errorf("-steps: unknown run %q (plan, apply, noop, norefresh, validate, create or all)", s)
+		}
 	}
 
 	dir, err := os.MkdirTemp("", "mynthform-scale-")
@@ -126,25 +153,47 @@ func run() error {
 	report("minimal client (the floor)", floor, floor, ideal, c.n, true)
 
 	p := fmt.Sprint(c.parallelism)
-	steps := []step{
-		{fmt.Sprintf("plan (%d to adopt)", c.n), []string{"plan", "--detailed-exitcode", "--parallelism", p}, 2, true},
-	}
-	if c.steps == "all" {
-		steps = append(steps,
-			step{"apply --auto-approve (records all)", []string{"apply", "--auto-approve", "--parallelism", p}, 0, true},
-			step{"plan (no changes)", []string{"plan", "--detailed-exitcode", "--parallelism", p}, 0, true},
-			step{"plan --refresh=false", []string{"plan", "--detailed-exitcode", "--refresh=false"}, 0, false},
-			step{"validate", []string{"validate"}, 0, false},
-		)
-	}
-	for _, s := range steps {
-		cmd := exec.CommandContext(ctx, bin, append([]string{"-C", dir}, s.args...)...)
+	var createFloor measured
+	for _, name := range c.steps {
+		var s step
+		switch name {
+		case "plan":
+			s = step{fmt.Sprintf("plan (%d to adopt)", c.n), []string{"plan", "--detailed-exitcode", "--parallelism", p}, 2, true, false}
+		case "apply":
+			s = step{"apply --auto-approve (records all)", []string{"apply", "--auto-approve", "--parallelism", p}, 0, true, false}
+		case "noop":
+			s = step{"plan (no changes)", []string{"plan", "--detailed-exitcode", "--parallelism", p}, 0, true, false}
+		case "norefresh":
+			s = step{"plan --refresh=false", []string{"plan", "--detailed-exitcode", "--refresh=false"}, 0, false, false}
+		case "validate":
+			s = step{"validate", []string{"validate"}, 0, false, false}
+		case "create":
+			if createFloor.wall == 0 {
+				fmt.Printf("creating %d new tasks: ideal %v (4 requests each)\n", c.n, (4 * ideal).Round(time.Millisecond))
+				cmd := exec.CommandContext(ctx, self, baselineCreateArg, url, fmt.Sprintf("%d:%d", c.n, c.parallelism))
+				cmd.Env = env
+				if createFloor, err = measure(cmd, 0); err != nil {
+					return fmt.Errorf("create baseline: %w", err)
+				}
+				report("minimal client creating (its floor)", createFloor, createFloor, 4*ideal, c.n, true)
+			}
+			s = step{fmt.Sprintf("apply (%d to create)", c.n), []string{"apply", "--auto-approve", "--parallelism", p}, 0, true, true}
+		}
+		runDir, fl, id := dir, floor, ideal
+		if s.create {
+			runDir, fl, id = filepath.Join(dir, "create"), createFloor, 4*ideal
+			// A second create starts again from an empty state.
+			if err := os.RemoveAll(filepath.Join(runDir, "mynth.state.json")); err != nil {
+				return err
+			}
+		}
+		cmd := exec.CommandContext(ctx, bin, append([]string{"-C", runDir}, s.args...)...)
 		cmd.Env = env
 		m, err := measure(cmd, s.wantCode)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		report(s.name, m, floor, ideal, c.n, s.refresh)
+		report(s.name, m, fl, id, c.n, s.refresh)
 	}
 	return nil
 }
@@ -198,7 +247,33 @@ func writeInputs(dir string, c config) error {
 	if err := writeSpec(dir, c); err != nil {
 		return err
 	}
+	if err := writeCreateSpec(filepath.Join(dir, "create"), c); err != nil {
+		return err
+	}
 	return writeSeed(dir, c.n)
+}
+
+// createSize is the size of the created tasks' images: small, so that the
+// emulator's PNG encoding stays out of the tool's measurement.
+const createSize = "64x64"
+
+// newPrompt is what new task i asks for.
+func newPrompt(i int) string { return "New product photo " + taskKey(i) }
+
+// writeCreateSpec writes the spec of the create run into dir: n new
+// tasks, one block each, each saving its image, and a price so that the
+// budget guard creates them at full parallelism.
+func writeCreateSpec(dir string, c config) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "mynth {\n  parallelism = %d\n}\n\nbudget {\n  price %q {\n    image = \"0.0125\"\n  }\n}\n", c.parallelism, scaleModel)
+	for i := range c.n {
+		fmt.Fprintf(&b, "\ntask %q {\n  prompt = %q\n  model  = %q\n  size   = %q\n  files  = [\"out/%s.png\"]\n}\n",
+			taskKey(i), newPrompt(i), scaleModel, createSize, taskKey(i))
+	}
+	return os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(b.String()), 0o644)
 }
 
 const (
@@ -302,9 +377,11 @@ func writeSeed(dir string, n int) error {
 }
 
 // startEmulator runs `mynthform emulator` and returns the URL it prints.
+// Its tasks complete at creation (--delay 0), so that a created task
+// costs the four requests of the create run's ideal.
 func startEmulator(ctx context.Context, bin, dir string, latency time.Duration) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, "emulator", "--addr", "127.0.0.1:0",
-		"--seed", filepath.Join(dir, "seed.json"), "--latency", latency.String())
+		"--seed", filepath.Join(dir, "seed.json"), "--latency", latency.String(), "--delay", "0s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", err
