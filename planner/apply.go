@@ -242,14 +242,18 @@ type applier struct {
 	// the difference with st.
 	disk map[string]*state.Task
 
-	mu      sync.Mutex // guards everything below
-	st      *state.File
-	res     *ApplyResult
-	dirty   bool
-	saveErr error
-	guard   *applyBudget
-	done    int
-	total   int
+	mu    sync.Mutex // guards everything below
+	st    *state.File
+	res   *ApplyResult
+	dirty bool
+	// snapshots counts the state snapshots save has taken for writing;
+	// durable is the number of the latest one written successfully. A
+	// write covers every change made before its snapshot (see save).
+	snapshots, durable uint64
+	saveErr            error
+	guard              *applyBudget
+	done               int
+	total              int
 	// inputErr says, by path, why an input file could not be uploaded.
 	inputErr map[string]string
 	// finished holds, for every task this apply creates or waits for, a
@@ -544,17 +548,25 @@ func (a *applier) specFiles(addr string) []string {
 // not be called with a.mu held.
 //
 // Saves are group commits: while one write is under way, other goroutines
-// record their changes and wait; the next write takes all of them at once.
-// Records in a.st are never changed in place (they are replaced), so a
-// shallow copy of the task and attempt maps is a consistent snapshot.
+// record their changes and wait; the next write takes all of them at once,
+// and every caller whose changes it holds returns when it is on disk,
+// without a write of its own. (A caller's changes were made before it
+// called save, so any snapshot taken after the call holds them.) Records
+// in a.st are never changed in place (they are replaced), so a shallow
+// copy of the task and attempt maps is a consistent snapshot.
 func (a *applier) save() error {
+	a.mu.Lock()
+	ticket := a.snapshots // a later snapshot holds this caller's changes
+	a.mu.Unlock()
 	a.saveMu.Lock()
 	defer a.saveMu.Unlock()
 	a.mu.Lock()
-	if !a.dirty {
+	if !a.dirty || a.durable > ticket {
 		a.mu.Unlock()
 		return nil
 	}
+	a.snapshots++
+	snapNo := a.snapshots
 	if a.opts.ToolVersion != "" {
 		a.st.ToolVersion = a.opts.ToolVersion
 	}
@@ -587,6 +599,7 @@ func (a *applier) save() error {
 		return err
 	}
 	a.st.Serial, a.st.Version = snap.Serial, snap.Version
+	a.durable = snapNo
 	a.disk = snap.Tasks
 	if wrote {
 		a.res.Written = true
