@@ -231,6 +231,11 @@ type applier struct {
 	progress ProgressSink
 	now      func() time.Time
 	sem      chan struct{} // bounds concurrent API calls
+	// window bounds the creations between their write-ahead record and
+	// the answer to their request (see createOne); lastTurn is the turn
+	// of the latest creation started, which the next one waits on.
+	window   chan struct{}
+	lastTurn chan struct{}
 	fileSem  chan struct{} // bounds files being hashed or written at once
 	root     string        // the real (symlink-free) spec directory
 	// specTasks indexes the spec's tasks by address.
@@ -292,6 +297,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		progress: opts.Progress,
 		now:      opts.Now,
 		sem:      make(chan struct{}, opts.Parallelism),
+		window:   make(chan struct{}, opts.Parallelism),
 		fileSem:  make(chan struct{}, max(opts.Parallelism, 4)),
 		st:       opts.State,
 		res:      &ApplyResult{},

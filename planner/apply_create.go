@@ -163,13 +163,19 @@ func (a *applier) createReady(ctx context.Context, tp *TaskPlan, stopped *string
 			a.notCreated(tr, *stopped)
 			return
 		}
-		// Take the API slot here, so that creations start in plan order.
-		if err := a.acquire(ctx); err != nil {
+		// Take a place in the creation window here, and the API slot
+		// after the creation before this one took its own, so that
+		// creations start in plan order.
+		select {
+		case a.window <- struct{}{}:
+		case <-ctx.Done():
 			a.guard.settle(tp.Address, nil, true)
 			*stopped = "interrupted"
 			a.notCreated(tr, *stopped)
 			return
 		}
+		turn := &creationTurn{prev: a.lastTurn, mine: make(chan struct{})}
+		a.lastTurn = turn.mine
 		created = true
 		wg.Add(1)
 		go func() {
@@ -178,7 +184,8 @@ func (a *applier) createReady(ctx context.Context, tp *TaskPlan, stopped *string
 			// Whatever became of it, a task not settled by now may
 			// exist and will not finish in this run.
 			defer a.guard.settle(tp.Address, nil, false)
-			a.createOne(ctx, tp, tr, *req, nil)
+			defer turn.taken()
+			a.createOne(ctx, tp, tr, *req, nil, turn)
 		}()
 	}
 }
@@ -291,26 +298,56 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 	return nil
 }
 
+// creationTurn is a creation's place in plan order: the creation before
+// it closes prev once it has taken its API slot (prev is nil for the
+// first), and this one closes mine when it has taken its own, or will not.
+type creationTurn struct {
+	prev, mine chan struct{}
+	once       sync.Once
+}
+
+// wait returns once the creation before this one took its API slot, or
+// will not take one.
+func (t *creationTurn) wait() {
+	if t.prev != nil {
+		<-t.prev
+	}
+}
+
+// taken says that the creation took its API slot, or will not take one;
+// not before the one before it did, so that the order holds.
+func (t *creationTurn) taken() {
+	t.once.Do(func() {
+		t.wait()
+		close(t.mine)
+	})
+}
+
 // createOne writes the write-ahead record of the creation, sends the
-// creation request (holding the API slot createAll took), replaces the
-// record with the new task at once, and goes on to wait for it.
-// releaseGate is called once its price is known or cannot be learned.
+// creation request, replaces the record with the new task at once, and
+// goes on to wait for it. It holds the place in the creation window
+// createReady took until the request is answered, and takes the API slot
+// for the request only once the record is on disk: a creation waiting for
+// a state write keeps no API call (a poll, a download) from going out,
+// while no more than parallelism records of requests not yet answered
+// are ever on disk. releaseGate is called once its price is known or
+// cannot be learned.
 //
 // The record is on disk before the request is sent: a creation whose
 // answer never comes (or whose answer dies with a killed apply) stays in
 // the state as a creation of unknown outcome, which plan reports and no
 // apply repeats by itself. Records of creations started together share
 // one write (save is a group commit).
-func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func()) {
+func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func(), turn *creationTurn) {
+	leave := sync.OnceFunc(func() { <-a.window })
+	defer leave()
 	if a.opts.API == nil {
-		a.release()
 		a.guard.settle(tp.Address, nil, true)
 		a.failUncreated(tr, "No Mynth API is configured.")
 		return
 	}
 	reqJSON, err := json.Marshal(req)
 	if err != nil {
-		a.release()
 		a.guard.settle(tp.Address, nil, true)
 		a.failUncreated(tr, fmt.Sprintf("Not created: encoding its request: %v.", err))
 		return
@@ -323,9 +360,18 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	a.st.Attempts[tp.Address] = at
 	a.dirty = true
 	a.mu.Unlock()
-	if err := a.save(); err != nil || ctx.Err() != nil {
+	err = a.save()
+	slot := false
+	if err == nil && ctx.Err() == nil {
+		turn.wait()
+		slot = a.acquire(ctx) == nil
+		turn.taken()
+	}
+	if err != nil || !slot || ctx.Err() != nil {
 		// Nothing was sent: the record goes, and nothing was paid.
-		a.release()
+		if slot {
+			a.release()
+		}
 		a.guard.settle(tp.Address, nil, true)
 		a.dropAttempt(tp.Address, at)
 		if err != nil {
@@ -339,6 +385,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	start := a.now()
 	created, err := a.opts.API.Generate(ctx, req)
 	a.release()
+	leave()
 	if p, ok := a.opts.Store.(secretProtector); ok && created.PublicAccessToken != "" {
 		p.Protect(created.PublicAccessToken)
 	}

@@ -1,13 +1,19 @@
 package planner
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -120,5 +126,118 @@ func TestSaveAfterAFailedGroupWrite(t *testing.T) {
 	}
 	if len(store.writes) == 0 || len(store.writes[len(store.writes)-1]) != 8 {
 		t.Errorf("writes %v: want a last write holding all 8 tasks", store.writes)
+	}
+}
+
+// delayedStore is a memStore whose writes take a while.
+type delayedStore struct {
+	inner *memStore
+	delay time.Duration
+}
+
+func (s *delayedStore) Save(f *state.File) (bool, error) {
+	time.Sleep(s.delay)
+	return s.inner.Save(f)
+}
+
+// windowAPI counts the calls in flight on the fake, and checks at each
+// creation request how many write-ahead records on disk belong to
+// requests not answered yet.
+type windowAPI struct {
+	*applyFake
+	t        *testing.T
+	store    *memStore
+	limit    int
+	calls    atomic.Int64
+	maxCalls atomic.Int64
+
+	mu       sync.Mutex
+	order    []string
+	answered map[string]bool
+}
+
+func (w *windowAPI) enter() func() {
+	n := w.calls.Add(1)
+	for m := w.maxCalls.Load(); n > m && !w.maxCalls.CompareAndSwap(m, n); m = w.maxCalls.Load() {
+	}
+	return func() { w.calls.Add(-1) }
+}
+
+func (w *windowAPI) Generate(ctx context.Context, req mynth.Request) (mynth.Created, error) {
+	defer w.enter()()
+	w.mu.Lock()
+	w.order = append(w.order, req.Prompt.Positive)
+	var disk state.File
+	if last := w.store.snapshots(); len(last) > 0 {
+		if err := json.Unmarshal(last[len(last)-1], &disk); err != nil {
+			w.t.Error(err)
+		}
+	}
+	unanswered := 0
+	for _, at := range disk.Attempts {
+		var r mynth.Request
+		if err := json.Unmarshal(at.Request, &r); err != nil {
+			w.t.Error(err)
+		}
+		if !w.answered[r.Prompt.Positive] {
+			unanswered++
+		}
+	}
+	if unanswered > w.limit {
+		w.t.Errorf("sending %q: %d write-ahead records of unanswered requests on disk, want at most parallelism %d", req.Prompt.Positive, unanswered, w.limit)
+	}
+	w.mu.Unlock()
+	created, err := w.applyFake.Generate(ctx, req)
+	w.mu.Lock()
+	w.answered[req.Prompt.Positive] = true
+	w.mu.Unlock()
+	return created, err
+}
+
+func (w *windowAPI) Status(ctx context.Context, id, pat string) (mynth.Status, error) {
+	defer w.enter()()
+	return w.applyFake.Status(ctx, id, pat)
+}
+
+func (w *windowAPI) Task(ctx context.Context, id string) (*mynth.Task, error) {
+	defer w.enter()()
+	return w.applyFake.Task(ctx, id)
+}
+
+func (w *windowAPI) Download(ctx context.Context, url string, dst io.Writer, maxBytes int64) (int64, error) {
+	defer w.enter()()
+	return w.applyFake.Download(ctx, url, dst, maxBytes)
+}
+
+// TestApplyCreationWindow checks what apply keeps while creations wait
+// for their write-ahead records (which no longer hold an API slot): the
+// creation requests go out in plan order, at most parallelism API calls
+// are in flight, and the state on disk never holds more than parallelism
+// records of creation requests not yet answered (what a kill at that
+// moment leaves as creations of unknown outcome).
+func TestApplyCreationWindow(t *testing.T) {
+	c := newApplyCase(t)
+	const n, par = 24, 3
+	var want []string
+	for i := range n {
+		prompt := fmt.Sprintf("photo %02d", i)
+		c.task(fmt.Sprintf(`task.p["%02d"]`, i), prompt, 1, ActionGenerate, fmt.Sprintf("out/%02d.png", i))
+		want = append(want, prompt)
+	}
+	c.api.PollsToDone = 1
+	api := &windowAPI{applyFake: c.api, t: t, store: c.store, limit: par, answered: map[string]bool{}}
+	opts := c.options()
+	opts.Parallelism = par
+	opts.API = api
+	opts.Store = &delayedStore{inner: c.store, delay: 3 * time.Millisecond}
+	res := c.apply(context.Background(), opts)
+	if res.Failed() || res.Generated != n || res.FilesSaved != n {
+		t.Fatalf("result: %+v", res)
+	}
+	if got := api.maxCalls.Load(); got > par {
+		t.Errorf("%d API calls in flight at once, want at most %d", got, par)
+	}
+	if diff := cmp.Diff(want, api.order); diff != "" {
+		t.Errorf("creation order (-plan +sent):\n%s", diff)
 	}
 }
