@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -829,7 +830,7 @@ func TestWait(t *testing.T) {
 		writeJSON(w, 200, `{"status":"pending"}`)
 	})
 	c := f.client(Options{})
-	fast := WaitOptions{FastInterval: time.Millisecond, FastFor: 5 * time.Millisecond, SlowInterval: 2 * time.Millisecond, Timeout: time.Second}
+	fast := WaitOptions{Poll: PollSchedule{Fast: time.Millisecond, FastFor: 5 * time.Millisecond, Slow: 2 * time.Millisecond}, Timeout: time.Second}
 	var polls int
 	fast.OnPoll = func(Status, time.Duration) { polls++ }
 	st, err := c.Wait(context.Background(), "done_on_3", fast)
@@ -851,11 +852,65 @@ func TestWait(t *testing.T) {
 	}
 }
 
+// TestWaitDefaultsAreTheSDKSchedule pins the default schedule to the
+// official SDK's (mynthio/mynth-sdk, src/task-async.ts): FAST_POLLING_
+// INTERVAL_MS 2_500 while the wait is younger than FAST_POLLING_DURATION_MS
+// 12_000, then SLOW_POLLING_INTERVAL_MS 5_000, and POLLING_TIMEOUT_MS five
+// minutes. The SDK's numbers are written out here, not read from the
+// constants they pin.
 func TestWaitDefaultsAreTheSDKSchedule(t *testing.T) {
+	const (
+		sdkFast    = 2500 * time.Millisecond
+		sdkFastFor = 12000 * time.Millisecond
+		sdkSlow    = 5000 * time.Millisecond
+		sdkTimeout = 1000 * 60 * 5 * time.Millisecond
+	)
 	got := WaitOptions{}.withDefaults()
-	want := WaitOptions{FastInterval: 2500 * time.Millisecond, FastFor: 12 * time.Second, SlowInterval: 5 * time.Second, Timeout: 5 * time.Minute}
-	if got.FastInterval != want.FastInterval || got.FastFor != want.FastFor || got.SlowInterval != want.SlowInterval || got.Timeout != want.Timeout {
-		t.Errorf("defaults = %+v, want %+v", got, want)
+	if want := (PollSchedule{Fast: sdkFast, FastFor: sdkFastFor, Slow: sdkSlow}); got.Poll != want || got.Timeout != sdkTimeout {
+		t.Errorf("defaults = %+v and %s, want the SDK's %+v and %s", got.Poll, got.Timeout, want, sdkTimeout)
+	}
+	// The SDK picks the interval by the time elapsed: fast while it is
+	// below 12s, slow from 12s on.
+	for _, tc := range []struct{ elapsed, want time.Duration }{
+		{0, sdkFast}, {sdkFast, sdkFast}, {sdkFastFor - time.Millisecond, sdkFast},
+		{sdkFastFor, sdkSlow}, {time.Minute, sdkSlow}, {sdkTimeout, sdkSlow},
+	} {
+		if got := (PollSchedule{}).WithDefaults().Interval(tc.elapsed); got != tc.want {
+			t.Errorf("Interval(%s) = %s, want the SDK's %s", tc.elapsed, got, tc.want)
+		}
+	}
+	// Five polls in the first 12s (at 0, 2.5, 5, 7.5 and 10s), then one
+	// every 5s, as the SDK's loop makes them (without its jitter).
+	var at []time.Duration
+	s := PollSchedule{}.WithDefaults()
+	for e := time.Duration(0); e < 30*time.Second; e += s.Interval(e) {
+		at = append(at, e)
+	}
+	want := []time.Duration{0, 2500 * time.Millisecond, 5 * time.Second, 7500 * time.Millisecond, 10 * time.Second, 12500 * time.Millisecond, 17500 * time.Millisecond, 22500 * time.Millisecond, 27500 * time.Millisecond}
+	if !slices.Equal(at, want) {
+		t.Errorf("polls at %v, want %v", at, want)
+	}
+}
+
+// TestPollScheduleDefaults: a schedule given in part keeps what is given;
+// a slow interval is never faster than the fast one, and a negative
+// FastFor leaves no fast phase.
+func TestPollScheduleDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		give, get PollSchedule
+	}{
+		{"zero", PollSchedule{}, PollSchedule{Fast: DefaultWaitFastInterval, FastFor: DefaultWaitFastFor, Slow: DefaultWaitSlowInterval}},
+		{"fast only", PollSchedule{Fast: 8 * time.Second}, PollSchedule{Fast: 8 * time.Second, FastFor: DefaultWaitFastFor, Slow: 8 * time.Second}},
+		{"no fast phase", PollSchedule{FastFor: -1}, PollSchedule{Fast: DefaultWaitFastInterval, Slow: DefaultWaitSlowInterval}},
+		{"all given", PollSchedule{Fast: time.Millisecond, FastFor: time.Second, Slow: 2 * time.Millisecond}, PollSchedule{Fast: time.Millisecond, FastFor: time.Second, Slow: 2 * time.Millisecond}},
+	} {
+		if got := tc.give.WithDefaults(); got != tc.get {
+			t.Errorf("%s: WithDefaults() = %+v, want %+v", tc.name, got, tc.get)
+		}
+	}
+	if got := (PollSchedule{FastFor: -1}).WithDefaults().Interval(0); got != DefaultWaitSlowInterval {
+		t.Errorf("without a fast phase the first interval is %s, want %s", got, DefaultWaitSlowInterval)
 	}
 }
 
@@ -1105,7 +1160,7 @@ func TestWaitSchedule(t *testing.T) {
 	c := f.client(Options{})
 	// The fast phase lasts long enough that a loaded machine (CI runs the
 	// suite under -race on two cores) still polls in it more than once.
-	opts := WaitOptions{FastInterval: 20 * time.Millisecond, FastFor: 400 * time.Millisecond, SlowInterval: 150 * time.Millisecond, Timeout: 1 * time.Second}
+	opts := WaitOptions{Poll: PollSchedule{Fast: 20 * time.Millisecond, FastFor: 400 * time.Millisecond, Slow: 150 * time.Millisecond}, Timeout: 1 * time.Second}
 	var waits []time.Duration
 	opts.OnPoll = func(_ Status, waited time.Duration) { waits = append(waits, waited) }
 	start := time.Now()
@@ -1119,9 +1174,9 @@ func TestWaitSchedule(t *testing.T) {
 	var fast, slow int
 	for i := 1; i < len(waits)-1; i++ { // the last poll is the one at the deadline
 		gap := waits[i] - waits[i-1]
-		want := opts.SlowInterval
-		if waits[i-1] < opts.FastFor {
-			want = opts.FastInterval
+		want := opts.Poll.Slow
+		if waits[i-1] < opts.Poll.FastFor {
+			want = opts.Poll.Fast
 			fast++
 		} else {
 			slow++

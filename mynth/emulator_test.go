@@ -82,7 +82,7 @@ func TestEmulatorReadsRideOutEveryFault(t *testing.T) {
 	for _, id := range ids {
 		wg.Go(func() {
 			pc := c.WithToken(pats[id])
-			st, err := pc.Wait(ctx, id, mynth.WaitOptions{FastInterval: time.Millisecond, SlowInterval: time.Millisecond, Timeout: 10 * time.Second})
+			st, err := pc.Wait(ctx, id, mynth.WaitOptions{Poll: mynth.PollSchedule{Fast: time.Millisecond, Slow: time.Millisecond}, Timeout: 10 * time.Second})
 			if err != nil || st != mynth.StatusCompleted {
 				errs <- fmt.Errorf("Wait(%s) = %s, %v", id, st, err)
 				return
@@ -271,7 +271,7 @@ func TestEmulatorFinalErrorsAreTyped(t *testing.T) {
 func TestEmulatorWaitAndFailedTasks(t *testing.T) {
 	_, c := newEmulatorClient(t, mynthtest.Options{Delay: 100 * time.Millisecond})
 	ctx := context.Background()
-	fast := mynth.WaitOptions{FastInterval: 10 * time.Millisecond, SlowInterval: 20 * time.Millisecond, Timeout: 5 * time.Second}
+	fast := mynth.WaitOptions{Poll: mynth.PollSchedule{Fast: 10 * time.Millisecond, Slow: 20 * time.Millisecond}, Timeout: 5 * time.Second}
 	for prompt, want := range map[string]mynth.Status{"a mug": mynth.StatusCompleted, "a mug [[fail]]": mynth.StatusFailed} {
 		cr, err := c.Generate(ctx, mynth.Request{Prompt: &mynth.Prompt{Positive: prompt}})
 		if err != nil {

@@ -134,7 +134,7 @@ func TestWaitBoundsASlowPoll(t *testing.T) {
 	defer close(stop)
 	c := NewClient(Options{BaseURL: srv.URL, Token: "mak_k", HTTPClient: srv.Client()})
 	start := time.Now()
-	_, err := c.Wait(context.Background(), "tsk_x", WaitOptions{Timeout: 2 * time.Second, FastInterval: 100 * time.Millisecond})
+	_, err := c.Wait(context.Background(), "tsk_x", WaitOptions{Poll: PollSchedule{Fast: 100 * time.Millisecond}, Timeout: 2 * time.Second})
 	took := time.Since(start)
 	if !errors.Is(err, ErrWaitTimeout) {
 		t.Errorf("err = %v, want ErrWaitTimeout", err)

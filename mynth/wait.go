@@ -9,23 +9,23 @@ import (
 )
 
 // WaitOptions set Wait's schedule. Zero fields take the official SDK's
-// values: a poll every 2.5s for the first 12s, then every 5s, giving up
-// after 5 minutes.
+// values (DefaultWaitFastInterval and the rest).
 type WaitOptions struct {
-	// FastInterval is the delay between polls during FastFor. Default 2.5s.
-	FastInterval time.Duration
-	// FastFor is how long the fast schedule lasts. Default 12s.
-	FastFor time.Duration
-	// SlowInterval is the delay between polls after FastFor. Default 5s.
-	SlowInterval time.Duration
-	// Timeout is how long Wait polls before giving up. Default 5 min.
+	// Poll is how often Wait polls (PollSchedule).
+	Poll PollSchedule
+	// Timeout is how long Wait polls before giving up. Default
+	// DefaultWaitTimeout.
 	Timeout time.Duration
 	// OnPoll, if set, is called after every successful poll with the
 	// status read and the time waited so far.
 	OnPoll func(st Status, waited time.Duration)
 }
 
-// The official SDK's polling schedule.
+// The official SDK's polling schedule (mynthio/mynth-sdk, TaskAsync in
+// src/task-async.ts), written here once: a poll every 2.5s while the wait
+// is younger than 12s, then every 5s, giving up after 5 minutes. Wait and
+// the planner's apply poll by it; the SDK adds up to 0.5s of random
+// jitter to each interval, which they do not.
 const (
 	DefaultWaitFastInterval = 2500 * time.Millisecond
 	DefaultWaitFastFor      = 12 * time.Second
@@ -46,10 +46,11 @@ func orUnknown(s Status) string {
 }
 
 // PollSchedule is how often a pending task's status is polled: every Fast
-// while the task is younger than FastFor, then every Slow. Zero fields take
+// while the wait is younger than FastFor, then every Slow. Zero fields take
 // the official SDK's values (DefaultWaitFastInterval, DefaultWaitFastFor,
 // and DefaultWaitSlowInterval, or Fast when that is longer); a negative
-// FastFor means no fast phase. Wait and the planner's apply both poll by it.
+// FastFor means no fast phase. Wait and the planner's apply both poll by
+// it.
 type PollSchedule struct {
 	Fast, FastFor, Slow time.Duration
 }
@@ -70,7 +71,8 @@ func (p PollSchedule) WithDefaults() PollSchedule {
 	return p
 }
 
-// Interval is the delay before the next poll of a task polled for elapsed.
+// Interval is the delay before the next poll of a task polled for elapsed,
+// by a schedule with its defaults filled (WithDefaults).
 func (p PollSchedule) Interval(elapsed time.Duration) time.Duration {
 	if elapsed < p.FastFor {
 		return p.Fast
@@ -79,8 +81,7 @@ func (p PollSchedule) Interval(elapsed time.Duration) time.Duration {
 }
 
 func (o WaitOptions) withDefaults() WaitOptions {
-	s := PollSchedule{Fast: o.FastInterval, FastFor: o.FastFor, Slow: o.SlowInterval}.WithDefaults()
-	o.FastInterval, o.FastFor, o.SlowInterval = s.Fast, s.FastFor, s.Slow
+	o.Poll = o.Poll.WithDefaults()
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultWaitTimeout
 	}
@@ -120,7 +121,7 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (Status,
 		if st.Done() {
 			return st, nil
 		}
-		interval := PollSchedule{Fast: opts.FastInterval, FastFor: opts.FastFor, Slow: opts.SlowInterval}.Interval(waited)
+		interval := opts.Poll.Interval(waited)
 		now := time.Now()
 		if !now.Add(interval).Before(deadline) {
 			// One last look at the deadline itself, then give up.

@@ -48,11 +48,12 @@ type ApplyOptions struct {
 	// Wait makes apply poll pending tasks until they finish; without it
 	// they are recorded as pending.
 	Wait bool
-	// WaitTimeout is how long apply waits for one task. Default 5m.
+	// WaitTimeout is how long apply waits for one task. Default
+	// mynth.DefaultWaitTimeout, the official SDK's.
 	WaitTimeout time.Duration
-	// Poll is the polling schedule; the zero value polls like the
-	// official SDK.
-	Poll PollSchedule
+	// Poll is the polling schedule; its zero fields poll like the
+	// official SDK (mynth.PollSchedule).
+	Poll mynth.PollSchedule
 	// Dir is the spec directory: every saved file lies inside it.
 	Dir string
 	// Protected are files no image may replace, however its path leads
@@ -286,12 +287,12 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		opts.Parallelism = 10
 	}
 	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = 5 * time.Minute
+		opts.WaitTimeout = mynth.DefaultWaitTimeout
 	}
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = DefaultMaxImageBytes
 	}
-	opts.Poll = opts.Poll.withDefaults()
+	opts.Poll = opts.Poll.WithDefaults()
 	a := &applier{
 		opts:     opts,
 		progress: opts.Progress,

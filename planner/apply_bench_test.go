@@ -46,7 +46,7 @@ func BenchmarkApplyEmulator(b *testing.B) {
 				start := time.Now()
 				res, err := Apply(context.Background(), ApplyOptions{
 					Plan: plan, Spec: sp, Store: store, State: st, API: ClientAPI{Client: client},
-					Parallelism: par, Wait: true, Poll: PollSchedule{Fast: 10 * time.Millisecond, FastFor: time.Minute, Slow: 10 * time.Millisecond},
+					Parallelism: par, Wait: true, Poll: mynth.PollSchedule{Fast: 10 * time.Millisecond, FastFor: time.Minute, Slow: 10 * time.Millisecond},
 					Dir: dir,
 				})
 				if err != nil || res.Failed() || res.Generated != n || res.FilesSaved != n {

@@ -21,7 +21,7 @@ import (
 )
 
 // fastPoll makes apply tests poll without delay.
-var fastPoll = PollSchedule{Fast: time.Millisecond, FastFor: time.Second, Slow: time.Millisecond}
+var fastPoll = mynth.PollSchedule{Fast: time.Millisecond, FastFor: time.Second, Slow: time.Millisecond}
 
 // applyCase builds a spec, a plan and a state for Apply.
 type applyCase struct {

@@ -10,40 +10,9 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-// PollSchedule is how apply polls a pending task's status. The zero value
-// polls like the official SDK: every 2.5s for the first 12s, then every 5s.
-type PollSchedule struct {
-	// Fast is the interval while the task is young; FastFor is how long
-	// that lasts. Slow is the interval after that.
-	Fast, FastFor, Slow time.Duration
-	// MaxErrors is how many reads in a row may fail (after the client's
-	// own retries) before apply gives up on the task. Default 3.
-	MaxErrors int
-}
-
-// defaultMaxErrors is PollSchedule.MaxErrors when unset.
-const defaultMaxErrors = 3
-
-// withDefaults fills the zero fields: the SDK's schedule, as mynth.Wait
-// polls, and defaultMaxErrors.
-func (p PollSchedule) withDefaults() PollSchedule {
-	s := p.sdk().WithDefaults()
-	p.Fast, p.FastFor, p.Slow = s.Fast, s.FastFor, s.Slow
-	if p.MaxErrors <= 0 {
-		p.MaxErrors = defaultMaxErrors
-	}
-	return p
-}
-
-// sdk is the schedule part of p, as package mynth keeps it.
-func (p PollSchedule) sdk() mynth.PollSchedule {
-	return mynth.PollSchedule{Fast: p.Fast, FastFor: p.FastFor, Slow: p.Slow}
-}
-
-// interval is the wait before the next poll, elapsed after the start.
-func (p PollSchedule) interval(elapsed time.Duration) time.Duration {
-	return p.sdk().Interval(elapsed)
-}
+// maxPollErrors is how many reads of a task in a row may fail, each after
+// the client's own retries, before apply gives up on it.
+const maxPollErrors = 3
 
 // errApplyWaitTimeout is returned by wait when --wait-timeout passes.
 var errApplyWaitTimeout = errors.New("wait timeout")
@@ -52,7 +21,8 @@ var errApplyWaitTimeout = errors.New("wait timeout")
 // task (with pat, only its results). When a read with the API key is
 // refused (401) and fallbackPAT is set, it goes on with that access token.
 // It gives up after WaitTimeout, on a final error (401, 404), or after
-// MaxErrors failed reads in a row.
+// maxPollErrors failed reads in a row. It polls by ApplyOptions.Poll, the
+// schedule package mynth keeps.
 //
 // Every read is bounded by the time left until WaitTimeout: a server that
 // answers one byte at a time cannot hold a poll (and its retries) past it.
@@ -90,11 +60,11 @@ func (a *applier) wait(ctx context.Context, id, pat, fallbackPAT string, recorde
 			return nil, err
 		default:
 			errs++
-			if errs >= a.opts.Poll.MaxErrors {
+			if errs >= maxPollErrors {
 				return nil, err
 			}
 		}
-		t := time.NewTimer(a.opts.Poll.interval(a.now().Sub(start)))
+		t := time.NewTimer(a.opts.Poll.Interval(a.now().Sub(start)))
 		select {
 		case <-waitCtx.Done():
 			t.Stop()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
@@ -30,8 +31,8 @@ type applyArgs struct {
 
 // emulatorPoll is how apply polls the in-process emulator: fast, since its
 // tasks settle in about a second and it costs nothing.
-func emulatorPoll() planner.PollSchedule {
-	return planner.PollSchedule{Fast: 100 * time.Millisecond, FastFor: time.Minute, Slow: 250 * time.Millisecond}
+func emulatorPoll() mynth.PollSchedule {
+	return mynth.PollSchedule{Fast: 100 * time.Millisecond, FastFor: time.Minute, Slow: 250 * time.Millisecond}
 }
 
 func runApply(g *globals, args []string) int {
@@ -39,7 +40,7 @@ func runApply(g *globals, args []string) int {
 	fs := newFlagSet("apply")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
-	fs.DurationVar(&a.waitTimeout, "wait-timeout", 5*time.Minute, "wait at most `D` for each pending task (90s, 10m, ...)")
+	fs.DurationVar(&a.waitTimeout, "wait-timeout", mynth.DefaultWaitTimeout, "wait at most `D` for each pending task (90s, 10m, ...)")
 	registerLockTimeout(fs, &a.lockTimeout)
 	a.plan.register(fs)
 	a.plan.registerReplace(fs)
