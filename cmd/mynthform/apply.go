@@ -17,7 +17,7 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-const applyUsage = "apply [PLANFILE] [--auto-approve] [--wait=true] [--wait-timeout D] [--lock-timeout D] [--replace ADDR]... [plan flags]"
+const applyUsage = "apply [PLANFILE] [--auto-approve] [--wait=false] [--wait-timeout D] [--lock-timeout D] [--replace ADDR]... [plan flags]"
 
 // applyArgs are apply's flags.
 type applyArgs struct {

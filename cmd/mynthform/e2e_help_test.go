@@ -21,6 +21,20 @@ func TestE2EHelp(t *testing.T) {
 			t.Errorf("mynthform alone does not list %s:\n%s", c.name, alone.Stdout)
 		}
 	}
+	// A command's line names each of its subcommands.
+	for _, c := range commandTable() {
+		var line string
+		for _, l := range strings.Split(alone.Stdout, "\n") {
+			if strings.HasPrefix(l, "  "+c.name+" ") {
+				line = l
+			}
+		}
+		for _, sub := range c.subcommands {
+			if !strings.Contains(line, sub.name+",") && !strings.Contains(line, sub.name+")") {
+				t.Errorf("mynthform alone does not name %s %s: %q", c.name, sub.name, line)
+			}
+		}
+	}
 	if h := runBin(t, dir, nil, "help"); h.Code != 0 || h.Stdout != alone.Stdout {
 		t.Errorf("help differs from mynthform alone (exit %d):\n%s", h.Code, h.Stdout)
 	}
@@ -52,7 +66,8 @@ func TestE2EHelp(t *testing.T) {
 	}
 }
 
-// TestE2EHelpFlagsSpelledAlike: no --help shows pflag's "[=true|false]",
+// TestE2EHelpFlagsSpelledAlike: no --help shows pflag's "[=true|false]"
+// or a usage line's "[--wait=true]" (a default, not what is typed),
 // -o/--out reads the same on plan and report, --lock-timeout the same on
 // every command that takes the state lock.
 func TestE2EHelpFlagsSpelledAlike(t *testing.T) {
@@ -82,6 +97,11 @@ func TestE2EHelpFlagsSpelledAlike(t *testing.T) {
 		}
 		if strings.Contains(h, "[=true|false]") || strings.Contains(h, "[=false]") {
 			t.Errorf("%s --help shows a bool flag with its value syntax:\n%s", name, h)
+		}
+		// A flag that defaults to true is shown as it is turned off
+		// (--refresh=false), never as its default.
+		if strings.Contains(h, "=true]") {
+			t.Errorf("%s --help shows a bool flag as =true, its default:\n%s", name, h)
 		}
 		if l := lineOf(h, "--lock-timeout"); l != "" {
 			lock[l] = true

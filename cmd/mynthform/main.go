@@ -99,7 +99,7 @@ func commands() []command {
 		{"apply", "Carry out a plan: record, generate, wait, save images", runApply},
 		{"graph", "Print the task graph (DOT or mermaid) with each task's action", runGraph},
 		{"show", "Show the state as a manifest, or a saved plan", runShow},
-		{"state", "Inspect and edit the state (list, show, rm, mv)", runState},
+		{"state", "Inspect and edit the state (list, show, rm, mv, pull, push)", runState},
 		{"import", "Record an existing task under an address", runImport},
 		{"report", "Write the audit as HTML, markdown or JUnit", runReport},
 		{"emulator", "Run the local Mynth emulator in the foreground", runEmulator},
