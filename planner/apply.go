@@ -43,7 +43,8 @@ type ApplyOptions struct {
 	// API is Mynth. It may be nil when the plan needs no API call.
 	API API
 	// Parallelism bounds concurrent API calls (creations, polls and
-	// downloads together). Default 10.
+	// downloads together), as a --parallelism does; 0 takes the spec's
+	// setting (spec.Spec.Parallelism resolves it).
 	Parallelism int
 	// Wait makes apply poll pending tasks until they finish; without it
 	// they are recorded as pending.
@@ -283,9 +284,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	if opts.Plan == nil || opts.State == nil || opts.Store == nil {
 		return nil, errors.New("apply: a plan, a state and a store are required")
 	}
-	if opts.Parallelism <= 0 {
-		opts.Parallelism = 10
-	}
+	opts.Parallelism = opts.Spec.Parallelism(opts.Parallelism)
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = mynth.DefaultWaitTimeout
 	}

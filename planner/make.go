@@ -12,10 +12,6 @@ import (
 	"github.com/mynthform/mynthform/state"
 )
 
-// DefaultParallelism bounds concurrent reads when neither the spec nor the
-// caller says otherwise.
-const DefaultParallelism = 10
-
 // Options are the inputs of MakePlan.
 type Options struct {
 	// Spec is the loaded spec; required.
@@ -27,7 +23,8 @@ type Options struct {
 	// Refresh reads every planned task from Mynth; false plans from the
 	// state alone, with no API call.
 	Refresh bool
-	// Parallelism bounds concurrent reads; 0 takes the spec's setting.
+	// Parallelism bounds concurrent reads (a --parallelism); 0 takes the
+	// spec's setting (spec.Spec.Parallelism resolves it).
 	Parallelism int
 	// Scope is the part of the spec and state the plan covers (--target,
 	// --exclude); the zero Scope covers everything.
@@ -57,13 +54,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	if st == nil {
 		st = &state.File{}
 	}
-	par := opts.Parallelism
-	if par <= 0 {
-		par = opts.Spec.Settings.Parallelism
-	}
-	if par <= 0 {
-		par = DefaultParallelism
-	}
+	par := opts.Spec.Parallelism(opts.Parallelism)
 	dir := opts.Dir
 	if dir == "" {
 		dir = opts.Spec.Dir

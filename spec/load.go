@@ -33,12 +33,6 @@ const (
 	EnvVarPrefix = "MYNTH_VAR_"
 )
 
-// Defaults of the mynth block.
-const (
-	DefaultStatePath   = "mynth.state.json"
-	DefaultParallelism = 10
-)
-
 // LoadOptions are the inputs of Load beside the spec files.
 type LoadOptions struct {
 	// Vars are --var name=value arguments, in the order given; a later

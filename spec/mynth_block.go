@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 
@@ -9,6 +10,48 @@ import (
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
 )
+
+// Defaults and bounds of the mynth block's settings. The flags that
+// override them (--parallelism, --state) resolve through Spec.Parallelism,
+// Spec.StatePath and CheckParallelism too, so that every command reads
+// them alike.
+const (
+	DefaultStatePath   = "mynth.state.json"
+	DefaultParallelism = 10
+	MaxParallelism     = 1000
+)
+
+// CheckParallelism says why n cannot bound the concurrent API calls, or
+// returns nil: it must be a whole number from 1 to MaxParallelism.
+func CheckParallelism(n int) error {
+	if n < 1 || n > MaxParallelism {
+		return fmt.Errorf("must be a whole number from 1 to %d", MaxParallelism)
+	}
+	return nil
+}
+
+// Parallelism is how many API calls may run at once: flag (a
+// --parallelism, 0 when not given), else the mynth block's parallelism,
+// else DefaultParallelism. sp may be nil.
+func (sp *Spec) Parallelism(flag int) int {
+	switch {
+	case flag > 0:
+		return flag
+	case sp != nil && sp.Settings.Parallelism > 0:
+		return sp.Settings.Parallelism
+	}
+	return DefaultParallelism
+}
+
+// StatePath is the state file the spec keeps its state in, relative to its
+// directory: the mynth block's state, else DefaultStatePath. sp may be nil
+// (a spec that could not be read).
+func (sp *Spec) StatePath() string {
+	if sp != nil && sp.Settings.State != "" {
+		return sp.Settings.State
+	}
+	return DefaultStatePath
+}
 
 var mynthSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -44,8 +87,8 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	}
 	if f, ok := fv.get("parallelism"); ok {
 		if n, ok := fv.integer(f); ok {
-			if n < 1 || n > 1000 {
-				fv.add(errorf(f.rng, "Invalid parallelism", "parallelism is %s; it must be between 1 and 1000. Pick a number in that range (the default is %d).", shownInt(n, f.sensitive), DefaultParallelism))
+			if CheckParallelism(n) != nil {
+				fv.add(errorf(f.rng, "Invalid parallelism", "parallelism is %s; it must be between 1 and %d. Pick a number in that range (the default is %d).", shownInt(n, f.sensitive), MaxParallelism, DefaultParallelism))
 			} else {
 				s.Parallelism = n
 			}

@@ -40,11 +40,12 @@ func runApply(g *globals, args []string) int {
 	fs := newFlagSet("apply")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
-	fs.DurationVar(&a.waitTimeout, "wait-timeout", mynth.DefaultWaitTimeout, "wait at most `D` for each pending task (90s, 10m, ...)")
+	a.waitTimeout = mynth.DefaultWaitTimeout
+	fs.Var(&durationValue{d: &a.waitTimeout, positive: true}, "wait-timeout", "wait at most `D` for each pending task (90s, 10m, ...; --wait=false waits for none)")
 	registerLockTimeout(fs, &a.lockTimeout)
 	a.plan.register(fs)
 	a.plan.registerReplace(fs)
-	fs.Lookup("parallelism").Usage = "make at most `N` API calls at a time: creations, polls and downloads together (default: the mynth block's parallelism, 10)"
+	fs.Lookup("parallelism").Usage = fmt.Sprintf("make at most `N` API calls at a time: creations, polls and downloads together (default: the mynth block's parallelism, %d)", spec.DefaultParallelism)
 	if code, done := parseFlags(g, fs, applyUsage, args); done {
 		return code
 	}
@@ -135,7 +136,7 @@ func applyCommand(g *globals, a applyArgs) int {
 		checksFailed = true
 	}
 
-	label := stateName(sp)
+	label := sp.StatePath()
 	if _, ok := unwrapBackend(store).(*state.Store); !ok {
 		label = store.Describe()
 	}
@@ -231,7 +232,7 @@ func readYes(g *globals) bool {
 func applyOptions(g *globals, a applyArgs, plan *planner.Plan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API) planner.ApplyOptions {
 	opts := planner.ApplyOptions{
 		Plan: plan, Spec: sp, Store: store, State: st, API: api,
-		Parallelism: a.plan.effectiveParallelism(sp),
+		Parallelism: int(a.plan.parallelism),
 		Wait:        a.wait, WaitTimeout: a.waitTimeout,
 		Dir: g.dir, ToolVersion: toolVersion(),
 		Protected: protectedFiles(store),

@@ -40,7 +40,7 @@ func openBackend(g *globals, sp *spec.Spec, override string) (state.Backend, fun
 		if override == "" {
 			// The spec's state: it and its backup and lock stay inside
 			// the spec directory.
-			b = state.OpenIn(g.dir, stateName(sp))
+			b = state.OpenIn(g.dir, sp.StatePath())
 			break
 		}
 		// A path named on the command line may lie anywhere; the

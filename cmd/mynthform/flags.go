@@ -1,9 +1,10 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -81,11 +82,10 @@ func shorthandTakesNext(fs *pflag.FlagSet, cluster string) bool {
 	return false
 }
 
-// maxParallelism is the most --parallelism takes, as in the mynth block.
-const maxParallelism = 1000
-
 // parallelismValue is the value of --parallelism: a whole number from 1 to
-// maxParallelism, refused at parsing time otherwise. 0 means not given.
+// spec.MaxParallelism, refused at parsing time otherwise (spec's
+// CheckParallelism, as the mynth block's parallelism). 0 means not given;
+// spec.Spec.Parallelism resolves the default.
 type parallelismValue int
 
 func (p *parallelismValue) String() string {
@@ -97,14 +97,59 @@ func (p *parallelismValue) String() string {
 
 func (p *parallelismValue) Set(s string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > maxParallelism {
-		return fmt.Errorf("must be a whole number from 1 to %d", maxParallelism)
+	if err != nil {
+		n = 0 // not a whole number (or out of int's range): refused below, in the same words
+	}
+	if err := spec.CheckParallelism(n); err != nil {
+		return err
 	}
 	*p = parallelismValue(n)
 	return nil
 }
 
 func (p *parallelismValue) Type() string { return "int" }
+
+// defaultLockTimeout is how long a command that writes the state waits for
+// another command's lock unless --lock-timeout says otherwise.
+const defaultLockTimeout = 10 * time.Second
+
+// registerLockTimeout adds --lock-timeout to fs, spelled and explained the
+// same on every command that takes the state lock. 0 tries the lock once.
+func registerLockTimeout(fs *pflag.FlagSet, d *time.Duration) {
+	*d = defaultLockTimeout
+	fs.Var(&durationValue{d: d}, "lock-timeout", "wait at most `D` for another command's state lock (90s, 2m, ...)")
+}
+
+// durationValue is the value of a duration flag that refuses what means
+// nothing: a negative duration, and 0 too when positive is set. pflag's
+// own duration takes "-5s" and leaves the meaning to whoever reads it.
+type durationValue struct {
+	d        *time.Duration
+	positive bool
+}
+
+func (v *durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return errors.New("must be a duration such as 90s, 2m or 1h30m")
+	case d < 0:
+		return errors.New("must not be negative")
+	case d == 0 && v.positive:
+		return errors.New("must be more than 0")
+	}
+	*v.d = d
+	return nil
+}
+
+func (v *durationValue) Type() string { return "duration" }
 
 // addressList is the value of a repeatable address flag (--target,
 // --exclude, --replace). Each value is parsed as it is given; one that is

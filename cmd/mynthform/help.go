@@ -6,20 +6,9 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 )
-
-// defaultLockTimeout is how long a command that writes the state waits for
-// another command's lock unless --lock-timeout says otherwise.
-const defaultLockTimeout = 10 * time.Second
-
-// registerLockTimeout adds --lock-timeout to fs, spelled and explained the
-// same on every command that takes the state lock.
-func registerLockTimeout(fs *pflag.FlagSet, d *time.Duration) {
-	fs.DurationVar(d, "lock-timeout", defaultLockTimeout, "wait at most `D` for another command's state lock (90s, 2m, ...)")
-}
 
 // This file owns what the CLI says about itself: the flag lists of --help,
 // `mynthform help [COMMAND [SUBCOMMAND]]`, and the command table that the

@@ -15,9 +15,6 @@ import (
 
 const planUsage = "plan [-o FILE] [--json] [--detailed-exitcode] [--target ADDR]... [--exclude ADDR]... [--replace ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
 
-// defaultStatePath is the state file when the mynth block names none.
-const defaultStatePath = "mynth.state.json"
-
 // planArgs are the flags that shape a plan, shared by plan, apply and
 // report.
 type planArgs struct {
@@ -34,7 +31,7 @@ func (a *planArgs) register(fs *pflag.FlagSet) {
 	fs.Var(&a.targets, "target", "plan only this `ADDR` (task.NAME also selects every task.NAME[\"KEY\"]); repeatable")
 	fs.Var(&a.excludes, "exclude", "leave this `ADDR` out of the plan; repeatable")
 	fs.BoolVar(&a.refresh, "refresh", true, "read every task from Mynth; --refresh=false plans from the state alone")
-	fs.Var(&a.parallelism, "parallelism", "read at most `N` tasks at a time (default: the mynth block's parallelism, 10)")
+	fs.Var(&a.parallelism, "parallelism", fmt.Sprintf("read at most `N` tasks at a time (default: the mynth block's parallelism, %d)", spec.DefaultParallelism))
 	a.vars.register(fs)
 }
 
@@ -54,35 +51,15 @@ func (a planArgs) shapesPlan() bool {
 	return len(a.targets.args) > 0 || len(a.excludes.args) > 0 || len(a.replaces.args) > 0 || !a.refresh
 }
 
-// effectiveParallelism is --parallelism, else the spec's setting.
-func (a planArgs) effectiveParallelism(sp *spec.Spec) int {
-	if a.parallelism > 0 {
-		return int(a.parallelism)
-	}
-	if sp != nil && sp.Settings.Parallelism > 0 {
-		return sp.Settings.Parallelism
-	}
-	return planner.DefaultParallelism
-}
-
 // options are the planner options for sp and st.
 func (a planArgs) options(g *globals, sp *spec.Spec, st *state.File, api planner.API, hasKey bool) planner.Options {
 	return planner.Options{
 		Spec: sp, State: st, API: api, Refresh: a.refresh,
-		Parallelism: a.effectiveParallelism(sp),
+		Parallelism: int(a.parallelism),
 		Scope:       a.scope(),
 		Replace:     a.replaces.addresses(),
 		HasAPIKey:   hasKey, Dir: g.dir,
 	}
-}
-
-// stateName is the state file as the spec names it (the default when it
-// names none), for messages.
-func stateName(sp *spec.Spec) string {
-	if sp != nil && sp.Settings.State != "" {
-		return sp.Settings.State
-	}
-	return defaultStatePath
 }
 
 // loadSpecState reads the spec's state from its backend, without the lock.

@@ -72,7 +72,7 @@ type stateFlags struct {
 }
 
 func (f *stateFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.statePath, "state", "", "the state file `PATH`, relative to -C DIR (default: the mynth block's state, else mynth.state.json)")
+	fs.StringVar(&f.statePath, "state", "", fmt.Sprintf("the state file `PATH`, relative to -C DIR (default: the mynth block's state, else %s)", spec.DefaultStatePath))
 	f.vars.register(fs)
 }
 
