@@ -4,8 +4,9 @@
 // It owns two things: the API's types (Task, Request, Result, Image,
 // Cost, and the exact decimal Amount used for every price, never a float),
 // which keep the API's loose shapes (a prompt or size as a string or an
-// object, both creation response forms) and tolerate fields added later;
-// and the Client, which sends requests with one token (an API key
+// object, both creation response forms) and tolerate fields added later,
+// with RequestFields, the one table of a request's fields that
+// comparison, redaction and `state show` walk; and the Client, which sends requests with one token (an API key
 // "mak_..." or a task's Public Access Token "pat_...") over a transport
 // tuned for many parallel requests.
 //
