@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
 )
 
 // A tree is a JSON value decoded for comparison: objects are map[string]any,
@@ -309,6 +311,52 @@ func matchPath(path, pattern string) bool {
 		pattern = pattern[i+3:]
 	}
 	return path == "" || path[0] == '.' || path[0] == '['
+}
+
+// locateChanges sets the Range of each change of the request that has none
+// yet: the spec attribute its path comes from, the longest one of t's
+// Ranges that the path starts with ("request.prompt.positive" is at
+// "prompt.positive", else at "prompt"; "request.inputs[1].url" at
+// "inputs"; "request.prompt" at the prompt block's one attribute when it
+// sets only one). A path the spec sets no attribute for keeps a nil Range.
+func locateChanges(changes []Change, t *spec.Task, dir string) {
+	for i := range changes {
+		c := &changes[i]
+		rest, ok := strings.CutPrefix(c.Path, "request.")
+		if c.Range != nil || !ok {
+			continue
+		}
+		for key := rest; key != ""; {
+			if r, ok := t.Ranges[key]; ok {
+				if key == rest {
+					r = onlyAttribute(t, key, r)
+				}
+				c.Range = RangeOf(r, dir)
+				break
+			}
+			cut := strings.LastIndexAny(key, ".[")
+			if cut < 0 {
+				break
+			}
+			key = key[:cut]
+		}
+	}
+}
+
+// onlyAttribute is the range of the one attribute set inside block key of
+// t (the positive of a prompt block that sets nothing else: a plain prompt
+// changes there), else r, the block's.
+func onlyAttribute(t *spec.Task, key string, r hcl.Range) hcl.Range {
+	var only []hcl.Range
+	for k, kr := range t.Ranges {
+		if strings.HasPrefix(k, key+".") {
+			only = append(only, kr)
+		}
+	}
+	if len(only) == 1 {
+		return only[0]
+	}
+	return r
 }
 
 // filterIgnored removes the changes silenced by patterns.

@@ -220,6 +220,7 @@ func propagateInputs(work []*taskWork, order []string, st *state.File, dir strin
 		}
 		if w.tp.Action == ActionReplace || w.tp.Action == ActionGenerate || w.tp.Drift {
 			w.tp.Changes = append(w.tp.Changes, changes...)
+			locateChanges(w.tp.Changes, w.spec, dir)
 		}
 		if w.tp.Request != nil {
 			req := *w.tp.Request

@@ -101,6 +101,7 @@ func (w *taskWork) plan(dir string) *TaskPlan {
 	if w.spec != nil {
 		redactSensitive(tp, w.spec)
 		locateChecks(tp.Checks, w.spec, dir)
+		locateChanges(tp.Changes, w.spec, dir)
 	}
 	return tp
 }

@@ -81,6 +81,58 @@ func TestE2EAnnotationPointsAtAttribute(t *testing.T) {
 	}
 }
 
+// driftSpec pins the seeded task (prompt "a ceramic mug", size square)
+// and asks for another prompt and size; its model is the task's.
+const driftSpec = `
+task "mug" {
+  id = "tsk_DRIFTMUG"
+
+  prompt {
+    positive = "a stoneware mug"
+  }
+  model = "google/gemini-3.1-flash-image"
+
+  size = "landscape"
+}
+`
+
+// TestE2EDriftAnnotatedAtAttribute: under GitHub Actions, the real binary
+// annotates a drifted task once per attribute that drifted, at that
+// attribute's line (the prompt's positive, the size) with the pinned
+// task's value, never at the task block's first line, and nothing at the
+// model that agrees.
+func TestE2EDriftAnnotatedAtAttribute(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	planSeedTask(t, srv, planTask(srv.URL, "tsk_DRIFTMUG", "a ceramic mug", mynth.StatusCompleted), "")
+	dir := t.TempDir()
+	planWriteSpec(t, dir, driftSpec)
+	r := runBin(t, dir, append(planAPIEnv(srv), "GITHUB_ACTIONS=true", "GITHUB_STEP_SUMMARY=", "GITHUB_WORKSPACE="+filepath.Dir(dir)), "plan")
+	if r.Code != exitError {
+		t.Fatalf("plan: exit %d, want 1\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	re := regexp.MustCompile(`(?m)^::error file=([^,]*),line=(\d+),endLine=\d+,title=mynthform%3A task.mug drifted::(.*)$`)
+	got := map[int]string{}
+	for _, m := range re.FindAllStringSubmatch(r.Stdout, -1) {
+		if want := filepath.Base(dir) + "/main.mynth.hcl"; m[1] != want {
+			t.Errorf("annotated in %s, want %s", m[1], want)
+		}
+		line, _ := strconv.Atoi(m[2])
+		got[line] = m[3]
+	}
+	want := map[int]string{
+		lineOf(t, driftSpec, "positive ="): `request.prompt is "a ceramic mug" in the pinned task, "a stoneware mug" in the spec`,
+		lineOf(t, driftSpec, "size ="):     `request.size is "square" in the pinned task, "landscape" in the spec`,
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d drift annotations, want %d:\n%s", len(got), len(want), r.Stdout)
+	}
+	for line, msg := range want {
+		if !strings.Contains(got[line], msg) || !strings.Contains(got[line], "tsk_DRIFTMUG") {
+			t.Errorf("line %d: annotation %q, want one with %q (all: %v)", line, got[line], msg, got)
+		}
+	}
+}
+
 // TestE2ESpecWarningPrintedOnce: the real binary prints a spec warning
 // once, with its snippet, for plan (it printed it again inside the plan)
 // and validate; plan --json carries it once in the document.

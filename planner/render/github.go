@@ -18,7 +18,9 @@ import (
 // `::error` for failed error-severity checks, drifted and unreadable tasks
 // and error diagnostics, `::warning` for failed warning checks and warning
 // diagnostics. A check points at the attribute that set it (Check.Range),
-// anything else of a task at the task's block (TaskPlan.Range). Values are escaped by GitHub's rules.
+// a drifted task at each attribute that drifted (Change.Range), anything
+// else of a task at the task's block (TaskPlan.Range). Values are escaped
+// by GitHub's rules.
 // Errors come first, then warnings; GitHub shows at most ten of each per
 // step, so a longer list ends with one annotation that counts the rest.
 type GitHubAnnotations struct {
@@ -74,16 +76,9 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 			case planner.FailureUnreadable:
 				line("error", t.Range, "mynthform: "+t.Address+" could not be read", *t.Error)
 			case planner.FailureDrift:
-				var paths []string
-				for _, c := range t.Changes {
-					paths = append(paths, c.Path)
+				for _, d := range driftAnnotations(t) {
+					line("error", d.at, "mynthform: "+t.Address+" drifted", d.msg)
 				}
-				msg := fmt.Sprintf("The request of the pinned task %s differs from the spec", t.ID)
-				if len(paths) > 0 {
-					msg += " (" + strings.Join(paths, ", ") + ")"
-				}
-				msg += ". Change the spec back, or remove the id to generate a new task."
-				line("error", t.Range, "mynthform: "+t.Address+" drifted", msg)
 			case planner.FailureCheck:
 				line("error", checkRange(t, f.Check), "mynthform: "+t.Address+" "+string(f.Check.Name)+" check failed", f.Check.Message)
 			}
@@ -129,6 +124,53 @@ func (a GitHubAnnotations) Render(w io.Writer, p *planner.Plan) error {
 		return fmt.Errorf("writing GitHub annotations: %w", err)
 	}
 	return nil
+}
+
+// driftAnnotation is one annotation of a drifted task: where, and what.
+type driftAnnotation struct {
+	at  *planner.Range
+	msg string
+}
+
+// driftAnnotations are the annotations of drifted task t: one per spec
+// attribute that drifted (Change.Range), with the changes found there and
+// their values as the pinned task has them, in the order of t.Changes;
+// the changes with no attribute together at the task's block.
+func driftAnnotations(t *planner.TaskPlan) []driftAnnotation {
+	type group struct {
+		at      *planner.Range
+		changes []planner.Change
+	}
+	var groups []*group
+	byLine := map[string]*group{}
+	for _, c := range t.Changes {
+		at, key := t.Range, ""
+		if c.Range != nil {
+			at, key = c.Range, fmt.Sprintf("%s:%d:%d", c.Range.Filename, c.Range.Start.Line, c.Range.Start.Column)
+		}
+		g := byLine[key]
+		if g == nil {
+			g = &group{at: at}
+			byLine[key] = g
+			groups = append(groups, g)
+		}
+		g.changes = append(g.changes, c)
+	}
+	const fix = " Change the spec back, or remove the id to generate a new task."
+	if len(groups) == 0 {
+		return []driftAnnotation{{t.Range, fmt.Sprintf("The request of the pinned task %s differs from the spec.", t.ID) + fix}}
+	}
+	out := make([]driftAnnotation, 0, len(groups))
+	for _, g := range groups {
+		var parts []string
+		for _, c := range g.changes {
+			before, after := changeValues(c)
+			parts = append(parts, fmt.Sprintf("%s is %s in the pinned task, %s in the spec", c.Path,
+				truncate(before, 120), truncate(after, 120)))
+		}
+		out = append(out, driftAnnotation{g.at, fmt.Sprintf("The request of the pinned task %s differs from the spec: %s.", t.ID, strings.Join(parts, "; ")) + fix})
+	}
+	return out
 }
 
 // GitHubAnnotationLimit is how many annotations of each kind GitHub shows
