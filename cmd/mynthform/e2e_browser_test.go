@@ -6,8 +6,10 @@ import (
 	"flag"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,8 @@ var screenshotOut = flag.String("screenshot", "", "write the screenshot of examp
 // its second image (a warning there: the plan passes), its HTML report
 // written by the binary and opened in headless Chromium. The page runs
 // without script errors and shows every task, the warning, and the saved
-// images embedded; the screenshot is a real picture. With -screenshot FILE
+// images embedded and visible (naturalWidth > 0) though the emulator that
+// made them is gone; the screenshot is a real picture. With -screenshot FILE
 // it is written there (docs/report.png).
 func TestE2EReportInBrowser(t *testing.T) {
 	bin := chromium.Find()
@@ -49,6 +52,10 @@ func TestE2EReportInBrowser(t *testing.T) {
 	mustCode(t, runBin(t, root, nil, "-C", "examples/ci-gate", "--emulator", "apply", "--auto-approve"), 0, "apply")
 	mustCode(t, runBin(t, root, nil, "-C", "examples/ci-gate", "--emulator", "report", "--format", "html", "-o", "report.html"), 0, "report")
 	url := "file://" + filepath.ToSlash(filepath.Join(root, "examples", "ci-gate", "report.html"))
+	page, err := os.ReadFile(filepath.Join(root, "examples", "ci-gate", "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	run := func(args ...string) (string, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -73,6 +80,35 @@ func TestE2EReportInBrowser(t *testing.T) {
 	if n := strings.Count(dom, `src="data:image/png;base64,`); n != 2 {
 		t.Errorf("%d embedded images, want 2", n)
 	}
+	// The emulator that made them is gone (each run of the binary stops
+	// its own): their URLs no longer load, yet the browser shows both.
+	links := regexp.MustCompile(`href="(http://127\.0\.0\.1:\d+/images/[^"]+)"`).FindAllStringSubmatch(dom, -1)
+	if len(links) != 2 {
+		t.Errorf("%d links to the emulator's images, want 2", len(links))
+	}
+	for _, l := range links {
+		if resp, err := http.Get(l[1]); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s still answers (%s): the test cannot tell the saved file from the URL", l[1], resp.Status)
+		}
+	}
+	withProbe := strings.Replace(string(page), "</body>", chromium.ImageProbe+"</body>", 1)
+	probeFile := filepath.Join(t.TempDir(), "report.html")
+	writeFile(t, probeFile, []byte(withProbe))
+	probeDOM, _ := run("--window-size=1400,4000", "--dump-dom", "file://"+filepath.ToSlash(probeFile))
+	probed, err := chromium.ProbedImages(probeDOM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probed) != 2 {
+		t.Errorf("%d images in the page, want 2: %v", len(probed), probed)
+	}
+	for _, im := range probed {
+		if im.NaturalWidth <= 0 {
+			t.Errorf("image %q is not visible (naturalWidth %d) now that the emulator is gone", im.Title, im.NaturalWidth)
+		}
+	}
+	t.Logf("images: %v", probed)
 
 	shot := filepath.Join(t.TempDir(), "report.png")
 	run("--window-size=1400,1300", "--screenshot="+shot, url)

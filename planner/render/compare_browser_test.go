@@ -9,8 +9,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,21 +18,6 @@ import (
 )
 
 var compareScreenshotOut = flag.String("compare-screenshot", "", "also write the browser test's screenshot of the HTML comparison to this `file` (docs/compare.png)")
-
-// imageProbe is a script the test adds to a page: once the page has
-// loaded, it writes each image's side, title and natural width into a
-// <pre id="probe">, which --dump-dom then shows.
-const imageProbe = `<script>window.addEventListener('load', function () {
-  var out = [];
-  document.querySelectorAll('img').forEach(function (i) {
-    var s = i.closest('[data-side]');
-    out.push((s ? s.getAttribute('data-side') : '-') + ' ' + i.title + ' ' + i.naturalWidth);
-  });
-  var pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = out.join('\n');
-  document.body.appendChild(pre);
-});</script>`
-
-var probeRE = regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`)
 
 // TestComparisonInBrowser renders the comparison's HTML in headless
 // Chromium, its base images served over HTTP and the branch's poster from
@@ -72,8 +55,8 @@ func TestComparisonInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "compare.html")
-	probed := strings.Replace(page.String(), "</body>", imageProbe+"</body>", 1)
-	if err := os.WriteFile(file, []byte(probed), 0o644); err != nil {
+	withProbe := strings.Replace(page.String(), "</body>", chromium.ImageProbe+"</body>", 1)
+	if err := os.WriteFile(file, []byte(withProbe), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	url := "file://" + filepath.ToSlash(file)
@@ -82,18 +65,13 @@ func TestComparisonInBrowser(t *testing.T) {
 	if strings.Contains(logs, "Uncaught") {
 		t.Errorf("the page logged a script error:\n%s", logs)
 	}
-	m := probeRE.FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatalf("the probe did not run:\n%.2000s", dom)
+	probed, err := chromium.ProbedImages(dom)
+	if err != nil {
+		t.Fatalf("%v:\n%.2000s", err, dom)
 	}
 	widths := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(m[1]), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			t.Fatalf("probe line %q", line)
-		}
-		w, _ := strconv.Atoi(f[2])
-		widths[f[0]+" "+f[1]] = w
+	for _, im := range probed {
+		widths[im.Side+" "+im.Title] = im.NaturalWidth
 	}
 	want := []string{"Before img_banner_old", "Before img_icon", "Before img_logo", "Before img_poster_old", "After img_poster_new", "After img_card"}
 	for _, k := range want {
