@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,5 +153,20 @@ func TestShellQuoteAddress(t *testing.T) {
 		if strings.ContainsAny(want, `"'$ `) && !strings.HasPrefix(want, "'") {
 			t.Errorf("%s is not quoted", want)
 		}
+	}
+}
+
+// TestRequestFieldOrderCoversTheTable: the human plan lists a request's
+// fields in the API reference's order, which names every field of
+// mynth.RequestFields, so that none is pushed to the end by accident.
+func TestRequestFieldOrderCoversTheTable(t *testing.T) {
+	var keys []string
+	for _, f := range mynth.RequestFields() {
+		keys = append(keys, f.Key)
+	}
+	got := slices.Clone(keys)
+	sortFields(got, requestFieldOrder)
+	if diff := cmp.Diff(requestFieldOrder, got); diff != "" {
+		t.Errorf("requestFieldOrder and mynth.RequestFields differ (-order +table, sorted):\n%s", diff)
 	}
 }
