@@ -94,7 +94,8 @@ func (d verdictDoc) diagnostics() (errors, warnings int) {
 // failed warning, a spec warning and (with --replace of a pinned task) an
 // error diagnostic, and checks that the human plan, plan --json, the
 // GitHub annotations and step summary, and the markdown, JUnit and HTML
-// reports count the checks alike, and that each exits 1.
+// reports count the checks alike, and that each exits 1; then that apply
+// passes with only the warning failing, and fails with the error.
 func TestE2EViewsAgree(t *testing.T) {
 	srv := mynthtest.NewServer(t, mynthtest.Options{})
 	for id, prompt := range map[string]string{"tsk_VMUG": "a ceramic mug", "tsk_VCUP": "a paper cup", "tsk_VPLATE": "a plate"} {
@@ -191,6 +192,24 @@ func TestE2EViewsAgree(t *testing.T) {
 		// passes.
 		if junit.Failures != 2 || junit.Skipped != d.Summary.Checks.Pending {
 			t.Errorf("JUnit: %d failures and %d skipped, want 2 and %d:\n%s", junit.Failures, junit.Skipped, d.Summary.Checks.Pending, out)
+		}
+	})
+
+	// Apply's check once it is done reads the same verdict: a failed
+	// warning is reported and the run passes; a failed error check fails
+	// it.
+	t.Run("apply", func(t *testing.T) {
+		for _, tc := range []struct {
+			target, last string
+			code         int
+		}{
+			{"task.cup", "Apply complete: ", exitOK},
+			{"task.mug", "Apply finished, but checks failed: ", exitError},
+		} {
+			r := runBin(t, dir, env, "apply", "--auto-approve", "--target", tc.target, "--var-file", "x.mynthvars.hcl")
+			if r.Code != tc.code || !strings.HasPrefix(lastLine(r.Stdout), tc.last) {
+				t.Errorf("apply --target %s: exit %d, last line %q; want %d and %q\n%s%s", tc.target, r.Code, lastLine(r.Stdout), tc.code, tc.last, r.Stdout, r.Stderr)
+			}
 		}
 	})
 }
