@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mynthform/mynthform/internal/cmdhelp"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/state"
 )
@@ -19,16 +20,16 @@ import (
 // made of.
 func commandsWithFlag(flag string) [][]string {
 	var out [][]string
-	has := func(c commandSpec) bool {
-		return slices.ContainsFunc(c.flags, func(f flagSpec) bool { return f.name == flag })
+	has := func(c cmdhelp.Command) bool {
+		return slices.ContainsFunc(c.Flags, func(f cmdhelp.Flag) bool { return f.Name == flag })
 	}
 	for _, c := range commandTable() {
 		if has(c) {
-			out = append(out, []string{c.name})
+			out = append(out, []string{c.Name})
 		}
-		for _, s := range c.subcommands {
+		for _, s := range c.Subcommands {
 			if has(s) {
-				out = append(out, []string{c.name, s.name})
+				out = append(out, []string{c.Name, s.Name})
 			}
 		}
 	}

@@ -25,13 +25,13 @@ func TestE2EHelp(t *testing.T) {
 	for _, c := range commandTable() {
 		var line string
 		for _, l := range strings.Split(alone.Stdout, "\n") {
-			if strings.HasPrefix(l, "  "+c.name+" ") {
+			if strings.HasPrefix(l, "  "+c.Name+" ") {
 				line = l
 			}
 		}
-		for _, sub := range c.subcommands {
-			if !strings.Contains(line, sub.name+",") && !strings.Contains(line, sub.name+")") {
-				t.Errorf("mynthform alone does not name %s %s: %q", c.name, sub.name, line)
+		for _, sub := range c.Subcommands {
+			if !strings.Contains(line, sub.Name+",") && !strings.Contains(line, sub.Name+")") {
+				t.Errorf("mynthform alone does not name %s %s: %q", c.Name, sub.Name, line)
 			}
 		}
 	}
@@ -74,11 +74,11 @@ func TestE2EHelpFlagsSpelledAlike(t *testing.T) {
 	dir := t.TempDir()
 	helps := map[string]string{}
 	for _, c := range commandTable() {
-		if c.subcommands == nil {
-			helps[c.name] = runBin(t, dir, nil, c.name, "--help").Stdout
+		if c.Subcommands == nil {
+			helps[c.Name] = runBin(t, dir, nil, c.Name, "--help").Stdout
 		}
-		for _, s := range c.subcommands {
-			helps[c.name+" "+s.name] = runBin(t, dir, nil, c.name, s.name, "--help").Stdout
+		for _, s := range c.Subcommands {
+			helps[c.Name+" "+s.Name] = runBin(t, dir, nil, c.Name, s.Name, "--help").Stdout
 		}
 	}
 	helps["global"] = runBin(t, dir, nil, "--help").Stdout
@@ -199,8 +199,8 @@ func TestE2ECompletion(t *testing.T) {
 		r := runBin(t, dir, nil, "completion", shell)
 		mustCode(t, r, 0, "completion "+shell)
 		for _, c := range commandTable() {
-			if !strings.Contains(r.Stdout, c.name) {
-				t.Errorf("%s completion lacks %s", shell, c.name)
+			if !strings.Contains(r.Stdout, c.Name) {
+				t.Errorf("%s completion lacks %s", shell, c.Name)
 			}
 		}
 		if _, err := exec.LookPath(shell); err != nil {

@@ -8,47 +8,15 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/mynthform/mynthform/internal/cmdhelp"
 )
 
-// This file owns what the CLI says about itself: the flag lists of --help,
-// `mynthform help [COMMAND [SUBCOMMAND]]`, and the command table that the
-// shell completion scripts (completion.go) are generated from. The table is
-// read from the flag sets the commands really parse with, so that help,
-// completion and parsing cannot disagree.
-
-// flagHelp lists fs's flags for --help, one a line: "-o, --out FILE" and
-// what it does, with its default when that is not the zero value. A bool
-// flag is shown as it is typed (--json), not as pflag's
-// "--json[=true|false]".
-func flagHelp(fs *pflag.FlagSet) string {
-	type row struct{ left, usage string }
-	var rows []row
-	width := 0
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden || f.Deprecated != "" {
-			return
-		}
-		varname, usage := pflag.UnquoteUsage(f)
-		left := "    "
-		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			left = "-" + f.Shorthand + ", "
-		}
-		left += "--" + f.Name
-		if f.Value.Type() != "bool" && varname != "" {
-			left += " " + varname
-		}
-		if d := flagDefault(f); d != "" {
-			usage += " (default " + d + ")"
-		}
-		rows = append(rows, row{left, usage})
-		width = max(width, len(left))
-	})
-	var b strings.Builder
-	for _, r := range rows {
-		fmt.Fprintf(&b, "  %-*s   %s\n", width, r.left, r.usage)
-	}
-	return b.String()
-}
+// This file wires what the CLI says about itself: `mynthform help
+// [COMMAND [SUBCOMMAND]]`, and the command table that --help and the shell
+// completion scripts (package internal/cmdhelp writes both) are read from.
+// The table is read from the flag sets the commands really parse with, so
+// that help, completion and parsing cannot disagree.
 
 // flagDefault is f's default as --help shows it, "" when it is the zero
 // value of its type or the usage text already says it.
@@ -68,18 +36,17 @@ func flagDefault(f *pflag.Flag) string {
 
 // printCommandHelp is a command's --help: its usage line and its flags.
 func printCommandHelp(w io.Writer, fs *pflag.FlagSet, usage string) {
-	fmt.Fprintf(w, "Usage: mynthform %s\n\nFlags:\n%s", usage, flagHelp(fs))
+	_ = cmdhelp.CommandHelp(w, usage, helpFlags(fs))
 }
 
 // printUsage is `mynthform --help`, `mynthform help` and `mynthform` alone:
 // the commands and the global flags.
 func printUsage(w io.Writer, global *pflag.FlagSet) {
-	fmt.Fprintf(w, "Usage: mynthform [global flags] <command> [flags]\n\n")
-	fmt.Fprintf(w, "mynthform reconciles Mynth image-generation tasks declared in *.mynth.hcl\nfiles with the Mynth API, and records them in a state file.\n\nCommands:\n")
+	var cs []cmdhelp.Command
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
+		cs = append(cs, cmdhelp.Command{Name: c.name, Synopsis: c.synopsis})
 	}
-	fmt.Fprintf(w, "\nGlobal flags:\n%s\nRun 'mynthform help <command>' (or 'mynthform <command> --help') for a command's flags.\n", flagHelp(global))
+	_ = cmdhelp.Usage(w, cs, helpFlags(global))
 }
 
 // unknownName prints the one-line error for a command, subcommand or
@@ -135,24 +102,12 @@ func runHelp(g *globals, args []string) int {
 	return unknownName(g.stderr, "mynthform help", "command", name, names, "mynthform help")
 }
 
-// flagSpec is one flag of the command table.
-type flagSpec struct {
-	name, short string
-	// value is the flag's value name (FILE, ADDR, D), "" for a bool.
-	value string
-	usage string
-}
-
-// commandSpec is one command or subcommand with its flags, as parsed.
-type commandSpec struct {
-	name, synopsis string
-	flags          []flagSpec
-	subcommands    []commandSpec
-}
-
-// flagSpecs lists fs's visible flags.
-func flagSpecs(fs *pflag.FlagSet) []flagSpec {
-	var out []flagSpec
+// helpFlags lists fs's visible flags as help and completion show them.
+func helpFlags(fs *pflag.FlagSet) []cmdhelp.Flag {
+	if fs == nil {
+		return nil
+	}
+	var out []cmdhelp.Flag
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || f.Deprecated != "" {
 			return
@@ -161,7 +116,11 @@ func flagSpecs(fs *pflag.FlagSet) []flagSpec {
 		if f.Value.Type() == "bool" {
 			varname = ""
 		}
-		out = append(out, flagSpec{name: f.Name, short: f.Shorthand, value: varname, usage: usage})
+		short := f.Shorthand
+		if f.ShorthandDeprecated != "" {
+			short = ""
+		}
+		out = append(out, cmdhelp.Flag{Name: f.Name, Short: short, Value: varname, Usage: usage, Default: flagDefault(f)})
 	})
 	return out
 }
@@ -170,8 +129,8 @@ func flagSpecs(fs *pflag.FlagSet) []flagSpec {
 // flags. Each command's run is called with globals.describe set: parseFlags
 // hands the flag set over and the command stops there, before it reads or
 // writes anything.
-func commandTable() []commandSpec {
-	describe := func(run func(*globals, []string) int, args ...string) []flagSpec {
+func commandTable() []cmdhelp.Command {
+	describe := func(run func(*globals, []string) int, args ...string) []cmdhelp.Flag {
 		var got *pflag.FlagSet
 		g := &globals{
 			ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
@@ -183,19 +142,19 @@ func commandTable() []commandSpec {
 			// A programmer error: every command parses its flags first.
 			panic(fmt.Sprintf("mynthform: command %v did not parse flags", args))
 		}
-		return flagSpecs(got)
+		return helpFlags(got)
 	}
-	var out []commandSpec
+	var out []cmdhelp.Command
 	for _, c := range commands() {
-		spec := commandSpec{name: c.name, synopsis: c.synopsis}
+		spec := cmdhelp.Command{Name: c.name, Synopsis: c.synopsis}
 		if c.name == "state" {
 			for _, s := range stateSubcommands() {
-				spec.subcommands = append(spec.subcommands, commandSpec{
-					name: s.name, synopsis: s.synopsis, flags: describe(runState, s.name),
+				spec.Subcommands = append(spec.Subcommands, cmdhelp.Command{
+					Name: s.name, Synopsis: s.synopsis, Flags: describe(runState, s.name),
 				})
 			}
 		} else {
-			spec.flags = describe(c.run)
+			spec.Flags = describe(c.run)
 		}
 		out = append(out, spec)
 	}

@@ -2,7 +2,9 @@
 // with what the Mynth API holds, and records them in a committed state file.
 //
 // This package is thin on purpose: it parses flags into structs, wires the
-// spec, state, mynth and planner packages together, renders, and maps
+// spec, state, mynth and planner packages together, hands what it decided
+// to a view (package planner/render for plans, the state and what a
+// command did; internal/cmdhelp for help and completion), and maps
 // outcomes to exit codes. Behaviour lives in those packages.
 package main
 

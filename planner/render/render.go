@@ -21,7 +21,7 @@
 // that apply saved into the spec directory (HTML.Dir). The plan itself is
 // built by package planner, the state by package state; flags, wiring,
 // errors and exit codes are cmd/mynthform's, and the CLI's description of
-// itself (help, completion scripts) is internal/cmdhelp's.
+// itself (help, completion scripts) is package internal/cmdhelp's.
 //
 // No view prints a secret: the plan holds no API key or access token, and a
 // change marked Sensitive prints as "(sensitive)" everywhere.
