@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/mynthform/mynthform/internal/plural"
+	"github.com/mynthform/mynthform/internal/cmdhelp"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
@@ -40,11 +40,11 @@ func stateSubcommands() []subcommand {
 
 // printStateUsage lists the state subcommands.
 func printStateUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: mynthform state <subcommand> [flags] [args]\n\nSubcommands:\n")
+	var subs []cmdhelp.Command
 	for _, s := range stateSubcommands() {
-		fmt.Fprintf(w, "  %-18s %s\n", strings.TrimSpace(s.name+" "+s.args), s.synopsis)
+		subs = append(subs, cmdhelp.Command{Name: s.name, Args: s.args, Synopsis: s.synopsis})
 	}
-	fmt.Fprintf(w, "\nRun 'mynthform help state <subcommand>' (or 'mynthform state <subcommand> --help') for its flags.\n")
+	_ = cmdhelp.Subcommands(w, "state", subs)
 }
 
 func runState(g *globals, args []string) int {
@@ -240,8 +240,8 @@ func runStateRm(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state rm: %v\n", err)
 		return exitError
 	}
-	return editState(g, "state rm", ef, func(st *state.File) ([]string, error) {
-		var gone []string
+	return editState(g, "state rm", ef, func(st *state.File) ([]render.StateChange, error) {
+		var gone []render.StateChange
 		seen := map[string]bool{}
 		for _, addr := range addrs {
 			matched := recordedMatching(st.Addresses(), addr)
@@ -258,21 +258,20 @@ func runStateRm(g *globals, args []string) int {
 					continue
 				}
 				seen[m] = true
-				var what []string
+				c := render.StateChange{Address: m}
 				if t := st.Tasks[m]; t != nil {
-					what = append(what, "task "+t.ID)
+					c.TaskID = t.ID
 				}
 				if at := st.Attempts[m]; at != nil {
-					what = append(what, "the creation of unknown outcome "+at.ID)
+					c.Attempt = at.ID
 				}
-				gone = append(gone, fmt.Sprintf("Removed %s (%s)", m, strings.Join(what, ", and ")))
+				gone = append(gone, c)
 			}
 		}
 		for m := range seen {
 			delete(st.Tasks, m)
 			delete(st.Attempts, m)
 		}
-		sort.Strings(gone)
 		return gone, nil
 	})
 }
@@ -298,14 +297,14 @@ func runStateMv(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state mv: %v\n", err)
 		return exitError
 	}
-	return editState(g, "state mv", ef, func(st *state.File) ([]string, error) {
+	return editState(g, "state mv", ef, func(st *state.File) ([]render.StateChange, error) {
 		return moveStateTasks(st, from, to)
 	})
 }
 
 // moveStateTasks moves one task, or every instance of a task block when from
 // and to are both task.NAME and the state holds instances of from.
-func moveStateTasks(st *state.File, from, to spec.Address) ([]string, error) {
+func moveStateTasks(st *state.File, from, to spec.Address) ([]render.StateChange, error) {
 	if from == to {
 		return nil, fmt.Errorf("%s and %s are the same address", from, to)
 	}
@@ -322,18 +321,17 @@ func moveStateTasks(st *state.File, from, to spec.Address) ([]string, error) {
 	if len(moves) == 0 {
 		return nil, fmt.Errorf("%s is not in the state%s", from, suggestRecorded(from.String(), st))
 	}
-	var done []string
+	var done []render.StateChange
 	for src, dst := range moves {
 		if _, taken := st.Tasks[dst]; taken {
 			return nil, fmt.Errorf("%s is already in the state (task %s); remove it first with `mynthform state rm %s`", dst, st.Tasks[dst].ID, render.ShellQuoteAddress(dst))
 		}
-		done = append(done, fmt.Sprintf("Moved %s to %s (task %s)", src, dst, st.Tasks[src].ID))
+		done = append(done, render.StateChange{Address: src, To: dst, TaskID: st.Tasks[src].ID})
 	}
 	for src, dst := range moves {
 		st.Tasks[dst] = st.Tasks[src]
 		delete(st.Tasks, src)
 	}
-	sort.Strings(done)
 	return done, nil
 }
 
@@ -352,8 +350,8 @@ func lockState(g *globals, op string, store state.Backend, timeout time.Duration
 }
 
 // editState runs edit on the state under the lock, saves the result
-// atomically (with a backup) and prints what changed.
-func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) ([]string, error)) int {
+// atomically (with a backup) and prints what changed (render.StateEdited).
+func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) ([]render.StateChange, error)) int {
 	fail := func(err error) int {
 		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
 		return exitError
@@ -376,34 +374,23 @@ func editState(g *globals, op string, ef stateEditFlags, edit func(*state.File) 
 	if err != nil {
 		return fail(err)
 	}
+	v := render.StateEdited{Changes: changes, DryRun: ef.dryRun}
 	if ef.dryRun {
-		for _, c := range changes {
-			fmt.Fprintf(g.stdout, "Dry run: %s\n", c)
-		}
-		if len(changes) > 0 {
-			fmt.Fprintln(g.stdout, "Nothing was changed (--dry-run).")
-		}
+		_ = v.Render(g.stdout)
 		return exitOK
 	}
 	st.ToolVersion = toolVersion()
 	if _, err := store.Save(st); err != nil {
 		return fail(err)
 	}
-	for _, c := range changes {
-		fmt.Fprintln(g.stdout, c)
-	}
-	fmt.Fprintln(g.stdout, savedMessage(store, st))
-	return exitOK
-}
-
-// savedMessage says where st was saved: for a state file, where the
-// previous one is kept too.
-func savedMessage(store state.Backend, st *state.File) string {
+	v.Serial, v.Tasks = st.Serial, len(st.Tasks)
 	if s, ok := unwrapBackend(store).(*state.Store); ok {
-		return fmt.Sprintf("Saved %s (serial %d, %s); the previous state is in %s.",
-			s.Path(), st.Serial, plural.Count(len(st.Tasks), "task"), s.BackupPath())
+		v.Path, v.Backup = s.Path(), s.BackupPath()
+	} else {
+		v.Backend = store.Describe()
 	}
-	return fmt.Sprintf("Saved the state in %s (serial %d, %s).", store.Describe(), st.Serial, plural.Count(len(st.Tasks), "task"))
+	_ = v.Render(g.stdout)
+	return exitOK
 }
 
 // recordedMatching returns the addresses among recorded that pattern

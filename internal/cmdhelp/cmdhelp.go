@@ -31,7 +31,10 @@ type Flag struct {
 // Command is one command, or a subcommand, with its flags.
 type Command struct {
 	Name, Synopsis string
-	Flags          []Flag
+	// Args are the arguments a subcommand takes, as its list shows them
+	// ("FROM TO"); "" for none.
+	Args  string
+	Flags []Flag
 	// Subcommands are the command's subcommands (state's); a command
 	// with subcommands has no flags of its own here.
 	Subcommands []Command
@@ -110,5 +113,18 @@ func Usage(w io.Writer, commands []Command, global []Flag) error {
 		out.printf("  %-10s %s\n", c.Name, c.Synopsis)
 	}
 	out.printf("\nGlobal flags:\n%s\nRun 'mynthform help <command>' (or 'mynthform <command> --help') for a command's flags.\n", FlagList(global))
+	return out.flush()
+}
+
+// Subcommands writes a command with subcommands run alone (`mynthform
+// state`): its usage line, each subcommand with its arguments and
+// synopsis, and where their flags are.
+func Subcommands(w io.Writer, command string, subs []Command) error {
+	out := newErrWriter(w)
+	out.printf("Usage: mynthform %s <subcommand> [flags] [args]\n\nSubcommands:\n", command)
+	for _, s := range subs {
+		out.printf("  %-18s %s\n", strings.TrimSpace(s.Name+" "+s.Args), s.Synopsis)
+	}
+	out.printf("\nRun 'mynthform help %s <subcommand>' (or 'mynthform %s <subcommand> --help') for its flags.\n", command, command)
 	return out.flush()
 }

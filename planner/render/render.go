@@ -9,8 +9,9 @@
 //     (github.go) and `graph` (graph.go);
 //   - apply: its progress lines or live line (progress.go), and its
 //     question, refusals and closing lines (apply.go, ApplyView);
-//   - the state: `show`'s manifest and ledger (manifest.go), and one
-//     recorded task for `state show` (state.go, StateShowView);
+//   - the state: `show`'s manifest and ledger (manifest.go), one
+//     recorded task for `state show` (state.go, StateShowView), and what
+//     `state rm` and `state mv` changed (stateedit.go);
 //   - commands: `validate --json` (validate.go), `import`'s report
 //     (import.go), `fmt --diff` (unifieddiff.go), and the short reports of
 //     validate, version, plan --out, report --out, state push and the
