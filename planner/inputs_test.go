@@ -226,3 +226,34 @@ func TestPlanInputsNothingApplied(t *testing.T) {
 		t.Errorf("plan (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlanInputsFileChangedPinned: a changed input file of a task pinned
+// by its id is drift, not a replacement: the plan shows the change and
+// replaces nothing, and nothing below the pinned task.
+func TestPlanInputsFileChangedPinned(t *testing.T) {
+	mug, mug2 := pngOf(t, 1), pngOf(t, 2)
+	sp := loadChain(t, "a sketch", mug2)
+	sp.Task("task.final").ID = "tsk_final"
+	p, err := MakePlan(context.Background(), Options{Spec: sp, State: appliedChain(t, mug)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAddr := map[string]*TaskPlan{}
+	for _, tp := range p.Tasks {
+		byAddr[tp.Address] = tp
+	}
+	final := byAddr["task.final"]
+	if final == nil || !final.Drift || final.Action == ActionReplace {
+		t.Fatalf("task.final: %+v, want drift and no replacement", final)
+	}
+	want := []string{"request.inputs[1]: refs/mug.png sha256 " + hexSum(mug)[:4] + "… → refs/mug.png sha256 " + hexSum(mug2)[:4] + "…"}
+	if diff := cmp.Diff(want, inputSummaries(p)[2].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if poster := byAddr["task.poster"]; poster.Action != ActionNone {
+		t.Errorf("task.poster: %s (%s), want none below a pinned task", poster.Action, poster.Reason)
+	}
+	if len(p.Failures()) == 0 {
+		t.Error("the drift does not fail the plan")
+	}
+}
