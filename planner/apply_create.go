@@ -112,7 +112,7 @@ func (a *applier) upstreamProblem(addr string) string {
 			why = "is " + string(rec.Status) + " (task " + rec.ID + ")"
 		}
 		if why != "" {
-			return fmt.Sprintf("Not created: its input %s %s. Its other tasks went on; fix %s and run apply again.", up, why, up)
+			return fmt.Sprintf("Not created: its input %s %s. The tasks that do not depend on it went on; fix %s and run apply again.", up, why, up)
 		}
 	}
 	return ""

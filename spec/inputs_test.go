@@ -120,9 +120,9 @@ func TestFileInputProblems(t *testing.T) {
 		"directory": {path: "refs/", want: "names a directory"},
 		"state dir": {path: ".mynthform/x.png", want: "lies in .mynthform/"},
 		"spec file": {path: "main.mynth.hcl", want: "names a spec or variable file"},
-		"too small": {path: "refs/tiny.png", setup: func(t *testing.T, dir string) { writeBytes(t, dir, "refs/tiny.png", noisyPNG(t, 2, 1)) }, want: "Mynth takes uploads of 1 KB"},
+		"too small": {path: "refs/tiny.png", setup: func(t *testing.T, dir string) { writeBytes(t, dir, "refs/tiny.png", noisyPNG(t, 2, 1)) }, want: "Mynth takes uploads of 1 KB (1024 bytes) to 10 MB (10485760 bytes). Use a larger image."},
 		"empty":     {path: "refs/empty.png", setup: func(t *testing.T, dir string) { writeBytes(t, dir, "refs/empty.png", nil) }, want: "is 0 bytes"},
-		"too large": {path: "refs/huge.webp", setup: func(t *testing.T, dir string) { writeBytes(t, dir, "refs/huge.webp", webpBytes(MaxInputFileBytes+1)) }, want: "is 10485761 bytes"},
+		"too large": {path: "refs/huge.webp", setup: func(t *testing.T, dir string) { writeBytes(t, dir, "refs/huge.webp", webpBytes(MaxInputFileBytes+1)) }, want: "is 10485761 bytes; Mynth takes uploads of 1 KB (1024 bytes) to 10 MB (10485760 bytes). Use a smaller image."},
 		"text named png": {path: "refs/notes.png", setup: func(t *testing.T, dir string) {
 			writeBytes(t, dir, "refs/notes.png", bytes.Repeat([]byte("not an image\n"), 200))
 		}, want: "is not a JPEG, PNG or WEBP image by its content (it reads as text/plain"},

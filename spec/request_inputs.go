@@ -302,7 +302,11 @@ func (fs *inputFiles) readOnce(path string) (FileInput, string) {
 		return out, "is not a regular file. Give the path of an image file"
 	}
 	if st.Size() < MinInputFileBytes || st.Size() > MaxInputFileBytes {
-		return out, fmt.Sprintf("is %d bytes; Mynth takes uploads of 1 KB (%d bytes) to 10 MB (%d bytes). Use a larger or a smaller image", st.Size(), MinInputFileBytes, MaxInputFileBytes)
+		fix := "a larger image"
+		if st.Size() > MaxInputFileBytes {
+			fix = "a smaller image"
+		}
+		return out, fmt.Sprintf("is %d bytes; Mynth takes uploads of 1 KB (%d bytes) to 10 MB (%d bytes). Use %s", st.Size(), MinInputFileBytes, MaxInputFileBytes, fix)
 	}
 	h := sha256.New()
 	head := make([]byte, 512)
