@@ -7,13 +7,34 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"unicode/utf8"
 )
 
 // decodeStrict decodes exactly one JSON value from b into v: a truncated
 // value, a second value or trailing garbage is an error. Unknown fields are
 // allowed (the API grows).
+//
+// json.Unmarshal accepts exactly the bodies the stream decoding below
+// accepts (one value, then only white space) and fills v the same way, in
+// one pass and without a copy of b into a decoder's buffer: it is tried
+// first. Its errors are worded differently, so a body it refuses is
+// decoded again, from a zero v, the slow way, whose error is returned.
+// v must point to a zero value, as it does in every caller.
 func decodeStrict(b []byte, v any) error {
+	if json.Unmarshal(b, v) == nil {
+		return nil
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
+	}
+	return decodeStream(b, v)
+}
+
+// decodeStream is decodeStrict's decoding of a body json.Unmarshal refused,
+// for its errors: "empty body", the first value's own error, or trailing
+// data after it.
+func decodeStream(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {

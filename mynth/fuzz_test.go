@@ -3,6 +3,7 @@ package mynth
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -165,5 +166,35 @@ func FuzzDecodeError(f *testing.F) {
 				}
 			}
 		}
+	})
+}
+
+// FuzzDecodeStrictFastPath checks that decodeStrict's one-pass decoding
+// changes nothing: for every body, it gives the value and the error the
+// stream decoding gives, into each of the types the client decodes.
+func FuzzDecodeStrictFastPath(f *testing.F) {
+	for _, s := range []string{
+		taskJSON, `{"id":"tsk_5","status":"pending"} x`, `{"id":"tsk_6","status":"pending"`,
+		`{"id":5}garbage`, `{"taskId":"tsk_1"}  {}`, `{"status":"completed"}` + "\n\t ", ``, ` `, `[]`, `null`, `""`,
+		`{"images":[{"status":"succeeded","cost":"x"}]}`, `{"result":{"cost":{"total":1e400}}}`, "\xef\xbb\xbf{}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		check := func(name string, fast, slow any) {
+			t.Helper()
+			errFast, errSlow := decodeStrict(body, fast), decodeStream(body, slow)
+			if fmt.Sprint(errFast) != fmt.Sprint(errSlow) {
+				t.Fatalf("%s: decodeStrict says %v, the stream decoding %v", name, errFast, errSlow)
+			}
+			if !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%s: decodeStrict gives %+v, the stream decoding %+v", name, fast, slow)
+			}
+		}
+		check("Task", &Task{}, &Task{})
+		check("Created", &Created{}, &Created{})
+		check("TaskStatus", &TaskStatus{}, &TaskStatus{})
+		check("Results", &Results{}, &Results{})
+		check("map", new(map[string]json.RawMessage), new(map[string]json.RawMessage))
 	})
 }
