@@ -27,11 +27,118 @@ func rawMembers(t *mynth.Task) (request, result json.RawMessage, err error) {
 		}
 		return request, result, nil
 	}
+	if request, result, ok := scanMembers(t.Raw); ok {
+		return nonNull(request), nonNull(result), nil
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(t.Raw, &m); err != nil {
 		return nil, nil, fmt.Errorf("task %s: %w", t.ID, err)
 	}
 	return nonNull(m["request"]), nonNull(m["result"]), nil
+}
+
+// scanMembers returns the request and result members of raw, a JSON
+// object, as decoding it into a map[string]json.RawMessage would (the
+// last of duplicate keys wins), without the map: it walks the top-level
+// members and slices their values out of raw. It gives up (ok false) on
+// anything but a valid object whose keys have no escapes, which the map
+// decoding then handles.
+func scanMembers(raw []byte) (request, result json.RawMessage, ok bool) {
+	if !json.Valid(raw) {
+		return nil, nil, false
+	}
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, nil, false
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return nil, nil, true
+	}
+	for i < len(raw) && raw[i] == '"' {
+		end := bytes.IndexByte(raw[i+1:], '"')
+		if end < 0 {
+			return nil, nil, false
+		}
+		key := raw[i+1 : i+1+end]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return nil, nil, false
+		}
+		i = skipSpace(raw, i+2+end)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, nil, false
+		}
+		start := skipSpace(raw, i+1)
+		stop := skipValue(raw, start)
+		if stop < 0 {
+			return nil, nil, false
+		}
+		switch string(key) {
+		case "request":
+			request = raw[start:stop]
+		case "result":
+			result = raw[start:stop]
+		}
+		i = skipSpace(raw, stop)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+			continue
+		}
+		return request, result, i < len(raw) && raw[i] == '}'
+	}
+	return nil, nil, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i], which is
+// valid JSON, or -1.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i++
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(b) {
+				return -1
+			}
+			i++
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			depth--
+			i++
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+			i++
+		default:
+			i++
+		}
+		if depth == 0 && i > 0 && (b[i-1] == '"' || b[i-1] == '}' || b[i-1] == ']') {
+			return i
+		}
+	}
+	if depth == 0 {
+		return i
+	}
+	return -1
 }
 
 func nonNull(raw json.RawMessage) json.RawMessage {
