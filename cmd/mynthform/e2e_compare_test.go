@@ -239,3 +239,29 @@ func TestReportCompareToE2E(t *testing.T) {
 		}
 	}
 }
+
+// TestReportCompareFilesFlag: --compare-files needs --compare-to and a
+// directory; both mistakes exit 1 and say so before planning.
+func TestReportCompareFilesFlag(t *testing.T) {
+	dir := t.TempDir()
+	planWriteSpec(t, dir, `task "a" {
+  prompt = "a mug"
+}
+`)
+	writeFile(t, filepath.Join(dir, "base.json"), []byte("{}"))
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"without --compare-to": {[]string{"report", "--format", "html", "--compare-files", "."}, "--compare-files needs --compare-to"},
+		"not a directory":      {[]string{"report", "--format", "html", "--compare-to", "base.json", "--compare-files", "base.json"}, "--compare-files base.json: not a directory"},
+		"missing":              {[]string{"report", "--format", "html", "--compare-to", "base.json", "--compare-files", "nosuch"}, "--compare-files nosuch: not a directory"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := runBin(t, dir, nil, c.args...)
+			if r.Code != exitError || !strings.Contains(r.Stderr, c.want) || r.Stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", r.Code, r.Stdout, r.Stderr, c.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +84,7 @@ func workflowSteps(t *testing.T, data, job string) []workflowStep {
 // applied and committed. On the pull request (the example's spec) every
 // step passes, the gate with exit 2; the one comment posted is the verdict
 // line and the comparison with origin/main's state (2 added, 1 replaced,
-// 1 removed). After the merge the apply job generates and pushes the state
+// 1 removed), whose HTML embeds the base's images from origin/main's files. After the merge the apply job generates and pushes the state
 // and the images to origin. Neither secret is in any step's output, in any
 // file the jobs or the branch wrote, or in the comment.
 func TestGitHubActionsWorkflowE2E(t *testing.T) {
@@ -143,9 +145,11 @@ func TestGitHubActionsWorkflowE2E(t *testing.T) {
 	git("add", "-f", ".")
 	git("commit", "-q", "-m", "main")
 	git("push", "-q", "-u", "origin", "main")
-	// The pull request: the example's spec.
+	// The pull request: the example's spec, and the removed winter card's
+	// image deleted with it.
 	git("checkout", "-q", "-b", "pr")
 	writeFile(t, spec, prSpec)
+	git("rm", "-q", specDir+"/assets/cards/winter.png")
 	git("commit", "-q", "-am", "pr")
 
 	// The runner: mynthform on PATH (for the install step), a fake gh.
@@ -217,6 +221,28 @@ func TestGitHubActionsWorkflowE2E(t *testing.T) {
 		if !strings.Contains(string(comment), want) {
 			t.Errorf("the comment lacks %q:\n%.3000s", want, comment)
 		}
+	}
+
+	// The HTML comparison shows the base's images, the after side being
+	// all "to generate": the hero on a wooden table (its file is still the
+	// base's on the branch) and the winter card, whose file the branch
+	// deleted, from the base branch's files (git archive of origin/main,
+	// --compare-files).
+	compareHTML, err := os.ReadFile(filepath.Join(temp, "mynthform", "compare.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"assets/hero.png", "assets/cards/winter.png"} {
+		data, err := os.ReadFile(filepath.Join(temp, "mynthform", "base", filepath.FromSlash(specDir), filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatalf("the base branch's %s: %v", f, err)
+		}
+		if !strings.Contains(html.UnescapeString(string(compareHTML)), base64.StdEncoding.EncodeToString(data)) {
+			t.Errorf("compare.html does not embed the base's %s", f)
+		}
+	}
+	if n := strings.Count(string(compareHTML), `src="data:image/`); n != 2 {
+		t.Errorf("compare.html embeds %d images, want the base's 2", n)
 	}
 
 	// The merge, then the apply job on main.

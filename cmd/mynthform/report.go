@@ -33,7 +33,7 @@ func readBaseState(dir, name string) (*state.File, error) {
 	return f, nil
 }
 
-const reportUsage = "report --format html|markdown|junit|json [-o FILE] [--compare-to STATE_FILE] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
+const reportUsage = "report --format html|markdown|junit|json [-o FILE] [--compare-to STATE_FILE [--compare-files DIR]] [--target ADDR]... [--exclude ADDR]... [--refresh=false] [--parallelism N] [--var NAME=VALUE]... [--var-file FILE]..."
 
 // reportFormats are the formats of report, by name.
 var reportFormats = []string{"html", "markdown", "junit", "json"}
@@ -44,6 +44,9 @@ type reportArgs struct {
 	format    string
 	out       string
 	compareTo string
+	// compareFiles is the base branch's spec directory, whose saved images
+	// the HTML comparison embeds for the base side.
+	compareFiles string
 }
 
 // newReportRenderer returns the renderer of a format, or nil.
@@ -71,6 +74,7 @@ func runReport(g *globals, args []string) int {
 	fs.StringVar(&a.format, "format", "", "the report's `FORMAT`: html, markdown, junit, or json (with --compare-to)")
 	fs.StringVarP(&a.out, "out", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	fs.StringVar(&a.compareTo, "compare-to", "", "compare with the base branch's state `FILE`: tasks added, replaced and removed, and the cost change (read only)")
+	fs.StringVar(&a.compareFiles, "compare-files", "", "with --compare-to and html: the base branch's spec `DIR` (a checkout of it), whose saved images, checked by their sha256, show the base side when its URLs no longer load")
 	a.register(fs)
 	if code, done := parseFlags(g, fs, reportUsage, args); done {
 		return code
@@ -101,6 +105,23 @@ func runReport(g *globals, args []string) int {
 	if a.compareTo == "" && format == "json" {
 		fmt.Fprintf(g.stderr, "mynthform report: --format json is the comparison of --compare-to; the plan as JSON is `mynthform plan --json`\nUsage: mynthform %s\n", reportUsage)
 		return exitError
+	}
+	if a.compareFiles != "" {
+		if a.compareTo == "" {
+			fmt.Fprintf(g.stderr, "mynthform report: --compare-files needs --compare-to\nUsage: mynthform %s\n", reportUsage)
+			return exitError
+		}
+		path := a.compareFiles
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(g.dir, path)
+		}
+		if st, err := os.Stat(path); err != nil || !st.IsDir() {
+			fmt.Fprintf(g.stderr, "mynthform report: --compare-files %s: not a directory\n", a.compareFiles)
+			return exitError
+		}
+		if h, ok := r.(*render.HTML); ok {
+			h.BaseDir = path
+		}
 	}
 	// The base is read first, and only read: no lock, no write.
 	var base *state.File

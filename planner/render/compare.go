@@ -230,8 +230,9 @@ type compareWord struct {
 // RenderComparison writes the comparison as one self-contained page: the
 // counts and cost change, then a row per added, replaced and removed task
 // with its images before and after side by side, the prompt's word-level
-// diff and the cost on both sides. A saved image file (in Dir, with the
-// hash its side's state recorded) is embedded instead of its URL, so that
+// diff and the cost on both sides. A saved image file (in Dir, or for the
+// base side in BaseDir, with the hash its side's state recorded) is
+// embedded instead of its URL, so that
 // the page shows it when the URL no longer loads (an emulator that is
 // gone, an expired link).
 func (h HTML) RenderComparison(w io.Writer, c *planner.Comparison) error {
@@ -239,7 +240,7 @@ func (h HTML) RenderComparison(w io.Writer, c *planner.Comparison) error {
 	embedded := int64(0)
 	for _, t := range c.Tasks {
 		row := compareRow{Address: t.Address, Change: t.Change,
-			Before: h.compareSide(t.Before, &embedded), After: h.compareSide(t.After, &embedded),
+			Before: h.compareSide(t.Before, []string{h.BaseDir, h.Dir}, &embedded), After: h.compareSide(t.After, []string{h.Dir}, &embedded),
 			BeforeCost: sideCost(t.Before), AfterCo: sideCost(t.After)}
 		if t.Before != nil && t.After != nil && t.Before.Prompt != t.After.Prompt {
 			for _, r := range wordDiff(t.Before.Prompt, t.After.Prompt) {
@@ -259,7 +260,9 @@ func (h HTML) RenderComparison(w io.Writer, c *planner.Comparison) error {
 	return nil
 }
 
-func (h HTML) compareSide(s *planner.ComparedSide, embedded *int64) *compareSide {
+// compareSide is one side of a compared task; its saved files are looked
+// for in dirs, in order ("" is skipped).
+func (h HTML) compareSide(s *planner.ComparedSide, dirs []string, embedded *int64) *compareSide {
 	if s == nil {
 		return nil
 	}
@@ -273,9 +276,13 @@ func (h HTML) compareSide(s *planner.ComparedSide, embedded *int64) *compareSide
 		}
 		th.URL, th.Link = im.URL, im.URL
 		for _, f := range s.Files {
-			if f.ImageID == im.ID && im.ID != "" {
-				if data, ok := h.embedVerified(f, embedded); ok {
+			if f.ImageID != im.ID || im.ID == "" || th.Data != "" {
+				continue
+			}
+			for _, dir := range dirs {
+				if data, ok := embedVerified(dir, f, embedded); ok {
 					th.Data = data
+					break
 				}
 			}
 		}
@@ -287,15 +294,15 @@ func (h HTML) compareSide(s *planner.ComparedSide, embedded *int64) *compareSide
 	return cs
 }
 
-// embedVerified returns a saved file as a data: URI when Dir is set, the
+// embedVerified returns a saved file as a data: URI when dir is set, the
 // file is inside it, its sha256 is the one recorded (so that a file since
 // overwritten by another image is never shown as this one), it is an image
 // and it fits the limits.
-func (h HTML) embedVerified(f planner.ComparedFile, embedded *int64) (template.URL, bool) {
-	if h.Dir == "" || f.SHA256 == "" || !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+func embedVerified(dir string, f planner.ComparedFile, embedded *int64) (template.URL, bool) {
+	if dir == "" || f.SHA256 == "" || !filepath.IsLocal(filepath.FromSlash(f.Path)) {
 		return "", false
 	}
-	path := filepath.Join(h.Dir, filepath.FromSlash(f.Path))
+	path := filepath.Join(dir, filepath.FromSlash(f.Path))
 	st, err := os.Lstat(path)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > EmbedMaxFile || *embedded+st.Size() > EmbedMaxTotal {
 		return "", false

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -137,7 +138,9 @@ func TestComparisonGolden(t *testing.T) {
 
 // TestComparisonHTMLUsesVerifiedFiles embeds the branch's saved file, and
 // never the base's record of the same path: the file now holds the new
-// image, whose hash is not the one the base recorded.
+// image, whose hash is not the one the base recorded. With BaseDir (the
+// base branch's checkout) the base's own file is embedded, checked by its
+// hash.
 func TestComparisonHTMLUsesVerifiedFiles(t *testing.T) {
 	dir := t.TempDir()
 	png := testPNG(t, 40, 30, 7)
@@ -150,9 +153,49 @@ func TestComparisonHTMLUsesVerifiedFiles(t *testing.T) {
 	sum := sha256.Sum256(png)
 	baseState, branchState, p := comparisonFixture(t, goldenBase)
 	branchState.Tasks["task.poster"].Files = []state.SavedFile{{Path: "assets/poster.png", ImageID: "img_poster_new", SHA256: hex.EncodeToString(sum[:])}}
+	oldPNG := testPNG(t, 40, 30, 8)
+	oldSum := sha256.Sum256(oldPNG)
+	baseState.Tasks["task.poster"].Files = []state.SavedFile{{Path: "assets/poster.png", ImageID: "img_poster_old", SHA256: hex.EncodeToString(oldSum[:])}}
 	c := planner.Compare(baseState, branchState, p)
+	srcs := comparisonSrcs(t, &HTML{Dir: dir}, c)
+	if !strings.HasPrefix(srcs["After img_poster_new"], "data:image/png;base64,") {
+		t.Errorf("the branch's saved file is not embedded: %.80s", srcs["After img_poster_new"])
+	}
+	if srcs["Before img_poster_old"] != goldenBase+"/images/img_poster_old.png" {
+		t.Errorf("the base image must keep its URL (its file was overwritten): %.80s", srcs["Before img_poster_old"])
+	}
+	// The base branch's checkout (BaseDir) holds the base's poster: it is
+	// embedded, the base's bytes, never the branch's; a file there with
+	// other bytes is not.
+	baseDir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(baseDir, "assets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(baseDir, "assets", "poster.png"), oldPNG, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs = comparisonSrcs(t, &HTML{Dir: dir, BaseDir: baseDir}, c)
+	if want := "data:image/png;base64," + base64.StdEncoding.EncodeToString(oldPNG); srcs["Before img_poster_old"] != want {
+		t.Errorf("the base's file in BaseDir is not embedded as the base image: %.80s", srcs["Before img_poster_old"])
+	}
+	if want := "data:image/png;base64," + base64.StdEncoding.EncodeToString(png); srcs["After img_poster_new"] != want {
+		t.Errorf("the branch's image must come from Dir: %.80s", srcs["After img_poster_new"])
+	}
+	if err := os.WriteFile(filepath.Join(baseDir, "assets", "poster.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs = comparisonSrcs(t, &HTML{Dir: dir, BaseDir: baseDir}, c)
+	if srcs["Before img_poster_old"] != goldenBase+"/images/img_poster_old.png" {
+		t.Errorf("a BaseDir file with other bytes must not be embedded: %.80s", srcs["Before img_poster_old"])
+	}
+}
+
+// comparisonSrcs renders c with h and returns the src of each image by
+// "side title" ("Before img_poster_old").
+func comparisonSrcs(t *testing.T, h *HTML, c *planner.Comparison) map[string]string {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := (&HTML{Dir: dir}).RenderComparison(&buf, c); err != nil {
+	if err := h.RenderComparison(&buf, c); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(&buf)
@@ -186,12 +229,7 @@ func TestComparisonHTMLUsesVerifiedFiles(t *testing.T) {
 		}
 	}
 	walk(doc, "")
-	if !strings.HasPrefix(srcs["After img_poster_new"], "data:image/png;base64,") {
-		t.Errorf("the branch's saved file is not embedded: %.80s", srcs["After img_poster_new"])
-	}
-	if srcs["Before img_poster_old"] != goldenBase+"/images/img_poster_old.png" {
-		t.Errorf("the base image must keep its URL (its file was overwritten): %.80s", srcs["Before img_poster_old"])
-	}
+	return srcs
 }
 
 // TestComparisonMarkdownLimit compares 10,000 added tasks: the comment

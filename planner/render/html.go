@@ -29,6 +29,11 @@ type HTML struct {
 	// all) instead of linking to their URLs, so that the page keeps
 	// working when the URLs expire.
 	Dir string
+	// BaseDir, for RenderComparison only, is the base branch's spec
+	// directory (a checkout of it): the base side's saved files are looked
+	// for there first, then in Dir. Either way a file is embedded only
+	// when its sha256 is the one the base's state recorded.
+	BaseDir string
 }
 
 // Limits on the images HTML embeds from Dir.
