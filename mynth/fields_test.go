@@ -116,19 +116,40 @@ func TestRequestFieldAccessors(t *testing.T) {
 	}
 }
 
-// TestRequestFieldEchoes checks that the result members a field's echoes
-// name are members of Result, and that only access asks for a token.
+// TestRequestFieldEchoes checks that the paths a field's echoes name are
+// in Result ("[*]" stepping into a list's elements), and that only access
+// asks for a token.
 func TestRequestFieldEchoes(t *testing.T) {
-	keys := map[string]bool{}
-	rt := reflect.TypeOf(Result{})
-	for i := range rt.NumField() {
-		keys[jsonKey(rt.Field(i))] = true
+	member := func(rt reflect.Type, key string) (reflect.Type, bool) {
+		for i := range rt.NumField() {
+			if jsonKey(rt.Field(i)) == key {
+				return rt.Field(i).Type, true
+			}
+		}
+		return nil, false
 	}
 	var tokens []string
 	for _, f := range RequestFields() {
 		for _, e := range f.Echoes {
-			if !keys[e] {
-				t.Errorf("%s echoes %q, which is not a member of Result", f.Key, e)
+			rt := reflect.TypeOf(Result{})
+			for step := range strings.SplitSeq(e, ".") {
+				key, list := strings.CutSuffix(step, "[*]")
+				next, ok := reflect.Type(nil), rt.Kind() == reflect.Struct
+				if ok {
+					next, ok = member(rt, key)
+				}
+				if ok && list {
+					ok = next.Kind() == reflect.Slice
+					next = next.Elem()
+				}
+				if !ok {
+					t.Errorf("%s echoes %q, which is no path in Result (at %q)", f.Key, e, step)
+					break
+				}
+				for next.Kind() == reflect.Pointer {
+					next = next.Elem()
+				}
+				rt = next
 			}
 		}
 		if f.Token {

@@ -89,8 +89,10 @@ type RequestField struct {
 	// added are no drift.
 	Subset bool
 	// Echoes are the members of a task's Result that repeat the field's
-	// value (the resolved model, the enhanced prompt): where the field is
-	// sensitive they are hidden too.
+	// value or are computed from it (the resolved model, the enhanced
+	// prompt, each image's size, the size Mynth chose): where the field is
+	// sensitive they are hidden too. Each is a path in the result, with
+	// "[*]" for every element of a list ("images[*].size").
 	Echoes []string
 	// Token is true for the field that asks for the task's Public Access
 	// Token (access): it is hidden wherever the token is.
@@ -101,7 +103,7 @@ type RequestField struct {
 var requestFields = []RequestField{
 	{Name: "Prompt", Key: "prompt", Echoes: []string{"prompt_enhance"}},
 	{Name: "Model", Key: "model", Echoes: []string{"model"}},
-	{Name: "Size", Key: "size"},
+	{Name: "Size", Key: "size", Echoes: []string{"images[*].size", "size_auto"}},
 	{Name: "Count", Key: "count"},
 	{Name: "Inputs", Key: "inputs"},
 	{Name: "Output", Key: "output", Subset: true},

@@ -91,8 +91,9 @@ func TestRedactStateTaskEveryField(t *testing.T) {
 		ID:      "tsk_1",
 		Status:  mynth.StatusCompleted,
 		Request: json.RawMessage("{" + strings.Join(members, ",") + "}"),
-		Result:  json.RawMessage(`{"model":"m-resolved","prompt_enhance":{"source":"magic","positive":"better"},"images":[]}`),
-		Files:   []state.SavedFile{{Path: "a.png", ImageID: "img_1"}},
+		Result: json.RawMessage(`{"model":"m-resolved","prompt_enhance":{"source":"magic","positive":"better"},` +
+			`"images":[{"status":"succeeded","id":"img_1","size":"10x20"},{"status":"failed"}],"size_auto":{"source":"mynth","value":"10x20"}}`),
+		Files: []state.SavedFile{{Path: "a.png", ImageID: "img_1"}},
 	}
 	for _, f := range mynth.RequestFields() {
 		t.Run(f.Key, func(t *testing.T) {
@@ -110,22 +111,50 @@ func TestRedactStateTaskEveryField(t *testing.T) {
 				}
 			}
 			for _, e := range f.Echoes {
-				if v, ok := res[e]; ok && string(v) != `"(sensitive)"` {
-					t.Errorf("with %s sensitive, result.%s = %s", f.Key, e, v)
+				for _, v := range echoValues(t, res, e) {
+					if string(v) != `"(sensitive)"` {
+						t.Errorf("with %s sensitive, result.%s = %s", f.Key, e, v)
+					}
 				}
 			}
-			if len(f.Echoes) == 0 && len(res) != 3 {
+			if canon, _ := state.Canonical(rec.Result); len(f.Echoes) == 0 && string(out.Result) != string(canon) {
 				t.Errorf("with %s sensitive, the result lost a member: %s", f.Key, out.Result)
 			}
 			var decoded mynth.Result
 			if err := json.Unmarshal(out.Result, &decoded); err != nil {
 				t.Errorf("the redacted result no longer decodes: %v", err)
 			}
+			if len(decoded.Images) != 2 || decoded.Images[0].ID != "img_1" {
+				t.Errorf("with %s sensitive, the images are not all there: %s", f.Key, out.Result)
+			}
 		})
 	}
 	if rec.ID != "tsk_1" || strings.Contains(string(rec.Request), "(sensitive)") {
 		t.Errorf("RedactStateTask changed the task it was given: %+v", rec)
 	}
+}
+
+// echoValues returns the values at path (a mynth.RequestField echo) in
+// res, a result's members.
+func echoValues(t *testing.T, res map[string]json.RawMessage, path string) []json.RawMessage {
+	t.Helper()
+	key, rest, list := strings.Cut(path, "[*].")
+	v, ok := res[key]
+	if !ok {
+		return nil
+	}
+	if !list {
+		return []json.RawMessage{v}
+	}
+	var elems []map[string]json.RawMessage
+	if err := json.Unmarshal(v, &elems); err != nil {
+		t.Fatalf("result.%s: %v", key, err)
+	}
+	var out []json.RawMessage
+	for _, el := range elems {
+		out = append(out, echoValues(t, el, rest)...)
+	}
+	return out
 }
 
 func TestRedactStateTask(t *testing.T) {

@@ -216,13 +216,11 @@ func redactObserved(raw json.RawMessage, fields []string) (json.RawMessage, erro
 		if err := json.Unmarshal(res, &m); err != nil {
 			return nil, fmt.Errorf("result: %w", err)
 		}
+		marked := map[string]bool{}
 		for _, key := range fields {
-			if f, ok := mynth.RequestFieldByKey(key); ok {
-				for _, e := range f.Echoes {
-					delete(m, e)
-				}
-			}
+			marked[key] = true
 		}
+		hideEchoes(m, sensitiveEchoes(marked), false)
 		b, err := json.Marshal(m)
 		if err != nil {
 			return nil, err

@@ -46,17 +46,80 @@ func changeIsSensitive(t *spec.Task, path string) bool {
 	if path == "request" {
 		return hasSensitiveRequest(t)
 	}
-	for _, f := range mynth.RequestFields() {
-		if !t.Sensitive[f.Key] {
-			continue
-		}
-		for _, e := range f.Echoes {
-			if path == "result" || matchPath(path, "result."+e) {
-				return true
-			}
+	for _, e := range sensitiveEchoes(t.Sensitive) {
+		if matchPath(path, "result."+e) || pathHolds(path, "result."+e) {
+			return true
 		}
 	}
 	return false
+}
+
+// sensitiveEchoes lists what the result echoes of the request fields that
+// sensitive marks (mynth.RequestField.Echoes).
+func sensitiveEchoes(sensitive map[string]bool) []string {
+	var out []string
+	for _, f := range mynth.RequestFields() {
+		if sensitive[f.Key] {
+			out = append(out, f.Echoes...)
+		}
+	}
+	return out
+}
+
+// pathHolds reports whether the value at path holds the one at pattern (a
+// path with "[*]" for any index): "result.images[0]" holds
+// "result.images[*].size".
+func pathHolds(path, pattern string) bool {
+	var b strings.Builder
+	for rest := path; rest != ""; {
+		i := strings.IndexByte(rest, '[')
+		j := strings.IndexByte(rest, ']')
+		if i < 0 || j < i {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i] + "[*]")
+		rest = rest[j+1:]
+	}
+	p := b.String()
+	return strings.HasPrefix(pattern, p) && (len(pattern) == len(p) || pattern[len(p)] == '.' || pattern[len(p)] == '[')
+}
+
+// hideEchoes edits m, a task's result, at each of echoes: a string value
+// becomes "(sensitive)" when keepStrings is set, and any other value (or
+// every value, without keepStrings) is left out.
+func hideEchoes(m map[string]json.RawMessage, echoes []string, keepStrings bool) {
+	for _, e := range echoes {
+		hideEcho(m, e, keepStrings)
+	}
+}
+
+func hideEcho(m map[string]json.RawMessage, echo string, keepStrings bool) {
+	key, rest, list := strings.Cut(echo, "[*].")
+	v, ok := m[key]
+	switch {
+	case !ok:
+	case list:
+		var elems []map[string]json.RawMessage
+		if json.Unmarshal(v, &elems) != nil {
+			delete(m, key) // not a list of objects: hide all of it
+			return
+		}
+		for _, el := range elems {
+			if el != nil {
+				hideEcho(el, rest, keepStrings)
+			}
+		}
+		if b, err := json.Marshal(elems); err == nil {
+			m[key] = b
+		} else {
+			delete(m, key)
+		}
+	case keepStrings && bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)):
+		m[key] = json.RawMessage(`"` + sensitiveText + `"`)
+	default:
+		delete(m, key)
+	}
 }
 
 // redactSensitive removes from tp every value that is, or derives from, a
@@ -73,14 +136,47 @@ func redactSensitive(tp *TaskPlan, t *spec.Task) {
 		setRequestFields(&r, mynth.Request{}, fields)
 		tp.Request, tp.RequestRedacted = &r, fields
 	}
-	if t.Sensitive["model"] && tp.Model != "" {
-		tp.Model = sensitiveText
+	if echoes := sensitiveEchoes(t.Sensitive); len(echoes) > 0 {
+		hidePlanEchoes(tp, echoes)
 	}
 	for i := range tp.Changes {
 		c := &tp.Changes[i]
 		if changeIsSensitive(t, c.Path) {
 			c.Sensitive, c.Before, c.After = true, nil, nil
 		}
+	}
+}
+
+// hidePlanEchoes hides echoes in tp's view of the task's result: its
+// model and images, which mirror the result's members of those names (the
+// model is also the request's, which the echo of a sensitive model hides
+// alike).
+func hidePlanEchoes(tp *TaskPlan, echoes []string) {
+	type view struct {
+		Model  string  `json:"model,omitempty"`
+		Images []Image `json:"images"`
+	}
+	b, err := json.Marshal(view{tp.Model, tp.Images})
+	var m map[string]json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err == nil {
+		hideEchoes(m, echoes, true)
+		b, err = json.Marshal(m)
+	}
+	var v view
+	if err == nil {
+		err = json.Unmarshal(b, &v)
+	}
+	if err != nil {
+		// Cannot happen (the view is this package's); hide it all.
+		tp.Model, tp.Images = sensitiveText, []Image{}
+		return
+	}
+	tp.Model, tp.Images = v.Model, v.Images
+	if tp.Images == nil {
+		tp.Images = []Image{}
 	}
 }
 
@@ -129,22 +225,9 @@ func RedactStateTask(t *state.Task, sensitive map[string]bool) *state.Task {
 			}
 		}
 	})
+	// The result echoes nothing of a token: only the fields marked count.
 	c.Result = editObject(c.Result, func(m map[string]json.RawMessage) {
-		for _, f := range hidden {
-			if !sensitive[f.Key] {
-				continue // the result echoes nothing of a token
-			}
-			for _, e := range f.Echoes {
-				v, ok := m[e]
-				switch {
-				case !ok:
-				case bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)):
-					m[e] = sens
-				default:
-					delete(m, e)
-				}
-			}
-		}
+		hideEchoes(m, sensitiveEchoes(sensitive), true)
 	})
 	return c
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -21,9 +22,10 @@ import (
 type Manifest struct {
 	// Path names the state in the closing lines: its file, or the backend.
 	Path string
-	// Sensitive returns the request fields that the spec marks sensitive
-	// for the task at an address ("model", "prompt"); they print as
-	// "(sensitive)". Nil hides nothing.
+	// Sensitive returns what the spec marks sensitive for the task at an
+	// address (spec.Task's Sensitive: "model", "prompt", "id", ...); it
+	// prints as "(sensitive)", hidden as planner.RedactStateTask hides it
+	// in state show. Nil hides nothing.
 	Sensitive func(addr string) map[string]bool
 }
 
@@ -44,11 +46,11 @@ func (m Manifest) Render(w io.Writer, st *state.File) error {
 		if i > 0 {
 			out.printf("\n")
 		}
-		var sens map[string]bool
+		t := st.Tasks[addr]
 		if m.Sensitive != nil {
-			sens = m.Sensitive(addr)
+			t = planner.RedactStateTask(t, m.Sensitive(addr))
 		}
-		if c := manifestTask(out, addr, st.Tasks[addr], sens); c != nil {
+		if c := manifestTask(out, addr, t); c != nil {
 			total = total.Add(*c)
 		}
 	}
@@ -60,13 +62,15 @@ func (m Manifest) Render(w io.Writer, st *state.File) error {
 	return out.flush()
 }
 
-// manifestTask writes one recorded task and returns its cost, nil when
-// its result records none.
-func manifestTask(out *errWriter, addr string, t *state.Task, sens map[string]bool) *mynth.Amount {
+// manifestTask writes one recorded task, its sensitive values already
+// redacted, and returns its cost, nil when its result records none.
+func manifestTask(out *errWriter, addr string, t *state.Task) *mynth.Amount {
 	var req mynth.Request
 	var res mynth.Result
+	var members map[string]json.RawMessage
 	if len(t.Request) > 0 {
 		_ = json.Unmarshal(t.Request, &req)
+		_ = json.Unmarshal(t.Request, &members)
 	}
 	hasResult := len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil
 	var cost *mynth.Amount
@@ -84,16 +88,13 @@ func manifestTask(out *errWriter, addr string, t *state.Task, sens map[string]bo
 		model = res.Model
 	}
 	if model != "" {
-		if sens["model"] {
-			model = sensitiveText
-		}
 		out.printf("  model:   %s\n", termtext.Line(model))
 	}
 	switch {
 	case req.Prompt == nil && len(t.Request) == 0:
 		out.printf("  prompt:  (not recorded: the task was read with its access token)\n")
 	case req.Prompt == nil:
-	case sens["prompt"]:
+	case string(members["prompt"]) == `"`+sensitiveText+`"`: // redacted
 		out.printf("  prompt:  %s\n", sensitiveText)
 	default:
 		out.printf("  prompt:  %q\n", req.Prompt.Positive)

@@ -61,7 +61,8 @@ func TestManifest(t *testing.T) {
 	}
 	m := Manifest{Path: "state.json", Sensitive: func(addr string) map[string]bool {
 		if addr == "task.secret" {
-			return map[string]bool{"prompt": true, "model": true}
+			// What state show hides (planner.RedactStateTask), show hides.
+			return map[string]bool{"prompt": true, "model": true, "size": true, "id": true}
 		}
 		return nil
 	}}
@@ -96,13 +97,13 @@ task.pat
   prompt:  (not recorded: the task was read with its access token)
 
 task.secret
-  id:      tsk_secret
+  id:      (sensitive)
   status:  completed
   cost:    $0.0125
   model:   (sensitive)
   prompt:  (sensitive)
   images:
-    - img_2  1024x1024  https://img.test/images/img_2.png
+    - img_2  (sensitive)  https://img.test/images/img_2.png
 
 Replaced and forgotten (22 tasks):
   … 2 older, in the state file's "history"
