@@ -143,6 +143,6 @@ func runEmulator(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(g.stderr, "Emulator stopped.\n")
+	_ = render.EmulatorStopped{}.Render(g.stderr)
 	return exitOK
 }

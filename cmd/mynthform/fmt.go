@@ -69,7 +69,7 @@ func runFmt(g *globals, args []string) int {
 		if bytes.Equal(src, out) {
 			continue
 		}
-		fmt.Fprintln(g.stdout, path)
+		_ = render.Reformatted{Path: path}.Render(g.stdout)
 		if a.diff {
 			_ = render.UnifiedDiff(g.stdout, path, src, out)
 		}

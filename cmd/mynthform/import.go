@@ -85,7 +85,7 @@ func runImport(g *globals, args []string) int {
 	}
 	for a, rt := range st.Tasks {
 		if rt.ID == id {
-			fmt.Fprintf(g.stderr, "Warning: task %s is also recorded as %s.\n", id, a)
+			_ = render.AlsoRecorded{ID: id, Address: a}.Render(g.stderr)
 		}
 	}
 

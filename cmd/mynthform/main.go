@@ -80,6 +80,9 @@ type globals struct {
 	// stateShowView, when set, is what state show prints through: the
 	// tests' fake.
 	stateShowView render.StateShowView
+	// stateListView, when set, is what state list prints through: the
+	// tests' fake.
+	stateListView render.StateListView
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -213,6 +216,18 @@ func (g *globals) newStateShowView(asJSON bool) render.StateShowView {
 		return &render.StateShowJSON{Out: g.stdout, Err: g.stderr}
 	}
 	return &render.StateShowHuman{Out: g.stdout, Err: g.stderr}
+}
+
+// newStateListView is the view state list prints through: a JSON array
+// with --json, else one address a line.
+func (g *globals) newStateListView(asJSON bool) render.StateListView {
+	switch {
+	case g.stateListView != nil:
+		return g.stateListView
+	case asJSON:
+		return render.StateListJSON{Out: g.stdout}
+	}
+	return render.StateListHuman{Out: g.stdout}
 }
 
 func isTerminal(v any) bool {

@@ -83,7 +83,7 @@ func checkAddresses(g *globals, flag string, list addressList, sp *spec.Spec, st
 			continue
 		}
 		if !selectsAny(arg.addr, sp, st) {
-			fmt.Fprintf(g.stderr, "Warning: --%s %s matches no task in the spec or the state%s\n", flag, arg.addr, didYouMean(suggest(arg.addr.String(), knownAddresses(sp, st), 3)))
+			_ = render.NoMatch{Flag: flag, Address: arg.addr.String(), Suggestion: suggest(arg.addr.String(), knownAddresses(sp, st), 3)}.Render(g.stderr)
 		}
 	}
 	return ok
@@ -168,14 +168,13 @@ func computePlan(g *globals, a planArgs) (p *planner.Plan, sp *spec.Spec, st *st
 			return nil, sp, st, 0, exitError
 		}
 		if !hasKey {
-			fmt.Fprintln(g.stderr, "Warning: MYNTH_API_KEY is not set: only tasks with an access_token can be read, and nothing can be generated.\n"+
-				"    Set MYNTH_API_KEY to your Mynth API key, or run with --emulator to use the local emulator.")
+			_ = render.NoAPIKey{}.Render(g.stderr)
 		}
 	}
 	p, err = planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
 	if err != nil {
 		if g.ctx.Err() != nil {
-			fmt.Fprintln(g.stderr, "mynthform: interrupted while planning; nothing was changed.")
+			_ = render.PlanningInterrupted{}.Render(g.stderr)
 			return nil, sp, st, 0, exitSignal
 		}
 		printError(g, "planning: ", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -97,7 +96,7 @@ func (f *stateFlags) storeAndSpec(g *globals, op string) (state.Backend, *spec.S
 	if f.statePath == "" && diags.HasErrors() && len(sp.Files) > 0 {
 		// Say which state is used: an error in the mynth block itself
 		// would leave the default.
-		fmt.Fprintf(g.stderr, "Warning: the spec has errors (run mynthform validate); using the %s. Give --state PATH to use another.\n", b.Describe())
+		_ = render.SpecHasErrors{Backend: b.Describe()}.Render(g.stderr)
 	}
 	return b, sp, closer, true
 }
@@ -142,32 +141,25 @@ func runStateList(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
 		return exitError
 	}
-	type entry struct {
-		Address string       `json:"address"`
-		ID      string       `json:"id"`
-		Status  mynth.Status `json:"status"`
-	}
-	entries := []entry{}
+	var entries []render.StateEntry
 	for _, addr := range st.Addresses() {
 		if len(filters) > 0 && !spec.MatchAny(filters, spec.AddressOf(addr)) {
 			continue
 		}
 		t := st.Tasks[addr]
-		entries = append(entries, entry{addr, t.ID, t.Status})
+		entries = append(entries, render.StateEntry{Address: addr, ID: t.ID, Status: t.Status})
 	}
 	// A creation of unknown outcome is listed too, without an id.
 	for _, addr := range st.AttemptAddresses() {
 		if st.Tasks[addr] != nil || (len(filters) > 0 && !spec.MatchAny(filters, spec.AddressOf(addr))) {
 			continue
 		}
-		entries = append(entries, entry{addr, "", mynth.Status(planner.StatusUnknownOutcome)})
+		entries = append(entries, render.StateEntry{Address: addr, Status: mynth.Status(planner.StatusUnknownOutcome)})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Address < entries[j].Address })
-	if asJSON {
-		return writeStateJSON(g, "state list", entries)
-	}
-	for _, e := range entries {
-		fmt.Fprintln(g.stdout, e.Address)
+	if err := g.newStateListView(asJSON).List(entries); err != nil {
+		fmt.Fprintf(g.stderr, "mynthform state list: %v\n", err)
+		return exitError
 	}
 	return exitOK
 }
@@ -445,15 +437,4 @@ func suggestRecorded(addr string, st *state.File) string {
 		}
 	}
 	return didYouMean(suggest(addr, candidates, max(3, len(addr)/4)))
-}
-
-// writeStateJSON prints v as indented JSON.
-func writeStateJSON(g *globals, op string, v any) int {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		fmt.Fprintf(g.stderr, "mynthform %s: %v\n", op, err)
-		return exitError
-	}
-	fmt.Fprintf(g.stdout, "%s\n", b)
-	return exitOK
 }

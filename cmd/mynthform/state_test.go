@@ -53,33 +53,83 @@ func runStateCLI(t *testing.T, dir string, args ...string) stateCLIResult {
 	return stateCLIResult{stdout.String(), stderr.String(), code}
 }
 
+// fakeStateListView records the entries state list asks it to print.
+type fakeStateListView struct {
+	lists [][]render.StateEntry
+}
+
+func (f *fakeStateListView) List(entries []render.StateEntry) error {
+	f.lists = append(f.lists, entries)
+	return nil
+}
+
+// TestStateList drives state list with a fake view: which entries it
+// picks for the addresses given, in which order, and a creation of
+// unknown outcome listed without an id. planner/render's tests hold the
+// text.
 func TestStateList(t *testing.T) {
-	dir, _ := stateFixture(t, "mynth.state.json")
+	dir, path := stateFixture(t, "mynth.state.json")
+	st, err := state.Open(path).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := json.RawMessage(`{"model":"m","prompt":"p"}`)
+	st.Attempts = map[string]*state.Attempt{"task.lost": {ID: "att_1", Request: req, StartedAt: "2026-01-02T10:00:00Z"}, "task.hero": {ID: "att_2", Request: req, StartedAt: "2026-01-02T10:00:00Z"}}
+	if _, err := state.Open(path).Save(st); err != nil {
+		t.Fatal(err)
+	}
+	hero := render.StateEntry{Address: "task.hero", ID: "tsk_hero", Status: mynth.StatusCompleted}
+	bowl := render.StateEntry{Address: `task.product["bowl"]`, ID: "tsk_bowl", Status: mynth.StatusFailed}
+	mug := render.StateEntry{Address: `task.product["mug"]`, ID: "tsk_mug", Status: mynth.StatusPending}
+	lost := render.StateEntry{Address: "task.lost", Status: "unknown_outcome"}
 	tests := []struct {
 		name string
 		args []string
-		want string
+		want []render.StateEntry
 	}{
-		{"all", []string{"state", "list"}, "task.hero\ntask.product[\"bowl\"]\ntask.product[\"mug\"]\n"},
-		{"block", []string{"state", "list", "task.product"}, "task.product[\"bowl\"]\ntask.product[\"mug\"]\n"},
-		{"one, unquoted key", []string{"state", "list", "task.product[mug]"}, "task.product[\"mug\"]\n"},
-		{"json", []string{"state", "list", "--json", "task.hero"}, "[\n  {\n    \"address\": \"task.hero\",\n    \"id\": \"tsk_hero\",\n    \"status\": \"completed\"\n  }\n]\n"},
+		{"all, sorted, a recorded task's attempt not twice", nil, []render.StateEntry{hero, lost, bowl, mug}},
+		{"block", []string{"task.product"}, []render.StateEntry{bowl, mug}},
+		{"one, unquoted key", []string{"task.product[mug]"}, []render.StateEntry{mug}},
+		{"only a creation of unknown outcome", []string{"task.lost"}, []render.StateEntry{lost}},
+		{"json is the view's business", []string{"--json", "task.hero"}, []render.StateEntry{hero}},
+		{"nothing matches", []string{"task.nope"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runStateCLI(t, dir, tt.args...)
-			if r.code != exitOK || r.stderr != "" {
-				t.Fatalf("code %d, stderr %s", r.code, r.stderr)
+			v := &fakeStateListView{}
+			var stdout, stderr bytes.Buffer
+			g := &globals{ctx: context.Background(), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, dir: dir, stateListView: v}
+			if code := runStateList(g, tt.args); code != exitOK {
+				t.Errorf("exit code %d; stderr: %s", code, stderr.String())
 			}
-			if diff := cmp.Diff(tt.want, r.stdout); diff != "" {
-				t.Error(diff)
+			if diff := cmp.Diff([][]render.StateEntry{tt.want}, v.lists); diff != "" {
+				t.Errorf("view calls (-want +got):\n%s", diff)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("state list wrote around its view:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
 			}
 		})
 	}
-	// No state yet: nothing to list, no file created.
+}
+
+// TestStateListPrints runs state list whole, views included, to hold the
+// wiring: --json picks the JSON view; no state lists nothing and creates
+// no file.
+func TestStateListPrints(t *testing.T) {
+	dir, _ := stateFixture(t, "mynth.state.json")
+	if r := runStateCLI(t, dir, "state", "list", "task.product"); r.code != exitOK || r.stderr != "" || r.stdout != "task.product[\"bowl\"]\ntask.product[\"mug\"]\n" {
+		t.Errorf("list: %+v", r)
+	}
+	want := "[\n  {\n    \"address\": \"task.hero\",\n    \"id\": \"tsk_hero\",\n    \"status\": \"completed\"\n  }\n]\n"
+	if r := runStateCLI(t, dir, "state", "list", "--json", "task.hero"); r.code != exitOK || r.stderr != "" || r.stdout != want {
+		t.Errorf("list --json: %+v", r)
+	}
 	empty := t.TempDir()
 	if r := runStateCLI(t, empty, "state", "list"); r.code != exitOK || r.stdout != "" {
 		t.Errorf("empty: %+v", r)
+	}
+	if r := runStateCLI(t, empty, "state", "list", "--json"); r.code != exitOK || r.stdout != "[]\n" {
+		t.Errorf("empty --json: %+v", r)
 	}
 	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
 		t.Errorf("state list wrote files: %v", entries)

@@ -165,3 +165,85 @@ func (v EmulatorBanner) Render(w io.Writer) error {
 	out.printf("Press Ctrl-C to stop.\n")
 	return out.flush()
 }
+
+// NoMatch is the warning that the value of an address flag (--target,
+// --exclude, --replace) selects no task of the spec or the state.
+type NoMatch struct {
+	// Flag is the flag's name without dashes; Address the value as an
+	// address (spec.Address's String, so escaped).
+	Flag, Address string
+	// Suggestion is a known address near Address, "" when none is.
+	Suggestion string
+}
+
+// Render writes the warning to w.
+func (v NoMatch) Render(w io.Writer) error {
+	hint := ""
+	if v.Suggestion != "" {
+		hint = "; did you mean " + v.Suggestion + "?"
+	}
+	return writeOnce(w, "the warning", fmt.Sprintf("Warning: --%s %s matches no task in the spec or the state%s\n", v.Flag, v.Address, hint))
+}
+
+// NoAPIKey is the warning that a command talks to Mynth without
+// MYNTH_API_KEY.
+type NoAPIKey struct{}
+
+// Render writes the warning to w.
+func (NoAPIKey) Render(w io.Writer) error {
+	return writeOnce(w, "the warning", "Warning: MYNTH_API_KEY is not set: only tasks with an access_token can be read, and nothing can be generated.\n"+
+		"    Set MYNTH_API_KEY to your Mynth API key, or run with --emulator to use the local emulator.\n")
+}
+
+// PlanningInterrupted is the line printed when a signal stops planning.
+type PlanningInterrupted struct{}
+
+// Render writes the line to w.
+func (PlanningInterrupted) Render(w io.Writer) error {
+	return writeOnce(w, "the line", "mynthform: interrupted while planning; nothing was changed.\n")
+}
+
+// AlsoRecorded is import's warning that the task it records is already
+// recorded at another address.
+type AlsoRecorded struct {
+	// ID is the task's; Address where the state records it already.
+	ID, Address string
+}
+
+// Render writes the warning to w.
+func (v AlsoRecorded) Render(w io.Writer) error {
+	return writeOnce(w, "the warning", fmt.Sprintf("Warning: task %s is also recorded as %s.\n", v.ID, v.Address))
+}
+
+// SpecHasErrors is the state commands' warning that they go on with a spec
+// that has errors, and which state they use.
+type SpecHasErrors struct {
+	// Backend describes the state used (state.Backend's Describe).
+	Backend string
+}
+
+// Render writes the warning to w.
+func (v SpecHasErrors) Render(w io.Writer) error {
+	return writeOnce(w, "the warning", fmt.Sprintf("Warning: the spec has errors (run mynthform validate); using the %s. Give --state PATH to use another.\n", v.Backend))
+}
+
+// Reformatted is fmt's line naming a file that is not in canonical form
+// (rewritten, or with --check only named).
+type Reformatted struct {
+	// Path is the file, as fmt found it.
+	Path string
+}
+
+// Render writes the line to w.
+func (v Reformatted) Render(w io.Writer) error {
+	return writeOnce(w, "the file name", v.Path+"\n")
+}
+
+// EmulatorStopped is the line `mynthform emulator` prints once it has
+// stopped.
+type EmulatorStopped struct{}
+
+// Render writes the line to w.
+func (EmulatorStopped) Render(w io.Writer) error {
+	return writeOnce(w, "the line", "Emulator stopped.\n")
+}

@@ -29,6 +29,18 @@ func TestNotices(t *testing.T) {
 		{"pushed", StatePushed{File: "-", Backend: "PostgreSQL backend", Serial: 4, Tasks: 1}, "Pushed - to the PostgreSQL backend: serial 4, 1 task.\n"},
 		{"emulator in use", EmulatorInUse{URL: "http://127.0.0.1:1", Store: ".mynthform/emulator.json"},
 			"Using the local Mynth emulator at http://127.0.0.1:1 (store .mynthform/emulator.json); no API key needed.\n"},
+		{"no match, a suggestion", NoMatch{Flag: "target", Address: "task.heor", Suggestion: "task.hero"},
+			"Warning: --target task.heor matches no task in the spec or the state; did you mean task.hero?\n"},
+		{"no match, none near", NoMatch{Flag: "exclude", Address: `task.product["a\nb"]`},
+			"Warning: --exclude task.product[\"a\\nb\"] matches no task in the spec or the state\n"},
+		{"no API key", NoAPIKey{}, "Warning: MYNTH_API_KEY is not set: only tasks with an access_token can be read, and nothing can be generated.\n" +
+			"    Set MYNTH_API_KEY to your Mynth API key, or run with --emulator to use the local emulator.\n"},
+		{"planning interrupted", PlanningInterrupted{}, "mynthform: interrupted while planning; nothing was changed.\n"},
+		{"also recorded", AlsoRecorded{ID: "tsk_1", Address: "task.a"}, "Warning: task tsk_1 is also recorded as task.a.\n"},
+		{"spec has errors", SpecHasErrors{Backend: "state file s.json"},
+			"Warning: the spec has errors (run mynthform validate); using the state file s.json. Give --state PATH to use another.\n"},
+		{"reformatted", Reformatted{Path: "dir/main.mynth.hcl"}, "dir/main.mynth.hcl\n"},
+		{"emulator stopped", EmulatorStopped{}, "Emulator stopped.\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
