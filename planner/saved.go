@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/mynth"
@@ -38,8 +39,8 @@ type SavedPlan struct {
 	// Observed holds each refreshed task as the API sent it, by address.
 	Observed map[string]json.RawMessage `json:"observed,omitempty"`
 	// Redacted lists, by address, the request fields whose values were
-	// left out of Observed because the spec marks them sensitive; Resolve
-	// puts the spec's values back.
+	// left out of Observed because the spec marks them sensitive, and
+	// "id" for a sensitive task id; Resolve puts the spec's values back.
 	Redacted map[string][]string `json:"redacted,omitempty"`
 	// Replace are the --replace addresses.
 	Replace []spec.Address `json:"replace,omitempty"`
@@ -84,6 +85,9 @@ func NewSavedPlan(p *Plan, st *state.File, opts Options, toolVersion string) (*S
 		}
 		if st := opts.Spec.Task(t.Address); st != nil && len(st.Sensitive) > 0 {
 			fields := sensitiveFields(st)
+			if st.Sensitive["id"] {
+				fields = append(fields, "id")
+			}
 			if raw, err = redactObserved(raw, fields); err != nil {
 				return nil, fmt.Errorf("saving the observation of %s: %w", t.Address, err)
 			}
@@ -187,14 +191,18 @@ func (sp *SavedPlan) CheckState(st *state.File) error {
 	return nil
 }
 
-// redactObserved replaces the given request members of a raw task with
-// "(sensitive)", and drops what the result echoes of them.
+// redactObserved replaces the given request members of a raw task (and its
+// id, when fields holds "id") with "(sensitive)", and drops what the result
+// echoes of them.
 func redactObserved(raw json.RawMessage, fields []string) (json.RawMessage, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
 	sens := []byte(`"` + sensitiveText + `"`)
+	if _, ok := doc["id"]; ok && slices.Contains(fields, "id") {
+		doc["id"] = sens
+	}
 	if req := nonNull(doc["request"]); req != nil {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(req, &m); err != nil {
@@ -275,6 +283,12 @@ func (sp *SavedPlan) Resolve(s *spec.Spec) error {
 		}
 		if doc["request"], err = json.Marshal(req); err != nil {
 			return err
+		}
+		if slices.Contains(fields, "id") {
+			// The plan read the task at the spec's id.
+			if doc["id"], err = json.Marshal(st.ID); err != nil {
+				return err
+			}
 		}
 		full, err := json.Marshal(doc)
 		if err != nil {

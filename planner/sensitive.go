@@ -130,6 +130,9 @@ func redactSensitive(tp *TaskPlan, t *spec.Task) {
 	if len(t.Sensitive) == 0 {
 		return
 	}
+	if t.Sensitive["id"] && tp.ID != "" {
+		hideID(tp, tp.ID)
+	}
 	if hasSensitiveRequest(t) && tp.Request != nil {
 		fields := sensitiveFields(t)
 		r := *tp.Request
@@ -144,6 +147,22 @@ func redactSensitive(tp *TaskPlan, t *spec.Task) {
 		if changeIsSensitive(t, c.Path) {
 			c.Sensitive, c.Before, c.After = true, nil, nil
 		}
+	}
+}
+
+// hideID hides id, the task's id that the spec marks sensitive, in tp:
+// its ID, and every message that names it (a 404 on that id). Apply reads
+// the id from the observation, not from ID.
+func hideID(tp *TaskPlan, id string) {
+	tp.ID = sensitiveText
+	hide := func(s string) string { return strings.ReplaceAll(s, id, sensitiveText) }
+	if tp.Error != nil {
+		e := hide(*tp.Error)
+		tp.Error = &e
+	}
+	tp.Reason = hide(tp.Reason)
+	for i := range tp.Checks {
+		tp.Checks[i].Message = hide(tp.Checks[i].Message)
 	}
 }
 
