@@ -83,6 +83,9 @@ type globals struct {
 	// stateListView, when set, is what state list prints through: the
 	// tests' fake.
 	stateListView render.StateListView
+	// planView, when set, is what plan (and planning for graph, report and
+	// apply) prints through: the tests' fake.
+	planView render.PlanView
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -216,6 +219,19 @@ func (g *globals) newStateShowView(asJSON bool) render.StateShowView {
 		return &render.StateShowJSON{Out: g.stdout, Err: g.stderr}
 	}
 	return &render.StateShowHuman{Out: g.stdout, Err: g.stderr}
+}
+
+// newPlanView is the view plan prints through: the plan as JSON with
+// --json, else for people; warnings on stderr.
+func (g *globals) newPlanView(asJSON bool) render.PlanView {
+	if g.planView != nil {
+		return g.planView
+	}
+	v := &render.PlanPrinter{Out: g.stdout, Err: g.stderr, Renderer: &render.Human{Color: g.color}, JSON: asJSON}
+	if asJSON {
+		v.Renderer = &render.JSON{}
+	}
+	return v
 }
 
 // newStateListView is the view state list prints through: a JSON array

@@ -83,7 +83,7 @@ func checkAddresses(g *globals, flag string, list addressList, sp *spec.Spec, st
 			continue
 		}
 		if !selectsAny(arg.addr, sp, st) {
-			_ = render.NoMatch{Flag: flag, Address: arg.addr.String(), Suggestion: suggest(arg.addr.String(), knownAddresses(sp, st), 3)}.Render(g.stderr)
+			g.newPlanView(false).Warn(render.NoMatch{Flag: flag, Address: arg.addr.String(), Suggestion: suggest(arg.addr.String(), knownAddresses(sp, st), 3)})
 		}
 	}
 	return ok
@@ -168,13 +168,13 @@ func computePlan(g *globals, a planArgs) (p *planner.Plan, sp *spec.Spec, st *st
 			return nil, sp, st, 0, exitError
 		}
 		if !hasKey {
-			_ = render.NoAPIKey{}.Render(g.stderr)
+			g.newPlanView(false).Warn(render.NoAPIKey{})
 		}
 	}
 	p, err = planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
 	if err != nil {
 		if g.ctx.Err() != nil {
-			_ = render.PlanningInterrupted{}.Render(g.stderr)
+			g.newPlanView(false).Interrupted()
 			return nil, sp, st, 0, exitSignal
 		}
 		printError(g, "planning: ", err)
@@ -227,16 +227,15 @@ func runPlan(g *globals, args []string) int {
 	if p == nil {
 		return code
 	}
-	var r render.Renderer = &render.JSON{}
+	v := g.newPlanView(a.json)
 	shown := p
 	if !a.json {
-		r = &render.Human{Color: g.color}
 		// The spec's warnings are on stderr already, with their snippets.
 		hp := *p
 		hp.Diagnostics = p.Diagnostics[:len(p.Diagnostics)-specWarnings]
 		shown = &hp
 	}
-	if err := r.Render(g.stdout, shown); err != nil {
+	if err := v.Plan(shown); err != nil {
 		fmt.Fprintf(g.stderr, "mynthform plan: printing the plan: %v\n", err)
 		return exitError
 	}
@@ -263,9 +262,7 @@ func runPlan(g *globals, args []string) int {
 			fmt.Fprintf(g.stderr, "mynthform plan: %v\n", err)
 			return exitError
 		}
-		if !a.json {
-			_ = render.PlanSaved{Path: a.out}.Render(g.stdout)
-		}
+		v.Saved(a.out)
 	}
 	switch {
 	case p.Failed():

@@ -3,19 +3,22 @@
 // view only writes to the io.Writer it is given. By file:
 //
 //   - the plan: the human plan of `plan` and `apply` (human.go), the
-//     `--json` document (json.go), the reports of `report` (markdown.go for
+//     `--json` document (json.go), plan's warnings, plan and --out note
+//     through PlanView (planview.go), the reports of `report` (markdown.go for
 //     pull requests and $GITHUB_STEP_SUMMARY, junit.go, html.go, and the
 //     --compare-to comparison in compare.go), GitHub Actions annotations
 //     (github.go) and `graph` (graph.go);
 //   - apply: its progress lines or live line (progress.go), and its
 //     question, refusals and closing lines (apply.go, ApplyView);
 //   - the state: `show`'s manifest and ledger (manifest.go), one
-//     recorded task for `state show` (state.go, StateShowView), and what
+//     recorded task for `state show` (state.go, StateShowView), `state
+//     list` (statelist.go, StateListView), and what
 //     `state rm` and `state mv` changed (stateedit.go);
 //   - commands: `validate --json` (validate.go), `import`'s report
 //     (import.go), `fmt --diff` (unifieddiff.go), and the short reports of
-//     validate, version, plan --out, report --out, state push and the
-//     emulator (notices.go).
+//     validate, version, plan --out, report --out, state push, fmt's
+//     file names, the emulator's, and the warnings and the interruption
+//     of planning (notices.go).
 //
 // The plan views are Renderers. Views never call the Mynth API and never
 // read spec files; the one exception is HTML, which may embed the images
