@@ -61,7 +61,7 @@ func TestGraphEndToEnd(t *testing.T) {
 
 	bad := runBin(t, dir, nil, "graph", "--format", "svg")
 	mustCode(t, bad, exitError, "graph --format svg")
-	if !strings.Contains(bad.Stderr, "use dot or mermaid") {
+	if !strings.Contains(bad.Stderr, `unknown --format "svg"`) {
 		t.Errorf("stderr: %s", bad.Stderr)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -58,7 +59,11 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 			known = known || string(e) == ep
 		}
 		if !known {
-			return opts, fmt.Errorf("--endpoint-fault-rate: unknown endpoint %q (want generate, task, status, results, upload or image)", ep)
+			var names []string
+			for _, e := range mynthtest.Endpoints {
+				names = append(names, string(e))
+			}
+			return opts, errors.New(unknownText("--endpoint-fault-rate endpoint", ep, names, "mynthform emulator --help"))
 		}
 		if opts.Faults.Endpoints == nil {
 			opts.Faults.Endpoints = map[mynthtest.Endpoint]mynthtest.FaultRule{}
@@ -68,7 +73,11 @@ func (a emulatorArgs) options() (mynthtest.Options, error) {
 	for _, k := range a.faultKinds {
 		kind, err := mynthtest.ParseFaultKind(strings.TrimSpace(k))
 		if err != nil {
-			return opts, fmt.Errorf("--fault-kinds: %w", err)
+			var names []string
+			for _, fk := range mynthtest.FaultKinds {
+				names = append(names, string(fk))
+			}
+			return opts, errors.New(unknownText("--fault-kinds", strings.TrimSpace(k), names, "mynthform emulator --help"))
 		}
 		opts.Faults.Kinds = append(opts.Faults.Kinds, kind)
 	}

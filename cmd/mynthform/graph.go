@@ -30,8 +30,7 @@ func runGraph(g *globals, args []string) int {
 		return exitError
 	}
 	if format != render.GraphDOT && format != render.GraphMermaid {
-		fmt.Fprintf(g.stderr, "mynthform graph: --format is %q; use dot or mermaid\n", format)
-		return exitError
+		return unknownName(g.stderr, "mynthform graph", "--format", format, []string{render.GraphDOT, render.GraphMermaid}, "mynthform graph --help")
 	}
 	// stdout is the graph alone: whatever planning prints goes to stderr.
 	pg := *g

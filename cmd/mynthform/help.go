@@ -49,17 +49,24 @@ func printUsage(w io.Writer, global *pflag.FlagSet) {
 	_ = cmdhelp.Usage(w, cs, helpFlags(global))
 }
 
-// unknownName prints the one-line error for a command, subcommand or
-// shell nobody has, with the nearest known name, and the line saying
+// unknownName prints the one-line error for a command, subcommand, shell or
+// flag value nobody has, with the nearest known name, and the line saying
 // where the list is. It returns exitError.
 func unknownName(w io.Writer, prefix, what, given string, known []string, listedBy string) int {
+	fmt.Fprintf(w, "%s: %s\n", prefix, unknownText(what, given, known, listedBy))
+	return exitError
+}
+
+// unknownText is unknownName's message without the prefix, for an error
+// value: `unknown WHAT "GIVEN"; did you mean "NAME"?` and, on a second
+// line, where the list is.
+func unknownText(what, given string, known []string, listedBy string) string {
 	known = slices.Sorted(slices.Values(known))
 	hint := ""
 	if s := suggest(strings.ToLower(given), known, max(2, len(given)/4)); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
-	fmt.Fprintf(w, "%s: unknown %s %q%s\nRun '%s' for the list.\n", prefix, what, given, hint, listedBy)
-	return exitError
+	return fmt.Sprintf("unknown %s %q%s\nRun '%s' for the list.", what, given, hint, listedBy)
 }
 
 const helpUsage = "help [COMMAND [SUBCOMMAND]]"

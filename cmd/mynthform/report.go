@@ -85,14 +85,10 @@ func runReport(g *globals, args []string) int {
 	}
 	r := newReportRenderer(strings.ToLower(a.format), g.dir)
 	if r == nil {
-		msg := "--format is required"
 		if a.format != "" {
-			msg = fmt.Sprintf("unknown --format %q", a.format)
-			if s := suggest(strings.ToLower(a.format), reportFormats, 2); s != "" {
-				msg += " (did you mean " + s + "?)"
-			}
+			return unknownName(g.stderr, "mynthform report", "--format", a.format, reportFormats, "mynthform report --help")
 		}
-		fmt.Fprintf(g.stderr, "mynthform report: %s; choose one of %s\nUsage: mynthform %s\n", msg, strings.Join(reportFormats, ", "), reportUsage)
+		fmt.Fprintf(g.stderr, "mynthform report: --format is required; choose one of %s\nUsage: mynthform %s\n", strings.Join(reportFormats, ", "), reportUsage)
 		return exitError
 	}
 
