@@ -95,7 +95,14 @@ type ComparedFile struct {
 // is removed; one on the branch and not in the base is added; one in both
 // with another task id, or that the plan generates or replaces, is
 // replaced; the others are unchanged.
-func Compare(base, branch *state.File, p *Plan) *Comparison {
+//
+// sensitive returns what the branch's spec marks sensitive for the task
+// at an address (spec.Task's Sensitive; nil hides nothing). The base side
+// of a replaced task is hidden with the branch task's marks, as
+// RedactStateTask hides it: the base state carries no marks, and a value
+// secret on the branch was no less secret in the base. A removed task has
+// no marks; its base side is as the base recorded it.
+func Compare(base, branch *state.File, p *Plan, sensitive func(addr string) map[string]bool) *Comparison {
 	c := &Comparison{FormatVersion: ComparisonFormatVersion, Tasks: []ComparedTask{}}
 	s := &c.Summary
 	inPlan := map[string]*TaskPlan{}
@@ -139,7 +146,7 @@ func Compare(base, branch *state.File, p *Plan) *Comparison {
 			c.Tasks = append(c.Tasks, ComparedTask{Address: t.Address, Change: ComparedAdded, After: after})
 			s.Added++
 		case after.ToGenerate || bt.ID != t.ID:
-			c.Tasks = append(c.Tasks, ComparedTask{Address: t.Address, Change: ComparedReplaced, Before: sideOfState(bt), After: after})
+			c.Tasks = append(c.Tasks, ComparedTask{Address: t.Address, Change: ComparedReplaced, Before: sideOfState(redactBase(bt, t, sensitive)), After: after})
 			s.Replaced++
 		default:
 			s.Unchanged++
@@ -170,17 +177,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// sideOfState is a task as a state file records it. A request or result
-// that does not decode leaves its fields empty: the comparison shows what
-// it can.
+// redactBase returns bt, the base's record of the task that t replaces,
+// hidden with the marks of the branch's task (sensitive's, and those the
+// plan left out of t's request).
+func redactBase(bt *state.Task, t *TaskPlan, sensitive func(addr string) map[string]bool) *state.Task {
+	marks := map[string]bool{}
+	if sensitive != nil {
+		for k, v := range sensitive(t.Address) {
+			marks[k] = marks[k] || v
+		}
+	}
+	for _, k := range t.RequestRedacted {
+		marks[k] = true
+	}
+	return RedactStateTask(bt, marks)
+}
+
+// sideOfState is a task as a state file records it. A request member or
+// result that does not decode leaves its fields empty: the comparison
+// shows what it can.
 func sideOfState(t *state.Task) *ComparedSide {
 	side := &ComparedSide{ID: t.ID, Status: Status(t.Status), Images: []Image{}}
-	var req mynth.Request
+	// Member by member: a redacted member ("(sensitive)" where an object
+	// was) must not cost the others.
+	var req map[string]json.RawMessage
 	if len(t.Request) > 0 && json.Unmarshal(t.Request, &req) == nil {
-		if req.Prompt != nil {
-			side.Prompt, side.Negative = req.Prompt.Positive, req.Prompt.Negative
+		var prompt mynth.Prompt
+		if raw, ok := req["prompt"]; ok && json.Unmarshal(raw, &prompt) == nil {
+			side.Prompt, side.Negative = prompt.Positive, prompt.Negative
 		}
-		side.Model = req.Model
+		if raw, ok := req["model"]; ok {
+			_ = json.Unmarshal(raw, &side.Model) // not a string: no model
+		}
 	}
 	var res mynth.Result
 	if len(t.Result) > 0 && json.Unmarshal(t.Result, &res) == nil {
@@ -216,6 +244,14 @@ func sideOfPlan(t *TaskPlan, rec *state.Task) *ComparedSide {
 		if t.Request.Model != "" {
 			side.Model = t.Request.Model
 		}
+	}
+	// What the plan left out of the request reads as the base side of a
+	// replaced task reads it (RedactStateTask).
+	if slices.Contains(t.RequestRedacted, "prompt") {
+		side.Prompt, side.Negative = sensitiveText, ""
+	}
+	if slices.Contains(t.RequestRedacted, "model") {
+		side.Model = sensitiveText
 	}
 	if t.Action == ActionGenerate || t.Action == ActionReplace {
 		side.ToGenerate = true

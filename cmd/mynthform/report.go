@@ -133,7 +133,7 @@ func runReport(g *globals, args []string) int {
 	// notice) goes to stderr.
 	pg := *g
 	pg.stdout = g.stderr
-	p, _, branch, _, code := computePlan(&pg, a.planArgs)
+	p, sp, branch, _, code := computePlan(&pg, a.planArgs)
 	if pg.conn != nil {
 		defer pg.conn.close()
 	}
@@ -145,7 +145,7 @@ func runReport(g *globals, args []string) int {
 	var err error
 	written := render.ReportWritten{Format: a.format, Tasks: len(p.Tasks), Path: a.out}
 	if base != nil {
-		c := planner.Compare(base, branch, p)
+		c := planner.Compare(base, branch, p, sensitiveFields(sp))
 		err = cr.RenderComparison(&buf, c)
 		written.Comparison = &c.Summary
 	} else {

@@ -49,7 +49,7 @@ func TestComparisonInBrowser(t *testing.T) {
 			tk.Images[0].URL = srv.URL + "/gone/img_poster_new.png"
 		}
 	}
-	c := planner.Compare(baseState, branchState, p)
+	c := planner.Compare(baseState, branchState, p, nil)
 	var page bytes.Buffer
 	if err := (&HTML{Dir: dir}).RenderComparison(&page, c); err != nil {
 		t.Fatal(err)

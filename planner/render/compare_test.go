@@ -89,7 +89,7 @@ func comparisonFixture(t testing.TB, base string) (baseState, branchState *state
 
 func TestCompare(t *testing.T) {
 	baseState, branchState, p := comparisonFixture(t, goldenBase)
-	c := planner.Compare(baseState, branchState, p)
+	c := planner.Compare(baseState, branchState, p, nil)
 	var got []string
 	for _, ct := range c.Tasks {
 		got = append(got, ct.Change+" "+ct.Address)
@@ -121,7 +121,7 @@ func TestCompare(t *testing.T) {
 
 func TestComparisonGolden(t *testing.T) {
 	baseState, branchState, p := comparisonFixture(t, goldenBase)
-	c := planner.Compare(baseState, branchState, p)
+	c := planner.Compare(baseState, branchState, p, nil)
 	for name, r := range map[string]ComparisonRenderer{"md": &Markdown{}, "html": &HTML{}, "json": JSON{}} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -156,7 +156,7 @@ func TestComparisonHTMLUsesVerifiedFiles(t *testing.T) {
 	oldPNG := testPNG(t, 40, 30, 8)
 	oldSum := sha256.Sum256(oldPNG)
 	baseState.Tasks["task.poster"].Files = []state.SavedFile{{Path: "assets/poster.png", ImageID: "img_poster_old", SHA256: hex.EncodeToString(oldSum[:])}}
-	c := planner.Compare(baseState, branchState, p)
+	c := planner.Compare(baseState, branchState, p, nil)
 	srcs := comparisonSrcs(t, &HTML{Dir: dir}, c)
 	if !strings.HasPrefix(srcs["After img_poster_new"], "data:image/png;base64,") {
 		t.Errorf("the branch's saved file is not embedded: %.80s", srcs["After img_poster_new"])
@@ -237,7 +237,7 @@ func comparisonSrcs(t *testing.T, h *HTML, c *planner.Comparison) map[string]str
 // and says how many tasks and thumbnails it left out.
 func TestComparisonMarkdownLimit(t *testing.T) {
 	p := bigPlan(10000, 0)
-	c := planner.Compare(state.New("test"), nil, p)
+	c := planner.Compare(state.New("test"), nil, p, nil)
 	var buf bytes.Buffer
 	if err := (&Markdown{}).RenderComparison(&buf, c); err != nil {
 		t.Fatal(err)
