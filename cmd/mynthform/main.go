@@ -86,6 +86,8 @@ type globals struct {
 	// planView, when set, is what plan (and planning for graph, report and
 	// apply) prints through: the tests' fake.
 	planView render.PlanView
+	// showView, when set, is what show prints through: the tests' fake.
+	showView render.ShowView
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -232,6 +234,14 @@ func (g *globals) newPlanView(asJSON bool) render.PlanView {
 		v.Renderer = &render.JSON{}
 	}
 	return v
+}
+
+// newShowView is the view show prints through.
+func (g *globals) newShowView(asJSON bool) render.ShowView {
+	if g.showView != nil {
+		return g.showView
+	}
+	return &render.ShowPrinter{Out: g.stdout, JSON: asJSON, Color: g.color}
 }
 
 // newStateListView is the view state list prints through: a JSON array

@@ -41,11 +41,7 @@ func showPlanFile(g *globals, path string, asJSON bool) int {
 		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 		return exitError
 	}
-	var r render.Renderer = &render.Human{Color: g.color}
-	if asJSON {
-		r = &render.JSON{}
-	}
-	if err := r.Render(g.stdout, saved.Plan); err != nil {
+	if err := g.newShowView(asJSON).Plan(saved.Plan); err != nil {
 		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 		return exitError
 	}
@@ -74,16 +70,14 @@ func showState(g *globals, vf varFlags, asJSON bool) int {
 		return exitError
 	}
 	if asJSON {
-		data, err := state.Encode(redactState(st, sp))
-		if err != nil {
+		if err := g.newShowView(true).StateJSON(redactState(st, sp)); err != nil {
 			fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 			return exitError
 		}
-		_, _ = g.stdout.Write(data)
 		return exitOK
 	}
 	m := render.Manifest{Path: path, Sensitive: sensitiveFields(sp)}
-	if err := m.Render(g.stdout, st); err != nil {
+	if err := g.newShowView(false).Manifest(m, st); err != nil {
 		fmt.Fprintf(g.stderr, "mynthform show: %v\n", err)
 		return exitError
 	}

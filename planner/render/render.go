@@ -10,7 +10,8 @@
 //     (github.go) and `graph` (graph.go);
 //   - apply: its progress lines or live line (progress.go), and its
 //     question, refusals and closing lines (apply.go, ApplyView);
-//   - the state: `show`'s manifest and ledger (manifest.go), one
+//   - the state: `show`'s manifest and ledger (manifest.go) through
+//     ShowView (showview.go, which also prints a saved plan), one
 //     recorded task for `state show` (state.go, StateShowView), `state
 //     list` (statelist.go, StateListView), and what
 //     `state rm` and `state mv` changed (stateedit.go);
