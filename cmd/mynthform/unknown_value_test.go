@@ -21,6 +21,7 @@ func TestUnknownValuesAlike(t *testing.T) {
 		{[]string{"graph", "--format", "mermiad"}, "mynthform graph: unknown --format \"mermiad\"; did you mean \"mermaid\"?\nRun 'mynthform graph --help' for the list.\n"},
 		{[]string{"graph", "--format", "svg"}, "mynthform graph: unknown --format \"svg\"\nRun 'mynthform graph --help' for the list.\n"},
 		{[]string{"completion", "bsh"}, "mynthform completion: unknown shell \"bsh\"; did you mean \"bash\"?\nRun 'mynthform completion --help' for the list.\n"},
+		{[]string{"completion", "tcsh"}, "mynthform completion: unknown shell \"tcsh\"\nRun 'mynthform completion --help' for the list.\n"},
 		{[]string{"emulator", "--addr", "127.0.0.1:0", "--fault-kinds", "500,dropp"}, "mynthform emulator: unknown --fault-kinds \"dropp\"; did you mean \"drop\"?\nRun 'mynthform emulator --help' for the list.\n"},
 		{[]string{"emulator", "--addr", "127.0.0.1:0", "--fault-kinds", "boom"}, "mynthform emulator: unknown --fault-kinds \"boom\"\nRun 'mynthform emulator --help' for the list.\n"},
 		{[]string{"emulator", "--addr", "127.0.0.1:0", "--endpoint-fault-rate", "generat=0.5"}, "mynthform emulator: unknown --endpoint-fault-rate endpoint \"generat\"; did you mean \"generate\"?\nRun 'mynthform emulator --help' for the list.\n"},
