@@ -39,9 +39,9 @@ func runApply(g *globals, args []string) int {
 	var a applyArgs
 	fs := newFlagSet("apply")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
-	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images (--wait=false records them as pending)")
+	fs.BoolVar(&a.wait, "wait", true, "wait for pending tasks and save their images; --wait=false records them as pending")
 	a.waitTimeout = mynth.DefaultWaitTimeout
-	fs.Var(&durationValue{d: &a.waitTimeout, positive: true}, "wait-timeout", "wait at most `D` for each pending task (90s, 10m, ...; --wait=false waits for none)")
+	fs.Var(&durationValue{d: &a.waitTimeout, positive: true}, "wait-timeout", "wait at most `D`, such as 90s or 10m, for each pending task; --wait=false waits for none")
 	registerLockTimeout(fs, &a.lockTimeout)
 	a.plan.register(fs)
 	a.plan.registerReplace(fs)

@@ -99,7 +99,7 @@ func validRate(r float64) bool { return r >= 0 && r <= 1 }
 func runEmulator(g *globals, args []string) int {
 	var a emulatorArgs
 	fs := newFlagSet("emulator")
-	fs.StringVar(&a.addr, "addr", "127.0.0.1:8787", "listen on `ADDR` (port 0 picks a free port)")
+	fs.StringVar(&a.addr, "addr", "127.0.0.1:8787", "listen on `ADDR`; port 0 picks a free port")
 	fs.StringVar(&a.seed, "seed", "", "preload accounts and tasks from the seed `FILE`")
 	fs.StringVar(&a.store, "store", "", "keep tasks in `FILE` across restarts (a store is also a valid seed)")
 	fs.DurationVar(&a.delay, "delay", time.Second, "time `D` from creation to completion of a task")

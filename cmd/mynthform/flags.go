@@ -117,7 +117,7 @@ const defaultLockTimeout = 10 * time.Second
 // same on every command that takes the state lock. 0 tries the lock once.
 func registerLockTimeout(fs *pflag.FlagSet, d *time.Duration) {
 	*d = defaultLockTimeout
-	fs.Var(&durationValue{d: d}, "lock-timeout", "wait at most `D` for another command's state lock (90s, 2m, ...)")
+	fs.Var(&durationValue{d: d}, "lock-timeout", "wait at most `D`, such as 90s or 2m, for another command's state lock")
 }
 
 // durationValue is the value of a duration flag that refuses what means
