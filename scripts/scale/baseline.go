@@ -186,51 +186,36 @@ func baseline(base, shape string) error {
 			} `json:"images"`
 		} `json:"result"`
 	}
-	var next, bad atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, p)
-	for range p {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				req, err := http.NewRequest(http.MethodGet, base+"/tasks/"+taskID(i), nil)
-				if err != nil {
-					errs <- err
-					return
-				}
-				req.Header.Set("Authorization", "Bearer "+key)
-				resp, err := client.Do(req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != http.StatusOK {
-					errs <- fmt.Errorf("GET %s: %d %v", taskID(i), resp.StatusCode, err)
-					return
-				}
-				var t task
-				if err := json.Unmarshal(body, &t); err != nil {
-					errs <- err
-					return
-				}
-				ok := t.Status == "completed" && t.Request.Prompt == prompt(i) && t.Request.Model == scaleModel
-				for _, img := range t.Result.Images {
-					ok = ok && img.Status == "succeeded"
-				}
-				if !ok {
-					bad.Add(1)
-				}
-			}
-		})
+	var bad atomic.Int64
+	read := func(i int) error {
+		req, err := http.NewRequest(http.MethodGet, base+"/tasks/"+taskID(i), nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %d %v", taskID(i), resp.StatusCode, err)
+		}
+		var t task
+		if err := json.Unmarshal(body, &t); err != nil {
+			return err
+		}
+		ok := t.Status == "completed" && t.Request.Prompt == prompt(i) && t.Request.Model == scaleModel
+		for _, img := range t.Result.Images {
+			ok = ok && img.Status == "succeeded"
+		}
+		if !ok {
+			bad.Add(1)
+		}
+		return nil
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := forEach(n, p, read); err != nil {
 		return err
 	}
 	if bad.Load() != 0 {
