@@ -149,6 +149,10 @@ type ApplyResult struct {
 type UnrecordedTask struct {
 	Address string
 	ID      string
+	// SensitiveID is set when ID is the spec's pinned id and derives from
+	// a sensitive value: views print "(sensitive)" instead, and the spec
+	// holds it for the next apply to record.
+	SensitiveID bool
 }
 
 // Failed reports whether the apply fails the run: a task failed, its outcome
@@ -437,7 +441,8 @@ func (a *applier) finish(err error) (*ApplyResult, error) {
 		for _, addr := range a.st.Addresses() {
 			t := a.st.Tasks[addr]
 			if d := a.disk[addr]; d == nil || d.ID != t.ID {
-				a.res.Unrecorded = append(a.res.Unrecorded, UnrecordedTask{Address: addr, ID: t.ID})
+				st := a.specTask(addr)
+				a.res.Unrecorded = append(a.res.Unrecorded, UnrecordedTask{Address: addr, ID: t.ID, SensitiveID: st != nil && st.Sensitive["id"]})
 			}
 		}
 	}

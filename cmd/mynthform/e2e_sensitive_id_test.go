@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mynthform/mynthform/mynth/mynthtest"
+	"github.com/mynthform/mynthform/state"
 )
 
 // sensitiveIDSpec pins a task to an id that a sensitive variable holds.
@@ -147,4 +149,70 @@ func TestE2ESensitiveIDHidden(t *testing.T) {
 	says("plan", check(env404, missing, r.Code, "plan"), "task.a", "(sensitive)")
 	says("plan --json", check(env404, missing, r.Code, "plan", "--json"), "task.a", "(sensitive)")
 	says("apply", check(env404, missing, r.Code, "apply", "--auto-approve"), "task.a", "(sensitive)")
+}
+
+// TestE2EUnsavedSensitiveIDHidden: when apply cannot write the state
+// (here: the state's serial is at its largest, so no save may grow it),
+// its "Not recorded" list names an adopted task whose pinned id is
+// sensitive without printing the id, and says how to record it without
+// it: the id is the spec's own, so apply records it again once the state
+// can be written. (The render tests cover a generated task beside it,
+// listed with its id.)
+func TestE2EUnsavedSensitiveIDHidden(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	env := []string{"MYNTH_BASE_URL=" + srv.URL, "MYNTH_API_KEY=mak_e2eunsaved"}
+	writeSpec(t, dir, "task \"a\" {\n  prompt = \"a chair\"\n}\n")
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "apply")
+	st := loadState(t, dir)
+	id := st.Tasks["task.a"].ID
+	if len(id) < 6 {
+		t.Fatalf("no task id in the state")
+	}
+	// The same state, without its task, at the largest serial.
+	delete(st.Tasks, "task.a")
+	writeAt := func(serial uint64) []byte {
+		t.Helper()
+		st.Serial = serial
+		b, err := state.Encode(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "mynth.state.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	full := writeAt(state.MaxSerial)
+	writeSpec(t, dir, sensitiveIDSpec)
+	env = append(env, "MYNTH_VAR_secret_id="+id)
+
+	r := runBin(t, dir, env, "apply", "--auto-approve")
+	mustCode(t, r, exitError, "apply that cannot save")
+	for _, line := range strings.Split(r.Stdout+r.Stderr, "\n") {
+		if strings.Contains(line, id) {
+			t.Errorf("apply shows the sensitive id %s: %s", id, strings.TrimSpace(line))
+		}
+	}
+	for _, want := range []string{
+		"Not recorded: 1 task exists at Mynth",
+		"\n  task.a  (sensitive)\n",
+		"Once the state can be written, run apply again.\ntask.a's id is the spec's sensitive pinned id, so it is not printed: apply records it again from the spec.",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("apply does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	if strings.Contains(r.Stdout, "mynthform import") {
+		t.Errorf("apply suggests an import it cannot spell out:\n%s", r.Stdout)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "mynth.state.json")); !bytes.Equal(now, full) {
+		t.Error("the refused save changed the state file")
+	}
+	// The state can be written again: apply, as advised, records the id.
+	writeAt(1)
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "apply once the state can be written")
+	if got := loadState(t, dir).Tasks["task.a"]; got == nil || got.ID != id {
+		t.Fatalf("the second apply recorded task.a as %+v, want id %s", got, id)
+	}
 }

@@ -336,11 +336,31 @@ func applyLostText(res *planner.ApplyResult, statePath string) string {
 		exist = fmt.Sprintf("%d tasks exist", n)
 	}
 	fmt.Fprintf(&b, "Not recorded: %s at Mynth that %s does not record (Mynth may have charged for them; keep these ids):\n", exist, where)
-	for _, u := range res.Unrecorded {
+	// A sensitive id is a pinned one: the spec holds it, so it is never
+	// printed (not even on a terminal, whose scrollback and recordings
+	// outlive the run), and apply records it again from the spec.
+	var example *planner.UnrecordedTask
+	var hidden []string
+	for i, u := range res.Unrecorded {
+		if u.SensitiveID {
+			fmt.Fprintf(&b, "  %s  (sensitive)\n", u.Address)
+			hidden = append(hidden, u.Address)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s  %s\n", u.Address, u.ID)
+		if example == nil {
+			example = &res.Unrecorded[i]
+		}
 	}
-	b.WriteString("Once the state can be written, record each with `mynthform import ADDR ID` (for example `mynthform import ")
-	fmt.Fprintf(&b, "'%s' %s`), then run apply again.", res.Unrecorded[0].Address, res.Unrecorded[0].ID)
+	if example != nil {
+		b.WriteString("Once the state can be written, record each with `mynthform import ADDR ID` (for example `mynthform import ")
+		fmt.Fprintf(&b, "'%s' %s`), then run apply again.", example.Address, example.ID)
+	} else {
+		b.WriteString("Once the state can be written, run apply again.")
+	}
+	for _, addr := range hidden {
+		fmt.Fprintf(&b, "\n%s's id is the spec's sensitive pinned id, so it is not printed: apply records it again from the spec.", addr)
+	}
 	return b.String()
 }
 

@@ -44,6 +44,25 @@ func TestApplySummaryLineCountsUploads(t *testing.T) {
 	}
 }
 
+// TestApplyLostTextHidesSensitiveIDs: the list of tasks a failed save
+// did not record prints a sensitive (pinned) id as "(sensitive)" and says
+// that apply records it again from the spec, while an id that only Mynth
+// knows is printed, and is the one the import example names.
+func TestApplyLostTextHidesSensitiveIDs(t *testing.T) {
+	res := &planner.ApplyResult{Unsaved: true, Unrecorded: []planner.UnrecordedTask{
+		{Address: "task.a", ID: "tsk_secretcanary", SensitiveID: true},
+		{Address: "task.b", ID: "tsk_01NEW"},
+	}}
+	want := "Not recorded: 2 tasks exist at Mynth that mynth.state.json does not record (Mynth may have charged for them; keep these ids):\n" +
+		"  task.a  (sensitive)\n" +
+		"  task.b  tsk_01NEW\n" +
+		"Once the state can be written, record each with `mynthform import ADDR ID` (for example `mynthform import 'task.b' tsk_01NEW`), then run apply again.\n" +
+		"task.a's id is the spec's sensitive pinned id, so it is not printed: apply records it again from the spec."
+	if diff := cmp.Diff(want, applyLostText(res, "mynth.state.json")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 // TestApplyHumanConfirm: the question states what will be created, at
 // what estimated cost, and the budget's limits.
 func TestApplyHumanConfirm(t *testing.T) {
