@@ -49,7 +49,17 @@ func runImport(g *globals, args []string) int {
 		}
 		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, didYouMean(suggest(addr, known, 3)))
 	}
+	// Where the spec pins its id from a sensitive value, no id is
+	// printed, as the plan prints none: not the pinned one, nor the one
+	// given (the same, unless refused here), nor the one recorded.
+	shown := func(id string) string { return id }
+	if t.Sensitive["id"] {
+		shown = func(string) string { return "(sensitive)" }
+	}
 	if t.ID != "" && t.ID != id {
+		if t.Sensitive["id"] {
+			return errorf("%s pins another id in the spec (sensitive, not printed); import that id, or change the spec's id", addr)
+		}
 		return errorf("%s pins id %s in the spec; import %s, or change the spec's id", addr, t.ID, t.ID)
 	}
 
@@ -81,17 +91,17 @@ func runImport(g *globals, args []string) int {
 	// replace, if one is recorded there).
 	attempt := st.Attempts[addr]
 	if prev, ok := st.Tasks[addr]; ok && attempt == nil {
-		return errorf("%s is already in the state (task %s)\nTo record another task there, run `mynthform state rm %s` first.", addr, prev.ID, addr)
+		return errorf("%s is already in the state (task %s)\nTo record another task there, run `mynthform state rm %s` first.", addr, shown(prev.ID), addr)
 	}
 	for a, rt := range st.Tasks {
 		if rt.ID == id {
-			_ = render.AlsoRecorded{ID: id, Address: a}.Render(g.stderr)
+			_ = render.AlsoRecorded{ID: shown(id), Address: a}.Render(g.stderr)
 		}
 	}
 
 	task, err := api.Task(g.ctx, id)
 	if err != nil {
-		return errorf("reading task %s: %v", id, err)
+		return errorf("reading task %s: %s", shown(id), strings.ReplaceAll(err.Error(), id, shown(id)))
 	}
 	rec, err := planner.StateTaskFromObserved(task)
 	if err != nil {
@@ -110,11 +120,11 @@ func runImport(g *globals, args []string) int {
 		return errorf("%v", err)
 	}
 
-	v := render.Imported{ID: id, Address: addr, Task: task, Files: found, State: stateWhere(store)}
+	v := render.Imported{ID: shown(id), Address: addr, Task: task, Files: found, State: stateWhere(store)}
 	if attempt != nil {
 		v.Attempt = attempt.ID
 		if prev != nil && prev.ID != id {
-			v.Replaced = prev.ID
+			v.Replaced = shown(prev.ID)
 		}
 	}
 	// The task is recorded whatever becomes of the report.
