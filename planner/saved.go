@@ -2,6 +2,7 @@ package planner
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -302,4 +303,53 @@ func (sp *SavedPlan) Resolve(s *spec.Spec) error {
 		t.Observed = &obs
 	}
 	return nil
+}
+
+// RestoreEchoes reads again, with api (an API key's), each observed task
+// whose saved observation left out what its result echoes of a sensitive
+// field (the images' sizes of a sensitive size): the saved plan cannot
+// hold them without showing them, and the spec cannot give them back, so
+// without this apply would record the task without them. Call it after
+// Resolve. When the task reads as the plan saw it (its fresh observation,
+// hidden alike, is the saved one), apply records the fresh observation,
+// whole; otherwise the task changed since the plan was made (or cannot be
+// read now), and the plan's observation is kept, as planned: the next
+// plan records the change. It returns the addresses so kept, each with
+// why.
+func (sp *SavedPlan) RestoreEchoes(ctx context.Context, api API) []string {
+	var kept []string
+	for _, t := range sp.Plan.Tasks {
+		fields := sp.Redacted[t.Address]
+		saved, ok := sp.Observed[t.Address]
+		if !ok || t.Observed == nil || t.Observed.ID == "" || t.Observed.Request == nil || len(fields) == 0 {
+			continue
+		}
+		marked := map[string]bool{}
+		for _, f := range fields {
+			marked[f] = true
+		}
+		if len(sensitiveEchoes(marked)) == 0 {
+			continue
+		}
+		fresh, err := api.Task(ctx, t.Observed.ID)
+		if err != nil {
+			kept = append(kept, t.Address+": it cannot be read again")
+			continue
+		}
+		raw, err := observedRaw(fresh)
+		var hidden, want json.RawMessage
+		if err == nil {
+			hidden, err = redactObserved(raw, fields)
+		}
+		if err == nil {
+			want, err = canonical(saved) // the file indents it
+		}
+		if err != nil || !bytes.Equal(hidden, want) {
+			kept = append(kept, t.Address+": it changed at Mynth since the plan was made")
+			continue
+		}
+		fresh.Raw = raw
+		t.Observed = fresh
+	}
+	return kept
 }

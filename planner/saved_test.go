@@ -96,3 +96,69 @@ func TestReadSavedPlanRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreEchoes: a saved plan holds no image size of a task whose size
+// is sensitive. RestoreEchoes reads the task again and gives apply the
+// whole observation when it reads as the plan saw it; when it changed
+// since, or cannot be read, the plan's observation is kept and the task
+// named.
+func TestRestoreEchoes(t *testing.T) {
+	task := func(url string) *mynth.Task {
+		var req mynth.Request
+		if err := json.Unmarshal([]byte(`{"prompt":"a chair","size":"1357x911"}`), &req); err != nil {
+			t.Fatal(err)
+		}
+		return &mynth.Task{ID: "tsk_a", Status: mynth.StatusCompleted, Request: &req,
+			Result: &mynth.Result{Model: "m", Images: []mynth.Image{{Status: "succeeded", ID: "img_1", URL: url, Size: "1357x911"}}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		remote   *mynth.Task // nil: the read fails
+		wantKept []string
+		wantSize string
+	}{
+		{"unchanged", task("https://x/1.png"), nil, "1357x911"},
+		{"changed", task("https://x/2.png"), []string{"task.a: it changed at Mynth since the plan was made"}, ""},
+		{"unreadable", nil, []string{"task.a: it cannot be read again"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			planned := task("https://x/1.png")
+			raw, err := observedRaw(planned)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hidden, err := redactObserved(raw, []string{"size"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(hidden), "1357x911") {
+				t.Fatalf("the saved observation holds the size: %s", hidden)
+			}
+			// As Resolve leaves it: the request restored, the echoes not.
+			var obs mynth.Task
+			if err := json.Unmarshal(hidden, &obs); err != nil {
+				t.Fatal(err)
+			}
+			obs.Request = planned.Request
+			sp := &SavedPlan{
+				Plan:     &Plan{Tasks: []*TaskPlan{{Address: "task.a", Action: ActionAdopt, Observed: &obs}}},
+				Observed: map[string]json.RawMessage{"task.a": hidden},
+				Redacted: map[string][]string{"task.a": {"size"}},
+			}
+			api := newFakeAPI()
+			if tc.remote != nil {
+				api = newFakeAPI(tc.remote)
+			}
+			kept := sp.RestoreEchoes(context.Background(), api)
+			if diff := cmp.Diff(tc.wantKept, kept); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			if got := sp.Plan.Tasks[0].Observed.Result.Images[0].Size; got != tc.wantSize {
+				t.Errorf("the observation apply records has image size %q, want %q", got, tc.wantSize)
+			}
+			if api.calls.Load() != 1 {
+				t.Errorf("%d reads, want 1", api.calls.Load())
+			}
+		})
+	}
+}

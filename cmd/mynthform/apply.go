@@ -345,6 +345,11 @@ func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.Saved
 			v.Stopped(fmt.Sprintf("the saved plan %s: %v\nRun `mynthform plan --out %s` again, review it, then apply it.", a.planFile, err, a.planFile))
 			return nil, spec.Scope{}, exitError
 		}
+		if hasKey {
+			for _, why := range saved.RestoreEchoes(g.ctx, api) {
+				v.Warning(fmt.Sprintf("%s; it is recorded as the saved plan saw it, without the values its result echoes of a sensitive field, and the next plan records them.", why))
+			}
+		}
 		return saved.Plan, saved.Scope, exitOK
 	}
 	plan, err := planner.MakePlan(g.ctx, a.plan.options(g, sp, st, api, hasKey))

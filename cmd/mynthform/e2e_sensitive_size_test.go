@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mynthform/mynthform/mynth/mynthtest"
 )
 
@@ -135,4 +137,42 @@ func TestE2ESensitiveSizeHidden(t *testing.T) {
 	env = append(env, "MYNTH_VAR_secret_size=1357x913")
 	check([]string{"plan", "--detailed-exitcode"}, exitChanges)
 	check([]string{"plan", "--json"}, 0)
+}
+
+// TestE2ESavedPlanAdoptKeepsSensitiveEchoes: a saved plan leaves out what
+// the result echoes of a sensitive size (each image's size), but applying
+// it records the task as Mynth returned it, sizes included, as a direct
+// apply does: the state is the same either way, and the next plan is
+// clean.
+func TestE2ESavedPlanAdoptKeepsSensitiveEchoes(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	dir := t.TempDir()
+	env := []string{"MYNTH_BASE_URL=" + srv.URL, "MYNTH_API_KEY=mak_e2esavedsize", "MYNTH_VAR_secret_size=1357x911"}
+	writeSpec(t, dir, "variable \"secret_size\" {\n  sensitive = true\n}\ntask \"a\" {\n  prompt = \"a chair\"\n  size   = var.secret_size\n}\n")
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve"), 0, "apply")
+	direct := loadState(t, dir).Tasks["task.a"]
+	if !strings.Contains(string(direct.Result), `"1357x911"`) {
+		t.Fatalf("the state does not record the images' size, so the test proves nothing:\n%s", direct.Result)
+	}
+	if err := os.Remove(filepath.Join(dir, "mynth.state.json")); err != nil {
+		t.Fatal(err)
+	}
+	// The same task pinned: the saved plan adopts it.
+	writeSpec(t, dir, "variable \"secret_size\" {\n  sensitive = true\n}\ntask \"a\" {\n  id     = \""+direct.ID+"\"\n  prompt = \"a chair\"\n  size   = var.secret_size\n}\n")
+	mustCode(t, runBin(t, dir, env, "plan", "--out", "saved.plan"), 0, "plan --out")
+	if b, err := os.ReadFile(filepath.Join(dir, "saved.plan")); err != nil || strings.Contains(string(b), "1357x") {
+		t.Fatalf("the saved plan holds the sensitive size (or cannot be read: %v)", err)
+	}
+	mustCode(t, runBin(t, dir, env, "apply", "--auto-approve", "saved.plan"), 0, "apply saved.plan")
+	got := loadState(t, dir).Tasks["task.a"]
+	if got == nil || got.ID != direct.ID {
+		t.Fatalf("apply of the saved plan recorded %+v", got)
+	}
+	if diff := cmp.Diff(string(direct.Result), string(got.Result)); diff != "" {
+		t.Errorf("the adopted task's result differs from the one a direct apply records (-direct +saved):\n%s", diff)
+	}
+	if diff := cmp.Diff(string(direct.Request), string(got.Request)); diff != "" {
+		t.Errorf("the adopted task's request differs from the one a direct apply records (-direct +saved):\n%s", diff)
+	}
+	mustCode(t, runBin(t, dir, env, "plan", "--detailed-exitcode"), 0, "plan after the saved apply")
 }
