@@ -159,7 +159,7 @@ func (c *Codec) EncodeAt(where string, f *File, serial uint64) (Write, error) {
 	if c.cache == nil {
 		c.cache = taskCache{}
 	}
-	data, err := encodeFile(next, c.cache, &c.sec)
+	data, err := encodeFile(next, c.cache, &c.sec, nil)
 	var se *Error
 	if errors.As(err, &se) {
 		e := *se

@@ -157,12 +157,12 @@ func BenchmarkEncode10000OneChanged(b *testing.B) {
 	f := New("bench")
 	f.Tasks = realisticTasks(10000, 0)
 	cache := taskCache{}
-	out, _ := encodeFile(f, cache, nil)
+	out, _ := encodeFile(f, cache, nil, nil)
 	b.SetBytes(int64(len(out)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f.Tasks[`task.asset["00000"]`].UpdatedAt = fmt.Sprint(i)
-		if _, err := encodeFile(f, cache, nil); err != nil {
+		if _, err := encodeFile(f, cache, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

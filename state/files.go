@@ -3,11 +3,13 @@ package state
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,29 +51,45 @@ func (s *Store) outside(what string, err error) error {
 	return fmt.Errorf("%s leads outside %s%s: mynthform reads and writes the state, its backup and its lock only inside that directory; replace the link by the file itself, or give the path on the command line (--state PATH)", what, oe.Root, via)
 }
 
-// readFile reads the state file, following a symbolic link only inside
-// the Store's directory. A missing file is fs.ErrNotExist.
-func (s *Store) readFile() ([]byte, error) {
-	root, err := s.openRoot()
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
+// readFile reads the state file inside root, following a symbolic link
+// only inside the Store's directory. A missing file is fs.ErrNotExist. The
+// bytes go into buf when it is large enough (Save reuses one buffer for
+// its reads).
+func (s *Store) readFile(root *atomicfile.Root, buf []byte) ([]byte, error) {
 	rel, err := root.Resolve(s.name)
 	if err != nil {
 		return nil, s.outside(s.path, err)
 	}
-	return root.OS().ReadFile(rel)
+	f, err := root.OS().Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := 0
+	if info, err := f.Stat(); err == nil && info.Size() > 0 && info.Size() < 1<<40 {
+		size = int(info.Size())
+	}
+	// One byte more than the size, so that a file that did not grow is
+	// read to its end without growing the buffer.
+	data := slices.Grow(buf[:0], size+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = slices.Grow(data, 4096)
+		}
+	}
 }
 
 // write keeps the current state as the backup (when there is one: prev
-// is its bytes) and replaces the state with out, atomically.
-func (s *Store) write(out []byte, hasPrev bool, prev []byte) error {
-	root, err := s.openRoot()
-	if err != nil {
-		return fmt.Errorf("saving the state: %w", err)
-	}
-	defer root.Close()
+// is its bytes) and replaces the state with out, atomically, inside root.
+func (s *Store) write(root *atomicfile.Root, out []byte, hasPrev bool, prev []byte) error {
 	if hasPrev {
 		if err := s.backup(root, prev); err != nil {
 			return fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), s.outside(s.BackupPath(), err))
@@ -125,13 +143,13 @@ const staleTempAge = time.Minute
 // backup) left behind when they were killed, beside the state's path and
 // beside the file a link there points at. Under the lock every such file
 // is stray; without it only old ones are, since a live writer may be
-// about to rename its own.
-func (s *Store) cleanTemps() {
-	root, err := s.openRoot()
-	if err != nil {
+// about to rename its own. Under the lock it cleans once: no other writer
+// can leave one while the lock is held, and this Store removes its own
+// when a write fails.
+func (s *Store) cleanTemps(root *atomicfile.Root) {
+	if s.locked > 0 && s.cleanedUnderLock {
 		return
 	}
-	defer root.Close()
 	named, err := root.ResolveDir(s.name)
 	if err != nil {
 		return
@@ -140,6 +158,7 @@ func (s *Store) cleanTemps() {
 	if target, err := root.Resolve(s.name); err == nil && target != named {
 		s.cleanTempsOf(root, target)
 	}
+	s.cleanedUnderLock = s.locked > 0
 }
 
 // cleanTempsOf removes the stray temporary files of rel, the state or

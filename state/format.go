@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -83,7 +84,7 @@ func upgrade(v int, data []byte) ([]byte, error) {
 // always encodes to the same bytes. Request and result JSON are written in
 // canonical form (see Canonical).
 func Encode(f *File) ([]byte, error) {
-	return encodeFile(f, nil, nil)
+	return encodeFile(f, nil, nil, nil)
 }
 
 // taskCache remembers the encoding of tasks by address, so that saving a
@@ -100,8 +101,9 @@ type cachedTask struct {
 // equal to the cached one, and stores the others. With sec it refuses,
 // with an *Error of kind ErrSecret, a file that holds one of the secrets:
 // every task it encodes afresh is checked before it is cached (a cached
-// one was checked when it was stored), and so is every attempt.
-func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
+// one was checked when it was stored), and so is every attempt. The
+// result is written into dst's storage when it is large enough.
+func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("encoding state: nil file")
 	}
@@ -160,7 +162,7 @@ func encodeFile(f *File, cache taskCache, sec *secrets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+len(attempts)+len(history)+len(uploads)+256))
+	buf := bytes.NewBuffer(slices.Grow(dst[:0], size+len(attempts)+len(history)+len(uploads)+256))
 	buf.WriteString("{\n")
 	buf.Write(attempts)
 	buf.Write(history)

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/mynthform/mynthform/mynth"
 )
 
 // FuzzLoad feeds the state reader anything: it never panics, refuses only
@@ -82,6 +86,119 @@ func FuzzCanonical(f *testing.F) {
 		c2, err := Canonical(c)
 		if err != nil || !bytes.Equal(c, c2) {
 			t.Fatalf("not idempotent: %q -> %q (%v)", c, c2, err)
+		}
+	})
+}
+
+// FuzzSaveSequence drives one Store through a sequence of changes read
+// from the input (tasks added, changed in place or replaced, removed;
+// attempts, ledger entries and the tool version changed; the file
+// rewritten behind the Store's back), saving after each. After every save
+// the file must hold exactly what a full Encode of the state writes: the
+// cached task encodings and the reused buffers must never show. A save
+// that writes nothing leaves the file as it was; one after the file was
+// rewritten with a newer serial is refused.
+func FuzzSaveSequence(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
+	f.Add([]byte{0, 0, 0, 3, 3, 1, 1, 2, 9, 9, 4, 5, 6})
+	f.Add([]byte{0, 10, 1, 10, 2, 11, 3, 8, 7, 0})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 40 {
+			ops = ops[:40]
+		}
+		path := t.TempDir() + "/mynth.state.json"
+		s := Open(path)
+		st := sample()
+		for i, op := range ops {
+			addr := fmt.Sprintf("task.t%d", int(op)%5)
+			wantRefusal := false
+			switch op % 12 {
+			case 0: // a new task, or a replaced one
+				st.Tasks[addr] = &Task{ID: fmt.Sprintf("tsk_%d", i), Status: mynth.StatusPending,
+					Request: json.RawMessage(fmt.Sprintf(`{"prompt":"p %d <&>","count":%d}`, i, i%3+1))}
+			case 1: // a status change, replacing the record
+				if t0 := st.Tasks[addr]; t0 != nil {
+					c := *t0
+					c.Status = mynth.StatusCompleted
+					c.Result = json.RawMessage(fmt.Sprintf(`{"images":[{"status":"succeeded","id":"img_%d"}],"cost":{"total":"0.0125"}}`, i))
+					st.Tasks[addr] = &c
+				}
+			case 2: // a change in place
+				if t0 := st.Tasks[addr]; t0 != nil {
+					t0.Files = append(t0.Files, SavedFile{Path: fmt.Sprintf("out/%d.png", i), ImageID: "img", URL: "http://x/y", SHA256: strings.Repeat("a", 64), Size: int64(i + 1)})
+				}
+			case 3:
+				delete(st.Tasks, addr)
+			case 4:
+				if st.Attempts == nil {
+					st.Attempts = map[string]*Attempt{}
+				}
+				st.Attempts[addr] = &Attempt{ID: fmt.Sprintf("att_%d", i), Request: json.RawMessage(`{"b":1,"a":2}`), StartedAt: "2026-01-02T10:00:00Z"}
+			case 5:
+				delete(st.Attempts, addr)
+			case 6:
+				st.Supersede(`task.product["mug"]`, SupersededForgotten, "", "2026-01-03T00:00:00Z")
+			case 7:
+				st.ToolVersion = fmt.Sprintf("v%d", i)
+			case 8: // the request's bytes changed in place
+				if t0 := st.Tasks[addr]; t0 != nil && len(t0.Request) > 2 {
+					t0.Request = json.RawMessage(strings.Replace(string(t0.Request), `"count":`, `"count": 1`, 1))
+				}
+			case 9: // nothing
+			case 10: // another process rewrites the file at a newer serial
+				other, err := Open(path).Load()
+				if err != nil || other.Serial == 0 {
+					continue
+				}
+				other.Tasks["task.other"] = &Task{ID: fmt.Sprintf("tsk_other%d", i), Status: mynth.StatusPending}
+				if _, err := Open(path).Save(other); err != nil {
+					t.Fatalf("op %d: the other writer: %v", i, err)
+				}
+				wantRefusal = true
+			case 11: // the file rewritten in place with the same length, a newer serial
+				data, err := os.ReadFile(path)
+				if err != nil {
+					continue
+				}
+				serial := fmt.Sprintf(`"serial": %d,`, st.Serial)
+				bumped := fmt.Sprintf(`"serial": %d,`, st.Serial+1)
+				if len(bumped) != len(serial) || !bytes.Contains(data, []byte(serial)) {
+					continue
+				}
+				if err := os.WriteFile(path, bytes.Replace(data, []byte(serial), []byte(bumped), 1), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				wantRefusal = true
+			}
+			before, _ := os.ReadFile(path)
+			wrote, err := s.Save(st)
+			if wantRefusal {
+				if !errors.Is(err, ErrSerial) {
+					t.Fatalf("op %d: a save after another writer: wrote %v, %v", i, wrote, err)
+				}
+				// Start again from what is on disk, as a user would.
+				if st, err = s.Load(); err != nil {
+					t.Fatalf("op %d: %v", i, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("op %d: %v", i, err)
+			}
+			got, _ := os.ReadFile(path)
+			if !wrote {
+				if !bytes.Equal(before, got) {
+					t.Fatalf("op %d: a save that wrote nothing changed the file", i)
+				}
+				continue
+			}
+			want, err := Encode(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want, got) {
+				t.Fatalf("op %d: the saved file differs from Encode:\n%s\nwant:\n%s", i, got, want)
+			}
 		}
 	})
 }

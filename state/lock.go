@@ -95,6 +95,7 @@ func (s *Store) Lock(ctx context.Context, op string, timeout time.Duration) (*Lo
 		case l != nil:
 			s.mu.Lock()
 			s.locked++
+			s.cleanedUnderLock = false
 			s.mu.Unlock()
 			return l, nil
 		}
@@ -181,6 +182,7 @@ func (l *Lock) Unlock() error {
 	defer root.Close()
 	l.store.mu.Lock()
 	l.store.locked--
+	l.store.cleanedUnderLock = false
 	l.store.mu.Unlock()
 	var rmErr error
 	if same, err := isFileAt(root, l.rel, f); err != nil || !same {

@@ -27,9 +27,15 @@ type Store struct {
 	}
 	// enc remembers how each task was last encoded.
 	enc taskCache
+	// readBuf and encBuf are buffers Save reuses for reading the file and
+	// encoding the next one (a large state is a megabyte or more, written
+	// many times by one apply); nil when none is free.
+	readBuf, encBuf []byte
 	// locked counts the locks this Store holds (stray temporary files may
-	// then be removed at once: nobody else is writing).
-	locked int
+	// then be removed at once: nobody else is writing); cleanedUnderLock
+	// is set once they were, under the lock held now.
+	locked           int
+	cleanedUnderLock bool
 	// sec are the values the state must never hold (see Protect).
 	sec secrets
 }
@@ -91,8 +97,13 @@ func (s *Store) LockPath() string { return s.path + ".lock" }
 func (s *Store) Load() (*File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cleanTemps()
-	data, err := s.readFile()
+	root, err := s.openRoot()
+	if err != nil {
+		return nil, fmt.Errorf("reading the state: %w", err)
+	}
+	defer root.Close()
+	s.cleanTemps(root)
+	data, err := s.readFile(root, nil)
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(""), nil
 	}
@@ -107,7 +118,8 @@ func (s *Store) Load() (*File, error) {
 }
 
 // decode decodes data read from the state file, with the Store's path and
-// recovery hints in refusals; it remembers the result.
+// recovery hints in refusals; it remembers the result, and keeps data when
+// it differs from what it remembered.
 func (s *Store) decode(data []byte) (*File, error) {
 	if s.last.file != nil && bytes.Equal(data, s.last.raw) {
 		return s.last.file, nil
@@ -178,9 +190,14 @@ func (s *Store) Save(f *File) (bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cleanTemps()
+	root, err := s.openRoot()
+	if err != nil {
+		return false, fmt.Errorf("reading the state before saving: %w", err)
+	}
+	defer root.Close()
+	s.cleanTemps(root)
 
-	data, err := s.readFile()
+	data, err := s.readFile(root, s.readBuf)
 	var cur *File
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -188,7 +205,13 @@ func (s *Store) Save(f *File) (bool, error) {
 	case err != nil:
 		return false, fmt.Errorf("reading the state before saving: %w", err)
 	default:
-		if cur, err = s.decode(data); err != nil {
+		cur, err = s.decode(data)
+		// The buffer is free again unless decode kept what it read.
+		s.readBuf = data
+		if sameBuffer(s.last.raw, data) {
+			s.readBuf = nil
+		}
+		if err != nil {
 			var se *Error
 			if errors.As(err, &se) {
 				c := *se
@@ -228,7 +251,7 @@ func (s *Store) Save(f *File) (bool, error) {
 	}
 	// Only the tasks that changed since the last save are encoded (and
 	// checked for secrets) again.
-	out, err := encodeFile(&next, s.enc, &s.sec)
+	out, err := encodeFile(&next, s.enc, &s.sec, s.encBuf)
 	var se *Error
 	if errors.As(err, &se) {
 		c := *se
@@ -238,7 +261,8 @@ func (s *Store) Save(f *File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
-	if err := s.write(out, cur != nil, data); err != nil {
+	if err := s.write(root, out, cur != nil, data); err != nil {
+		s.encBuf = out
 		return false, err
 	}
 	f.Version = FormatVersion
@@ -258,6 +282,13 @@ func (s *Store) Save(f *File) (bool, error) {
 		saved.History = append(saved.History, h.Clone())
 	}
 	saved.Uploads = f.CloneUploads()
+	// The previous encoding is free for the next one.
+	s.encBuf = s.last.raw
 	s.last.raw, s.last.file = out, saved
 	return true, nil
+}
+
+// sameBuffer reports whether a and b share their first byte's storage.
+func sameBuffer(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }
