@@ -239,10 +239,11 @@ type Pending struct {
 	// Rel is the file's path inside the Root, after symbolic links.
 	Rel string
 
-	dir  *os.Root // the file's directory, held open
-	base string
-	tmp  string
-	done bool
+	dir       *os.Root // the file's directory, held open
+	base      string
+	tmp       string
+	done      bool
+	noDirSync bool
 }
 
 // CreateOptions tune Root.Create.
@@ -256,6 +257,12 @@ type CreateOptions struct {
 	// NoFollow replaces a final symbolic link rather than writing
 	// through it.
 	NoFollow bool
+	// NoDirSync makes Commit leave the directory unsynced: the file's
+	// content is durable, its rename into place only once the caller
+	// syncs the directory (Root.SyncDir). Files written to one directory
+	// then share one sync; until it, a crash may leave the old file (or
+	// none) in place of the new one, never a part of either.
+	NoDirSync bool
 }
 
 // Create starts replacing name inside the Root: it resolves name (after
@@ -304,7 +311,7 @@ func (r *Root) Create(name string, perm os.FileMode, o *CreateOptions) (*Pending
 			dir.Close()
 			return nil, err
 		}
-		return &Pending{File: f, Rel: rel, dir: dir, base: base, tmp: tmp}, nil
+		return &Pending{File: f, Rel: rel, dir: dir, base: base, tmp: tmp, noDirSync: o.NoDirSync}, nil
 	}
 	dir.Close()
 	return nil, fmt.Errorf("%s: no free temporary file name", name)
@@ -338,7 +345,8 @@ func (r *Root) openDir(name, dirRel string) (*os.Root, error) {
 }
 
 // Commit fsyncs the temporary file, closes it, renames it over the file
-// and fsyncs the directory. On failure the file is left as it was.
+// and fsyncs the directory (unless CreateOptions.NoDirSync). On failure
+// the file is left as it was.
 func (p *Pending) Commit() error {
 	if p.done {
 		return errors.New("atomicfile: committed twice")
@@ -356,7 +364,26 @@ func (p *Pending) Commit() error {
 		_ = p.dir.Remove(p.tmp)
 		return err
 	}
+	if p.noDirSync {
+		return nil
+	}
 	return syncRootDir(p.dir)
+}
+
+// SyncDir fsyncs the directory dir (relative to the Root, as
+// filepath.Dir of a Pending's Rel gives it), making the renames into it
+// durable. A dir that leads outside the Root is an *OutsideError.
+func (r *Root) SyncDir(dir string) error {
+	rel, err := r.Resolve(dir)
+	if err != nil {
+		return err
+	}
+	d, err := r.root.OpenRoot(rel)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncRootDir(d)
 }
 
 // Cleanup removes the temporary file unless it was committed. It is

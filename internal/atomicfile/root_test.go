@@ -221,3 +221,49 @@ func TestCleanupRemovesTheTemporaryFile(t *testing.T) {
 		t.Errorf("the directory holds %v", got)
 	}
 }
+
+// TestCommitNoDirSyncThenSyncDir: a commit that leaves its directory
+// unsynced still puts the whole new file in place (no temporary file
+// left); SyncDir syncs a directory inside the Root and refuses one that a
+// symbolic link leads outside.
+func TestCommitNoDirSyncThenSyncDir(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	r, err := atomicfile.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, name := range []string{"out/a.png", "out/b.png", "top.png"} {
+		p, err := r.Create(name, 0o644, &atomicfile.CreateOptions{NoDirSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Write([]byte("content of " + name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != "content of "+name {
+			t.Fatalf("%s holds %q, %v", name, got, err)
+		}
+		if err := r.SyncDir(filepath.Dir(p.Rel)); err != nil {
+			t.Errorf("SyncDir(%s) = %v", filepath.Dir(p.Rel), err)
+		}
+	}
+	if diff := cmp.Diff([]string{"out", "top.png"}, names(t, dir)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a.png", "b.png"}, names(t, filepath.Join(dir, "out"))); diff != "" {
+		t.Errorf("files in out (-want +got):\n%s", diff)
+	}
+	symlink(t, outside, filepath.Join(dir, "away"))
+	var oe *atomicfile.OutsideError
+	if err := r.SyncDir("away"); !errors.As(err, &oe) {
+		t.Errorf("SyncDir through a link outside = %v, want an *OutsideError", err)
+	}
+	if err := r.SyncDir("missing"); err == nil {
+		t.Error("SyncDir of a missing directory succeeded")
+	}
+}
