@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
@@ -68,6 +70,10 @@ type ApplyOptions struct {
 	MaxImageBytes int64
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+
+	// onDirSync, when set (by tests), is called after every sync of a
+	// directory that images were saved into.
+	onDirSync func(dir string)
 }
 
 // ProtectedFile is a file that no image may replace.
@@ -244,6 +250,16 @@ type applier struct {
 	lastTurn chan struct{}
 	fileSem  chan struct{} // bounds files being hashed or written at once
 	root     string        // the real (symlink-free) spec directory
+	// files is root opened (see openFiles), once.
+	files     *atomicfile.Root
+	filesErr  error
+	filesOnce sync.Once
+	// protectedAbs holds the absolute path of each ApplyOptions.Protected
+	// file ("" when it has none).
+	protectedAbs []string
+	// onDirSync, when set (by tests), is called after each directory
+	// sync of recordSavedFiles.
+	onDirSync func(dir string)
 	// specTasks indexes the spec's tasks by address.
 	specTasks map[string]*spec.Task
 
@@ -267,6 +283,12 @@ type applier struct {
 	total              int
 	// inputErr says, by path, why an input file could not be uploaded.
 	inputErr map[string]string
+	// unsyncedDirs are the directories (inside the spec directory) that
+	// images were renamed into since recordSavedFiles last synced them;
+	// savedFiles holds, by address, the files syncFiles saved, to be
+	// recorded once their directories are synced.
+	unsyncedDirs map[string]bool
+	savedFiles   map[string]savedFilesRecord
 	// finished holds, for every task this apply creates or waits for, a
 	// channel closed once it is done (finished, failed or not created):
 	// what its downstream tasks wait on. anyFinished gets a value each time.
@@ -297,14 +319,15 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	}
 	opts.Poll = opts.Poll.WithDefaults()
 	a := &applier{
-		opts:     opts,
-		progress: opts.Progress,
-		now:      opts.Now,
-		sem:      make(chan struct{}, opts.Parallelism),
-		window:   make(chan struct{}, opts.Parallelism),
-		fileSem:  make(chan struct{}, max(opts.Parallelism, 4)),
-		st:       opts.State,
-		res:      &ApplyResult{},
+		opts:      opts,
+		progress:  opts.Progress,
+		now:       opts.Now,
+		sem:       make(chan struct{}, opts.Parallelism),
+		window:    make(chan struct{}, opts.Parallelism),
+		fileSem:   make(chan struct{}, max(opts.Parallelism, 4)),
+		st:        opts.State,
+		res:       &ApplyResult{},
+		onDirSync: opts.onDirSync,
 	}
 	if a.progress == nil {
 		a.progress = nopApplyProgress{}
@@ -325,12 +348,20 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	for k, v := range a.st.Tasks {
 		a.disk[k] = v
 	}
+	for _, pf := range opts.Protected {
+		abs, err := filepath.Abs(pf.Path)
+		if err != nil {
+			abs = ""
+		}
+		a.protectedAbs = append(a.protectedAbs, abs)
+	}
 	if opts.Dir != "" {
 		root, err := applyRealDir(opts.Dir)
 		if err != nil {
 			return nil, fmt.Errorf("apply: spec directory: %w", err)
 		}
 		a.root = root
+		defer a.closeFiles()
 		a.cleanStrayDownloads()
 	}
 
@@ -423,6 +454,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 		kept = append(kept, tr)
 	}
 	a.res.Tasks = kept
+	a.recordSavedFiles()
 	return a.finish(a.save())
 }
 
@@ -621,7 +653,9 @@ func (a *applier) save() error {
 // saveInterval is how often finished tasks and saved files are written to
 // the state while apply runs. A created task is written at once (it cost
 // money and only the state knows it); a finished one can always be read
-// again, so its writes are batched.
+// again, and a saved file downloaded again, so their writes are batched:
+// the images saved during an interval share one sync of their directory
+// (see recordSavedFiles).
 const saveInterval = time.Second
 
 // flush writes the state every saveInterval while it is dirty, until stop
@@ -635,6 +669,7 @@ func (a *applier) flush(stop <-chan struct{}, done chan<- struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
+			a.recordSavedFiles()
 			_ = a.save()
 		}
 	}

@@ -246,9 +246,9 @@ func (a *applier) refusedFiles(addr string) string {
 	if err != nil {
 		return err.Error()
 	}
-	defer files.Close()
+	reserved := a.stateFiles(files)
 	for _, p := range paths {
-		if _, err := a.checkImagePath(files, p); err != nil {
+		if _, err := a.checkImagePath(files, p, reserved); err != nil {
 			return err.Error()
 		}
 	}

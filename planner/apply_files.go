@@ -86,14 +86,115 @@ func (a *applier) syncFiles(ctx context.Context, addr string, tr *TaskResult) {
 			a.res.FilesRestored++
 		}
 	}
-	if cur := a.st.Tasks[addr]; cur != nil && cur.ID == id &&
-		!reflect.DeepEqual(cur.Files, saved) && !(len(cur.Files) == 0 && len(saved) == 0) {
+	// Recorded by the next recordSavedFiles, once the directories are
+	// synced.
+	if a.savedFiles == nil {
+		a.savedFiles = map[string]savedFilesRecord{}
+	}
+	a.savedFiles[addr] = savedFilesRecord{id: id, files: saved, tr: tr}
+	a.mu.Unlock()
+}
+
+// savedFilesRecord is what syncFiles saved for one task, not yet in the
+// state.
+type savedFilesRecord struct {
+	id    string // the task the files are of
+	files []state.SavedFile
+	tr    *TaskResult
+}
+
+// recordSavedFiles records in the state the files syncFiles saved, once
+// the directories they were renamed into are synced, so that the state
+// never names an image a crash could take back: the image's bytes are
+// synced before its rename (atomicfile's Commit), and the rename is made
+// durable here, before the record that names the file exists anywhere a
+// state write can take it from. The images saved between two calls share
+// one sync per directory. A directory that cannot be synced leaves its
+// files unrecorded, and their results failed.
+//
+// Taking the directories and the records in one hold of a.mu keeps the
+// order: a record taken here was registered after its file's directory
+// was noted, so that directory is among those synced now.
+func (a *applier) recordSavedFiles() {
+	a.mu.Lock()
+	dirs, pending := a.unsyncedDirs, a.savedFiles
+	a.unsyncedDirs, a.savedFiles = nil, nil
+	a.mu.Unlock()
+	if len(pending) == 0 && len(dirs) == 0 {
+		return
+	}
+	failed := map[string]error{}
+	if len(dirs) > 0 {
+		files, err := a.openFiles()
+		for dir := range dirs {
+			if err == nil {
+				err = files.SyncDir(dir)
+			}
+			if err != nil {
+				failed[dir] = err
+				err = nil
+				continue
+			}
+			if a.onDirSync != nil {
+				a.onDirSync(dir)
+			}
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for addr, p := range pending {
+		if bad := a.unsyncedFile(p.files, failed); bad != "" {
+			a.failUnsynced(p.tr, bad)
+			continue
+		}
+		cur := a.st.Tasks[addr]
+		if cur == nil || cur.ID != p.id || reflect.DeepEqual(cur.Files, p.files) || len(cur.Files) == 0 && len(p.files) == 0 {
+			continue
+		}
 		upd := *cur
-		upd.Files = saved
+		upd.Files = p.files
 		a.st.Tasks[addr] = &upd
 		a.dirty = true
 	}
-	a.mu.Unlock()
+}
+
+// unsyncedFile says why one of files lies in a directory that could not be
+// synced, "" when none does.
+func (a *applier) unsyncedFile(files []state.SavedFile, failed map[string]error) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	root, err := a.openFiles()
+	if err != nil {
+		return err.Error()
+	}
+	for _, f := range files {
+		resolved, err := root.ResolveDir(f.Path)
+		if err != nil {
+			continue
+		}
+		if err := failed[filepath.Dir(resolved)]; err != nil {
+			return fmt.Sprintf("syncing the directory of %s failed (%v)", f.Path, err)
+		}
+	}
+	return ""
+}
+
+// failUnsynced turns the saved files of tr into failures: their directory
+// could not be synced (why), so the state does not record them. a.mu is
+// held.
+func (a *applier) failUnsynced(tr *TaskResult, why string) {
+	for i, fr := range tr.Files {
+		if fr.State != FileResultSaved && fr.State != FileResultRestored {
+			continue
+		}
+		a.res.FilesSaved--
+		if fr.State == FileResultRestored {
+			a.res.FilesRestored--
+		}
+		tr.Files[i].State = FileResultFailed
+		tr.Files[i].Message = fmt.Sprintf("Not recorded: %s; the file may not survive a crash. Run apply again.", why)
+	}
 }
 
 // syncFile handles the file at rel for image i. It returns the file's
@@ -114,8 +215,8 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
-	defer files.Close()
-	resolved, err := a.checkImagePath(files, rel)
+	reserved := a.stateFiles(files)
+	resolved, err := a.checkImagePath(files, rel, reserved)
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
@@ -140,12 +241,12 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 		if url == "" {
 			url = im.URL
 		}
-		sf, err := a.download(ctx, files, url, relSlash, im.ID, prev.SHA256)
+		sf, err := a.download(ctx, files, reserved, url, relSlash, im.ID, prev.SHA256)
 		if err != nil && im.URL != "" && im.URL != url && ctx.Err() == nil {
 			// The recorded URL may have rotated (a CDN link, an emulator
 			// on another port): the image's current URL must serve the
 			// same bytes.
-			sf, err = a.download(ctx, files, im.URL, relSlash, im.ID, prev.SHA256)
+			sf, err = a.download(ctx, files, reserved, im.URL, relSlash, im.ID, prev.SHA256)
 		}
 		if err != nil {
 			return prev, FileResultFailed, fmt.Sprintf("Not restored: %v.", err)
@@ -155,7 +256,7 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 	if im.URL == "" {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: image %d has no URL.", i+1)
 	}
-	sf, err := a.download(ctx, files, im.URL, relSlash, im.ID, "")
+	sf, err := a.download(ctx, files, reserved, im.URL, relSlash, im.ID, "")
 	if err != nil {
 		return nil, FileResultFailed, fmt.Sprintf("Not saved: %v.", err)
 	}
@@ -167,15 +268,19 @@ func (a *applier) syncFile(ctx context.Context, i int, rel string, images []mynt
 // move the write): size cap, fsync, verification, rename. The target is
 // checked again, as it resolves then, when the temporary file is made.
 // When wantSHA is set the bytes must have that sha256.
-func (a *applier) download(ctx context.Context, files *atomicfile.Root, url, rel, imageID, wantSHA string) (*state.SavedFile, error) {
+//
+// The directory is not synced here: the rename becomes durable when
+// recordSavedFiles syncs it, before the state names the file (see there).
+func (a *applier) download(ctx context.Context, files *atomicfile.Root, reserved []reservedFile, url, rel, imageID, wantSHA string) (*state.SavedFile, error) {
 	if a.opts.API == nil {
 		return nil, errors.New("no Mynth API is configured to download images")
 	}
 	tmp, err := files.Create(rel, 0o644, &atomicfile.CreateOptions{
 		TempSuffix: downloadTempSuffix,
 		NoFollow:   true,
+		NoDirSync:  true,
 		Check: func(resolved string) error {
-			return a.checkResolvedImagePath(files, rel, resolved)
+			return a.checkResolvedImagePath(files, rel, resolved, reserved)
 		},
 	})
 	if err != nil {
@@ -207,6 +312,12 @@ func (a *applier) download(ctx context.Context, files *atomicfile.Root, url, rel
 	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", rel, err)
 	}
+	a.mu.Lock()
+	if a.unsyncedDirs == nil {
+		a.unsyncedDirs = map[string]bool{}
+	}
+	a.unsyncedDirs[filepath.Dir(tmp.Rel)] = true
+	a.mu.Unlock()
 	return &state.SavedFile{Path: rel, ImageID: imageID, URL: url, SHA256: sum, Size: n}, nil
 }
 
@@ -230,19 +341,31 @@ func applyVerifyImage(f *os.File) error {
 	return nil
 }
 
-// openFiles opens the spec directory, where every image is written.
+// openFiles returns the spec directory, where every image is written,
+// opened once for the whole apply (closeFiles closes it): every image and
+// input file is read and written relative to the directory opened first.
 func (a *applier) openFiles() (*atomicfile.Root, error) {
 	if a.root == "" {
 		return nil, errors.New("no spec directory to save into")
 	}
-	return atomicfile.OpenRoot(a.root)
+	a.filesOnce.Do(func() {
+		a.files, a.filesErr = atomicfile.OpenRoot(a.root)
+	})
+	return a.files, a.filesErr
+}
+
+// closeFiles closes the spec directory openFiles opened.
+func (a *applier) closeFiles() {
+	if a.files != nil {
+		a.files.Close()
+	}
 }
 
 // checkImagePath says why an image may not be written to rel (as the spec
 // writes it) inside files, or returns where rel leads: the path inside the
 // spec directory after symbolic links, the last part excepted (a file
 // that is itself a link is refused).
-func (a *applier) checkImagePath(files *atomicfile.Root, rel string) (string, error) {
+func (a *applier) checkImagePath(files *atomicfile.Root, rel string, reserved []reservedFile) (string, error) {
 	if rel == "" {
 		return "", errors.New("an empty file path")
 	}
@@ -257,14 +380,15 @@ func (a *applier) checkImagePath(files *atomicfile.Root, rel string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", rel, err)
 	}
-	return resolved, a.checkResolvedImagePath(files, rel, resolved)
+	return resolved, a.checkResolvedImagePath(files, rel, resolved, reserved)
 }
 
 // checkResolvedImagePath refuses resolved, where the image file rel leads
-// after symbolic links, when it is a link, not a regular file, the state
-// file, its backup or its lock, or a place spec.ImagePathProblem refuses
-// (a spec file, .git/, .mynthform/).
-func (a *applier) checkResolvedImagePath(files *atomicfile.Root, rel, resolved string) error {
+// after symbolic links, when it is a link, not a regular file, one of
+// reserved (the state file, its backup or its lock, as stateFiles found
+// them), or a place spec.ImagePathProblem refuses (a spec file, .git/,
+// .mynthform/).
+func (a *applier) checkResolvedImagePath(files *atomicfile.Root, rel, resolved string, reserved []reservedFile) error {
 	slash := filepath.ToSlash(resolved)
 	if problem := spec.ImagePathProblem(slash); problem != "" {
 		return fmt.Errorf("%s leads through a symlink to %s, which %s", rel, slash, problem)
@@ -279,7 +403,7 @@ func (a *applier) checkResolvedImagePath(files *atomicfile.Root, rel, resolved s
 	case !info.Mode().IsRegular():
 		return fmt.Errorf("%s exists and is not a regular file", rel)
 	}
-	for _, sf := range a.stateFiles(files) {
+	for _, sf := range reserved {
 		same := strings.EqualFold(sf.rel, slash)
 		if !same && err == nil && sf.info != nil {
 			same = os.SameFile(sf.info, info)
@@ -303,10 +427,15 @@ type reservedFile struct {
 // the link it may be and as the file the link leads to.
 func (a *applier) stateFiles(files *atomicfile.Root) []reservedFile {
 	var out []reservedFile
-	for _, pf := range a.opts.Protected {
+	for i, pf := range a.opts.Protected {
 		what, name := pf.What, pf.Path
-		abs, err := filepath.Abs(name)
-		if err != nil {
+		var abs string
+		if i < len(a.protectedAbs) {
+			abs = a.protectedAbs[i] // Apply made them absolute once
+		} else if p, err := filepath.Abs(name); err == nil {
+			abs = p
+		}
+		if abs == "" {
 			continue
 		}
 		for _, resolve := range []func(string) (string, error){files.ResolveDir, files.Resolve} {
@@ -336,7 +465,6 @@ func (a *applier) cleanStrayDownloads() {
 	if err != nil {
 		return
 	}
-	defer files.Close()
 	bases := map[string]map[string]bool{} // directory -> file names
 	for _, t := range a.specTasks {
 		for _, rel := range t.Files {

@@ -192,7 +192,6 @@ func (a *applier) readInput(path, wantSum string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer files.Close()
 	data, err := files.OS().ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading it: %w", err)

@@ -532,7 +532,7 @@ func TestCheckImagePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.rel, func(t *testing.T) {
-			got, err := a.checkImagePath(files, tt.rel)
+			got, err := a.checkImagePath(files, tt.rel, a.stateFiles(files))
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("accepted %q as %s", tt.rel, got)
