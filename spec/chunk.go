@@ -32,7 +32,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	}
 	starts := blockStarts(src, chunk)
 	if len(starts) <= 1 {
-		return l.parser.ParseHCL(src, filename)
+		return l.parseWhole(src, filename)
 	}
 	bodies := make([]*hclsyntax.Body, len(starts))
 	clean := make([]bool, len(starts))
@@ -44,10 +44,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		f, diags := hclsyntax.ParseConfig(src[starts[i].Byte:end], filename, starts[i])
 		body, ok := f.Body.(*hclsyntax.Body)
 		bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
+		if clean[i] {
+			l.early.tellTaskIDs(body)
+		}
 	})
 	for _, ok := range clean {
 		if !ok {
-			return l.parser.ParseHCL(src, filename)
+			return l.parseWhole(src, filename)
 		}
 	}
 	root := &hclsyntax.Body{
@@ -66,6 +69,20 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
 	l.parser.AddFile(filename, f)
 	return f, nil
+}
+
+// parseWhole parses src, the content of the native-syntax spec file
+// filename, in one piece, and tells l.early its task ids when it parses
+// cleanly.
+func (l *loader) parseWhole(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+	f, diags := l.parser.ParseHCL(src, filename)
+	if f == nil || len(diags) > 0 {
+		return f, diags
+	}
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		l.early.tellTaskIDs(body)
+	}
+	return f, diags
 }
 
 // blockStarts returns where to cut src into pieces of about chunk bytes:

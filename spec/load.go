@@ -55,6 +55,10 @@ type LoadOptions struct {
 	// further task instance is evaluated and Load returns an error
 	// diagnostic saying it was interrupted. nil never ends.
 	Context context.Context
+	// Early, when set, is told what Load finds before it returns (see
+	// Early): the literal task ids as the files parse, and the settings
+	// before the tasks are evaluated.
+	Early *Early
 
 	// chunkBytes, when set, is the loader's chunkBytes (tests only).
 	chunkBytes int
@@ -113,6 +117,9 @@ type loader struct {
 	// inputFiles reads and checks the files that inputs name, each once.
 	inputFiles *inputFiles
 
+	// early is LoadOptions.Early.
+	early *Early
+
 	// chunkBytes is the size above which a file is parsed in pieces;
 	// 0 is chunkBytes. Tests set it small to cut every file.
 	chunkBytes int
@@ -126,7 +133,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if dir == "" {
 		dir = "."
 	}
-	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context, inputFiles: &inputFiles{dir: dir}}
+	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context, early: opts.Early, inputFiles: &inputFiles{dir: dir}}
 	if l.ctx0 == nil {
 		l.ctx0 = context.Background()
 	}
@@ -192,6 +199,9 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	diags = append(diags, l.evaluateDeclarations(opts)...)
 
 	diags = append(diags, l.decodeSettings(sp, blocks["mynth"], blocks["budget"])...)
+	if e := l.early; e != nil && e.Settings != nil && !diags.HasErrors() {
+		e.Settings(sp.Settings)
+	}
 	tasks, td := l.decodeTasks(blocks["task"])
 	diags = append(diags, td...)
 	sp.Tasks = tasks
@@ -474,7 +484,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Interrupted",
-			Detail:   fmt.Sprintf("Evaluating the spec's %d task instances was interrupted (%v); nothing was read from Mynth or written.", len(jobs), err),
+			Detail:   fmt.Sprintf("Evaluating the spec's %d task instances was interrupted (%v); nothing was planned or written.", len(jobs), err),
 		})
 	}
 
