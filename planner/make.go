@@ -38,6 +38,11 @@ type Options struct {
 	HasAPIKey bool
 	// Dir is the spec directory, against which declared files are checked.
 	Dir string
+	// Prefetch, when set, holds reads started while the spec loaded: a
+	// task refreshed with the API key is taken from it (or read through
+	// it, within its bound) instead of read again. It must read through
+	// API. nil reads every task here.
+	Prefetch *Prefetch
 }
 
 // MakePlan compares spec, state and remote and returns the plan. It fails
@@ -107,6 +112,9 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	var api API
 	if opts.Refresh {
 		api = opts.API
+		if opts.Prefetch != nil {
+			api = prefetchAPI{API: api, p: opts.Prefetch}
+		}
 	}
 	if err := runAll(ctx, work, par, func(w *taskWork) {
 		if api != nil && w.readID != "" {
