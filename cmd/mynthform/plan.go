@@ -147,7 +147,11 @@ func selectsAny(addr spec.Address, sp *spec.Spec, st *state.File) bool {
 // and returns a nil plan with the exit code. The connection, if any, stays
 // open for the caller (g.conn); connect's closer releases it.
 func computePlan(g *globals, a planArgs) (p *planner.Plan, sp *spec.Spec, st *state.File, specWarnings int, code int) {
-	sp, diags := loadSpecQuiet(g, a.vars)
+	early, prefetch := prefetchFor(g, a)
+	defer prefetch.Stop()
+	lo := a.vars.loadOptions(g)
+	lo.Early = early
+	sp, diags := spec.Load(g.dir, lo)
 	printDiagnostics(g, sp.Files, diags)
 	if diags.HasErrors() {
 		return nil, sp, nil, 0, exitError
@@ -171,7 +175,9 @@ func computePlan(g *globals, a planArgs) (p *planner.Plan, sp *spec.Spec, st *st
 			g.newPlanView(false).Warn(render.NoAPIKey{})
 		}
 	}
-	p, err = planner.MakePlan(g.ctx, a.options(g, sp, st, api, hasKey))
+	opts := a.options(g, sp, st, api, hasKey)
+	opts.Prefetch = prefetch
+	p, err = planner.MakePlan(g.ctx, opts)
 	if err != nil {
 		if g.ctx.Err() != nil {
 			g.newPlanView(false).Interrupted()
