@@ -181,3 +181,23 @@ func TestRequestWithDefaults(t *testing.T) {
 		t.Error("WithDefaults changed the size it was given")
 	}
 }
+
+// TestAllRequestFields holds the iterator to RequestFields, and checks
+// that stopping early stops it.
+func TestAllRequestFields(t *testing.T) {
+	var got []RequestField
+	for f := range AllRequestFields() {
+		got = append(got, f)
+	}
+	if diff := cmp.Diff(RequestFields(), got); diff != "" {
+		t.Errorf("AllRequestFields (-RequestFields +iterator):\n%s", diff)
+	}
+	n := 0
+	for range AllRequestFields() {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("a loop that breaks at once saw %d fields", n)
+	}
+}

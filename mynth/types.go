@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"reflect"
 	"slices"
 	"strings"
@@ -115,6 +116,18 @@ var requestFields = []RequestField{
 
 // RequestFields returns every field of Request, in the struct's order.
 func RequestFields() []RequestField { return slices.Clone(requestFields) }
+
+// AllRequestFields yields the fields of RequestFields, in the same order,
+// without copying the table: for a loop that runs once per task.
+func AllRequestFields() iter.Seq[RequestField] {
+	return func(yield func(RequestField) bool) {
+		for _, f := range requestFields {
+			if !yield(f) {
+				return
+			}
+		}
+	}
+}
 
 // RequestFieldByKey returns the field whose JSON key is key.
 func RequestFieldByKey(key string) (RequestField, bool) {

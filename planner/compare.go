@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
@@ -190,54 +192,40 @@ func pathLess(a, b string) bool {
 // API's defaults for what it leaves out, and nothing else. got may be nil
 // (the request is unknown). The fields are mynth.RequestFields: those
 // compared as a subset keep, in got, only the members want sets.
+//
+// Each side is the tree its JSON decodes to (fieldTree), built from the Go
+// values without encoding them.
 func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[string]any, err error) {
-	// Go values first, encoded and decoded once per side.
-	w, g := map[string]any{}, map[string]any{}
-	var subset []string
+	want, got = map[string]any{}, map[string]any{}
 	specN := spec.WithDefaults()
-	var remoteN mynth.Request
-	if remote != nil {
-		remoteN = remote.WithDefaults()
-	}
-	for _, f := range mynth.RequestFields() {
-		if !f.IsSet(spec) {
+	for f := range mynth.AllRequestFields() {
+		if !fieldIsSet(f, spec) {
 			continue
 		}
-		w[f.Key] = f.Value(specN)
-		if remote != nil {
-			if gv := f.Value(remoteN); gv != nil {
-				g[f.Key] = gv
-			}
+		if want[f.Key], err = fieldTree(f, specN); err != nil {
+			return nil, nil, fmt.Errorf("the spec's request: %w", err)
+		}
+	}
+	if remote == nil {
+		return want, got, nil
+	}
+	remoteN := remote.WithDefaults()
+	for f := range mynth.AllRequestFields() {
+		wv, ok := want[f.Key]
+		if !ok {
+			continue
+		}
+		gv, err := fieldTree(f, remoteN)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the task's request: %w", err)
+		}
+		if gv == nil {
+			continue // unset, or JSON null: absent
 		}
 		if f.Subset {
-			subset = append(subset, f.Key)
+			gv = restrictTo(gv, wv)
 		}
-	}
-	wt, err := valueTree(w)
-	if err != nil {
-		return nil, nil, fmt.Errorf("the spec's request: %w", err)
-	}
-	gt, err := valueTree(g)
-	if err != nil {
-		return nil, nil, fmt.Errorf("the task's request: %w", err)
-	}
-	want, _ = wt.(map[string]any)
-	got, _ = gt.(map[string]any)
-	if want == nil {
-		want = map[string]any{}
-	}
-	if got == nil {
-		got = map[string]any{}
-	}
-	for k, v := range got {
-		if v == nil {
-			delete(got, k)
-		}
-	}
-	for _, k := range subset {
-		if gv, ok := got[k]; ok {
-			got[k] = restrictTo(gv, want[k])
-		}
+		got[f.Key] = gv
 	}
 	return want, got, nil
 }
@@ -263,11 +251,254 @@ func restrictTo(got, want any) any {
 // compareRequest returns the differences between the remote request (before)
 // and the spec's (after), at paths request.*.
 func compareRequest(spec mynth.Request, remote *mynth.Request) ([]Change, error) {
+	if remote != nil && requestsAgree(spec, *remote) {
+		return nil, nil // the common case, without building trees
+	}
 	want, got, err := requestTrees(spec, remote)
 	if err != nil {
 		return nil, err
 	}
 	return diffTrees("request", got, want), nil
+}
+
+// requestsAgree reports whether every field that spec sets has the same Go
+// value, normalized (WithDefaults), in spec and in remote, with the subset
+// fields compared on the members spec sets. A field's tree is a function
+// of its value, so agreeing requests have equal trees and no change; when
+// they do not agree the trees decide (two strings that differ only in
+// bytes that are not UTF-8 read back from JSON as the same text).
+func requestsAgree(spec, remote mynth.Request) bool {
+	w, g := spec.WithDefaults(), remote.WithDefaults()
+	for f := range mynth.AllRequestFields() {
+		if fieldIsSet(f, spec) && !fieldAgrees(f, w, g) {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldAgrees reports whether field f, which w sets, has the same value in
+// g (as requestsAgree compares it). A field it does not know never agrees:
+// its trees decide.
+func fieldAgrees(f mynth.RequestField, w, g mynth.Request) bool {
+	switch f.Key {
+	case "prompt":
+		return g.Prompt != nil && *g.Prompt == *w.Prompt
+	case "model":
+		return g.Model == w.Model
+	case "size":
+		return g.Size != nil && *g.Size == *w.Size
+	case "count":
+		return g.Count == w.Count
+	case "inputs":
+		return slices.Equal(g.Inputs, w.Inputs)
+	case "output":
+		wo, ro := w.Output, g.Output
+		return ro != nil && (wo.Format == "" || ro.Format == wo.Format) &&
+			(wo.Quality == nil || ro.Quality != nil && *ro.Quality == *wo.Quality)
+	case "webhook":
+		ww, gw := w.Webhook, g.Webhook
+		return gw != nil && sameBoolMember(ww.Enabled, gw.Enabled) &&
+			(len(ww.Custom) == 0 || slices.Equal(gw.Custom, ww.Custom))
+	case "content_rating":
+		wc, gc := w.ContentRating, g.ContentRating
+		return gc != nil && sameBoolMember(wc.Enabled, gc.Enabled) &&
+			(len(wc.Levels) == 0 || slices.Equal(gc.Levels, wc.Levels))
+	case "metadata":
+		// Invalid JSON is an error and null an absent field: the trees
+		// say so.
+		return bytes.Equal(g.Metadata, w.Metadata) && json.Valid(w.Metadata) &&
+			!bytes.Equal(bytes.TrimSpace(w.Metadata), []byte("null"))
+	case "access":
+		wa, ga := w.Access, g.Access
+		return ga != nil && (wa.PAT == nil || ga.PAT != nil && ga.PAT.Enabled == wa.PAT.Enabled)
+	}
+	return false
+}
+
+// sameBoolMember reports whether got has want's value of an optional
+// member of a subset field: always, when want leaves it out.
+func sameBoolMember(want, got *bool) bool {
+	return want == nil || got != nil && *got == *want
+}
+
+// fieldIsSet is f.IsSet(r) without reflection for the fields it knows.
+func fieldIsSet(f mynth.RequestField, r mynth.Request) bool {
+	switch f.Key {
+	case "prompt":
+		return r.Prompt != nil
+	case "model":
+		return r.Model != ""
+	case "size":
+		return r.Size != nil
+	case "count":
+		return r.Count != 0
+	case "inputs":
+		return len(r.Inputs) > 0
+	case "output":
+		return r.Output != nil
+	case "webhook":
+		return r.Webhook != nil
+	case "content_rating":
+		return r.ContentRating != nil
+	case "metadata":
+		return len(r.Metadata) > 0
+	case "access":
+		return r.Access != nil
+	}
+	return f.IsSet(r)
+}
+
+// fieldTree is the tree of field f of r: what decodeTree gives for the
+// field's JSON encoding (json.Marshal of f.Value(r)), built from the Go
+// value; nil when r does not set it. Only metadata that is not valid JSON
+// fails, with json.Marshal's error.
+func fieldTree(f mynth.RequestField, r mynth.Request) (any, error) {
+	if !fieldIsSet(f, r) {
+		return nil, nil
+	}
+	switch f.Key {
+	case "prompt":
+		return promptTree(*r.Prompt), nil
+	case "model":
+		return jsonText(r.Model), nil
+	case "size":
+		return sizeTree(*r.Size), nil
+	case "count":
+		return jsonInt(r.Count), nil
+	case "inputs":
+		out := make(jsonArray, len(r.Inputs))
+		for i, in := range r.Inputs {
+			out[i] = inputTree(in)
+		}
+		return out, nil
+	case "output":
+		m := map[string]any{}
+		if r.Output.Format != "" {
+			m["format"] = jsonText(r.Output.Format)
+		}
+		if r.Output.Quality != nil {
+			m["quality"] = jsonInt(*r.Output.Quality)
+		}
+		return m, nil
+	case "webhook":
+		m := map[string]any{}
+		if r.Webhook.Enabled != nil {
+			m["enabled"] = *r.Webhook.Enabled
+		}
+		if len(r.Webhook.Custom) > 0 {
+			custom := make(jsonArray, len(r.Webhook.Custom))
+			for i, e := range r.Webhook.Custom {
+				custom[i] = map[string]any{"url": jsonText(e.URL)}
+			}
+			m["custom"] = custom
+		}
+		return m, nil
+	case "content_rating":
+		m := map[string]any{}
+		if r.ContentRating.Enabled != nil {
+			m["enabled"] = *r.ContentRating.Enabled
+		}
+		if len(r.ContentRating.Levels) > 0 {
+			levels := make(jsonArray, len(r.ContentRating.Levels))
+			for i, l := range r.ContentRating.Levels {
+				levels[i] = map[string]any{"value": jsonText(l.Value), "description": jsonText(l.Description)}
+			}
+			m["levels"] = levels
+		}
+		return m, nil
+	case "metadata":
+		if !json.Valid(r.Metadata) {
+			if _, err := json.Marshal(r.Metadata); err != nil {
+				return nil, err
+			}
+		}
+		return decodeTree(r.Metadata)
+	case "access":
+		m := map[string]any{}
+		if r.Access.PAT != nil {
+			m["pat"] = map[string]any{"enabled": r.Access.PAT.Enabled}
+		}
+		return m, nil
+	}
+	return valueTree(f.Value(r))
+}
+
+// promptTree is the tree of p's JSON (mynth.Prompt.MarshalJSON): a string
+// when only Positive is set, else the object form.
+func promptTree(p mynth.Prompt) any {
+	if p.Negative == "" && p.Enhance == "" {
+		return jsonText(p.Positive)
+	}
+	m := map[string]any{"positive": jsonText(p.Positive)}
+	if p.Negative != "" {
+		m["negative"] = jsonText(p.Negative)
+	}
+	switch p.Enhance {
+	case "":
+	case mynth.EnhanceOff:
+		m["enhance"] = false
+	case "true":
+		m["enhance"] = true
+	default:
+		m["enhance"] = jsonText(p.Enhance)
+	}
+	return m
+}
+
+// sizeTree is the tree of s's JSON (mynth.Size.MarshalJSON): the preset,
+// else the object form without its empty members.
+func sizeTree(s mynth.Size) any {
+	if s.Preset != "" {
+		return jsonText(s.Preset)
+	}
+	m := map[string]any{"type": jsonText(s.Type)}
+	if s.Width != 0 {
+		m["width"] = jsonInt(s.Width)
+	}
+	if s.Height != 0 {
+		m["height"] = jsonInt(s.Height)
+	}
+	for _, kv := range [...]struct{ k, v string }{{"mode", s.Mode}, {"aspectRatio", s.AspectRatio}, {"scale", s.Scale}, {"prefer", s.Prefer}} {
+		if kv.v != "" {
+			m[kv.k] = jsonText(kv.v)
+		}
+	}
+	return m
+}
+
+// inputTree is the tree of in's JSON (mynth.Input.MarshalJSON): the URL
+// when no role is set, else the object form.
+func inputTree(in mynth.Input) any {
+	if in.Role == "" {
+		return jsonText(in.URL)
+	}
+	return map[string]any{
+		"type":   "image",
+		"role":   jsonText(in.Role),
+		"source": map[string]any{"type": "url", "url": jsonText(in.URL)},
+	}
+}
+
+func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+// jsonText is s as it reads back from its JSON encoding: encoding/json
+// writes every byte that is not part of valid UTF-8 as U+FFFD.
+func jsonText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // ignored reports whether path is silenced by one of the patterns: a pattern
