@@ -392,3 +392,20 @@ func testNoSuccessLine(t *testing.T, when string) {
 		t.Fatalf("%s is not the emulator's task", id)
 	}
 }
+
+// TestE2ENoWaitSpentSaysPending: apply --wait=false creates tasks that are
+// still pending when it ends, so what they cost is not known yet; its
+// closing line must not pass "$0.00" off as the whole of what was spent,
+// and says how many created tasks it leaves out.
+func TestE2ENoWaitSpentSaysPending(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{Delay: 30 * time.Second})
+	dir := t.TempDir()
+	writeSpec(t, dir, "task \"a\" {\n  prompt = \"a chair\"\n}\ntask \"b\" {\n  prompt = \"a table\"\n}\n")
+	r := runBin(t, dir, applyEnv(srv), "apply", "--auto-approve", "--wait=false")
+	mustCode(t, r, 0, "apply --wait=false")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	want := "Apply complete: 2 generated, 0 updated, 0 forgotten. Spent $0.00 (not counting 2 created tasks not finished yet: their cost is known once they complete). State: mynth.state.json (serial "
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, want) {
+		t.Errorf("closing line:\n%s\nwant it to begin:\n%s", last, want)
+	}
+}

@@ -364,6 +364,20 @@ func applyLostText(res *planner.ApplyResult, statePath string) string {
 	return b.String()
 }
 
+// createdPending counts the tasks this apply created whose cost it does
+// not know, as they have not finished while it waited (--wait=false, a
+// wait that timed out, Ctrl-C, a failed save that stopped it): Spent holds
+// nothing of them.
+func createdPending(res *planner.ApplyResult) int {
+	n := 0
+	for _, t := range res.Tasks {
+		if t.ID != "" && t.Cost == nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace) {
+			n++
+		}
+	}
+	return n
+}
+
 // ApplySummaryLine is the closing line: "Apply complete: 3 generated, 1
 // updated, 0 forgotten. Spent $0.0375. State: mynth.state.json (serial
 // 4)." It begins with the outcome, so that the last line never says
@@ -397,6 +411,16 @@ func ApplySummaryLine(s ApplySummary) string {
 	if res.Uploaded > 0 {
 		fmt.Fprintf(&b, " %s uploaded.", plural.Count(res.Uploaded, "input file"))
 	}
-	fmt.Fprintf(&b, " Spent %s. State: %s (serial %d).", res.Spent.Dollars(), filepath.ToSlash(s.State), res.Serial)
+	fmt.Fprintf(&b, " Spent %s", res.Spent.Dollars())
+	if n := createdPending(res); n > 0 {
+		// Their cost is Mynth's to tell once they finish: $0.00 alone
+		// would read as free.
+		known := "their cost is known once they complete"
+		if n == 1 {
+			known = "its cost is known once it completes"
+		}
+		fmt.Fprintf(&b, " (not counting %s not finished yet: %s)", plural.Count(n, "created task"), known)
+	}
+	fmt.Fprintf(&b, ". State: %s (serial %d).", filepath.ToSlash(s.State), res.Serial)
 	return b.String()
 }

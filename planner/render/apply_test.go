@@ -44,6 +44,30 @@ func TestApplySummaryLineCountsUploads(t *testing.T) {
 	}
 }
 
+// TestApplySummaryLineSaysWhatIsPending: Spent counts only the created
+// tasks that finished; the line says how many created tasks it leaves out
+// while their cost is unknown, and nothing of an adopted task still
+// pending (this apply spent nothing on it) or of one not created.
+func TestApplySummaryLineSaysWhatIsPending(t *testing.T) {
+	spent := mynth.MustParseAmount("0.0125")
+	res := &planner.ApplyResult{Generated: 2, Replaced: 1, Adopted: 1, Spent: mynth.MustParseAmount("0.0125"), Serial: 3, Tasks: []*planner.TaskResult{
+		{Address: "task.a", ID: "tsk_a", Action: planner.ActionGenerate, Outcome: planner.AppliedPending},
+		{Address: "task.b", ID: "tsk_b", Action: planner.ActionGenerate, Outcome: planner.AppliedCompleted, Cost: &spent},
+		{Address: "task.c", ID: "tsk_c", Action: planner.ActionReplace, Outcome: planner.AppliedPending},
+		{Address: "task.d", ID: "tsk_d", Action: planner.ActionAdopt, Outcome: planner.AppliedPending},
+		{Address: "task.e", Action: planner.ActionGenerate, Outcome: planner.AppliedNotCreated},
+	}}
+	want := "Apply complete: 2 generated, 1 replaced, 1 adopted, 0 updated, 0 forgotten. Spent $0.0125 (not counting 2 created tasks not finished yet: their cost is known once they complete). State: mynth.state.json (serial 3)."
+	if diff := cmp.Diff(want, ApplySummaryLine(ApplySummary{Result: res, State: "mynth.state.json"})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	res.Tasks = []*planner.TaskResult{res.Tasks[1], res.Tasks[2]}
+	want = "Apply complete: 2 generated, 1 replaced, 1 adopted, 0 updated, 0 forgotten. Spent $0.0125 (not counting 1 created task not finished yet: its cost is known once it completes). State: mynth.state.json (serial 3)."
+	if diff := cmp.Diff(want, ApplySummaryLine(ApplySummary{Result: res, State: "mynth.state.json"})); diff != "" {
+		t.Errorf("one pending (-want +got):\n%s", diff)
+	}
+}
+
 // TestApplyLostTextHidesSensitiveIDs: the list of tasks a failed save
 // did not record prints a sensitive (pinned) id as "(sensitive)" and says
 // that apply records it again from the spec, while an id that only Mynth
