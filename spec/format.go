@@ -17,7 +17,8 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
-		return nil, diags
+		// Worded as validate words them, hints included.
+		return nil, tidyDiagnostics(diags)
 	}
 	return hclwrite.Format(src), diags
 }

@@ -465,6 +465,11 @@ func TestFormat(t *testing.T) {
 	if !diags.HasErrors() || diags[0].Subject.Filename != "bad.mynth.hcl" {
 		t.Errorf("syntax error: got %v", diags)
 	}
+	// Worded as Load words it: the hint that ends validate's detail.
+	_, loaded := Load(writeSpec(t, map[string]string{"bad.mynth.hcl": "task \"a\" {\n"}), LoadOptions{})
+	if len(diags) != 1 || len(loaded) != 1 || diags[0].Detail != loaded[0].Detail || !strings.HasSuffix(diags[0].Detail, " Add the } that closes it.") {
+		t.Errorf("Format's detail %q, Load's %q", diags[0].Detail, loaded[0].Detail)
+	}
 }
 
 func TestFunctionNames(t *testing.T) {

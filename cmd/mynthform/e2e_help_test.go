@@ -264,3 +264,31 @@ func TestE2EFmtStdin(t *testing.T) {
 		t.Errorf("fmt - of a broken spec: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// TestE2EFmtDiagnosticsAreValidates: a syntax error reads the same from
+// fmt (of stdin or of a file) as from validate, hint included: an
+// unclosed block says "Add the } that closes it." in all three.
+func TestE2EFmtDiagnosticsAreValidates(t *testing.T) {
+	dir := t.TempDir()
+	src := "task \"a\" {\n  prompt = \"x\"\n"
+	writeSpec(t, dir, src)
+	validate := runBin(t, dir, nil, "validate")
+	mustCode(t, validate, exitError, "validate")
+	file := runBin(t, dir, nil, "fmt", "main.mynth.hcl")
+	mustCode(t, file, exitError, "fmt main.mynth.hcl")
+	cmd := exec.Command(binPath, "fmt", "-")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(src)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("fmt - of an unclosed block succeeded")
+	}
+	// HCL's detail, then the hint, in one paragraph.
+	const hint = "brace nesting elsewhere in this file. Add the } that closes it."
+	for name, out := range map[string]string{"validate": validate.Stderr, "fmt FILE": file.Stderr, "fmt -": stderr.String()} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), hint) || !strings.Contains(out, "Error: Unclosed configuration block\n") {
+			t.Errorf("%s does not say %q:\n%s", name, hint, out)
+		}
+	}
+}
