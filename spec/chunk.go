@@ -8,24 +8,26 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// chunkBytes is the size above which a spec file in native syntax is
-// parsed in pieces. hclsyntax lexes a whole file into one token slice
-// before it parses: on a file of 10,000 hand-written task blocks that slice
-// grows to hundreds of thousands of tokens through repeated copies, and
-// the lexer's long uninterruptible loop keeps the garbage collector
-// waiting to stop it. Parsed in pieces cut at top-level block boundaries,
-// each piece's tokens are short-lived, the pieces parse on every core, and
-// the result is the same file.
-const chunkBytes = 64 << 10
+// chunkBytes is the size from which a spec file in native syntax is
+// parsed in pieces, one per top-level block. hclsyntax lexes a whole file
+// into one token slice before it parses: on a file of 10,000 hand-written
+// task blocks that slice grows to hundreds of thousands of tokens through
+// repeated copies, and the lexer's long uninterruptible loop keeps the
+// garbage collector waiting to stop it. Cut at its blocks, a file parses
+// on every core, most blocks of a hand-written spec in quickParse's single
+// pass, the others in hclsyntax, and the result is the same file. A
+// smaller file is hclsyntax's alone.
+const chunkBytes = 4 << 10
 
 // parseNative parses src, the content of the native-syntax spec file
 // filename, and registers it with the loader's parser (whose cache is what
-// prints source snippets). A file larger than chunk bytes is cut into
-// pieces at the starts of top-level blocks and the pieces are parsed in
-// parallel, each from its own position in the file, so every range is the
-// one a parse of the whole file gives. When any piece has a diagnostic, or
-// a top-level attribute, the whole file is parsed again in one piece: the
-// diagnostics of a broken file are then exactly hclsyntax's own.
+// prints source snippets). A file of chunk bytes or more (chunkBytes when
+// chunk is 0) is cut into pieces at the starts of top-level blocks and
+// the pieces are parsed in parallel, each from its own position in the
+// file, so every range is the one a parse of the whole file gives. When
+// any piece has a diagnostic, or a top-level attribute, the whole file is
+// parsed again in one piece: the diagnostics of a broken file are then
+// exactly hclsyntax's own.
 func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File, hcl.Diagnostics) {
 	if chunk <= 0 {
 		chunk = chunkBytes
@@ -41,7 +43,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
 		}
-		f, diags := hclsyntax.ParseConfig(src[starts[i].Byte:end], filename, starts[i])
+		piece := src[starts[i].Byte:end]
+		if body, ok := quickParse(piece, filename, starts[i]); ok {
+			bodies[i], clean[i] = body, true
+			l.early.tellTaskIDs(body)
+			return
+		}
+		f, diags := hclsyntax.ParseConfig(piece, filename, starts[i])
 		body, ok := f.Body.(*hclsyntax.Body)
 		bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
 		if clean[i] {
@@ -85,19 +93,19 @@ func (l *loader) parseWhole(src []byte, filename string) (*hcl.File, hcl.Diagnos
 	return f, diags
 }
 
-// blockStarts returns where to cut src into pieces of about chunk bytes:
-// the position of the first byte of each piece, the first being the start
-// of the file. A piece begins only at the start of a line that opens a
-// top-level block (an identifier in the first column, outside any bracket,
-// string, heredoc or comment). The scan is a cheap approximation of HCL's
-// lexer; a cut it gets wrong leaves a piece that does not parse cleanly,
-// and parseNative then parses the whole file instead.
-func blockStarts(src []byte, chunk int) []hcl.Pos {
-	if len(src) < 2*chunk {
+// blockStarts returns where to cut src, when it holds min bytes or more,
+// into pieces of one top-level block each: the position of the first byte
+// of each piece, the first being the start of the file. A piece begins
+// only at the start of a line that opens a top-level block (an identifier
+// in the first column, outside any bracket, string, heredoc or comment).
+// The scan is a cheap approximation of HCL's lexer; a cut it gets wrong
+// leaves a piece that does not parse cleanly, and parseNative then parses
+// the whole file instead.
+func blockStarts(src []byte, min int) []hcl.Pos {
+	if len(src) < min {
 		return nil
 	}
 	starts := []hcl.Pos{hcl.InitialPos}
-	last := 0
 	depth := 0         // brackets open outside strings
 	var stack []byte   // open string-like contexts: '"' a string, '{' an interpolation
 	var heredoc []byte // the closing marker of an open heredoc, if any
@@ -116,9 +124,8 @@ func blockStarts(src []byte, chunk int) []hcl.Pos {
 				}
 				continue
 			}
-			if depth == 0 && len(stack) == 0 && i+1-last >= chunk && i+1 < len(src) && isIdentStart(src[i+1]) {
+			if depth == 0 && len(stack) == 0 && i+1 < len(src) && isIdentStart(src[i+1]) {
 				starts = append(starts, hcl.Pos{Line: line, Column: 1, Byte: i + 1})
-				last = i + 1
 			}
 			continue
 		}

@@ -187,3 +187,82 @@ func dumpBody(body hcl.Body) []string {
 	}
 	return out
 }
+
+// TestLargeFileDiagnostics loads a file of 2,000 task blocks, most of
+// them in quickParse's subset, with problems in the middle: a syntax error
+// (which must be reported once, with hclsyntax's own snippet), and, in a
+// file that parses, errors of evaluation in blocks of both parsers. Cut
+// into pieces or parsed whole, the Spec and every printed diagnostic must
+// be the same, in the same order, run after run.
+func TestLargeFileDiagnostics(t *testing.T) {
+	block := func(i int) string {
+		return fmt.Sprintf("task \"p%05d\" {\n  prompt = \"Studio photo of product p%05d\"\n  model  = \"m\"\n  size   = \"square\"\n  files  = [\"assets/p%05d.webp\"]\n}\n\n", i, i, i)
+	}
+	write := func(t *testing.T, edit func(i int) string) string {
+		var b strings.Builder
+		for i := range 2000 {
+			if s := edit(i); s != "" {
+				b.WriteString(s)
+				continue
+			}
+			b.WriteString(block(i))
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	cases := map[string]struct {
+		edit func(i int) string
+		want []string // summaries, in order
+	}{
+		"syntax error in the middle": {
+			edit: func(i int) string {
+				if i == 1000 {
+					return "task \"p01000\" {\n  prompt = \"p\" \"q\"\n  model  = \"m\" = 2\n}\n\n"
+				}
+				return ""
+			},
+			want: []string{"Missing newline after argument"},
+		},
+		"evaluation errors in both parsers": {
+			edit: func(i int) string {
+				switch i {
+				case 700:
+					return "task \"p00700\" {\n  prompt = \"p\"\n  size   = \"enormous\"\n  colour = \"red\"\n}\n\n"
+				case 701: // outside quickParse's subset
+					return "task \"p00701\" { prompt = \"p ${var.nope}\" }\n\n"
+				case 1500:
+					return "task \"p01500\" {\n  prompt = \"p\"\n  files  = [\"assets/p00003.webp\"]\n}\n\n"
+				}
+				return ""
+			},
+			want: []string{"Unknown size", "Unsupported argument", "Reference to undeclared variable", "Two images saved to one file"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := write(t, tc.edit)
+			whole, wd := Load(dir, LoadOptions{chunkBytes: 1 << 40})
+			want := printed(t, whole.Files, wd)
+			var summaries []string
+			for _, d := range wd {
+				summaries = append(summaries, d.Summary)
+			}
+			if diff := cmp.Diff(tc.want, summaries); diff != "" {
+				t.Fatalf("whole-file diagnostics (-want +got):\n%s\n%s", diff, want)
+			}
+			for run := range 3 {
+				cut, cd := Load(dir, LoadOptions{})
+				if diff := cmp.Diff(want, printed(t, cut.Files, cd)); diff != "" {
+					t.Fatalf("run %d: diagnostics differ (-whole +cut):\n%s", run, diff)
+				}
+				amounts := cmp.Comparer(func(a, b mynth.Amount) bool { return a.String() == b.String() })
+				if diff := cmp.Diff(whole.Tasks, cut.Tasks, amounts); diff != "" {
+					t.Fatalf("run %d: tasks differ (-whole +cut):\n%s", run, diff)
+				}
+			}
+		})
+	}
+}

@@ -120,7 +120,7 @@ type loader struct {
 	// early is LoadOptions.Early.
 	early *Early
 
-	// chunkBytes is the size above which a file is parsed in pieces;
+	// chunkBytes is the size from which a file is parsed in pieces;
 	// 0 is chunkBytes. Tests set it small to cut every file.
 	chunkBytes int
 }
