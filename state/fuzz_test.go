@@ -142,7 +142,10 @@ func FuzzSaveSequence(f *testing.F) {
 				st.ToolVersion = fmt.Sprintf("v%d", i)
 			case 8: // the request's bytes changed in place
 				if t0 := st.Tasks[addr]; t0 != nil && len(t0.Request) > 2 {
-					t0.Request = json.RawMessage(strings.Replace(string(t0.Request), `"count":`, `"count": 1`, 1))
+					// Prefixing the prompt keeps the request valid JSON
+					// however often it is applied (re-splicing a number
+					// did not: "count": 1 twice made "1 11").
+					t0.Request = json.RawMessage(strings.Replace(string(t0.Request), `"prompt":"`, `"prompt":"x`, 1))
 				}
 			case 9: // nothing
 			case 10: // another process rewrites the file at a newer serial
