@@ -74,6 +74,10 @@ type ApplyOptions struct {
 	// onDirSync, when set (by tests), is called after every sync of a
 	// directory that images were saved into.
 	onDirSync func(dir string)
+	// onCreationSlot, when set (by tests), is called when a creation has
+	// taken its API slot, before the next creation may take its own: the
+	// calls come in the order that apply promises (plan order).
+	onCreationSlot func(addr string)
 }
 
 // ProtectedFile is a file that no image may replace.

@@ -301,6 +301,8 @@ func (a *applier) request(tp *TaskPlan) *mynth.Request {
 // creationTurn is a creation's place in plan order: the creation before
 // it closes prev once it has taken its API slot (prev is nil for the
 // first), and this one closes mine when it has taken its own, or will not.
+// The order is that of the slots taken: creations that hold slots at
+// once send their requests concurrently, in no set order among them.
 type creationTurn struct {
 	prev, mine chan struct{}
 	once       sync.Once
@@ -365,6 +367,9 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 	if err == nil && ctx.Err() == nil {
 		turn.wait()
 		slot = a.acquire(ctx) == nil
+		if slot && a.opts.onCreationSlot != nil {
+			a.opts.onCreationSlot(tp.Address)
+		}
 		turn.taken()
 	}
 	if err != nil || !slot || ctx.Err() != nil {
