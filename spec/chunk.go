@@ -38,6 +38,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	}
 	bodies := make([]*hclsyntax.Body, len(starts))
 	clean := make([]bool, len(starts))
+	hollow := make([]*hclsyntax.Body, len(starts))
 	parallel(len(starts), func(i int) {
 		end := len(src)
 		if i+1 < len(starts) {
@@ -47,6 +48,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		if body, ok := quickParse(piece, filename, starts[i]); ok {
 			bodies[i], clean[i] = body, true
 			l.early.tellTaskIDs(body)
+			if l.hollow {
+				// Dropped at once: the trees of a whole file never
+				// live together.
+				if hollow[i] = hollowTask(body.Blocks[0]); hollow[i] != nil {
+					body.Blocks[0].Body = hollow[i]
+				}
+			}
 			return
 		}
 		f, diags := hclsyntax.ParseConfig(piece, filename, starts[i])
@@ -60,6 +68,19 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		if !ok {
 			return l.parseWhole(src, filename)
 		}
+	}
+	for i, stub := range hollow {
+		if stub == nil {
+			continue
+		}
+		if l.lazy == nil {
+			l.lazy = map[*hclsyntax.Body]lazyPiece{}
+		}
+		end := len(src)
+		if i+1 < len(starts) {
+			end = starts[i+1].Byte
+		}
+		l.lazy[stub] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 	}
 	root := &hclsyntax.Body{
 		Attributes: hclsyntax.Attributes{},
@@ -77,6 +98,53 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
 	l.parser.AddFile(filename, f)
 	return f, nil
+}
+
+// lazyPiece is a plain task block whose syntax tree the loader dropped
+// after parsing it (see hollowTask): the piece of its file that quickParse
+// reads it from again when the task is decoded.
+type lazyPiece struct {
+	src      []byte
+	filename string
+	start    hcl.Pos
+}
+
+// hollowTask returns an empty body to stand for the body of b, when b is a
+// task block without for_each whose tree the loader may drop until it
+// decodes the task, else nil. Parsed all at once, the trees of 10,000
+// task blocks are most of the loader's peak memory; read again one by one
+// as the tasks are decoded, they are garbage as soon as each task is.
+// A for_each block keeps its tree: its keys are evaluated before its
+// instances are, and it has many instances to share the tree.
+func hollowTask(b *hclsyntax.Block) *hclsyntax.Body {
+	if b.Type != "task" || len(b.Labels) != 1 {
+		return nil
+	}
+	if _, ok := b.Body.Attributes["for_each"]; ok {
+		return nil
+	}
+	return &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: b.Body.SrcRange, EndRange: b.Body.EndRange}
+}
+
+// reparse returns the task block a hollowed body stands for, read again
+// from its piece, or nil when body is not a hollowed one.
+func (l *loader) reparse(body hcl.Body) *hcl.Block {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	p, ok := l.lazy[sb]
+	if !ok {
+		return nil
+	}
+	full, ok := quickParse(p.src, p.filename, p.start)
+	if !ok || len(full.Blocks) != 1 {
+		// quickParse accepted the piece once and reads it the same way
+		// every time; hclsyntax reads it to the same tree all the same.
+		f, _ := hclsyntax.ParseConfig(p.src, p.filename, p.start)
+		full = f.Body.(*hclsyntax.Body)
+	}
+	return full.Blocks[0].AsHCLBlock()
 }
 
 // parseWhole parses src, the content of the native-syntax spec file

@@ -155,6 +155,17 @@ func FuzzChunkedParse(f *testing.F) {
 	})
 }
 
+// subjects lists the ranges of diags, line, column and byte.
+func subjects(diags hcl.Diagnostics) []string {
+	var out []string
+	for _, d := range diags {
+		if d.Subject != nil {
+			out = append(out, fmt.Sprintf("%s %#v %#v", d.Subject.Filename, d.Subject.Start, d.Subject.End))
+		}
+	}
+	return out
+}
+
 func diagText(diags hcl.Diagnostics) string {
 	var b strings.Builder
 	for _, d := range diags {
@@ -240,6 +251,25 @@ func TestLargeFileDiagnostics(t *testing.T) {
 			},
 			want: []string{"Unknown size", "Unsupported argument", "Reference to undeclared variable", "Two images saved to one file"},
 		},
+		// Blocks that quickParse reads have their trees dropped after
+		// parsing and are read again when decoded (hollowTask): their
+		// diagnostics come out in the same order, at the same places.
+		"errors in blocks read again": {
+			edit: func(i int) string {
+				switch i {
+				case 10: // a duplicate name: the block's own errors first
+					return "task \"p00003\" {\n  prompt = \"p\"\n  colour = \"red\"\n}\n\n"
+				case 11:
+					return "task \"9lives\" {\n  prompt = \"p\"\n}\n\n"
+				case 12: // inputs, decoded after every task
+					return "task \"p00012\" {\n  prompt = \"p\"\n  inputs = [\"ftp://example.com/a.png\"]\n}\n\n"
+				case 1999: // the last attribute of the last block
+					return "task \"p01999\" {\n  prompt = \"p\"\n  model  = \"m\"\n  size   = \"square\"\n  files  = [\"/etc/p01999.webp\"]\n}\n"
+				}
+				return ""
+			},
+			want: []string{"Duplicate task address", "Unsupported argument", "Invalid task name", "Invalid input URL", "Invalid file path"},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -257,6 +287,9 @@ func TestLargeFileDiagnostics(t *testing.T) {
 				cut, cd := Load(dir, LoadOptions{})
 				if diff := cmp.Diff(want, printed(t, cut.Files, cd)); diff != "" {
 					t.Fatalf("run %d: diagnostics differ (-whole +cut):\n%s", run, diff)
+				}
+				if diff := cmp.Diff(subjects(wd), subjects(cd)); diff != "" {
+					t.Fatalf("run %d: diagnostics' ranges differ (-whole +cut):\n%s", run, diff)
 				}
 				amounts := cmp.Comparer(func(a, b mynth.Amount) bool { return a.String() == b.String() })
 				if diff := cmp.Diff(whole.Tasks, cut.Tasks, amounts); diff != "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/mynthform/mynthform/internal/atomicfile"
 	"github.com/mynthform/mynthform/internal/graph"
@@ -123,6 +124,13 @@ type loader struct {
 	// chunkBytes is the size from which a file is parsed in pieces;
 	// 0 is chunkBytes. Tests set it small to cut every file.
 	chunkBytes int
+
+	// hollow has parseNative drop the syntax trees of plain task blocks
+	// (hollowTask), which decodeTasks reads again from lazy, keyed by
+	// the empty body that stands for each; lazy is written only while
+	// the files are parsed, one at a time, and read after.
+	hollow bool
+	lazy   map[*hclsyntax.Body]lazyPiece
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -133,7 +141,7 @@ func Load(dir string, opts LoadOptions) (*Spec, hcl.Diagnostics) {
 	if dir == "" {
 		dir = "."
 	}
-	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context, early: opts.Early, inputFiles: &inputFiles{dir: dir}}
+	l := &loader{dir: dir, parser: hclparse.NewParser(), chunkBytes: opts.chunkBytes, ctx0: opts.Context, early: opts.Early, inputFiles: &inputFiles{dir: dir}, hollow: true}
 	if l.ctx0 == nil {
 		l.ctx0 = context.Background()
 	}
@@ -397,13 +405,23 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		first int           // the block's first instance in jobs
 	}
 	bs := make([]decoded, len(blocks))
+	// A hollowed block (hollowTask) is read again and decoded by its
+	// instance's job: until then its taskBlock holds only its name.
+	hollowed := make([]bool, len(blocks))
 	parallel(len(blocks), func(i int) {
+		if _, ok := l.lazy[blockBody(blocks[i])]; ok {
+			hollowed[i] = true
+			bs[i].tb, bs[i].diags = taskBlockHeader(blocks[i])
+			return
+		}
 		bs[i].tb, bs[i].diags = decodeTaskBlock(blocks[i])
 	})
 
 	// Names are checked in file order, and for_each expanded, serially.
 	type job struct {
-		tb    *taskBlock
+		tb *taskBlock
+		// block is the hollowed block to read again, nil for the others.
+		block *hcl.Block
 		key   *instanceKey
 		task  *Task
 		diags hcl.Diagnostics
@@ -418,6 +436,11 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 			continue
 		}
 		if prev, ok := seenName[b.tb.Name]; ok {
+			if hollowed[i] {
+				// The block's own diagnostics come before the duplicate's.
+				_, d := decodeTaskBlock(l.reparse(blocks[i].Body))
+				b.diags = append(b.diags, d...)
+			}
 			b.diags = append(b.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate task address",
@@ -428,6 +451,10 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		}
 		seenName[b.tb.Name] = b.tb
 		b.first = len(jobs)
+		if hollowed[i] {
+			jobs = append(jobs, job{tb: b.tb, block: blocks[i]})
+			continue
+		}
 		if b.tb.ForEach == nil {
 			jobs = append(jobs, job{tb: b.tb})
 			continue
@@ -443,8 +470,19 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		}
 	}
 	parallel(len(jobs), func(i int) {
-		if l.ctx0.Err() == nil {
-			jobs[i].task, jobs[i].diags = l.decodeInstance(jobs[i].tb, jobs[i].key)
+		j := &jobs[i]
+		if l.ctx0.Err() != nil {
+			return
+		}
+		if j.block == nil {
+			j.task, j.diags = l.decodeInstance(j.tb, j.key)
+			return
+		}
+		tb, diags := decodeTaskBlock(l.reparse(j.block.Body))
+		j.task, j.diags = l.decodeInstance(tb, nil)
+		j.diags = append(diags, j.diags...)
+		if tb.Inputs != nil {
+			j.tb = tb // decodeTaskInputs needs the tree
 		}
 	})
 	// Inputs come second: they may refer to any task, which must be
@@ -511,6 +549,12 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Address < tasks[j].Address })
 	return tasks, diags
+}
+
+// blockBody is b's body as native syntax, nil for JSON.
+func blockBody(b *hcl.Block) *hclsyntax.Body {
+	sb, _ := b.Body.(*hclsyntax.Body)
+	return sb
 }
 
 // parallel calls do(i) for every i below n, on as many goroutines as there

@@ -101,19 +101,12 @@ func taskSchema(body hcl.Body) *hcl.BodySchema {
 // and blocks it sets. Their values are evaluated per instance by
 // decodeTasks.
 func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
-	tb := &taskBlock{
-		Name:       b.Labels[0],
-		DeclRange:  b.DefRange,
-		LabelRange: b.LabelRanges[0],
-		Blocks:     map[string]*hcl.Block{},
-		BlockAttrs: map[string]hcl.Attributes{},
-	}
-	var diags hcl.Diagnostics
-	if !hclsyntax.ValidIdentifier(tb.Name) {
-		diags = append(diags, errorf(tb.LabelRange, "Invalid task name",
-			"%q is not a valid name: a name starts with a letter and holds only letters, digits, underscores and dashes. Rename the task.", tb.Name))
+	tb, diags := taskBlockHeader(b)
+	if tb == nil {
 		return nil, diags
 	}
+	tb.Blocks = map[string]*hcl.Block{}
+	tb.BlockAttrs = map[string]hcl.Attributes{}
 	schema := taskSchema(b.Body)
 	content, cd := b.Body.Content(schema)
 	diags = append(diags, explainUnsupported(cd, "in a task block", schema)...)
@@ -138,6 +131,21 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 		tb.BlockAttrs[nb.Type] = nc.Attributes
 	}
 	return tb, diags
+}
+
+// taskBlockHeader reads what the header of a task block says: its name,
+// which it checks, and ranges. It returns nil when the name is not valid.
+func taskBlockHeader(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
+	tb := &taskBlock{
+		Name:       b.Labels[0],
+		DeclRange:  b.DefRange,
+		LabelRange: b.LabelRanges[0],
+	}
+	if !hclsyntax.ValidIdentifier(tb.Name) {
+		return nil, hcl.Diagnostics{errorf(tb.LabelRange, "Invalid task name",
+			"%q is not a valid name: a name starts with a letter and holds only letters, digits, underscores and dashes. Rename the task.", tb.Name)}
+	}
+	return tb, nil
 }
 
 // instanceKey is one for_each key and its value.
