@@ -50,7 +50,10 @@ func (l *loader) evalAttrs(attrs hcl.Attributes, ctx *hcl.EvalContext, each bool
 			fs.failed[name] = true
 			continue
 		}
-		unmarked, marks := val.UnmarkDeep()
+		unmarked, marks := val, cty.ValueMarks(nil)
+		if val.ContainsMarked() { // UnmarkDeep copies even an unmarked value
+			unmarked, marks = val.UnmarkDeep()
+		}
 		if unmarked.IsNull() {
 			continue
 		}

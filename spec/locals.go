@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -114,6 +115,9 @@ func (l *loader) evalTasks(expr hcl.Expression, ctx *hcl.EvalContext, each bool)
 }
 
 func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks bool) (cty.Value, hcl.Diagnostics) {
+	if val, ok := literalValue(expr, 0); ok {
+		return val, nil
+	}
 	if diags := l.checkReferences(expr, each, tasks); diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -122,6 +126,44 @@ func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks b
 		return cty.DynamicVal, diags
 	}
 	return val, diags
+}
+
+// literalValue returns the value of expr when it is written as a literal,
+// or a list of literals, which refers to nothing, and which evaluating
+// would give the same value: the literal's own for a number, a bool or
+// null; for a quoted string without a template sequence, its one part's,
+// which is the string as TemplateExpr.Value builds it again (cty.StringVal
+// already normalized it). Most attributes of a hand-written spec are
+// literals: reading them so skips the search for references and the
+// template's buffer.
+func literalValue(expr hcl.Expression, depth int) (cty.Value, bool) {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return e.Val, true
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) != 1 {
+			return cty.NilVal, false
+		}
+		lit, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+		if !ok || lit.Val.IsMarked() || !lit.Val.IsKnown() || lit.Val.IsNull() || lit.Val.Type() != cty.String {
+			return cty.NilVal, false
+		}
+		return lit.Val, true
+	case *hclsyntax.TupleConsExpr:
+		if depth > 0 {
+			return cty.NilVal, false // a list of lists is rare: evaluated
+		}
+		vals := make([]cty.Value, len(e.Exprs))
+		for i, x := range e.Exprs {
+			v, ok := literalValue(x, depth+1)
+			if !ok {
+				return cty.NilVal, false
+			}
+			vals[i] = v
+		}
+		return cty.TupleVal(vals), true
+	}
+	return cty.NilVal, false
 }
 
 // checkReferences reports each reference in expr to something that does
@@ -140,6 +182,16 @@ func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diag
 		}
 		switch root {
 		case "var", "local":
+			if attr == "" {
+				diags = append(diags, errorf(rng, "Invalid reference",
+					"%s must be followed by a name, as in %s.NAME. Add the name.", root, root))
+				continue
+			}
+			_, isVar := l.variables[attr]
+			_, isLocal := l.locals[attr]
+			if root == "var" && isVar || root == "local" && isLocal {
+				continue
+			}
 			kind, block := "variable", "a variable \"%s\" block"
 			var names []string
 			if root == "var" {
@@ -152,16 +204,9 @@ func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diag
 					names = append(names, n)
 				}
 			}
-			if attr == "" {
-				diags = append(diags, errorf(rng, "Invalid reference",
-					"%s must be followed by a name, as in %s.NAME. Add the name.", root, root))
-				continue
-			}
-			if !slices.Contains(names, attr) {
-				sort.Strings(names)
-				diags = append(diags, errorf(rng, "Reference to undeclared "+kind,
-					"No %s named %q is declared.%s Declare it with %s, or fix the name.", kind, attr, didYouMean(attr, names), fmt.Sprintf(block, attr)))
-			}
+			sort.Strings(names)
+			diags = append(diags, errorf(rng, "Reference to undeclared "+kind,
+				"No %s named %q is declared.%s Declare it with %s, or fix the name.", kind, attr, didYouMean(attr, names), fmt.Sprintf(block, attr)))
 		case "each":
 			if !each {
 				diags = append(diags, errorf(rng, "Reference to \"each\" without for_each",
