@@ -96,10 +96,27 @@ func decodeObject[T any](body []byte, v *T, empty func(*T) bool) ([]byte, error)
 // task object exactly as sent (surrounding white space trimmed; a {"data":
 // ...} wrapper removed). The task must have an id and a status.
 func DecodeTask(body []byte) (*Task, error) {
-	var t Task
-	raw, err := decodeObject(body, &t, func(t *Task) bool { return t.ID == "" && t.Status == "" })
-	if err != nil {
-		return nil, fmt.Errorf("task: %w", err)
+	return decodeTask(body, false)
+}
+
+// decodeTask is DecodeTask. owned says that body is the caller's to give
+// away (a response body read for this call alone): Task.Raw is then a
+// slice of it rather than a copy.
+func decodeTask(body []byte, owned bool) (*Task, error) {
+	t := new(Task)
+	var raw []byte
+	if scanTask(body, t) && (t.ID != "" || t.Status != "") {
+		// The plain case, decoded without reflection; an object without
+		// an id or status may be a {"data": ...} wrapper, which
+		// decodeObject unwraps.
+		raw = bytes.TrimSpace(body)
+	} else {
+		*t = Task{}
+		var err error
+		raw, err = decodeObject(body, t, func(t *Task) bool { return t.ID == "" && t.Status == "" })
+		if err != nil {
+			return nil, fmt.Errorf("task: %w", err)
+		}
 	}
 	if t.ID == "" {
 		return nil, errors.New("task: no id")
@@ -107,8 +124,12 @@ func DecodeTask(body []byte) (*Task, error) {
 	if t.Status == "" {
 		return nil, fmt.Errorf("task %s: no status", t.ID)
 	}
-	t.Raw = append(json.RawMessage(nil), raw...)
-	return &t, nil
+	if owned {
+		t.Raw = raw
+	} else {
+		t.Raw = append(json.RawMessage(nil), raw...)
+	}
+	return t, nil
 }
 
 // DecodeCreated decodes the body of POST /image/generate strictly, in

@@ -60,7 +60,8 @@ func (c *Client) Generate(ctx context.Context, req Request) (Created, error) {
 func (c *Client) Task(ctx context.Context, id string) (*Task, error) {
 	var task *Task
 	err := c.get(ctx, id, "", func(b []byte) (err error) {
-		t, err := DecodeTask(b)
+		// b was read for this call alone: Raw may keep it.
+		t, err := decodeTask(b, true)
 		if err != nil {
 			return err
 		}
