@@ -25,7 +25,7 @@ var resolvedSizeRE = regexp.MustCompile(`^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$`)
 // decodeBudgetBlock reads the budget block.
 func (l *loader) decodeBudgetBlock(b *hcl.Block) (*Budget, hcl.Diagnostics) {
 	content, diags := b.Body.Content(budgetSchema)
-	diags = explainUnsupported(diags, "in the budget block", budgetSchema)
+	diags = explainUnsupported(diags, "in the budget block", budgetSchema, content)
 	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
 	out := &Budget{DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, Unpriced: UnpricedWarn}
 	for name, f := range fv.m {
@@ -108,7 +108,7 @@ func (l *loader) decodeBudgetBlock(b *hcl.Block) (*Budget, hcl.Diagnostics) {
 // decodePriceBlock reads one `price "MODEL" { image = "0.0125" }` block.
 func (l *loader) decodePriceBlock(b *hcl.Block) (*Price, hcl.Diagnostics) {
 	content, diags := b.Body.Content(priceSchema)
-	diags = explainUnsupported(diags, "in a price block", priceSchema)
+	diags = explainUnsupported(diags, "in a price block", priceSchema, content)
 	model := strings.TrimSpace(b.Labels[0])
 	labelRange := b.DefRange
 	if len(b.LabelRanges) > 0 {

@@ -6,21 +6,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/mynthform/mynthform/internal/didyoumean"
 )
 
 // suggest returns the name in candidates nearest to given, or "" when none
-// is near enough to be a likely typo.
+// is near enough to be a likely typo: didyoumean's measure, the one the
+// command line uses too.
 func suggest(given string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
+	return didyoumean.Nearest(given, candidates, 2)
 }
 
 // didYouMean is " Did you mean "x"?" when a candidate is near, else "".
@@ -32,14 +28,19 @@ func didYouMean(given string, candidates []string) string {
 }
 
 // explainUnsupported makes HCL's schema diagnostics end with a fix: for an
-// unknown argument or block it appends the names allowed in where.
-func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySchema) hcl.Diagnostics {
+// unknown argument or block it appends the names allowed in where. It
+// also replaces hcl's own "Did you mean" with suggest's, so that every
+// suggestion, hcl's and ours, is made by one measure; content is what
+// the body's Content gave, whose attributes are not suggested again (as
+// hcl does not).
+func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySchema, content *hcl.BodyContent) hcl.Diagnostics {
 	for _, d := range diags {
 		switch d.Summary {
 		case "Unsupported argument", "Unsupported block type", "Extraneous JSON object property":
 		default:
 			continue
 		}
+		d.Detail = resuggest(d.Summary, d.Detail, schema, content)
 		var names []string
 		for _, a := range schema.Attributes {
 			names = append(names, a.Name)
@@ -55,6 +56,70 @@ func explainUnsupported(diags hcl.Diagnostics, where string, schema *hcl.BodySch
 		d.Detail = strings.TrimSpace(d.Detail) + fmt.Sprintf(" Fix its name or remove it; allowed %s: %s.", where, strings.Join(names, ", "))
 	}
 	return diags
+}
+
+// hclUnsupported is, for each of hcl's schema diagnostics, the start of
+// its detail, up to the quoted name: hcl's wording (hclsyntax and json
+// structure.go), which resuggest relies on.
+var hclUnsupported = map[string]string{
+	"Unsupported argument":            "An argument named ",
+	"Unsupported block type":          "Blocks of type ",
+	"Extraneous JSON object property": "No argument or block type is named ",
+}
+
+// resuggest rewrites the detail of one of hcl's schema diagnostics with
+// suggest's "Did you mean" in place of hcl's, among the names hcl looks
+// among: for an argument the attributes not yet set, for a block the
+// block types, for a JSON property both. hcl's other hints ("Did you mean
+// to define a block of type ...") are kept when suggest has none. A detail
+// not in hcl's known wording is left as it is.
+func resuggest(summary, detail string, schema *hcl.BodySchema, content *hcl.BodyContent) string {
+	rest, ok := strings.CutPrefix(detail, hclUnsupported[summary])
+	if !ok {
+		return detail
+	}
+	quoted, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return detail
+	}
+	name, _ := strconv.Unquote(quoted)
+	head, ok := strings.CutPrefix(rest[len(quoted):], " are not expected here.")
+	if !ok {
+		head, ok = strings.CutPrefix(rest[len(quoted):], " is not expected here.")
+	}
+	if !ok {
+		head, ok = strings.CutPrefix(rest[len(quoted):], ".")
+	}
+	if !ok {
+		return detail
+	}
+	sentence := detail[:len(detail)-len(head)]
+	var attrs, blocks []string
+	for _, a := range schema.Attributes {
+		if content != nil && content.Attributes[a.Name] != nil {
+			continue
+		}
+		attrs = append(attrs, a.Name)
+	}
+	for _, b := range schema.Blocks {
+		blocks = append(blocks, b.Type)
+	}
+	var candidates []string
+	switch summary {
+	case "Unsupported argument":
+		candidates = attrs
+	case "Unsupported block type":
+		candidates = blocks
+	default:
+		candidates = append(attrs, blocks...)
+	}
+	if s := suggest(name, candidates); s != "" {
+		return sentence + fmt.Sprintf(" Did you mean %q?", s)
+	}
+	if strings.HasPrefix(head, " Did you mean to ") {
+		return sentence + head
+	}
+	return sentence
 }
 
 // scrubDiagnostics drops the evaluation context from diagnostics whose

@@ -171,3 +171,34 @@ func checkGolden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
+
+// TestResuggest checks that hcl's own "Did you mean" in its schema
+// diagnostics is replaced by suggest's, among the names hcl looks among,
+// and that its other hints and unknown wordings are kept.
+func TestResuggest(t *testing.T) {
+	schema := &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "files"}, {Name: "id"}, {Name: "size"}, {Name: "prompt"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "expect"}, {Type: "output"}},
+	}
+	set := &hcl.BodyContent{Attributes: hcl.Attributes{"prompt": &hcl.Attribute{Name: "prompt"}}}
+	for name, tc := range map[string]struct {
+		summary, detail, want string
+	}{
+		"nearest, not hcl's first": {"Unsupported argument", `An argument named "sizes" is not expected here. Did you mean "files"?`, `An argument named "sizes" is not expected here. Did you mean "size"?`},
+		"hcl's too far":            {"Unsupported argument", `An argument named "xy" is not expected here. Did you mean "id"?`, `An argument named "xy" is not expected here.`},
+		"ours where hcl had none":  {"Unsupported argument", `An argument named "fiels" is not expected here.`, `An argument named "fiels" is not expected here. Did you mean "files"?`},
+		"set already":              {"Unsupported argument", `An argument named "promtp" is not expected here.`, `An argument named "promtp" is not expected here.`},
+		"block hint kept":          {"Unsupported argument", `An argument named "expect" is not expected here. Did you mean to define a block of type "expect"?`, `An argument named "expect" is not expected here. Did you mean to define a block of type "expect"?`},
+		"block":                    {"Unsupported block type", `Blocks of type "exepct" are not expected here.`, `Blocks of type "exepct" are not expected here. Did you mean "expect"?`},
+		"block, not an attribute":  {"Unsupported block type", `Blocks of type "sizes" are not expected here.`, `Blocks of type "sizes" are not expected here.`},
+		"json property":            {"Extraneous JSON object property", `No argument or block type is named "ouptut". Did you mean "output"?`, `No argument or block type is named "ouptut". Did you mean "output"?`},
+		"json too far":             {"Extraneous JSON object property", `No argument or block type is named "xy". Did you mean "id"?`, `No argument or block type is named "xy".`},
+		"unknown wording":          {"Unsupported argument", `Something else about "sizes".`, `Something else about "sizes".`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := resuggest(tc.summary, tc.detail, schema, set); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

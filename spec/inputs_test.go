@@ -303,9 +303,11 @@ func TestReferenceProblems(t *testing.T) {
 		summary string
 		detail  string
 	}{
-		"missing task":           {`inputs = [{ url = task.skecth.images[0].url }]`, "Reference to undeclared task", `No task named "skecth" is declared. Did you mean "sketch"?`},
-		"index past count":       {`inputs = [{ url = task.sketch.images[2].url }]`, "Image index out of range", "task.sketch makes 2 image(s) (count = 2), so images[2] does not exist"},
-		"missing key":            {`inputs = [{ url = task.product["cup"].images[0].url }]`, "Reference to undeclared task instance", `task.product has no instance "cup". Did you mean "mug"? Its keys are "bowl", "mug". Use one of them, or add "cup" to its for_each.`},
+		"missing task":     {`inputs = [{ url = task.skecth.images[0].url }]`, "Reference to undeclared task", `No task named "skecth" is declared. Did you mean "sketch"?`},
+		"index past count": {`inputs = [{ url = task.sketch.images[2].url }]`, "Image index out of range", "task.sketch makes 2 image(s) (count = 2), so images[2] does not exist"},
+		"missing key":      {`inputs = [{ url = task.product["mgu"].images[0].url }]`, "Reference to undeclared task instance", `task.product has no instance "mgu". Did you mean "mug"? Its keys are "bowl", "mug". Use one of them, or add "mgu" to its for_each.`},
+		// Two of three letters changed is another word, not a typo.
+		"unlike key":             {`inputs = [{ url = task.product["cup"].images[0].url }]`, "Reference to undeclared task instance", `task.product has no instance "cup". Its keys are "bowl", "mug". Use one of them, or add "cup" to its for_each.`},
 		"no key":                 {`inputs = [{ url = task.product.images[0].url }]`, "Missing task instance key", `task.product["bowl"].images[0].url`},
 		"bad attr":               {`inputs = [{ url = task.sketch.image[0].url }]`, "Unsupported task attribute", `task.sketch offers images[N].url, for an input's url, and files[N], for an input's file. Did you mean "images"?`},
 		"no files":               {`inputs = [{ file = task.plain.files[0] }]`, "Task saves no files", "task.plain declares no files"},

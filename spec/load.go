@@ -268,7 +268,7 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 			continue
 		}
 		content, cd := f.Body.Content(rootSchema)
-		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema)...)
+		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema, content)...)
 		for _, b := range content.Blocks {
 			blocks[b.Type] = append(blocks[b.Type], b)
 		}

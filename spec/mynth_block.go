@@ -70,7 +70,7 @@ var mynthSchema = &hcl.BodySchema{
 func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	s.DeclRange = b.DefRange
 	content, diags := b.Body.Content(mynthSchema)
-	diags = explainUnsupported(diags, "in the mynth block", mynthSchema)
+	diags = explainUnsupported(diags, "in the mynth block", mynthSchema, content)
 	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
 
 	if f, ok := fv.get("state"); ok {

@@ -109,7 +109,7 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 	tb.BlockAttrs = map[string]hcl.Attributes{}
 	schema := taskSchema(b.Body)
 	content, cd := b.Body.Content(schema)
-	diags = append(diags, explainUnsupported(cd, "in a task block", schema)...)
+	diags = append(diags, explainUnsupported(cd, "in a task block", schema, content)...)
 	tb.Attrs = content.Attributes
 	if fe, ok := tb.Attrs["for_each"]; ok {
 		tb.ForEach = fe
@@ -126,7 +126,7 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 		}
 		ns := nestedSchemas[nb.Type]
 		nc, nd := nb.Body.Content(ns)
-		diags = append(diags, explainUnsupported(nd, "in "+article(nb.Type)+" "+nb.Type+" block", ns)...)
+		diags = append(diags, explainUnsupported(nd, "in "+article(nb.Type)+" "+nb.Type+" block", ns, nc)...)
 		tb.Blocks[nb.Type] = nb
 		tb.BlockAttrs[nb.Type] = nc.Attributes
 	}

@@ -59,7 +59,7 @@ func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 		return nil, diags
 	}
 	content, cd := b.Body.Content(variableSchema)
-	diags = append(diags, explainUnsupported(cd, "in a variable block", variableSchema)...)
+	diags = append(diags, explainUnsupported(cd, "in a variable block", variableSchema, content)...)
 
 	if attr, ok := content.Attributes["type"]; ok {
 		ty, td := typeexpr.TypeConstraint(attr.Expr)

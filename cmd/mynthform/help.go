@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/internal/cmdhelp"
+	"github.com/mynthform/mynthform/internal/didyoumean"
 )
 
 // This file wires what the CLI says about itself: `mynthform help
@@ -63,7 +64,7 @@ func unknownName(w io.Writer, prefix, what, given string, known []string, listed
 func unknownText(what, given string, known []string, listedBy string) string {
 	known = slices.Sorted(slices.Values(known))
 	hint := ""
-	if s := suggest(strings.ToLower(given), known, max(2, len(given)/4)); s != "" {
+	if s := didyoumean.Nearest(strings.ToLower(given), known, max(2, len(given)/4)); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
 	return fmt.Sprintf("unknown %s %q%s\nRun '%s' for the list.", what, given, hint, listedBy)

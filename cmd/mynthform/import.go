@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mynthform/mynthform/internal/didyoumean"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
@@ -47,7 +48,7 @@ func runImport(g *globals, args []string) int {
 		for _, st := range sp.Tasks {
 			known = append(known, st.Address)
 		}
-		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, didYouMean(suggest(addr, known, 3)))
+		return errorf("%s is not declared in the spec%s\nDeclare a task block for it first: import records a task under a declared address.", addr, didYouMean(didyoumean.Nearest(addr, known, 3)))
 	}
 	// Where the spec pins its id from a sensitive value, no id is
 	// printed, as the plan prints none: not the pinned one, nor the one

@@ -21,6 +21,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
 
+	"github.com/mynthform/mynthform/internal/didyoumean"
 	"github.com/mynthform/mynthform/planner/render"
 )
 
@@ -195,7 +196,7 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	slices.Sort(names)
 	hint := ""
-	if s := suggest(strings.ToLower(name), names, 2); s != "" {
+	if s := didyoumean.Nearest(strings.ToLower(name), names, 2); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
 	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, hint)
@@ -309,7 +310,7 @@ func suggestFlag(fs *pflag.FlagSet, err error) string {
 	given, _, _ = strings.Cut(given, "=")
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-	if best := suggest(given, names, 2); best != "" {
+	if best := didyoumean.Nearest(given, names, 2); best != "" {
 		return didYouMean("--" + best)
 	}
 	return ""

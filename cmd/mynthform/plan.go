@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mynthform/mynthform/internal/didyoumean"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
@@ -83,7 +84,7 @@ func checkAddresses(g *globals, flag string, list addressList, sp *spec.Spec, st
 			continue
 		}
 		if !selectsAny(arg.addr, sp, st) {
-			g.newPlanView(false).Warn(render.NoMatch{Flag: flag, Address: arg.addr.String(), Suggestion: suggest(arg.addr.String(), knownAddresses(sp, st), 3)})
+			g.newPlanView(false).Warn(render.NoMatch{Flag: flag, Address: arg.addr.String(), Suggestion: didyoumean.Nearest(arg.addr.String(), knownAddresses(sp, st), 3)})
 		}
 	}
 	return ok

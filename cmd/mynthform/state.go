@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/internal/cmdhelp"
+	"github.com/mynthform/mynthform/internal/didyoumean"
 	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
@@ -436,5 +437,5 @@ func suggestRecorded(addr string, st *state.File) string {
 			}
 		}
 	}
-	return didYouMean(suggest(addr, candidates, max(3, len(addr)/4)))
+	return didYouMean(didyoumean.Nearest(addr, candidates, max(3, len(addr)/4)))
 }

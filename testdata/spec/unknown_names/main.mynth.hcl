@@ -14,3 +14,11 @@ task "a" {
   outputs { # ERROR: Unsupported block type
   }
 }
+
+# hcl would suggest "files" (the first name within two edits) and "id";
+# the nearest within one edit is "size", and "xy" is near nothing.
+task "b" {
+  prompt = "a bowl"
+  sizes  = "square" # ERROR: Unsupported argument
+  xy     = 1        # ERROR: Unsupported argument
+}
