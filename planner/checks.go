@@ -317,7 +317,7 @@ var checkAttr = map[CheckName]string{
 func locateChecks(checks []Check, t *spec.Task, dir string) {
 	for i := range checks {
 		c := &checks[i]
-		r, ok := t.Ranges[checkAttr[c.Name]]
+		r, ok := t.Ranges.Get(checkAttr[c.Name])
 		switch {
 		case ok:
 		case t.Expect != nil:

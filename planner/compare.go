@@ -558,7 +558,7 @@ func locateChanges(changes []Change, t *spec.Task, dir string) {
 			continue
 		}
 		for key := rest; key != ""; {
-			if r, ok := t.Ranges[key]; ok {
+			if r, ok := t.Ranges.Get(key); ok {
 				if key == rest {
 					r = onlyAttribute(t, key, r)
 				}
@@ -579,7 +579,7 @@ func locateChanges(changes []Change, t *spec.Task, dir string) {
 // changes there), else r, the block's.
 func onlyAttribute(t *spec.Task, key string, r hcl.Range) hcl.Range {
 	var only []hcl.Range
-	for k, kr := range t.Ranges {
+	for k, kr := range t.Ranges.All() {
 		if strings.HasPrefix(k, key+".") {
 			only = append(only, kr)
 		}

@@ -17,10 +17,10 @@ func TestLocateChanges(t *testing.T) {
 	at := func(line int) hcl.Range {
 		return hcl.Range{Filename: "/spec/main.mynth.hcl", Start: hcl.Pos{Line: line, Column: 3}, End: hcl.Pos{Line: line, Column: 20}}
 	}
-	task := &spec.Task{Ranges: map[string]hcl.Range{
+	task := &spec.Task{Ranges: spec.NewRanges(map[string]hcl.Range{
 		"prompt": at(4), "prompt.positive": at(5), "size": at(8), "inputs": at(9), "expect.size": at(12),
-	}}
-	twoAttrs := &spec.Task{Ranges: map[string]hcl.Range{"prompt": at(4), "prompt.positive": at(5), "prompt.negative": at(6)}}
+	})}
+	twoAttrs := &spec.Task{Ranges: spec.NewRanges(map[string]hcl.Range{"prompt": at(4), "prompt.positive": at(5), "prompt.negative": at(6)})}
 	kept := &Range{Filename: "other.mynth.hcl", Start: Pos{Line: 1, Column: 1}, End: Pos{Line: 1, Column: 2}}
 	tests := map[string]struct {
 		task *spec.Task

@@ -28,7 +28,7 @@ func buildGraph(sp *Spec) hcl.Diagnostics {
 		path := sp.Graph.CyclePath(cycle)
 		first := byAddr[path[0]]
 		rng := first.DeclRange
-		if r, ok := first.Ranges["inputs"]; ok {
+		if r, ok := first.Ranges.Get("inputs"); ok {
 			rng = r
 		}
 		loop := strings.Join(append(append([]string{}, path...), path[0]), " → ")

@@ -31,7 +31,7 @@ func (in *instance) add(d *hcl.Diagnostic) { in.diags = append(in.diags, d) }
 
 // use records that a field is set: its range and whether it is sensitive.
 func (in *instance) use(f *field) {
-	in.t.Ranges[f.name] = f.rng
+	in.t.Ranges.Set(f.name, f.rng)
 	if f.sensitive {
 		top, _, _ := strings.Cut(f.name, ".")
 		if in.t.Sensitive == nil {
@@ -54,7 +54,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 	nested := map[string]*fields{}
 	for typ, attrs := range tb.BlockAttrs {
 		nested[typ] = l.evalAttrs(attrs, ctx, each, typ+".")
-		t.Ranges[typ] = tb.Blocks[typ].DefRange
+		t.Ranges.Set(typ, tb.Blocks[typ].DefRange)
 	}
 
 	in.decodeID(fs)
@@ -67,6 +67,7 @@ func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Dia
 	in.decodeFiles(fs, count, countKnown)
 	in.decodeIgnoreChanges(fs)
 	t.Expect = in.decodeExpect(nested["expect"], tb, count, countKnown)
+	t.Ranges.trim()
 
 	return t, in.allDiags(fs, nested)
 }
@@ -77,11 +78,10 @@ func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) *Task {
 	t := &Task{
 		Name:      tb.Name,
 		DeclRange: tb.DeclRange,
-		Ranges:    map[string]hcl.Range{},
 	}
 	if key != nil {
 		t.Key, t.HasKey = key.key, true
-		t.Ranges["for_each"] = tb.ForEach.Expr.Range()
+		t.Ranges.Set("for_each", tb.ForEach.Expr.Range())
 	}
 	t.Address = t.Addr().String()
 	return t

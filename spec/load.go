@@ -601,7 +601,7 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 	for _, t := range tasks {
 		if t.ID != "" {
 			if prev, ok := ids[t.ID]; ok {
-				rng := t.Ranges["id"]
+				rng, _ := t.Ranges.Get("id")
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Task id pinned twice",
@@ -615,7 +615,7 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 		for _, f := range t.Files {
 			key := filepath.ToSlash(filepath.Clean(f))
 			if prev, ok := files[key]; ok {
-				rng := t.Ranges["files"]
+				rng, _ := t.Ranges.Get("files")
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Two images saved to one file",
@@ -677,7 +677,7 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 	}
 	for _, t := range tasks {
 		for _, f := range t.Files {
-			rng := t.Ranges["files"]
+			rng, _ := t.Ranges.Get("files")
 			shownPath := shown(f, t.Sensitive["files"])
 			if what, ok := lookup(f); ok {
 				diags = append(diags, errorf(rng, "Invalid file path",

@@ -418,7 +418,7 @@ task "b" {
 	if b.Images != 1 || b.MaxCost == nil || b.MaxCost.String() != "0.02000000" {
 		t.Errorf("task.b expect: %+v", b)
 	}
-	if r := sp.Task("task.b").Ranges["expect.max_cost"]; r.Start.Line != 9 {
+	if r, _ := sp.Task("task.b").Ranges.Get("expect.max_cost"); r.Start.Line != 9 {
 		t.Errorf("expect.max_cost range: %v", r)
 	}
 }
@@ -572,7 +572,7 @@ func TestValidFixtureGolden(t *testing.T) {
 		e := task.Expect
 		exp := map[string]any{"status": e.Status, "images": e.Images, "severity": e.Severity, "size": e.Size, "max_cost": e.MaxCost}
 		var ranges []string
-		for name, r := range task.Ranges {
+		for name, r := range task.Ranges.All() {
 			ranges = append(ranges, fmt.Sprintf("%s %s:%d", name, filepath.Base(r.Filename), r.Start.Line))
 		}
 		sort.Strings(ranges)

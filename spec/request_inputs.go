@@ -225,7 +225,7 @@ func unevaluable(tr hcl.Traversal, infos map[string]*taskInfo) bool {
 // countUnknown reports whether t sets a count that could not be read, so
 // that its images cannot be counted.
 func countUnknown(t *Task) bool {
-	_, set := t.Ranges["count"]
+	_, set := t.Ranges.Get("count")
 	return set && t.Request.Count == 0
 }
 
@@ -437,7 +437,7 @@ func (l *loader) decodeTaskInputs(tb *taskBlock, key *instanceKey, t *Task, info
 		return diags
 	}
 	rng := attr.Expr.Range()
-	t.Ranges["inputs"] = rng
+	t.Ranges.Set("inputs", rng)
 	in := &instance{t: t, l: l}
 	// The element values keep their marks: they say which are references.
 	full := val

@@ -157,7 +157,7 @@ type Task struct {
 	// range of each attribute or block set in the task, by name ("prompt",
 	// "expect.max_cost", ...).
 	DeclRange hcl.Range
-	Ranges    map[string]hcl.Range
+	Ranges    Ranges
 }
 
 // Severity says whether a failed expectation fails the run.
