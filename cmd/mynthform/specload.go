@@ -53,12 +53,13 @@ func loadSpecQuiet(g *globals, vf varFlags) (*spec.Spec, hcl.Diagnostics) {
 	return spec.Load(g.dir, vf.loadOptions(g))
 }
 
-// printDiagnostics writes diags to g.stderr with source snippets.
+// printDiagnostics writes diags to g.stderr with source snippets, as
+// hcl's text writer does (see diagnosticWriter).
 func printDiagnostics(g *globals, files map[string]*hcl.File, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
-	w := hcl.NewDiagnosticTextWriter(g.stderr, files, diagnosticWidth, g.color)
+	w := newDiagnosticWriter(g.stderr, files, diagnosticWidth, g.color)
 	_ = w.WriteDiagnostics(diags)
 }
 
