@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
@@ -72,6 +73,20 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 	e.written = true
 	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// write writes the strings one after the other: printf without a format
+// to parse or arguments to box, for the lines written once per task.
+func (e *errWriter) write(ss ...string) {
+	if e.err != nil {
+		return
+	}
+	e.written = true
+	for _, s := range ss {
+		if _, e.err = e.w.WriteString(s); e.err != nil {
+			return
+		}
+	}
 }
 
 func (e *errWriter) flush() error {
@@ -186,7 +201,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 // task writes one task's block: a heading with its action and why, its
 // fields, its changes, its checks, and its drift and error.
 func (h Human) task(out *errWriter, t *planner.TaskPlan) {
-	out.printf("%s %s  (%s)\n", h.symbol(t), h.paint(ansiBold, termtext.Line(t.Address)), termtext.Line(taskReason(t)))
+	out.write(h.symbol(t), " ", h.paint(ansiBold, termtext.Line(t.Address)), "  (", termtext.Line(taskReason(t)), ")\n")
 	h.taskFields(out, t)
 	for _, c := range t.Changes {
 		out.printf("    %s\n", h.changeLine(c))
@@ -245,7 +260,13 @@ func taskReason(t *planner.TaskPlan) string {
 // taskField writes one "name: value" line of a task's block. The caller
 // escapes value (package termtext), since it knows where the colors are.
 func taskField(out *errWriter, name, value string) {
-	out.printf("    %-8s %s\n", name+":", value)
+	// As "    %-8s %s\n" of name+":".
+	const spaces = "        "
+	pad := ""
+	if n := utf8.RuneCountInString(name) + 1; n < len(spaces) {
+		pad = spaces[:len(spaces)-n]
+	}
+	out.write("    ", name, ":", pad, " ", value, "\n")
 }
 
 // taskFields writes a task's id, status, cost, model, whether its request
@@ -314,7 +335,8 @@ func (h Human) fileState(t *planner.TaskPlan, f planner.FileStatus) string {
 // else its status, size, cost and URL, each when known, all as the API
 // gave them, escaped.
 func (h Human) imageValue(im planner.Image) string {
-	var parts []string
+	var room [5]string
+	parts := room[:0]
 	if im.ID != "" {
 		parts = append(parts, termtext.Line(im.ID))
 	}
@@ -361,7 +383,7 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 			notYet = append(notYet, string(c.Name))
 			continue
 		}
-		out.printf("    %s\n", h.checkLine(c, ""))
+		out.write("    ", h.checkLine(c, ""), "\n")
 	}
 	if len(notYet) > 0 {
 		out.printf("    %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until the task exists: %s",
@@ -387,14 +409,14 @@ func (h Human) checkLine(c planner.Check, addr string) string {
 	if addr != "" {
 		name = addr + " " + name
 	}
-	s := fmt.Sprintf("%s check %s", mark, termtext.Line(name))
+	sep, warning := "", ""
 	if c.Message != "" {
-		s += ": " + termtext.Line(c.Message)
+		sep = ": "
 	}
 	if c.Warns() {
-		s += " (warning)"
+		warning = " (warning)"
 	}
-	return s
+	return mark + " check " + termtext.Line(name) + sep + termtext.Line(c.Message) + warning
 }
 
 // errors writes the run's errors: unreadable and drifted tasks (the
