@@ -94,11 +94,15 @@ func (a Amount) Short() string { return a.d.String() }
 // String's eight places; every human view of money goes through Dollars so
 // that they all agree.
 func (a Amount) Dollars() string {
-	s := a.d.Abs().String()
-	if dot := strings.IndexByte(s, '.'); dot < 0 || len(s)-dot-1 < 2 {
-		s = a.d.Abs().StringFixed(2)
+	d, neg := a.d, a.d.IsNegative()
+	if neg {
+		d = d.Abs() // a copy: only for the rare negative amount
 	}
-	if a.d.IsNegative() {
+	s := d.String()
+	if dot := strings.IndexByte(s, '.'); dot < 0 || len(s)-dot-1 < 2 {
+		s = d.StringFixed(2)
+	}
+	if neg {
 		return "-$" + s
 	}
 	return "$" + s
