@@ -9,6 +9,7 @@ import (
 	"github.com/mynthform/mynthform/planner"
 	"github.com/mynthform/mynthform/planner/render"
 	"github.com/mynthform/mynthform/spec"
+	"github.com/mynthform/mynthform/state"
 )
 
 const importUsage = "import [--lock-timeout D] [--var NAME=VALUE]... [--var-file FILE]... ADDR TASK_ID"
@@ -114,6 +115,12 @@ func runImport(g *globals, args []string) int {
 	var found []planner.ImportedFile
 	rec.Files, found = planner.FindSavedFiles(g.ctx, api, g.dir, t.Files, task, 0)
 	prev := st.Tasks[addr]
+	if prev != nil && prev.ID != id {
+		// The creation import resolves was to replace prev, a task that
+		// was paid for: it goes to the ledger, as apply's replacement
+		// would have put it.
+		st.Supersede(addr, state.SupersededReplaced, id, time.Now().UTC().Format(time.RFC3339))
+	}
 	st.Tasks[addr] = rec
 	delete(st.Attempts, addr)
 	st.ToolVersion = toolVersion()

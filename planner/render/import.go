@@ -46,7 +46,7 @@ func (v Imported) Render(w io.Writer) error {
 	if v.Attempt != "" {
 		out.printf("It resolves the creation of unknown outcome recorded there (attempt %s)", v.Attempt)
 		if v.Replaced != "" {
-			out.printf(" and replaces the record of task %s", v.Replaced)
+			out.printf(" and replaces the record of task %s, which goes to the ledger", v.Replaced)
 		}
 		out.printf(".\n")
 	}

@@ -36,7 +36,7 @@ func TestImported(t *testing.T) {
 				{Path: "e\n::error::x.png", State: planner.ImportFileUnchecked, Message: "not a regular file"},
 			}},
 			want: "Imported tsk_a as task.a[\"x\"]: completed, 1 image, cost $0.02.\n" +
-				"It resolves the creation of unknown outcome recorded there (attempt att_1) and replaces the record of task tsk_old.\n" +
+				"It resolves the creation of unknown outcome recorded there (attempt att_1) and replaces the record of task tsk_old, which goes to the ledger.\n" +
 				"  file a.png: on disk with the bytes of its image; recorded as saved.\n" +
 				"  file b.png: not on disk; apply saves it.\n" +
 				"  file c.png: on disk with other bytes than its image; apply saves the image over it.\n" +
