@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -130,7 +129,7 @@ func parseAddress(s string) (Address, string) {
 	switch {
 	case name == "":
 		return Address{}, "the task name is missing"
-	case !hclsyntax.ValidIdentifier(name):
+	case !validIdentifier(name):
 		if i := strings.IndexByte(name, '.'); i > 0 {
 			return Address{}, fmt.Sprintf("%q is not a task name: an address has one name after \"task.\"", name)
 		}
@@ -256,7 +255,7 @@ func addressSuggestion(s string) string {
 		return ""
 	}
 	candidates := []string{"task." + s}
-	if first, rest, ok := strings.Cut(s, "."); ok && hclsyntax.ValidIdentifier(first) {
+	if first, rest, ok := strings.Cut(s, "."); ok && validIdentifier(first) {
 		candidates = append(candidates, "task."+rest)
 	}
 	for _, c := range candidates {

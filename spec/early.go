@@ -35,7 +35,7 @@ func (e *Early) tellTaskIDs(body *hclsyntax.Body) {
 		return
 	}
 	for _, b := range body.Blocks {
-		if b.Type != "task" || len(b.Labels) != 1 || !hclsyntax.ValidIdentifier(b.Labels[0]) || b.Body == nil {
+		if b.Type != "task" || len(b.Labels) != 1 || !validIdentifier(b.Labels[0]) || b.Body == nil {
 			continue
 		}
 		if _, ok := b.Body.Attributes["for_each"]; ok {
@@ -45,7 +45,7 @@ func (e *Early) tellTaskIDs(body *hclsyntax.Body) {
 		if attr == nil {
 			continue
 		}
-		if id, ok := literalString(attr.Expr); ok && taskIDPattern.MatchString(id) {
+		if id, ok := literalString(attr.Expr); ok && validTaskID(id) {
 			e.TaskID("task."+b.Labels[0], id)
 		}
 	}

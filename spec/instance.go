@@ -14,9 +14,8 @@ import (
 )
 
 var (
-	wxhPattern    = regexp.MustCompile(`^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$`)
-	ratioPattern  = regexp.MustCompile(`^[1-9][0-9]{0,3}:[1-9][0-9]{0,3}$`)
-	taskIDPattern = regexp.MustCompile(`^tsk_[A-Za-z0-9_-]+$`)
+	wxhPattern   = regexp.MustCompile(`^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$`)
+	ratioPattern = regexp.MustCompile(`^[1-9][0-9]{0,3}:[1-9][0-9]{0,3}$`)
 )
 
 // instance gathers what one task instance decodes to, and the diagnostics
@@ -121,7 +120,7 @@ func (in *instance) decodeID(fs *fields) {
 	}
 	in.use(f)
 	if s, ok := fs.str(f); ok {
-		if !taskIDPattern.MatchString(s) {
+		if !validTaskID(s) {
 			fs.add(errorf(f.rng, "Invalid task id", "The id %s is not a Mynth task id, which looks like \"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP\". Copy the id from Mynth, or remove id to let apply generate the task.", shown(s, f.sensitive)))
 		} else {
 			in.t.ID = s

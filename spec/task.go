@@ -141,7 +141,7 @@ func taskBlockHeader(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 		DeclRange:  b.DefRange,
 		LabelRange: b.LabelRanges[0],
 	}
-	if !hclsyntax.ValidIdentifier(tb.Name) {
+	if !validIdentifier(tb.Name) {
 		return nil, hcl.Diagnostics{errorf(tb.LabelRange, "Invalid task name",
 			"%q is not a valid name: a name starts with a letter and holds only letters, digits, underscores and dashes. Rename the task.", tb.Name)}
 	}

@@ -53,7 +53,7 @@ var variableSchema = &hcl.BodySchema{
 func decodeVariableBlock(b *hcl.Block) (*variable, hcl.Diagnostics) {
 	v := &variable{Name: b.Labels[0], Type: cty.DynamicPseudoType, DeclRange: b.DefRange, value: cty.DynamicVal}
 	var diags hcl.Diagnostics
-	if !hclsyntax.ValidIdentifier(v.Name) {
+	if !validIdentifier(v.Name) {
 		diags = append(diags, errorf(b.LabelRanges[0], "Invalid variable name",
 			"%q is not a valid name: a name starts with a letter and holds only letters, digits, underscores and dashes. Rename the variable.", v.Name))
 		return nil, diags
