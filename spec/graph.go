@@ -17,12 +17,17 @@ func buildGraph(sp *Spec) hcl.Diagnostics {
 		sp.Graph.Add(t.Address)
 		byAddr[t.Address] = t
 	}
+	edges := false
 	for _, t := range sp.Tasks {
 		for _, up := range t.Upstream() {
 			if byAddr[up] != nil {
 				sp.Graph.Connect(t.Address, up)
+				edges = true
 			}
 		}
+	}
+	if !edges {
+		return nil // no edge, no cycle
 	}
 	for _, cycle := range sp.Graph.Cycles() {
 		path := sp.Graph.CyclePath(cycle)

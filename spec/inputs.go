@@ -89,6 +89,9 @@ func (r Ref) String() string {
 // Upstream returns the addresses of the tasks t takes an input from,
 // sorted and without repeats.
 func (t *Task) Upstream() []string {
+	if len(t.Inputs) == 0 {
+		return nil
+	}
 	seen := map[string]bool{}
 	for _, in := range t.Inputs {
 		if r := in.ref(); r != nil {

@@ -427,7 +427,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		diags hcl.Diagnostics
 	}
 	var jobs []job
-	seenName := map[string]*taskBlock{}
+	seenName := make(map[string]*taskBlock, len(blocks))
 	infos := map[string]*taskInfo{}
 	for i := range bs {
 		b := &bs[i]
@@ -487,23 +487,27 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	})
 	// Inputs come second: they may refer to any task, which must be
 	// decoded first (its count and files say what it offers).
+	// What each task offers (taskInfo) is gathered only when some task
+	// has inputs that may refer to it.
 	anyInputs := false
 	for _, j := range jobs {
-		if j.task == nil {
-			continue
-		}
-		info := infos[j.tb.Name]
-		if info == nil {
-			info = &taskInfo{forEach: j.key != nil, instances: map[string]*Task{}}
-			infos[j.tb.Name] = info
-		}
-		info.instances[j.task.Key] = j.task
-		if j.key != nil {
-			info.keys = append(info.keys, j.task.Key)
-		}
-		anyInputs = anyInputs || j.tb.Inputs != nil
+		anyInputs = anyInputs || j.task != nil && j.tb.Inputs != nil
 	}
 	if anyInputs {
+		for _, j := range jobs {
+			if j.task == nil {
+				continue
+			}
+			info := infos[j.tb.Name]
+			if info == nil {
+				info = &taskInfo{forEach: j.key != nil, instances: map[string]*Task{}}
+				infos[j.tb.Name] = info
+			}
+			info.instances[j.task.Key] = j.task
+			if j.key != nil {
+				info.keys = append(info.keys, j.task.Key)
+			}
+		}
 		for _, info := range infos {
 			sort.Strings(info.keys)
 		}
