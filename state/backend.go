@@ -96,11 +96,9 @@ func (c *Codec) Protect(values ...string) bool {
 	for _, v := range values {
 		c.sec.add(v)
 	}
-	if len(c.sec.values) == n {
-		return false
-	}
-	c.cache = nil
-	return true
+	// The cached encodings stay: encodeFile checks each against the new
+	// values before reusing it.
+	return len(c.sec.values) != n
 }
 
 // Holds reports whether data, a stored state, holds one of the protected

@@ -181,3 +181,24 @@ func BenchmarkDecode10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSaveAfterProtect is a save of about 75 tasks in which one
+// changed after a new value was protected: an apply step that just
+// received a task's Public Access Token.
+func BenchmarkSaveAfterProtect(b *testing.B) {
+	s := Open(filepath.Join(b.TempDir(), "mynth.state.json"))
+	f := New("bench")
+	f.Tasks = crashTasks(1)
+	if _, err := s.Save(f); err != nil {
+		b.Fatal(err)
+	}
+	addr := f.Addresses()[0]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Protect(fmt.Sprintf("pat_bench_token_%012d", i))
+		f.Tasks[addr].UpdatedAt = fmt.Sprintf("2026-01-02T10:%02d:%02dZ", i/60%60, i%60)
+		if _, err := s.Save(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -95,6 +95,9 @@ type taskCache map[string]cachedTask
 type cachedTask struct {
 	task *Task
 	json []byte // the task object, indented as a member of "tasks"
+	// checked is how many of the secrets' values the task was checked
+	// against; values added later (Protect) are checked before reuse.
+	checked int
 }
 
 // encodeFile is Encode. With a cache it reuses the encoding of every task
@@ -116,6 +119,14 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 	for i, addr := range addrs {
 		t := f.Tasks[addr]
 		if c, ok := cache[addr]; ok && c.task.Equal(t) {
+			if n := sec.count(); c.checked < n {
+				added := secrets{values: sec.values[c.checked:n]}
+				if where, ok := added.task(addr, t); ok {
+					return nil, secretError(where)
+				}
+				c.checked = n
+				cache[addr] = c
+			}
 			parts[i] = c.json
 			size += len(addr) + len(c.json) + 16
 			continue
@@ -134,7 +145,7 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 		parts[i] = b
 		size += len(addr) + len(b) + 16
 		if cache != nil {
-			cache[addr] = cachedTask{task: t.Clone(), json: b}
+			cache[addr] = cachedTask{task: t.Clone(), json: b, checked: sec.count()}
 		}
 	}
 	if cache != nil && len(cache) > len(addrs) {

@@ -20,6 +20,14 @@ type secrets struct {
 	values [][]byte
 }
 
+// count is how many values s holds; nil holds none.
+func (s *secrets) count() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.values)
+}
+
 // add adds v (and its JSON-escaped form) unless it is too short or known.
 func (s *secrets) add(v string) {
 	if len(v) < MinSecretLen {

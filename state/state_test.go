@@ -944,3 +944,74 @@ func TestUploadSecretRefused(t *testing.T) {
 		t.Fatalf("Save: %v", err)
 	}
 }
+
+// TestProtectKeepsTheEncodingsItMay: a value protected after a save (a
+// Public Access Token apply just received) does not make the next save
+// encode every task again, yet a cached task that holds it is refused,
+// by the file store and by the Codec the other backends use.
+func TestProtectKeepsTheEncodingsItMay(t *testing.T) {
+	const pat = "pat_fresh_token_0123456789"
+	f := New("v")
+	f.Tasks = crashTasks(1)
+	s := Open(filepath.Join(t.TempDir(), "mynth.state.json"))
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]*byte{}
+	for addr, c := range s.enc {
+		before[addr] = &c.json[0]
+	}
+	s.Protect(pat)
+	if s.last.file == nil {
+		t.Error("Protect of a value the file does not hold forgot the file")
+	}
+	changed := f.Addresses()[0]
+	f.Tasks[changed].Status = mynth.StatusFailed
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	for addr, c := range s.enc {
+		if reused := before[addr] == &c.json[0]; reused != (addr != changed) {
+			t.Errorf("%s: encoding reused = %v", addr, reused)
+		}
+		if c.checked != len(s.sec.values) {
+			t.Errorf("%s: checked against %d of %d values", addr, c.checked, len(s.sec.values))
+		}
+	}
+
+	// A file and a cached task that hold a value protected after they
+	// were written.
+	const later = "pat_later_token_0123456789"
+	leaky := f.Addresses()[5]
+	f.Tasks[leaky].Result = json.RawMessage(`{"note":"` + later + `"}`)
+	if _, err := s.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	s.Protect(later)
+	if s.last.file != nil {
+		t.Error("Protect of a value the file holds kept the file")
+	}
+	f.Tasks[changed].Status = mynth.StatusCompleted
+	if _, err := s.Save(f); !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), later) {
+		t.Fatalf("Save over a file holding a newly protected value: %v", err)
+	}
+	if _, err := s.Load(); !errors.Is(err, ErrSecret) {
+		t.Fatalf("Load of the file holding a newly protected value: %v", err)
+	}
+
+	var c Codec
+	if _, err := c.EncodeAt("db", f, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Protect(later) {
+		t.Fatal("Protect of a new value reported nothing new")
+	}
+	_, err := c.EncodeAt("db", f, 2)
+	if !errors.Is(err, ErrSecret) || strings.Contains(err.Error(), later) || !strings.Contains(err.Error(), leaky) {
+		t.Fatalf("Codec encoding a cached task holding a newly protected value: %v", err)
+	}
+	f.Tasks[leaky].Result = json.RawMessage(`{}`)
+	if _, err := c.EncodeAt("db", f, 2); err != nil {
+		t.Fatalf("Codec encoding once the value is gone: %v", err)
+	}
+}

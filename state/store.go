@@ -52,9 +52,15 @@ func (s *Store) Protect(values ...string) {
 	for _, v := range values {
 		s.sec.add(v)
 	}
-	if len(s.sec.values) != n {
-		// Cached encodings were checked without the new values.
-		s.enc = nil
+	if len(s.sec.values) == n {
+		return
+	}
+	// The cached encodings of tasks were checked without the new values:
+	// Save checks each against them before reusing it (see encodeFile),
+	// rather than encoding every task again. The file last read or
+	// written is checked now, once.
+	added := secrets{values: s.sec.values[n:]}
+	if s.last.raw != nil && added.in(s.last.raw) {
 		s.last.raw, s.last.file = nil, nil
 	}
 }
