@@ -125,6 +125,10 @@ type Client struct {
 	dlTime   time.Duration
 	maxBytes int64
 	jitter   *jitterSource // shared by clients made with WithToken
+	// The header values of every request, made once rather than per
+	// request (net/http only reads them): User-Agent, Accept of the JSON
+	// API, and Authorization (nil without a token).
+	uaHeader, acceptHeader, authHeader []string
 }
 
 // jitterSource is a client's own random source for backoff jitter.
@@ -163,6 +167,8 @@ func NewClient(opts Options) *Client {
 	if c.ua == "" {
 		c.ua = DefaultUserAgent
 	}
+	c.uaHeader, c.acceptHeader = []string{c.ua}, []string{acceptJSON}
+	c.setAuthHeader()
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -249,7 +255,16 @@ func portOf(u *url.URL) string {
 func (c *Client) WithToken(token string) *Client {
 	cc := *c
 	cc.token = token
+	cc.setAuthHeader()
 	return &cc
+}
+
+// setAuthHeader makes the Authorization value of c.token.
+func (c *Client) setAuthHeader() {
+	c.authHeader = nil
+	if c.token != "" {
+		c.authHeader = []string{"Bearer " + c.token}
+	}
 }
 
 // BaseURL returns the API root the client talks to.

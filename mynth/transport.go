@@ -83,12 +83,18 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if cl.accept != "" {
+	// The values are the client's own, shared by every request: the keys
+	// are already canonical, so this is what Header.Set would store.
+	switch cl.accept {
+	case "":
+	case acceptJSON:
+		req.Header["Accept"] = c.acceptHeader
+	default:
 		req.Header.Set("Accept", cl.accept)
 	}
-	req.Header.Set("User-Agent", c.ua)
-	if cl.auth && c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header["User-Agent"] = c.uaHeader
+	if cl.auth && c.authHeader != nil {
+		req.Header["Authorization"] = c.authHeader
 	}
 
 	resp, err := c.http.Do(req)
