@@ -70,7 +70,15 @@ func applyCommand(g *globals, a applyArgs) int {
 	if code != exitOK {
 		return code
 	}
-	sp, ok := loadSpec(g, a.plan.vars)
+	// A new plan reads its tasks while the spec loads, as plan does; a
+	// saved plan reads none.
+	var early *spec.Early
+	var prefetch *planner.Prefetch
+	if saved == nil {
+		early, prefetch = prefetchFor(g, a.plan)
+	}
+	defer func() { prefetch.Stop() }()
+	sp, ok := loadSpecEarly(g, a.plan.vars, early)
 	if !ok {
 		if saved != nil {
 			if names := saved.SensitiveVariables(); len(names) > 0 {
@@ -95,16 +103,23 @@ func applyCommand(g *globals, a applyArgs) int {
 		return applyFailed(v, err)
 	}
 	defer closeStore()
-	unlock, st, code := lockAndLoadState(g, v, store, a.lockTimeout)
+	unlock, st, waited, code := lockAndLoadState(g, v, store, a.lockTimeout)
 	if unlock == nil {
 		return code
 	}
 	defer unlock()
+	if waited > lockWaitForgets {
+		// Another apply may have changed the tasks read before the lock
+		// was ours: the plan reads them again.
+		prefetch.Stop()
+		prefetch = nil
+	}
 
 	if !checkPlanAddresses(g, a.plan, sp, st) {
 		return exitError
 	}
-	plan, scope, code := applyPlan(g, v, a, saved, sp, store, st, api, hasKey)
+	plan, scope, code := applyPlan(g, v, a, saved, sp, store, st, api, hasKey, prefetch)
+	prefetch.Stop()
 	if plan == nil {
 		return code
 	}
@@ -151,25 +166,34 @@ func applyFailed(v render.ApplyView, err error) int {
 	return exitError
 }
 
+// lockWaitForgets is how long apply may wait for the state lock before
+// the tasks read while the spec loaded are read again: a free lock is
+// taken at once, and a held one was held by a command that may have
+// changed them.
+const lockWaitForgets = 200 * time.Millisecond
+
 // lockAndLoadState takes the state lock, waiting at most timeout, and
-// loads the state. On failure it reports why and returns a nil unlock with
-// the exit code; an interrupt while waiting for the lock is exitSignal.
-func lockAndLoadState(g *globals, v render.ApplyView, store state.Backend, timeout time.Duration) (unlock func(), st *state.File, code int) {
+// loads the state; waited is how long taking the lock took. On failure it
+// reports why and returns a nil unlock with the exit code; an interrupt
+// while waiting for the lock is exitSignal.
+func lockAndLoadState(g *globals, v render.ApplyView, store state.Backend, timeout time.Duration) (unlock func(), st *state.File, waited time.Duration, code int) {
+	asked := time.Now()
 	unlock, err := lockState(g, "apply", store, timeout)
+	waited = time.Since(asked)
 	if err != nil {
 		if g.ctx.Err() != nil {
 			v.Stopped("interrupted while waiting for the state lock; nothing was changed.")
-			return nil, nil, exitSignal
+			return nil, nil, waited, exitSignal
 		}
-		return nil, nil, applyFailed(v, err)
+		return nil, nil, waited, applyFailed(v, err)
 	}
 	st, err = store.Load()
 	if err != nil {
 		code := applyFailed(v, err)
 		unlock()
-		return nil, nil, code
+		return nil, nil, waited, code
 	}
-	return unlock, st, exitOK
+	return unlock, st, waited, exitOK
 }
 
 // approveApply decides whether the plan may be applied: tasks to generate
@@ -331,7 +355,7 @@ func refuseSavedPlan(v render.ApplyView, name string, err error) int {
 // applyPlan makes a fresh plan, or checks that the saved one still fits
 // the state, and returns it with the scope it covers. A nil plan comes with
 // the exit code.
-func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool) (*planner.Plan, spec.Scope, int) {
+func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.SavedPlan, sp *spec.Spec, store state.Backend, st *state.File, api planner.API, hasKey bool, prefetch *planner.Prefetch) (*planner.Plan, spec.Scope, int) {
 	if saved != nil {
 		if noStateYet(store, st) && saved.Serial == 0 && len(st.Tasks) == 0 {
 			// No state yet: it takes the identity the plan was made
@@ -352,7 +376,9 @@ func applyPlan(g *globals, v render.ApplyView, a applyArgs, saved *planner.Saved
 		}
 		return saved.Plan, saved.Scope, exitOK
 	}
-	plan, err := planner.MakePlan(g.ctx, a.plan.options(g, sp, st, api, hasKey))
+	opts := a.plan.options(g, sp, st, api, hasKey)
+	opts.Prefetch = prefetch
+	plan, err := planner.MakePlan(g.ctx, opts)
 	if err != nil {
 		if g.ctx.Err() != nil {
 			v.Stopped("interrupted while planning; nothing was changed.")

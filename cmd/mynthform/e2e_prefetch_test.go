@@ -142,3 +142,42 @@ func TestE2EPlanCtrlCWithReadsInFlight(t *testing.T) {
 		t.Errorf("%d reads in flight, parallelism 8", got)
 	}
 }
+
+// TestE2EApplyPrefetchedReads: apply reads the tasks pinned by literal
+// ids while the spec loads, as plan does: each once, only those in scope,
+// and it records them all.
+func TestE2EApplyPrefetchedReads(t *testing.T) {
+	srv := mynthtest.NewServer(t, mynthtest.Options{})
+	const n = 12
+	for i := range n {
+		if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, fmt.Sprintf("tsk_PF%d", i), fmt.Sprintf("photo %d", i), mynth.StatusCompleted), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, "tsk_PFMOVED", "moved", mynth.StatusCompleted), ""); err != nil {
+		t.Fatal(err)
+	}
+	env := planAPIEnv(srv)
+	reads := func() int { return srv.Emulator.Stats().Requests[mynthtest.EndpointTask] }
+	dir := t.TempDir()
+	planWriteSpec(t, dir, prefetchE2ESpec(n, "  parallelism = 4\n"))
+
+	before := reads()
+	r := runBin(t, dir, env, "apply", "--auto-approve", "--target", "task.p1", "--target", "task.p2", "--exclude", "task.p2")
+	mustCode(t, r, exitOK, "apply --target")
+	if got := reads() - before; got != 1 {
+		t.Errorf("apply --target: %d task reads, want 1", got)
+	}
+	before = reads()
+	r = runBin(t, dir, env, "apply", "--auto-approve", "--parallelism", "4")
+	mustCode(t, r, exitOK, "apply")
+	if got := reads() - before; got != n+1 {
+		t.Errorf("apply: %d task reads, want %d (each task once)", got, n+1)
+	}
+	st := loadState(t, dir)
+	if len(st.Tasks) != n+1 {
+		t.Errorf("the state records %d tasks, want %d", len(st.Tasks), n+1)
+	}
+	r = runBin(t, dir, env, "plan", "--detailed-exitcode")
+	mustCode(t, r, exitOK, "plan after apply")
+}

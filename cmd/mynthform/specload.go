@@ -42,7 +42,15 @@ func (v varFlags) loadOptions(g *globals) spec.LoadOptions {
 // snippets, to g.stderr. It returns ok=false when there are errors;
 // warnings are printed and loading goes on.
 func loadSpec(g *globals, vf varFlags) (*spec.Spec, bool) {
-	sp, diags := spec.Load(g.dir, vf.loadOptions(g))
+	return loadSpecEarly(g, vf, nil)
+}
+
+// loadSpecEarly is loadSpec telling early what the load finds before it
+// returns (see spec.Early); early may be nil.
+func loadSpecEarly(g *globals, vf varFlags, early *spec.Early) (*spec.Spec, bool) {
+	lo := vf.loadOptions(g)
+	lo.Early = early
+	sp, diags := spec.Load(g.dir, lo)
 	printDiagnostics(g, sp.Files, diags)
 	return sp, !diags.HasErrors()
 }
