@@ -110,7 +110,13 @@ func (a Amount) Dollars() string {
 
 // MarshalJSON writes a as a JSON string with eight places.
 func (a Amount) MarshalJSON() ([]byte, error) {
-	return json.Marshal(a.String())
+	// Digits, a point and a sign need no escaping: the string is quoted
+	// as json.Marshal would, without encoding/json's reflection.
+	s := a.String()
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads a JSON string ("0.01250000"). A bare JSON number is
