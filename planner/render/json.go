@@ -209,15 +209,22 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 
 // Render writes the JSON document to w.
 func (JSON) Render(w io.Writer, p *planner.Plan) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
+	// Compact first, then indented in one pass into a buffer sized for
+	// it: the very bytes of an Encoder with SetIndent (which indents the
+	// same way, see json.Indent), without the copies of a buffer growing
+	// by appends, which were most of the memory a large plan took.
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
 	doc, err := newJSONDoc(p)
 	if err != nil {
 		return fmt.Errorf("encoding the plan as JSON: %w", err)
 	}
 	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("encoding the plan as JSON: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, compact.Bytes(), "", "  "); err != nil {
 		return fmt.Errorf("encoding the plan as JSON: %w", err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {

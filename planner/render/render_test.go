@@ -600,3 +600,29 @@ func BenchmarkRender10k(b *testing.B) {
 		})
 	}
 }
+
+// TestJSONIsTheIndentingEncoders: the JSON view, which indents its
+// compact encoding in one pass, writes exactly what an Encoder with
+// SetIndent writes, on the fixtures and on a large plan.
+func TestJSONIsTheIndentingEncoders(t *testing.T) {
+	for _, p := range []*planner.Plan{mixedPlan(goldenBase), bigPlan(300, 7), {}} {
+		var got bytes.Buffer
+		if err := (JSON{}).Render(&got, p); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := newJSONDoc(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(doc); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("the JSON view differs from the indenting encoder:\n%s", cmp.Diff(want.String(), got.String()))
+		}
+	}
+}
