@@ -87,3 +87,9 @@ func BenchmarkLoadBlocks10000(b *testing.B) { benchmarkLoadDir(b, handWrittenSpe
 func BenchmarkLoadFiles10000(b *testing.B) {
 	benchmarkLoadDir(b, handWrittenSpec(b, 10000, 100), 10000)
 }
+
+// BenchmarkLoadSmallFiles10000 loads the same blocks from 1,000 files of
+// 10 blocks (1.3 KB) each: small files must not cost more per task.
+func BenchmarkLoadSmallFiles10000(b *testing.B) {
+	benchmarkLoadDir(b, handWrittenSpec(b, 10000, 1000), 10000)
+}
