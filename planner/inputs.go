@@ -203,7 +203,7 @@ func propagateInputs(work []*taskWork, order []string, st *state.File, dir strin
 				continue
 			}
 			if was != "" {
-				changes = append(changes, Change{Path: path + ".url", Before: was, After: KnownAfterApply, Text: true})
+				changes = append(changes, Change{Path: path + ".url", Before: was, After: KnownAfterApply, Text: true, AfterUnknown: true})
 			}
 		}
 		reasons = dedupe(reasons)

@@ -117,7 +117,11 @@ func inputSummaries(p *Plan) []inputSummary {
 	for _, tp := range p.Tasks {
 		s := inputSummary{Address: tp.Address, Action: tp.Action, Reason: tp.Reason, Unknown: tp.UnknownInputs}
 		for _, c := range tp.Changes {
-			s.Changes = append(s.Changes, c.Path+": "+formatAny(c.Before)+" → "+formatAny(c.After))
+			line := c.Path + ": " + formatAny(c.Before) + " → " + formatAny(c.After)
+			if c.AfterUnknown {
+				line += " [after_unknown]"
+			}
+			s.Changes = append(s.Changes, line)
 		}
 		if tp.Request != nil {
 			for _, in := range tp.Request.Inputs {
@@ -168,10 +172,10 @@ func TestPlanInputsUpstreamReplaced(t *testing.T) {
 		{Address: "task.alone", Action: ActionNone},
 		{Address: "task.sketch", Action: ActionReplace, Reason: "the request differs from the spec", Changes: []string{"request.prompt: a sketch → a better sketch"}},
 		{Address: "task.final", Action: ActionReplace, Reason: "its input task.sketch will be replaced",
-			Changes: []string{"request.inputs[0].url: https://cdn/tsk_sketch/0.png → (known after apply)"},
+			Changes: []string{"request.inputs[0].url: https://cdn/tsk_sketch/0.png → (known after apply) [after_unknown]"},
 			Unknown: []int{0}, Inputs: []string{"", "https://up/mug-v1.png"}},
 		{Address: "task.poster", Action: ActionReplace, Reason: "its input task.final will be replaced",
-			Changes: []string{"request.inputs[0].url: https://cdn/tsk_final/0.png → (known after apply)"},
+			Changes: []string{"request.inputs[0].url: https://cdn/tsk_final/0.png → (known after apply) [after_unknown]"},
 			Unknown: []int{0}, Inputs: []string{""}},
 	}
 	if diff := cmp.Diff(want, inputSummaries(p)); diff != "" {
@@ -199,7 +203,7 @@ func TestPlanInputsFileChanged(t *testing.T) {
 			Changes: []string{"request.inputs[1]: refs/mug.png sha256 " + hexSum(mug)[:4] + "… → refs/mug.png sha256 " + hexSum(mug2)[:4] + "…"},
 			Unknown: []int{1}, Inputs: []string{"https://cdn/tsk_sketch/0.png", ""}},
 		{Address: "task.poster", Action: ActionReplace, Reason: "its input task.final will be replaced",
-			Changes: []string{"request.inputs[0].url: https://cdn/tsk_final/0.png → (known after apply)"},
+			Changes: []string{"request.inputs[0].url: https://cdn/tsk_final/0.png → (known after apply) [after_unknown]"},
 			Unknown: []int{0}, Inputs: []string{""}},
 	}
 	if diff := cmp.Diff(want, inputSummaries(p)); diff != "" {

@@ -181,6 +181,9 @@ type Change struct {
 	// request: an input file as "refs/mug.png sha256 ab12…", a URL known
 	// only after apply. Views print them unquoted.
 	Text bool `json:"text,omitempty"`
+	// AfterUnknown marks an After that apply learns (After is then the
+	// words KnownAfterApply): a URL of an input it uploads or creates first.
+	AfterUnknown bool `json:"after_unknown,omitempty"`
 	// Range is the spec attribute the changed value comes from (the
 	// prompt's `positive` line for "request.prompt.positive"), nil when
 	// the spec has no attribute for it (a result, or a default). Drift

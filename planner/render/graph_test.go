@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +60,32 @@ func TestRequestKnownAfterApply(t *testing.T) {
 	}
 	if want := `[{"role":"init","source":{"type":"url","url":"(known after apply)"},"type":"image"},"https://a/b.png","(known after apply)"]`; string(b) != want {
 		t.Errorf("JSON inputs\n%s\nwant\n%s", b, want)
+	}
+	// The structural marker says where, for a machine reader.
+	if got, want := unknownPaths("request", doc), []string{"request.inputs[0].source.url", "request.inputs[2]"}; !slices.Equal(got, want) {
+		t.Errorf("request_unknown %q, want %q", got, want)
+	}
+	var out bytes.Buffer
+	p := &planner.Plan{FormatVersion: planner.PlanFormatVersion, Tasks: []*planner.TaskPlan{tp}}
+	tp.Changes = []planner.Change{{Path: "request.inputs[0].url", Before: "https://cdn/0.png", After: planner.KnownAfterApply, Text: true, AfterUnknown: true}}
+	if err := (JSON{}).Render(&out, p); err != nil {
+		t.Fatal(err)
+	}
+	var doc2 struct {
+		Tasks []struct {
+			RequestUnknown []string `json:"request_unknown"`
+			Changes        []struct {
+				After        string `json:"after"`
+				AfterUnknown bool   `json:"after_unknown"`
+			} `json:"changes"`
+		} `json:"tasks"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc2); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc2.Tasks) != 1 || len(doc2.Tasks[0].RequestUnknown) != 2 || len(doc2.Tasks[0].Changes) != 1 ||
+		!doc2.Tasks[0].Changes[0].AfterUnknown || doc2.Tasks[0].Changes[0].After != planner.KnownAfterApply {
+		t.Errorf("plan --json:\n%s", out.String())
 	}
 	lines, err := requestLines(tp)
 	if err != nil {

@@ -69,11 +69,15 @@ type jsonTask struct {
 	Files    []jsonFile    `json:"files"`
 	// Request is what apply sends for a generate or replace, null
 	// otherwise; sensitive fields are "(sensitive)".
-	Request           map[string]any `json:"request"`
-	Drift             bool           `json:"drift"`
-	RequestVerifiable bool           `json:"request_verifiable"`
-	Error             *string        `json:"error"`
-	Range             *jsonRange     `json:"range"`
+	Request map[string]any `json:"request"`
+	// RequestUnknown are the paths ("request.inputs[0].source.url") of
+	// the request's values that apply learns, each "(known after apply)"
+	// in Request; empty when every value is known.
+	RequestUnknown    []string   `json:"request_unknown"`
+	Drift             bool       `json:"drift"`
+	RequestVerifiable bool       `json:"request_verifiable"`
+	Error             *string    `json:"error"`
+	Range             *jsonRange `json:"range"`
 }
 
 type jsonImage struct {
@@ -99,6 +103,10 @@ type jsonChange struct {
 	Before    any    `json:"before"`
 	After     any    `json:"after"`
 	Sensitive bool   `json:"sensitive"`
+	// AfterUnknown is true when apply learns the value: After is then
+	// the words "(known after apply)", kept for the readers of the
+	// first documents.
+	AfterUnknown bool `json:"after_unknown"`
 }
 
 type jsonCheck struct {
@@ -177,6 +185,7 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 			return doc, err
 		}
 		jt.Request = req
+		jt.RequestUnknown = unknownPaths("request", req)
 		for _, im := range t.Images {
 			jt.Images = append(jt.Images, jsonImage{
 				ID: optional(im.ID), Status: im.Status, URL: optional(im.URL), Size: optional(im.Size),
@@ -184,7 +193,7 @@ func newJSONDoc(p *planner.Plan) (jsonDoc, error) {
 			})
 		}
 		for _, c := range t.Changes {
-			jc := jsonChange{Path: c.Path, Before: c.Before, After: c.After, Sensitive: c.Sensitive}
+			jc := jsonChange{Path: c.Path, Before: c.Before, After: c.After, Sensitive: c.Sensitive, AfterUnknown: c.AfterUnknown}
 			if c.Sensitive {
 				jc.Before, jc.After = sensitiveText, sensitiveText
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -91,6 +92,32 @@ func requestDocument(t *planner.TaskPlan) (map[string]any, error) {
 		doc[f] = sensitiveValue{}
 	}
 	return doc, nil
+}
+
+// unknownPaths lists, in the syntax of change paths (prefix, then
+// ".name" and "[N]"), every value of v that apply learns, in document
+// order (object members sorted); never nil.
+func unknownPaths(prefix string, v any) []string {
+	out := []string{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case knownAfterApply:
+			out = append(out, path)
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				walk(path+"."+k, v[k])
+			}
+		case []any:
+			for i, e := range v {
+				walk(path+"["+strconv.Itoa(i)+"]", e)
+			}
+		}
+	}
+	if m, ok := v.(map[string]any); ok && m != nil {
+		walk(prefix, m)
+	}
+	return out
 }
 
 // jsonRequest is the request document for --json: redacted fields are the
