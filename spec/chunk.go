@@ -26,10 +26,10 @@ const chunkBytes = 1
 // prints source snippets). A file of chunk bytes or more (chunkBytes when
 // chunk is 0) is cut into pieces at the starts of top-level blocks and
 // the pieces are parsed in parallel, each from its own position in the
-// file, so every range is the one a parse of the whole file gives. When
-// any piece has a diagnostic, or a top-level attribute, the whole file is
-// parsed again in one piece: the diagnostics of a broken file are then
-// exactly hclsyntax's own.
+// file, so every range is the one a parse of the whole file gives. When a
+// piece has a top-level attribute, the whole file is parsed again in one
+// piece. When pieces have diagnostics, brokenFile decides between theirs
+// and those of hclsyntax's parse of the whole file.
 func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File, hcl.Diagnostics) {
 	if chunk <= 0 {
 		chunk = chunkBytes
@@ -41,6 +41,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	bodies := make([]*hclsyntax.Body, len(starts))
 	clean := make([]bool, len(starts))
 	hollow := make([]*hclsyntax.Body, len(starts))
+	pieceDiags := make([]hcl.Diagnostics, len(starts))
 	parallel(len(starts), func(i int) {
 		end := len(src)
 		if i+1 < len(starts) {
@@ -61,11 +62,18 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		}
 		f, diags := hclsyntax.ParseConfig(piece, filename, starts[i])
 		body, ok := f.Body.(*hclsyntax.Body)
-		bodies[i], clean[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0
+		bodies[i], clean[i], pieceDiags[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0, diags
 		if clean[i] {
 			l.early.tellTaskIDs(body)
 		}
 	})
+	var diags hcl.Diagnostics
+	for _, d := range pieceDiags {
+		diags = append(diags, d...)
+	}
+	if len(diags) > 0 {
+		return l.brokenFile(src, filename, bodies, diags)
+	}
 	for _, ok := range clean {
 		if !ok {
 			return l.parseWhole(src, filename)
@@ -84,22 +92,78 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		}
 		l.lazy[stub] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 	}
-	root := &hclsyntax.Body{
-		Attributes: hclsyntax.Attributes{},
-		SrcRange:   hcl.Range{Filename: filename, Start: bodies[0].SrcRange.Start, End: bodies[len(bodies)-1].SrcRange.End},
-		EndRange:   bodies[len(bodies)-1].EndRange,
-	}
-	n := 0
-	for _, b := range bodies {
-		n += len(b.Blocks)
-	}
-	root.Blocks = make(hclsyntax.Blocks, 0, n)
-	for _, b := range bodies {
-		root.Blocks = append(root.Blocks, b.Blocks...)
-	}
+	root := mergeBodies(bodies, filename)
 	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
 	l.parser.AddFile(filename, f)
 	return f, nil
+}
+
+// brokenFile decides what a file whose pieces have diagnostics reports.
+// hclsyntax parses the whole file too, and judges: a file it finds no
+// error in was cut where it should not have been, and its parse is the
+// file's. Otherwise the pieces' diagnostics stand when the first of them
+// is where hclsyntax's first is and they are no more than hclsyntax's;
+// else hclsyntax's stand. An unterminated quoted string is why: hclsyntax
+// carries the string on to the next quote, which turns every later string
+// of the file inside out, with an error on nearly every line after it
+// (5,999 for one missing quote in a file of 2,000 task blocks); the piece
+// that holds it, ending at the next top-level block, reports a handful,
+// and the other pieces none.
+func (l *loader) brokenFile(src []byte, filename string, bodies []*hclsyntax.Body, diags hcl.Diagnostics) (*hcl.File, hcl.Diagnostics) {
+	whole, wd := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if !wd.HasErrors() || len(diags) > len(wd) || firstByte(diags) != firstByte(wd) {
+		l.parser.AddFile(filename, whole)
+		if body, ok := whole.Body.(*hclsyntax.Body); ok && len(wd) == 0 {
+			l.early.tellTaskIDs(body)
+		}
+		return whole, wd
+	}
+	root := mergeBodies(bodies, filename)
+	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
+	l.parser.AddFile(filename, f)
+	return f, diags
+}
+
+// firstByte is the offset of the earliest subject among diags, -1 when
+// none has one.
+func firstByte(diags hcl.Diagnostics) int {
+	first := -1
+	for _, d := range diags {
+		if d.Subject != nil && (first < 0 || d.Subject.Start.Byte < first) {
+			first = d.Subject.Start.Byte
+		}
+	}
+	return first
+}
+
+// mergeBodies is the body of a file parsed in pieces: the top-level
+// blocks of bodies, in order (a piece hclsyntax could not parse may have
+// none).
+func mergeBodies(bodies []*hclsyntax.Body, filename string) *hclsyntax.Body {
+	var first, last *hclsyntax.Body
+	n := 0
+	for _, b := range bodies {
+		if b == nil {
+			continue
+		}
+		if first == nil {
+			first = b
+		}
+		last = b
+		n += len(b.Blocks)
+	}
+	root := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: make(hclsyntax.Blocks, 0, n)}
+	if first == nil {
+		return root
+	}
+	root.SrcRange = hcl.Range{Filename: filename, Start: first.SrcRange.Start, End: last.SrcRange.End}
+	root.EndRange = last.EndRange
+	for _, b := range bodies {
+		if b != nil {
+			root.Blocks = append(root.Blocks, b.Blocks...)
+		}
+	}
+	return root
 }
 
 // lazyPiece is a plain task block whose syntax tree the loader dropped
@@ -170,7 +234,10 @@ func (l *loader) parseWhole(src []byte, filename string) (*hcl.File, hcl.Diagnos
 // in the first column, outside any bracket, string, heredoc or comment).
 // The scan is a cheap approximation of HCL's lexer; a cut it gets wrong
 // leaves a piece that does not parse cleanly, and parseNative then parses
-// the whole file instead.
+// the whole file too (brokenFile). In a broken file it recovers as the
+// pieces' diagnostics need: a quoted string ends at its line, a stray
+// closing bracket is ignored, and the cuts before an unclosed bracket,
+// string or comment stand.
 func blockStarts(src []byte, min int) []hcl.Pos {
 	if len(src) < min {
 		return nil
@@ -193,6 +260,12 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 					heredoc = nil
 				}
 				continue
+			}
+			if len(stack) > 0 && stack[len(stack)-1] == '"' {
+				// A quoted string never holds a newline (hclsyntax reports
+				// one): take it as ended, so that one missing quote leaves
+				// the rest of the file's cuts where they belong.
+				stack = stack[:len(stack)-1]
 			}
 			if depth == 0 && len(stack) == 0 && i+1 < len(src) && isIdentStart(src[i+1]) {
 				starts = append(starts, hcl.Pos{Line: line, Column: 1, Byte: i + 1})
@@ -226,8 +299,8 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 				i = lineEnd(src, i) - 1
 			} else if i+1 < len(src) && src[i+1] == '*' {
 				j := bytes.Index(src[i+2:], []byte("*/"))
-				if j < 0 {
-					return nil
+				if j < 0 { // unterminated: the last piece holds it
+					return starts
 				}
 				line += bytes.Count(src[i:i+2+j], []byte("\n"))
 				i += j + 3
@@ -264,13 +337,17 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 		case ')', ']':
 			depth--
 		}
-		if depth < 0 {
-			return nil
+		if depth < 0 { // a stray closing bracket: its piece reports it
+			depth = 0
 		}
 	}
-	if len(heredoc) > 0 || len(stack) > 0 || depth != 0 {
+	if len(heredoc) > 0 {
+		// hclsyntax's scanner takes time quadratic in the rest of the
+		// file after an unterminated heredoc: parse it once, whole.
 		return nil
 	}
+	// An open string or bracket at the end is in the last piece, which
+	// reports it.
 	return starts
 }
 

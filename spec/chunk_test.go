@@ -129,20 +129,40 @@ func printed(t *testing.T, files map[string]*hcl.File, diags hcl.Diagnostics) st
 	return b.String()
 }
 
-// FuzzChunkedParse parses arbitrary text whole and in pieces: the syntax
-// trees (every block, attribute and range, every expression's value) and
-// the diagnostics must be the same.
+// FuzzChunkedParse parses arbitrary text whole and in pieces. When the
+// whole parse has no error, the syntax trees (every block, attribute and
+// range, every expression's value) and the diagnostics must be the same;
+// when it has, the pieces report errors too, no more than it, the first
+// where its first is.
 func FuzzChunkedParse(f *testing.F) {
 	f.Add(trickySpec)
 	f.Add("task \"a\" {\n}\ntask \"b\" {\n  x = <<EOT\ny\nEOT\n}\n")
 	f.Add("a = 1\ntask \"b\" {}\n")
 	f.Add("task \"a\" {\n  x = \"${\"\n}\ntask \"b\" {}\n")
+	// Broken files (TestBrokenLargeFile's cases, small).
+	for _, broken := range brokenBlocks {
+		for _, bad := range []int{0, 2, 4} {
+			src, _ := brokenSpec(5, bad, broken)
+			f.Add(src)
+		}
+	}
+	f.Add("task \"a\" {\n  x = \"a\n}\nb = \"c\"\ntask \"d\" {\n}\n")
+	f.Add("task \"a\" {\n  x = \"${\n  y}\"\n}\ntask \"b\" {\n}\n}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("parsing hangs on %q", src)) })
 		defer watchdog.Stop()
 		whole, wd := hclparse.NewParser().ParseHCL([]byte(src), "f.hcl")
 		l := &loader{parser: hclparse.NewParser()}
 		chunked, cd := l.parseNative([]byte(src), "f.hcl", 1)
+		if l.parser.Files()["f.hcl"] != chunked {
+			t.Fatal("the parsed file is not in the parser's cache")
+		}
+		if wd.HasErrors() {
+			if !cd.HasErrors() || len(cd) > len(wd) || firstByte(cd) != firstByte(wd) {
+				t.Fatalf("diagnostics of a broken file:\nwhole:\n%s\nchunked:\n%s", diagText(wd), diagText(cd))
+			}
+			return
+		}
 		if got, want := diagText(cd), diagText(wd); got != want {
 			t.Fatalf("diagnostics differ:\nwhole:\n%s\nchunked:\n%s", want, got)
 		}
