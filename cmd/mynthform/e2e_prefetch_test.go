@@ -28,13 +28,11 @@ func prefetchE2ESpec(n int, mynthBody string) string {
 	return b.String()
 }
 
-// TestE2EPlanPrefetchedReads: the tasks pinned by literal ids are read
-// while the spec loads, from --parallelism and MYNTH_BASE_URL at once or
-// from the mynth block's settings; the plan is the same either way, each
-// task is read once, and --exclude and --target keep their tasks unread.
-func TestE2EPlanPrefetchedReads(t *testing.T) {
+// prefetchE2EServer is an emulator holding the completed tasks
+// prefetchE2ESpec(n, ...) pins: tsk_PF0 to tsk_PF(n-1) and tsk_PFMOVED.
+func prefetchE2EServer(t *testing.T, n int) *mynthtest.Server {
+	t.Helper()
 	srv := mynthtest.NewServer(t, mynthtest.Options{})
-	const n = 30
 	for i := range n {
 		if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, fmt.Sprintf("tsk_PF%d", i), fmt.Sprintf("photo %d", i), mynth.StatusCompleted), ""); err != nil {
 			t.Fatal(err)
@@ -43,6 +41,16 @@ func TestE2EPlanPrefetchedReads(t *testing.T) {
 	if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, "tsk_PFMOVED", "moved", mynth.StatusCompleted), ""); err != nil {
 		t.Fatal(err)
 	}
+	return srv
+}
+
+// TestE2EPlanPrefetchedReads: the tasks pinned by literal ids are read
+// while the spec loads, from --parallelism and MYNTH_BASE_URL at once or
+// from the mynth block's settings; the plan is the same either way, each
+// task is read once, and --exclude and --target keep their tasks unread.
+func TestE2EPlanPrefetchedReads(t *testing.T) {
+	const n = 30
+	srv := prefetchE2EServer(t, n)
 	env := planAPIEnv(srv)
 	reads := func() int { return srv.Emulator.Stats().Requests[mynthtest.EndpointTask] }
 
@@ -147,16 +155,8 @@ func TestE2EPlanCtrlCWithReadsInFlight(t *testing.T) {
 // ids while the spec loads, as plan does: each once, only those in scope,
 // and it records them all.
 func TestE2EApplyPrefetchedReads(t *testing.T) {
-	srv := mynthtest.NewServer(t, mynthtest.Options{})
 	const n = 12
-	for i := range n {
-		if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, fmt.Sprintf("tsk_PF%d", i), fmt.Sprintf("photo %d", i), mynth.StatusCompleted), ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := srv.Emulator.AddTask(e2eKey, planTask(srv.URL, "tsk_PFMOVED", "moved", mynth.StatusCompleted), ""); err != nil {
-		t.Fatal(err)
-	}
+	srv := prefetchE2EServer(t, n)
 	env := planAPIEnv(srv)
 	reads := func() int { return srv.Emulator.Stats().Requests[mynthtest.EndpointTask] }
 	dir := t.TempDir()
