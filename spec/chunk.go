@@ -41,6 +41,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	bodies := make([]*hclsyntax.Body, len(starts))
 	clean := make([]bool, len(starts))
 	hollow := make([]*hclsyntax.Body, len(starts))
+	pre := make([]*predecoded, len(starts))
 	pieceDiags := make([]hcl.Diagnostics, len(starts))
 	parallel(len(starts), func(i int) {
 		end := len(src)
@@ -55,6 +56,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 				// Dropped at once: the trees of a whole file never
 				// live together.
 				if hollow[i] = hollowTask(body.Blocks[0]); hollow[i] != nil {
+					pre[i] = l.predecode(body.Blocks[0])
 					body.Blocks[0].Body = hollow[i]
 				}
 			}
@@ -89,6 +91,10 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		end := len(src)
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
+		}
+		if pre[i] != nil {
+			l.lazy[stub] = lazyPiece{pre: pre[i]}
+			continue
 		}
 		l.lazy[stub] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 	}
@@ -168,11 +174,70 @@ func mergeBodies(bodies []*hclsyntax.Body, filename string) *hclsyntax.Body {
 
 // lazyPiece is a plain task block whose syntax tree the loader dropped
 // after parsing it (see hollowTask): the piece of its file that quickParse
-// reads it from again when the task is decoded.
+// reads it from again when the task is decoded, or, when pre is set, the
+// block already decoded.
 type lazyPiece struct {
 	src      []byte
 	filename string
 	start    hcl.Pos
+	pre      *predecoded
+}
+
+// predecoded is a task block decoded as soon as it was parsed (see
+// predecode): its header, its Task, and the diagnostics of decoding its
+// structure (block) and its instance, kept apart as decodeTasks reports
+// them.
+type predecoded struct {
+	tb          *taskBlock
+	task        *Task
+	block, inst hcl.Diagnostics
+}
+
+// predecode decodes b, a task block that hollowTask hollows, at once,
+// when what decoding it gives cannot depend on anything outside it: every
+// attribute of its body and of its nested blocks is a literal (see
+// literalValue), which refers to no variable or function, none is inputs
+// (decoded once every task is) or access_token (a secret the loader
+// notes only once the spec parses), and its name is valid. It returns nil
+// for any other block, which is read again when the tasks are decoded.
+// The decode is decodeTaskBlock's and decodeInstance's, the ones every
+// task goes through: its Task and diagnostics are theirs. A decoded block
+// needs no second parse, and its tree is garbage as soon as it is.
+func (l *loader) predecode(b *hclsyntax.Block) *predecoded {
+	if !validIdentifier(b.Labels[0]) || !literalBody(b.Body) {
+		return nil
+	}
+	for _, name := range []string{"inputs", "access_token", "for_each"} {
+		if _, ok := b.Body.Attributes[name]; ok {
+			return nil
+		}
+	}
+	for _, nb := range b.Body.Blocks {
+		if !literalBody(nb.Body) {
+			return nil
+		}
+	}
+	tb, bd := decodeTaskBlock(b.AsHCLBlock())
+	if tb == nil || tb.Inputs != nil || tb.ForEach != nil {
+		return nil
+	}
+	task, id := l.decodeInstance(tb, nil)
+	return &predecoded{
+		tb:    &taskBlock{Name: tb.Name, DeclRange: tb.DeclRange, LabelRange: tb.LabelRange},
+		task:  task,
+		block: bd,
+		inst:  id,
+	}
+}
+
+// literalBody reports whether every attribute of body is a literal.
+func literalBody(body *hclsyntax.Body) bool {
+	for _, a := range body.Attributes {
+		if _, ok := literalValue(a.Expr, 0); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // hollowTask returns an empty body to stand for the body of b, when b is a

@@ -408,9 +408,14 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	// A hollowed block (hollowTask) is read again and decoded by its
 	// instance's job: until then its taskBlock holds only its name.
 	hollowed := make([]bool, len(blocks))
+	pre := make([]*predecoded, len(blocks))
 	parallel(len(blocks), func(i int) {
-		if _, ok := l.lazy[blockBody(blocks[i])]; ok {
+		if p, ok := l.lazy[blockBody(blocks[i])]; ok {
 			hollowed[i] = true
+			if pre[i] = p.pre; pre[i] != nil {
+				bs[i].tb = pre[i].tb
+				return
+			}
 			bs[i].tb, bs[i].diags = taskBlockHeader(blocks[i])
 			return
 		}
@@ -425,8 +430,10 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		key   *instanceKey
 		task  *Task
 		diags hcl.Diagnostics
+		// done is set for a block decoded as it was parsed (predecode).
+		done bool
 	}
-	var jobs []job
+	jobs := make([]job, 0, len(blocks))
 	seenName := make(map[string]*taskBlock, len(blocks))
 	infos := map[string]*taskInfo{}
 	for i := range bs {
@@ -436,7 +443,10 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 			continue
 		}
 		if prev, ok := seenName[b.tb.Name]; ok {
-			if hollowed[i] {
+			switch {
+			case pre[i] != nil:
+				b.diags = append(b.diags, pre[i].block...)
+			case hollowed[i]:
 				// The block's own diagnostics come before the duplicate's.
 				_, d := decodeTaskBlock(l.reparse(blocks[i].Body))
 				b.diags = append(b.diags, d...)
@@ -451,6 +461,10 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		}
 		seenName[b.tb.Name] = b.tb
 		b.first = len(jobs)
+		if p := pre[i]; p != nil {
+			jobs = append(jobs, job{tb: b.tb, task: p.task, diags: append(p.block, p.inst...), done: true})
+			continue
+		}
 		if hollowed[i] {
 			jobs = append(jobs, job{tb: b.tb, block: blocks[i]})
 			continue
@@ -471,7 +485,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	}
 	parallel(len(jobs), func(i int) {
 		j := &jobs[i]
-		if l.ctx0.Err() != nil {
+		if j.done || l.ctx0.Err() != nil {
 			return
 		}
 		if j.block == nil {
