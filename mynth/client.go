@@ -181,10 +181,17 @@ func NewClient(opts Options) *Client {
 	return c
 }
 
+// maxIdlePerHost is how many idle connections to one host the default
+// transport keeps: at least as many as requests in flight (mynthform
+// allows up to 1,000), so that every connection goes back to the pool
+// after its answer instead of being closed and dialled again for the next
+// request. An idle connection is closed after IdleConnTimeout.
+const maxIdlePerHost = 1024
+
 // newHTTPClient is the default transport: pooled keep-alive connections
-// sized for 64 requests in flight to one host, bounded dial and TLS
-// handshakes. Per-request deadlines come from contexts, not from
-// http.Client.Timeout.
+// kept for up to maxIdlePerHost requests in flight to one host, bounded
+// dial and TLS handshakes. Per-request deadlines come from contexts, not
+// from http.Client.Timeout.
 func newHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
@@ -194,8 +201,8 @@ func newHTTPClient() *http.Client {
 				KeepAlive: 30 * time.Second,
 			}).DialContext,
 			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          256,
-			MaxIdleConnsPerHost:   64,
+			MaxIdleConns:          2 * maxIdlePerHost, // the API and an image host
+			MaxIdleConnsPerHost:   maxIdlePerHost,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
