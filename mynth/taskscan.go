@@ -3,7 +3,10 @@ package mynth
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 )
 
 // scanTask decodes a task body into t (which must be zero) without
@@ -29,7 +32,11 @@ func scanTask(b []byte, t *Task) bool {
 	s := taskScanner{b: b}
 	s.task(t)
 	s.ws()
-	return !s.bad && s.i == len(s.b)
+	if s.bad || s.i != len(s.b) {
+		return false
+	}
+	s.flush()
+	return true
 }
 
 // maxScanDepth bounds the nesting scanTask reads; json.Unmarshal's own
@@ -43,6 +50,18 @@ type taskScanner struct {
 	i     int
 	depth int
 	bad   bool
+	// pending are the plain strings read but not yet made (strTo):
+	// flush copies them out of b into one allocation for them all, where
+	// each would otherwise cost its own.
+	pending  [16]pendingString
+	npending int
+}
+
+// pendingString is a string value that is b[start:end], to be stored in
+// *dst.
+type pendingString struct {
+	dst        *string
+	start, end int
 }
 
 // The JSON names of each object's fields, for the case-folded match
@@ -174,12 +193,81 @@ func asciiEqualFold(a []byte, b string) bool {
 
 // str reads a JSON string. One with escapes is unquoted by json.Unmarshal.
 func (s *taskScanner) str() string {
+	body, escaped := s.quoted()
+	switch {
+	case s.bad:
+		return ""
+	case escaped:
+		return s.unescape(body)
+	}
+	return string(body)
+}
+
+// strTo reads a JSON string into *dst. A plain one (no escapes) is stored
+// by the next flush, which must come before *dst is read and before the
+// memory dst points into moves (a slice grown); one with escapes is
+// unquoted by json.Unmarshal at once.
+func (s *taskScanner) strTo(dst *string) {
+	body, escaped := s.quoted()
+	switch {
+	case s.bad:
+	case escaped:
+		*dst = s.unescape(body)
+	case len(body) == 0:
+		*dst = ""
+	default:
+		if s.npending == len(s.pending) {
+			s.flush()
+		}
+		end := s.i - 1 // the closing quote
+		s.pending[s.npending] = pendingString{dst: dst, start: end - len(body), end: end}
+		s.npending++
+	}
+}
+
+// flush stores the pending strings, copied out of the body into one
+// string that they share.
+func (s *taskScanner) flush() {
+	p := s.pending[:s.npending]
+	s.npending = 0
+	n := 0
+	for _, x := range p {
+		n += x.end - x.start
+	}
+	var all strings.Builder
+	all.Grow(n)
+	for _, x := range p {
+		all.Write(s.b[x.start:x.end])
+	}
+	str, off := all.String(), 0
+	for _, x := range p {
+		next := off + x.end - x.start
+		*x.dst = str[off:next]
+		off = next
+	}
+}
+
+// unescape decodes the string with escapes that was just read, body being
+// the bytes between its quotes.
+func (s *taskScanner) unescape(body []byte) string {
+	var v string
+	if json.Unmarshal(s.b[s.i-len(body)-2:s.i], &v) != nil {
+		s.fail()
+	}
+	return v
+}
+
+// quoted reads a JSON string and returns the bytes between its quotes and
+// whether they hold an escape (then they are not yet its value). It fails
+// the scan on a control byte, on invalid UTF-8 in a string without
+// escapes (json.Unmarshal would replace it), and at the body's end.
+func (s *taskScanner) quoted() (body []byte, escaped bool) {
 	if s.peek() != '"' {
 		s.fail()
-		return ""
+		return nil, false
 	}
 	start := s.i
-	escaped, ascii := false, true
+	ascii := true
 	i := start + 1
 	for ; i < len(s.b); i++ {
 		c := s.b[i]
@@ -192,29 +280,22 @@ func (s *taskScanner) str() string {
 			i++
 		case c < 0x20:
 			s.fail()
-			return ""
+			return nil, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
 	if i >= len(s.b) {
 		s.fail()
-		return ""
+		return nil, false
 	}
 	s.i = i + 1
-	body := s.b[start+1 : i]
-	if escaped {
-		var v string
-		if json.Unmarshal(s.b[start:s.i], &v) != nil {
-			s.fail()
-		}
-		return v
-	}
-	if !ascii && !utf8.Valid(body) {
+	body = s.b[start+1 : i]
+	if !escaped && !ascii && !utf8.Valid(body) {
 		s.fail()
-		return ""
+		return nil, false
 	}
-	return string(body)
+	return body, escaped
 }
 
 // integer reads a JSON number that is a plain integer, as an int.
@@ -407,15 +488,15 @@ func (s *taskScanner) task(t *Task) {
 		}
 		switch name {
 		case "id":
-			t.ID = s.str()
+			s.strTo(&t.ID)
 		case "status":
 			t.Status = Status(s.status())
 		case "type":
-			t.Type = s.str()
+			s.strTo(&t.Type)
 		case "createdAt":
-			t.CreatedAt = s.str()
+			s.strTo(&t.CreatedAt)
 		case "updatedAt":
-			t.UpdatedAt = s.str()
+			s.strTo(&t.UpdatedAt)
 		case "request":
 			if s.peek() != '{' {
 				s.sub(&t.Request)
@@ -465,15 +546,17 @@ func (s *taskScanner) request(r *Request) {
 				s.sub(&r.Prompt)
 				continue
 			}
-			r.Prompt = &Prompt{Positive: s.str()}
+			r.Prompt = new(Prompt)
+			s.strTo(&r.Prompt.Positive)
 		case "model":
-			r.Model = s.str()
+			s.strTo(&r.Model)
 		case "size":
 			if s.peek() != '"' {
 				s.sub(&r.Size)
 				continue
 			}
-			r.Size = &Size{Preset: s.str()}
+			r.Size = new(Size)
+			s.strTo(&r.Size.Preset)
 		case "count":
 			if c := s.peek(); c != '-' && (c < '0' || c > '9') {
 				s.fail()
@@ -508,7 +591,7 @@ func (s *taskScanner) result(r *Result) {
 		}
 		switch name {
 		case "model":
-			r.Model = s.str()
+			s.strTo(&r.Model)
 		case "images":
 			if s.peek() != '[' {
 				s.sub(&r.Images)
@@ -518,6 +601,9 @@ func (s *taskScanner) result(r *Result) {
 			s.depth++
 			r.Images = []Image{}
 			for i := 0; s.next(i); i++ {
+				if len(r.Images) == cap(r.Images) {
+					s.flush() // strTo's pointers into the images move
+				}
 				r.Images = append(r.Images, Image{})
 				im := &r.Images[len(r.Images)-1]
 				if s.peek() != '{' {
@@ -555,9 +641,9 @@ func (s *taskScanner) image(im *Image) {
 		case "status":
 			im.Status = ImageStatus(s.status())
 		case "id":
-			im.ID = s.str()
+			s.strTo(&im.ID)
 		case "url":
-			im.URL = s.str()
+			s.strTo(&im.URL)
 		case "cost":
 			if s.peek() != '"' {
 				s.sub(&im.Cost)
@@ -567,7 +653,7 @@ func (s *taskScanner) image(im *Image) {
 			*a = s.amount()
 			im.Cost = a
 		case "size":
-			im.Size = s.str()
+			s.strTo(&im.Size)
 		case "content_rating":
 			s.sub(&im.ContentRating)
 		case "error":
@@ -618,7 +704,15 @@ func (s *taskScanner) amountInto(a *Amount) {
 }
 
 // amount reads an amount's string form, as Amount.UnmarshalJSON does.
+// The plain form Mynth sends ("0.01250000") is read from the body's bytes
+// without a string; any other goes through ParseAmount.
 func (s *taskScanner) amount() Amount {
+	if s.peek() == '"' {
+		if a, n, ok := plainAmount(s.b[s.i+1:]); ok {
+			s.i += n + 2
+			return a
+		}
+	}
 	str := s.str()
 	if s.bad {
 		return Amount{}
@@ -628,4 +722,42 @@ func (s *taskScanner) amount() Amount {
 		s.fail()
 	}
 	return a
+}
+
+// plainAmount reads the amount at the start of b when it is a plain
+// decimal, [-]digits[.digits] with at most 18 digits, followed by the
+// closing quote: n is its length. That is the amount ParseAmount gives
+// for the same text, the same decimal value and exponent, made without
+// the text as a string. ok is false for anything else (the caller takes
+// ParseAmount's way, which decides).
+func plainAmount(b []byte) (a Amount, n int, ok bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		n++
+	}
+	var v int64
+	digits, frac, dot := 0, 0, false
+	for ; n < len(b); n++ {
+		c := b[n]
+		switch {
+		case '0' <= c && c <= '9':
+			v = v*10 + int64(c-'0')
+			if digits++; dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		case c == '"' && digits > 0 && digits <= 18 && (!dot || frac > 0):
+			if neg {
+				v = -v
+			}
+			return Amount{d: decimal.New(v, int32(-frac))}, n, true
+		default:
+			return Amount{}, 0, false
+		}
+		if digits > 18 {
+			return Amount{}, 0, false
+		}
+	}
+	return Amount{}, 0, false
 }

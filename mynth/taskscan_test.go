@@ -175,3 +175,37 @@ func BenchmarkDecodeTask(b *testing.B) {
 		}
 	})
 }
+
+// TestPlainAmountIsParseAmount: the scanner's own reading of a plain
+// amount gives the value ParseAmount gives, representation included, and
+// leaves every other text to ParseAmount.
+func TestPlainAmountIsParseAmount(t *testing.T) {
+	for _, text := range []string{
+		"0.01250000", "0", "-0", "5", "-1.50", "00.10", "123456789012345678", "0.00000001",
+		"12345678901234567.8", "-99999999999999999.9",
+	} {
+		a, n, ok := plainAmount([]byte(text + `"`))
+		if !ok || n != len(text) {
+			t.Errorf("plainAmount(%q) = _, %d, %v; want it read", text, n, ok)
+			continue
+		}
+		want, err := ParseAmount(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a, want) {
+			t.Errorf("plainAmount(%q) = %#v, ParseAmount %#v", text, a, want)
+		}
+	}
+	for _, text := range []string{
+		"", "-", ".", "5.", ".5", "-.5", "+5", "1e3", "1.2.3", "0x10", " 1", "1 ", "1234567890123456789",
+		"0.0000000000000000001", "1,5", `1\u0030`,
+	} {
+		if _, _, ok := plainAmount([]byte(text + `"`)); ok {
+			t.Errorf("plainAmount(%q) read it; it must leave it to ParseAmount", text)
+		}
+	}
+	if _, _, ok := plainAmount([]byte("0.5")); ok {
+		t.Error("plainAmount read an amount without its closing quote")
+	}
+}
