@@ -81,20 +81,35 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 			return l.parseWhole(src, filename)
 		}
 	}
+	// The maps are made at their size: grown an entry at a time, a map
+	// of 100,000 entries is rehashed into ever larger tables.
+	nPre, nLazy := 0, 0
+	for i, stub := range hollow {
+		switch {
+		case stub == nil:
+		case pre[i] != nil:
+			nPre++
+		default:
+			nLazy++
+		}
+	}
+	if l.pre == nil && nPre > 0 {
+		l.pre = make(map[*hclsyntax.Body]*predecoded, nPre)
+	}
+	if l.lazy == nil && nLazy > 0 {
+		l.lazy = make(map[*hclsyntax.Body]lazyPiece, nLazy)
+	}
 	for i, stub := range hollow {
 		if stub == nil {
 			continue
 		}
-		if l.lazy == nil {
-			l.lazy = map[*hclsyntax.Body]lazyPiece{}
+		if pre[i] != nil {
+			l.pre[stub] = pre[i]
+			continue
 		}
 		end := len(src)
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
-		}
-		if pre[i] != nil {
-			l.lazy[stub] = lazyPiece{pre: pre[i]}
-			continue
 		}
 		l.lazy[stub] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 	}
@@ -173,22 +188,21 @@ func mergeBodies(bodies []*hclsyntax.Body, filename string) *hclsyntax.Body {
 }
 
 // lazyPiece is a plain task block whose syntax tree the loader dropped
-// after parsing it (see hollowTask): the piece of its file that quickParse
-// reads it from again when the task is decoded, or, when pre is set, the
-// block already decoded.
+// after parsing it (see hollowTask) without decoding it: the piece of its
+// file that quickParse reads it from again when the task is decoded.
 type lazyPiece struct {
 	src      []byte
 	filename string
 	start    hcl.Pos
-	pre      *predecoded
 }
 
 // predecoded is a task block decoded as soon as it was parsed (see
-// predecode): its header, its Task, and the diagnostics of decoding its
-// structure (block) and its instance, kept apart as decodeTasks reports
-// them.
+// predecode): its header (a taskBlock with only its name and ranges), its
+// Task, and the diagnostics of decoding its structure (block) and its
+// instance, kept apart as decodeTasks reports them. One allocation holds
+// it all until the tasks are decoded.
 type predecoded struct {
-	tb          *taskBlock
+	tb          taskBlock
 	task        *Task
 	block, inst hcl.Diagnostics
 }
@@ -223,7 +237,7 @@ func (l *loader) predecode(b *hclsyntax.Block) *predecoded {
 	}
 	task, id := l.decodeInstance(tb, nil)
 	return &predecoded{
-		tb:    &taskBlock{Name: tb.Name, DeclRange: tb.DeclRange, LabelRange: tb.LabelRange},
+		tb:    taskBlock{Name: tb.Name, DeclRange: tb.DeclRange, LabelRange: tb.LabelRange},
 		task:  task,
 		block: bd,
 		inst:  id,
@@ -254,7 +268,9 @@ func hollowTask(b *hclsyntax.Block) *hclsyntax.Body {
 	if _, ok := b.Body.Attributes["for_each"]; ok {
 		return nil
 	}
-	return &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: b.Body.SrcRange, EndRange: b.Body.EndRange}
+	// No attributes map: the stub is never read as a body, only looked
+	// up (its Attributes are nil, which reads as empty).
+	return &hclsyntax.Body{SrcRange: b.Body.SrcRange, EndRange: b.Body.EndRange}
 }
 
 // reparse returns the task block a hollowed body stands for, read again

@@ -126,11 +126,13 @@ type loader struct {
 	chunkBytes int
 
 	// hollow has parseNative drop the syntax trees of plain task blocks
-	// (hollowTask), which decodeTasks reads again from lazy, keyed by
-	// the empty body that stands for each; lazy is written only while
-	// the files are parsed, one at a time, and read after.
+	// (hollowTask), which decodeTasks reads again from lazy, or finds
+	// decoded in pre (predecode), keyed by the empty body that stands
+	// for each; lazy and pre are written only while the files are
+	// parsed, one at a time, and read after.
 	hollow bool
 	lazy   map[*hclsyntax.Body]lazyPiece
+	pre    map[*hclsyntax.Body]*predecoded
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -410,12 +412,13 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	hollowed := make([]bool, len(blocks))
 	pre := make([]*predecoded, len(blocks))
 	parallel(len(blocks), func(i int) {
-		if p, ok := l.lazy[blockBody(blocks[i])]; ok {
+		body := blockBody(blocks[i])
+		if p, ok := l.pre[body]; ok {
+			hollowed[i], pre[i], bs[i].tb = true, p, &p.tb
+			return
+		}
+		if _, ok := l.lazy[body]; ok {
 			hollowed[i] = true
-			if pre[i] = p.pre; pre[i] != nil {
-				bs[i].tb = pre[i].tb
-				return
-			}
 			bs[i].tb, bs[i].diags = taskBlockHeader(blocks[i])
 			return
 		}

@@ -47,13 +47,7 @@ func countPredecoded(t *testing.T, src string) int {
 	if _, diags := l.parseNative([]byte(src), "main.mynth.hcl", 0); diags.HasErrors() {
 		return 0
 	}
-	n := 0
-	for _, p := range l.lazy {
-		if p.pre != nil {
-			n++
-		}
-	}
-	return n
+	return len(l.pre)
 }
 
 // randomPlainBlock writes a task block in quickParse's subset whose

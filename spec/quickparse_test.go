@@ -65,14 +65,18 @@ var notQuickPieces = []string{
 
 // checkQuick parses src with quickParse and hclsyntax from start and
 // reports whether quickParse accepted it; when it did, hclsyntax must
-// report nothing and build the same body.
+// report nothing and build the same body. bodyContent is held to
+// hclsyntax's Content on hclsyntax's body (checkContent) either way.
 func checkQuick(t *testing.T, src string, start hcl.Pos) bool {
 	t.Helper()
+	f, diags := hclsyntax.ParseConfig([]byte(src), "f.hcl", start)
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		checkContent(t, body, contentSchemas())
+	}
 	got, ok := quickParse([]byte(src), "f.hcl", start)
 	if !ok {
 		return false
 	}
-	f, diags := hclsyntax.ParseConfig([]byte(src), "f.hcl", start)
 	if len(diags) > 0 {
 		t.Fatalf("quickParse accepted %q, which hclsyntax reports: %v", src, diags)
 	}

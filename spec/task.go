@@ -22,7 +22,7 @@ type taskBlock struct {
 	// Attrs are the task's attributes, for_each excepted.
 	Attrs hcl.Attributes
 	// Blocks are the nested blocks by type (each at most once) and their
-	// attributes.
+	// attributes; both nil when there is none.
 	Blocks     map[string]*hcl.Block
 	BlockAttrs map[string]hcl.Attributes
 }
@@ -105,10 +105,12 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 	if tb == nil {
 		return nil, diags
 	}
-	tb.Blocks = map[string]*hcl.Block{}
-	tb.BlockAttrs = map[string]hcl.Attributes{}
 	schema := taskSchema(b.Body)
-	content, cd := b.Body.Content(schema)
+	content, cd := bodyContent(b.Body, schema)
+	if len(content.Blocks) > 0 {
+		tb.Blocks = make(map[string]*hcl.Block, len(content.Blocks))
+		tb.BlockAttrs = make(map[string]hcl.Attributes, len(content.Blocks))
+	}
 	diags = append(diags, explainUnsupported(cd, "in a task block", schema, content)...)
 	tb.Attrs = content.Attributes
 	if fe, ok := tb.Attrs["for_each"]; ok {
@@ -125,7 +127,7 @@ func decodeTaskBlock(b *hcl.Block) (*taskBlock, hcl.Diagnostics) {
 			continue
 		}
 		ns := nestedSchemas[nb.Type]
-		nc, nd := nb.Body.Content(ns)
+		nc, nd := bodyContent(nb.Body, ns)
 		diags = append(diags, explainUnsupported(nd, "in "+article(nb.Type)+" "+nb.Type+" block", ns, nc)...)
 		tb.Blocks[nb.Type] = nb
 		tb.BlockAttrs[nb.Type] = nc.Attributes
