@@ -3,6 +3,7 @@ package mynth_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,7 +45,11 @@ func fetchAll(ctx context.Context, c *mynth.Client, ids []string, parallel int) 
 // BenchmarkFetch10000 measures the client reading 10,000 completed tasks
 // (GET /tasks/:id, decoded strictly, Raw kept) from the emulator over real
 // HTTP on 127.0.0.1, 32 requests in flight. The emulator runs in the same
-// process, so allocs/task counts both sides of the connection.
+// process, so allocs/task counts both sides of the connection. floor is
+// the same reads by the minimal client of scripts/scale (net/http's
+// defaults but for a pool of 32, the body read whole, json.Unmarshal of
+// the fields plan checks) against the same emulator: the client's figures
+// are to be read against it, in the same run.
 func BenchmarkFetch10000(b *testing.B) {
 	const tasks, parallel = 10000, 32
 	srv := mynthtest.NewServer(b, mynthtest.Options{})
@@ -86,20 +91,94 @@ func BenchmarkFetch10000(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	b.ResetTimer()
-	for b.Loop() {
-		if err := fetchAll(ctx, c, ids, parallel); err != nil {
-			b.Fatal(err)
+	run := func(b *testing.B, fetch func() error) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.ResetTimer()
+		for b.Loop() {
+			if err := fetch(); err != nil {
+				b.Fatal(err)
+			}
 		}
+		b.StopTimer()
+		runtime.ReadMemStats(&after)
+		fetched := float64(tasks * b.N)
+		b.ReportMetric(fetched/b.Elapsed().Seconds(), "tasks/s")
+		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/fetched, "allocs/task")
+		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/fetched, "B/task")
 	}
-	b.StopTimer()
-	runtime.ReadMemStats(&after)
-	fetched := float64(tasks * b.N)
-	b.ReportMetric(fetched/b.Elapsed().Seconds(), "tasks/s")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/fetched, "allocs/task")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/fetched, "B/task")
+	b.Run("client", func(b *testing.B) {
+		run(b, func() error { return fetchAll(ctx, c, ids, parallel) })
+	})
+	b.Run("floor", func(b *testing.B) {
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel, MaxConnsPerHost: parallel}}
+		defer hc.CloseIdleConnections()
+		run(b, func() error { return fetchFloor(hc, srv.URL, "mak_bench", ids, parallel) })
+	})
+}
+
+// fetchFloor reads every task as scripts/scale's minimal client does.
+func fetchFloor(hc *http.Client, base, key string, ids []string, parallel int) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var first atomic.Value
+	for range parallel {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(ids) {
+					return
+				}
+				if err := readFloor(hc, base, key, ids[i]); err != nil {
+					first.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := first.Load().(error); err != nil {
+		return err
+	}
+	return nil
+}
+
+// readFloor is one read of the minimal client.
+func readFloor(hc *http.Client, base, key, id string) error {
+	req, err := http.NewRequest(http.MethodGet, base+"/tasks/"+id, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d %v", id, resp.StatusCode, err)
+	}
+	var t struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Request struct {
+			Prompt string `json:"prompt"`
+			Model  string `json:"model"`
+		} `json:"request"`
+		Result struct {
+			Images []struct {
+				Status string `json:"status"`
+			} `json:"images"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(body, &t); err != nil {
+		return err
+	}
+	if t.ID != id || t.Status != "completed" {
+		return fmt.Errorf("task %s: %s %s", id, t.ID, t.Status)
+	}
+	return nil
 }
 
 // cannedTransport answers every request with the same JSON body, without

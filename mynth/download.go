@@ -39,16 +39,16 @@ func (c *Client) Download(ctx context.Context, rawURL string, w io.Writer, maxBy
 	err = c.do(ctx, &call{
 		method:   http.MethodGet,
 		url:      u.String(),
-		name:     "GET " + shown,
+		path:     shown,
 		auth:     false,
 		timeout:  c.dlTime,
 		maxBytes: maxBytes,
-		handle: func(b []byte) error {
+		handle: func(_ string, b []byte) (any, error) {
 			if err := checkImage(b); err != nil {
-				return err
+				return nil, err
 			}
 			image = b
-			return nil
+			return nil, nil
 		},
 	})
 	if err != nil {

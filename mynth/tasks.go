@@ -36,16 +36,16 @@ func (c *Client) Generate(ctx context.Context, req Request) (Created, error) {
 	err = c.do(ctx, &call{
 		method:   http.MethodPost,
 		url:      c.base + "/image/generate",
-		name:     "POST /image/generate",
+		path:     "/image/generate",
 		body:     jsonBody(body),
 		creation: true,
 		auth:     true,
 		accept:   acceptJSON,
 		timeout:  c.timeout,
 		maxBytes: c.maxBytes,
-		handle: func(b []byte) (err error) {
+		handle: func(_ string, b []byte) (_ any, err error) {
 			created, err = DecodeCreated(b)
-			return err
+			return nil, err
 		},
 	})
 	if err != nil {
@@ -58,29 +58,32 @@ func (c *Client) Generate(ctx context.Context, req Request) (Created, error) {
 // task's owner: a Public Access Token gets ErrUnauthorized, another
 // account's task ErrNotFound. Task.Raw holds the task as received.
 func (c *Client) Task(ctx context.Context, id string) (*Task, error) {
-	var task *Task
-	err := c.get(ctx, id, "", func(b []byte) (err error) {
-		// b was read for this call alone: Raw may keep it.
-		t, err := decodeTask(b, true)
-		if err != nil {
-			return err
-		}
-		if t.ID != id {
-			return fmt.Errorf("asked for task %s, got task %s", id, t.ID)
-		}
-		task = t
-		return nil
-	})
+	result, err := c.get(ctx, id, "", handleTask)
+	task, _ := result.(*Task)
 	return task, err
+}
+
+// handleTask decodes the answer of GET /tasks/id into a *Task. It is a
+// function, not a closure, so that a read costs no allocation for it.
+func handleTask(id string, b []byte) (any, error) {
+	// b was read for this call alone: Raw may keep it.
+	t, err := decodeTask(b, true)
+	if err != nil {
+		return nil, err
+	}
+	if t.ID != id {
+		return nil, fmt.Errorf("asked for task %s, got task %s", id, t.ID)
+	}
+	return t, nil
 }
 
 // Status reads a task's status (GET /tasks/:id/status) with the API key or
 // the task's Public Access Token.
 func (c *Client) Status(ctx context.Context, id string) (Status, error) {
 	var st Status
-	err := c.get(ctx, id, "/status", func(b []byte) (err error) {
+	_, err := c.get(ctx, id, "/status", func(_ string, b []byte) (_ any, err error) {
 		st, err = DecodeStatus(b)
-		return err
+		return nil, err
 	})
 	return st, err
 }
@@ -89,9 +92,9 @@ func (c *Client) Status(ctx context.Context, id string) (Status, error) {
 // or the task's Public Access Token.
 func (c *Client) Results(ctx context.Context, id string) (*Results, error) {
 	var res *Results
-	err := c.get(ctx, id, "/results", func(b []byte) (err error) {
+	_, err := c.get(ctx, id, "/results", func(_ string, b []byte) (_ any, err error) {
 		res, err = DecodeResults(b)
-		return err
+		return nil, err
 	})
 	return res, err
 }
@@ -106,22 +109,30 @@ func (c *Client) needAPIKey(name string) error {
 	return nil
 }
 
-// get reads /tasks/:id<suffix> with the read retry policy.
-func (c *Client) get(ctx context.Context, id, suffix string, handle func([]byte) error) error {
-	path := "/tasks/" + url.PathEscape(id) + suffix
+// get reads /tasks/:id<suffix> with the read retry policy and returns
+// the result handle left in the call. The URL is made in one piece, the
+// path in messages being its end.
+func (c *Client) get(ctx context.Context, id, suffix string, handle func(string, []byte) (any, error)) (any, error) {
+	u := c.base + "/tasks/" + url.PathEscape(id) + suffix
+	path := u[len(c.base):]
 	if strings.TrimSpace(id) == "" {
-		return fmt.Errorf("GET %s: %w: empty task id", path, ErrInvalid)
+		return nil, fmt.Errorf("GET %s: %w: empty task id", path, ErrInvalid)
 	}
-	return c.do(ctx, &call{
+	cl := call{
 		method:   http.MethodGet,
-		url:      c.base + path,
-		name:     "GET " + path,
+		url:      u,
+		path:     path,
 		auth:     true,
 		accept:   acceptJSON,
 		timeout:  c.timeout,
 		maxBytes: c.maxBytes,
 		handle:   handle,
-	})
+		id:       id,
+	}
+	if err := c.do(ctx, &cl); err != nil {
+		return nil, err
+	}
+	return cl.result, nil
 }
 
 func jsonBody(b []byte) func() (io.Reader, string, error) {

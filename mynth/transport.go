@@ -17,7 +17,9 @@ import (
 type call struct {
 	method string
 	url    string // absolute
-	name   string // "GET /tasks/tsk_x", for messages
+	// path names the request in messages, after the method (name): the
+	// API path ("/tasks/tsk_x"), or the URL as shown for a download.
+	path string
 	// body returns a fresh request body and its content type; nil: none.
 	body func() (io.Reader, string, error)
 	// creation: retried only when certainly not sent (dial errors) or on
@@ -28,10 +30,20 @@ type call struct {
 	accept   string
 	timeout  time.Duration
 	maxBytes int64
-	// handle receives the body of a 2xx answer. An error is a malformed
-	// answer: retried for reads, ErrUnknownOutcome for a creation.
-	handle func(body []byte) error
+	// handle receives the body of a 2xx answer, with id, and returns
+	// what it made of it, kept in result for the caller. An error is a
+	// malformed answer: retried for reads, ErrUnknownOutcome for a
+	// creation. A handle that is a plain function rather than a closure
+	// costs no allocation per call.
+	handle func(id string, body []byte) (any, error)
+	// id is the task a read asks for, passed to handle.
+	id string
+	// result is what the last call of handle returned.
+	result any
 }
+
+// name is the request for messages, "GET /tasks/tsk_x".
+func (cl *call) name() string { return cl.method + " " + cl.path }
 
 // outcome is the result of one attempt.
 type outcome struct {
@@ -43,7 +55,7 @@ type outcome struct {
 // do runs c with retries and returns the final error, redacted.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", cl.name, err)
+		return fmt.Errorf("%s: %w", cl.name(), err)
 	}
 	for attempt := 1; ; attempt++ {
 		out := c.attempt(ctx, cl)
@@ -58,7 +70,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 			return redactErr(err, c.token)
 		}
 		if err := sleepCtx(ctx, c.backoff(attempt, out.retryAfter)); err != nil {
-			return redactErr(fmt.Errorf("%s: %w (while waiting to retry after: %v)", cl.name, err, out.err), c.token)
+			return redactErr(fmt.Errorf("%s: %w (while waiting to retry after: %v)", cl.name(), err, out.err), c.token)
 		}
 	}
 }
@@ -73,12 +85,12 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 	if cl.body != nil {
 		var err error
 		if body, contentType, err = cl.body(); err != nil {
-			return outcome{err: fmt.Errorf("%s: %w", cl.name, err)}
+			return outcome{err: fmt.Errorf("%s: %w", cl.name(), err)}
 		}
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, cl.url, body)
 	if err != nil {
-		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrInvalid, unwrapURLError(err))}
+		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name(), ErrInvalid, unwrapURLError(err))}
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -103,7 +115,10 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 	}
 	defer resp.Body.Close()
 
-	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	var retryAfter time.Duration
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		retryAfter = parseRetryAfter(v, time.Now())
+	}
 	data, tooLarge, readErr := readCapped(resp, cl.maxBytes)
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -111,17 +126,19 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 		case readErr != nil:
 			return c.transportFailure(ctx, actx, cl, fmt.Errorf("reading the response: %w", readErr))
 		case tooLarge:
-			err := fmt.Errorf("%s: %w: more than %d bytes", cl.name, ErrTooLarge, cl.maxBytes)
+			err := fmt.Errorf("%s: %w: more than %d bytes", cl.name(), ErrTooLarge, cl.maxBytes)
 			if cl.creation {
-				err = fmt.Errorf("%s: %w: %w: more than %d bytes", cl.name, ErrUnknownOutcome, ErrTooLarge, cl.maxBytes)
+				err = fmt.Errorf("%s: %w: %w: more than %d bytes", cl.name(), ErrUnknownOutcome, ErrTooLarge, cl.maxBytes)
 			}
 			return outcome{err: err}
 		}
-		if err := cl.handle(data); err != nil {
+		res, err := cl.handle(cl.id, data)
+		cl.result = res
+		if err != nil {
 			if cl.creation {
-				return outcome{err: fmt.Errorf("%s: %d with %w: %w: %w", cl.name, resp.StatusCode, ErrMalformed, ErrUnknownOutcome, err)}
+				return outcome{err: fmt.Errorf("%s: %d with %w: %w: %w", cl.name(), resp.StatusCode, ErrMalformed, ErrUnknownOutcome, err)}
 			}
-			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrMalformed, err), retry: true}
+			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name(), ErrMalformed, err), retry: true}
 		}
 		return outcome{}
 	}
@@ -134,10 +151,10 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 			// Scheme and host only: a query or user info may hold a secret.
 			where = " to " + loc.Scheme + "://" + loc.Host
 		}
-		return outcome{err: fmt.Errorf("%s: %w: the server answered %d, a redirect%s, which is never followed for a creation", cl.name, ErrUnknownOutcome, resp.StatusCode, where)}
+		return outcome{err: fmt.Errorf("%s: %w: the server answered %d, a redirect%s, which is never followed for a creation", cl.name(), ErrUnknownOutcome, resp.StatusCode, where)}
 	}
 	apiErr := DecodeError(resp.StatusCode, data)
-	apiErr.Method, apiErr.Path = cl.method, pathOf(cl.name, cl.method)
+	apiErr.Method, apiErr.Path = cl.method, cl.path
 	apiErr.RetryAfter = retryAfter
 	apiErr.Code = redact(apiErr.Code, c.token)
 	apiErr.Message = redact(apiErr.Message, c.token)
@@ -161,17 +178,17 @@ func (c *Client) transportFailure(ctx, actx context.Context, cl *call, err error
 	notSent := isDialError(err)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if cl.creation && !notSent {
-			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrUnknownOutcome, ctxErr)}
+			return outcome{err: fmt.Errorf("%s: %w: %w", cl.name(), ErrUnknownOutcome, ctxErr)}
 		}
-		return outcome{err: fmt.Errorf("%s: %w", cl.name, ctxErr)}
+		return outcome{err: fmt.Errorf("%s: %w", cl.name(), ctxErr)}
 	}
 	if actx.Err() != nil {
 		cause = fmt.Errorf("no complete answer within %s: %w", cl.timeout, cause)
 	}
 	if cl.creation && !notSent {
-		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name, ErrUnknownOutcome, cause)}
+		return outcome{err: fmt.Errorf("%s: %w: %w", cl.name(), ErrUnknownOutcome, cause)}
 	}
-	return outcome{err: fmt.Errorf("%s: %w", cl.name, cause), retry: true}
+	return outcome{err: fmt.Errorf("%s: %w", cl.name(), cause), retry: true}
 }
 
 // readCapped reads at most max bytes of the body; tooLarge reports a body
@@ -217,14 +234,6 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// pathOf returns the path part of a call name "GET /tasks/x".
-func pathOf(name, method string) string {
-	if len(name) > len(method) && name[:len(method)] == method {
-		return name[len(method)+1:]
-	}
-	return name
 }
 
 // backoff is the delay before retry number attempt (1 = first retry):

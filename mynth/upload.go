@@ -102,7 +102,8 @@ func webpHeaderProblem(b []byte) string {
 // A redirect is never followed (a body is never sent on to another
 // server) and is an error.
 func (c *Client) Upload(ctx context.Context, files []UploadFile) ([]string, error) {
-	const name = "POST /image/upload"
+	const path = "/image/upload"
+	const name = http.MethodPost + " " + path
 	if err := c.needAPIKey(name); err != nil {
 		return nil, err
 	}
@@ -123,28 +124,28 @@ func (c *Client) Upload(ctx context.Context, files []UploadFile) ([]string, erro
 	var urls []string
 	err := c.do(ctx, &call{
 		method:   http.MethodPost,
-		url:      c.base + "/image/upload",
-		name:     name,
+		url:      c.base + path,
+		path:     path,
 		body:     func() (io.Reader, string, error) { return multipartImages(files, types) },
 		auth:     true,
 		accept:   acceptJSON,
 		timeout:  c.timeout,
 		maxBytes: c.maxBytes,
-		handle: func(b []byte) error {
+		handle: func(_ string, b []byte) (any, error) {
 			u, err := DecodeUploaded(b)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(u) != len(files) {
-				return fmt.Errorf("sent %d files, got %d URLs", len(files), len(u))
+				return nil, fmt.Errorf("sent %d files, got %d URLs", len(files), len(u))
 			}
 			for i, s := range u {
 				if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
-					return fmt.Errorf("URL %d is not http or https", i+1)
+					return nil, fmt.Errorf("URL %d is not http or https", i+1)
 				}
 			}
 			urls = u
-			return nil
+			return nil, nil
 		},
 	})
 	if err != nil {
