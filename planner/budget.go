@@ -28,14 +28,14 @@ import (
 // creates it only while no other task of unknown price is in flight.
 
 // estimateTask is the estimate of tp (see TaskPlan.Estimate); st is its
-// spec task, nil for forget.
-func estimateTask(book *PriceBook, tp *TaskPlan, st *spec.Task) *mynth.Amount {
+// spec task, nil for forget; zero is the $0 estimate the plan's tasks that
+// create nothing share.
+func estimateTask(book *PriceBook, tp *TaskPlan, st *spec.Task, zero *mynth.Amount) *mynth.Amount {
 	if tp.Error != nil {
 		return nil
 	}
 	if tp.Action != ActionGenerate && tp.Action != ActionReplace {
-		var zero mynth.Amount
-		return &zero
+		return zero
 	}
 	if st == nil || st.Sensitive["model"] || st.Sensitive["count"] {
 		return nil

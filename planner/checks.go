@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mynthform/mynthform/mynth"
@@ -42,6 +43,22 @@ func expectNames(e *spec.Expect) []CheckName {
 	return names
 }
 
+// expectCount is how many checks expectChecks makes of e for a task
+// that is not pending.
+func expectCount(e *spec.Expect) int {
+	n := 1
+	if expectedStatus(e) == mynth.StatusCompleted {
+		n++
+		if e != nil && e.Size != "" {
+			n++
+		}
+	}
+	if e != nil && e.MaxCost != nil {
+		n++
+	}
+	return n
+}
+
 func expectedStatus(e *spec.Expect) mynth.Status {
 	if e == nil || e.Status == "" {
 		return mynth.StatusCompleted
@@ -66,7 +83,8 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 	}
 	sev := severityOf(e)
 	want := expectedStatus(e)
-	out := []Check{}
+	// Sized for its checks: the plan keeps the slice.
+	out := make([]Check, 0, expectCount(e))
 	add := func(name CheckName, ok bool, msg string) {
 		o := OutcomeFailed
 		if ok {
@@ -75,22 +93,26 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 		out = append(out, Check{Name: name, Outcome: o, Message: msg, Severity: sev})
 	}
 	if v.status == want {
-		add(CheckStatus, true, fmt.Sprintf("status is %s", v.status))
+		add(CheckStatus, true, statusIs(v.status))
 	} else {
 		add(CheckStatus, false, fmt.Sprintf("status is %s, expected %s", v.status, want))
 	}
-	succeeded := v.result.Succeeded()
 	if want == mynth.StatusCompleted {
 		n := 1
 		if e != nil && e.Images > 0 {
 			n = e.Images
 		}
-		if len(succeeded) >= n {
-			add(CheckImages, true, fmt.Sprintf("%s succeeded (at least %d expected)", countImages(len(succeeded)), n))
+		var succeeded int
+		if v.result != nil {
+			succeeded = succeededCount(v.result)
+		}
+		if succeeded >= n {
+			add(CheckImages, true, enoughImages(succeeded, n))
 		} else {
-			add(CheckImages, false, fmt.Sprintf("%s succeeded, expected at least %d", countImages(len(succeeded)), n))
+			add(CheckImages, false, fmt.Sprintf("%s succeeded, expected at least %d", countImages(succeeded), n))
 		}
 		if e != nil && e.Size != "" {
+			succeeded := v.result.Succeeded()
 			bad := ""
 			for _, im := range succeeded {
 				if im.Size != e.Size {
@@ -122,11 +144,32 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 	return out
 }
 
+// statusIs is the message of a status check that passed: a constant for
+// the statuses a task can have, as this runs for every task planned.
+func statusIs(s mynth.Status) string {
+	switch s {
+	case mynth.StatusCompleted:
+		return "status is completed"
+	case mynth.StatusFailed:
+		return "status is failed"
+	}
+	return "status is " + string(s)
+}
+
+// enoughImages is the message of an images check that passed: got
+// images succeeded, at least want were expected.
+func enoughImages(got, want int) string {
+	if got == 1 && want == 1 {
+		return "1 image succeeded (at least 1 expected)"
+	}
+	return countImages(got) + " succeeded (at least " + strconv.Itoa(want) + " expected)"
+}
+
 func countImages(n int) string {
 	if n == 1 {
 		return "1 image"
 	}
-	return fmt.Sprintf("%d images", n)
+	return strconv.Itoa(n) + " images"
 }
 
 func orNone(s string) string {
@@ -314,7 +357,10 @@ var checkAttr = map[CheckName]string{
 // locateChecks sets the Range of each of t's checks: the attribute that
 // set its expectation, else the expect block, else the task block (a
 // check that holds by default, such as the status, has no attribute).
-func locateChecks(checks []Check, t *spec.Task, dir string) {
+// decl, when set, is the task block's Range already made (the TaskPlan's):
+// the checks located there share it. names makes the others (nil:
+// RangeOf).
+func locateChecks(checks []Check, t *spec.Task, dir string, names *fileNames, decl *Range) {
 	for i := range checks {
 		c := &checks[i]
 		r, ok := t.Ranges.Get(checkAttr[c.Name])
@@ -325,6 +371,12 @@ func locateChecks(checks []Check, t *spec.Task, dir string) {
 		default:
 			r = t.DeclRange
 		}
-		c.Range = RangeOf(r, dir)
+		if decl != nil && r == t.DeclRange {
+			// The default expectations of a task without an expect
+			// block are there too.
+			c.Range = decl
+			continue
+		}
+		c.Range = names.rangeOf(r, dir)
 	}
 }

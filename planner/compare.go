@@ -268,13 +268,27 @@ func compareRequest(spec mynth.Request, remote *mynth.Request) ([]Change, error)
 // they do not agree the trees decide (two strings that differ only in
 // bytes that are not UTF-8 read back from JSON as the same text).
 func requestsAgree(spec, remote mynth.Request) bool {
-	w, g := spec.WithDefaults(), remote.WithDefaults()
+	// WithDefaults, with the normalized sizes on the stack: this runs for
+	// every task refreshed.
+	w, g := spec, remote
+	wSize, gSize := sizeWithDefault(spec.Size), sizeWithDefault(remote.Size)
+	w.Model, g.Model = modelKey(w.Model), modelKey(g.Model)
+	w.Size, g.Size = &wSize, &gSize
+	w.Count, g.Count = max(w.Count, 1), max(g.Count, 1)
 	for f := range mynth.AllRequestFields() {
 		if fieldIsSet(f, spec) && !fieldAgrees(f, w, g) {
 			return false
 		}
 	}
 	return true
+}
+
+// sizeWithDefault is the size mynth.Request.WithDefaults gives s.
+func sizeWithDefault(s *mynth.Size) mynth.Size {
+	if s == nil {
+		return mynth.Size{Preset: "auto"}
+	}
+	return s.Normalize()
 }
 
 // fieldAgrees reports whether field f, which w sets, has the same value in

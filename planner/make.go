@@ -3,7 +3,9 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mynthform/mynthform/internal/graph"
@@ -88,8 +90,10 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 		}
 		work = append(work, &taskWork{address: addr, attempt: at})
 	}
+	names := newFileNames(dir, opts.Spec.Tasks)
 	var diags []Diagnostic
 	for _, w := range work {
+		w.names = names
 		w.decide()
 		if spec.MatchAny(opts.Replace, spec.AddressOf(w.addr())) {
 			if d := w.forceReplace(dir); d != nil {
@@ -124,24 +128,41 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	}); err != nil {
 		return nil, err
 	}
-	order := opts.Spec.TaskGraph().Order()
-	propagateInputs(work, order, st, dir)
+	if slices.ContainsFunc(work, func(w *taskWork) bool { return w.inputs != nil }) {
+		propagateInputs(work, opts.Spec.TaskGraph().Order(), st, dir)
+	}
 
 	p := &Plan{FormatVersion: PlanFormatVersion, Tasks: make([]*TaskPlan, 0, len(work)), Diagnostics: append([]Diagnostic{}, diags...)}
 	for _, w := range work {
 		p.Tasks = append(p.Tasks, w.tp)
 	}
 	book := planPriceBook(opts.Spec.Budget, st, p.Tasks)
+	// Every task that creates nothing shares one $0 estimate (an Amount
+	// is a value: nothing writes through the pointer).
+	zero := new(mynth.Amount)
 	for _, w := range work {
-		w.tp.Estimate = estimateTask(book, w.tp, w.spec)
+		w.tp.Estimate = estimateTask(book, w.tp, w.spec, zero)
 	}
-	// Graph order: every task after the tasks it takes inputs from, ties
-	// (and the tasks no longer declared) by address.
+	sortTasks(p.Tasks, opts.Spec)
+	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book, dir)
+	p.Summary = summarize(p)
+	return p, nil
+}
+
+// sortTasks puts tasks in graph order: every task after the tasks it
+// takes inputs from, ties (and the tasks no longer declared) by address.
+func sortTasks(tasks []*TaskPlan, sp *spec.Spec) {
+	if !slices.ContainsFunc(sp.Tasks, func(t *spec.Task) bool { return len(t.Inputs) > 0 }) {
+		// No task takes an input, so the graph has no edge: its order
+		// is the addresses'.
+		slices.SortStableFunc(tasks, func(a, b *TaskPlan) int { return strings.Compare(a.Address, b.Address) })
+		return
+	}
 	g := graph.New()
-	for _, tp := range p.Tasks {
+	for _, tp := range tasks {
 		g.Add(tp.Address)
 	}
-	for _, e := range opts.Spec.TaskGraph().Edges() {
+	for _, e := range sp.TaskGraph().Edges() {
 		if g.Has(e.Down) && g.Has(e.Up) {
 			g.Connect(e.Down, e.Up)
 		}
@@ -150,20 +171,17 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for i, addr := range g.Order() {
 		pos[addr] = i
 	}
-	sort.SliceStable(p.Tasks, func(i, j int) bool {
-		pi, iok := pos[p.Tasks[i].Address]
-		pj, jok := pos[p.Tasks[j].Address]
+	sort.SliceStable(tasks, func(i, j int) bool {
+		pi, iok := pos[tasks[i].Address]
+		pj, jok := pos[tasks[j].Address]
 		switch {
 		case iok && jok:
 			return pi < pj
 		case iok != jok:
 			return iok
 		}
-		return p.Tasks[i].Address < p.Tasks[j].Address
+		return tasks[i].Address < tasks[j].Address
 	})
-	p.Checks = budgetChecks(opts.Spec, st, p.Tasks, book, dir)
-	p.Summary = summarize(p)
-	return p, nil
 }
 
 // taskWork is one address being planned: what the spec and the state say,
@@ -192,6 +210,8 @@ type taskWork struct {
 	// inputs is set when the task has inputs that are files or
 	// references: what the state resolves of them.
 	inputs *inputPlan
+	// names makes the plan's ranges (nil: RangeOf).
+	names *fileNames
 
 	tp *TaskPlan // the result
 }

@@ -39,6 +39,12 @@ type PriceBook struct {
 	// newest task had.
 	sizes map[priceKey]observedSize
 	seq   int
+	// last is the last price Learn divided: total / n.
+	last struct {
+		total, price mynth.Amount
+		n            int
+		ok           bool
+	}
 }
 
 type priceKey struct{ model, size string }
@@ -145,20 +151,30 @@ func requestSizeKey(s *mynth.Size) string {
 // result without a cost or succeeded images, and for a zero or negative
 // cost, which is never a price.
 func ImagePrice(r *mynth.Result) (mynth.Amount, error) {
-	if r == nil || r.Cost == nil {
-		return mynth.Amount{}, fmt.Errorf("the result has no cost")
-	}
-	if err := CheckCost(r); err != nil {
+	total, n, err := imagePriceOf(r)
+	if err != nil {
 		return mynth.Amount{}, err
 	}
-	n := len(r.Succeeded())
+	return total.DivUp(int64(n)), nil
+}
+
+// imagePriceOf checks r as ImagePrice does and returns the total and the
+// succeeded images it divides.
+func imagePriceOf(r *mynth.Result) (mynth.Amount, int, error) {
+	if r == nil || r.Cost == nil {
+		return mynth.Amount{}, 0, fmt.Errorf("the result has no cost")
+	}
+	if err := CheckCost(r); err != nil {
+		return mynth.Amount{}, 0, err
+	}
+	n := succeededCount(r)
 	if n == 0 {
-		return mynth.Amount{}, fmt.Errorf("no image succeeded")
+		return mynth.Amount{}, 0, fmt.Errorf("no image succeeded")
 	}
 	if r.Cost.Total.IsZero() {
-		return mynth.Amount{}, fmt.Errorf("the cost is 0, which is no safe worst case")
+		return mynth.Amount{}, 0, fmt.Errorf("the cost is 0, which is no safe worst case")
 	}
-	return r.Cost.Total.DivUp(int64(n)), nil
+	return r.Cost.Total, n, nil
 }
 
 // CheckCost reports a result whose amounts Mynth cannot have meant: a
@@ -187,11 +203,11 @@ func CheckCost(r *mynth.Result) error {
 			}
 		}
 	}
-	for i, im := range r.Images {
-		if im.Cost != nil {
-			if err := neg(fmt.Sprintf("cost for image %d", i+1), *im.Cost); err != nil {
-				return err
-			}
+	for i := range r.Images {
+		// The name is formatted only for a negative cost: this runs for
+		// every task read.
+		if c := r.Images[i].Cost; c != nil && c.IsNegative() {
+			return neg(fmt.Sprintf("cost for image %d", i+1), *c)
 		}
 	}
 	return nil
@@ -205,23 +221,39 @@ func (pb *PriceBook) Learn(req *mynth.Request, res *mynth.Result, at time.Time) 
 	if req == nil || res == nil {
 		return
 	}
-	price, err := ImagePrice(res)
+	total, n, err := imagePriceOf(res)
 	if err != nil {
 		return
 	}
+	// ImagePrice, divided again only when the total or the count differs
+	// from the last task's: a plan's tasks mostly cost the same.
+	if !pb.last.ok || pb.last.n != n || pb.last.total.Cmp(total) != 0 {
+		pb.last.total, pb.last.n, pb.last.price, pb.last.ok = total, n, total.DivUp(int64(n)), true
+	}
+	price := pb.last.price
 	pb.seq++
-	models := []string{modelKey(req.Model)}
+	// One model or two, and the distinct sizes of the succeeded images
+	// in order (usually one): on the stack, as Learn runs for every task
+	// a plan adopts.
+	var modelBuf [2]string
+	models := append(modelBuf[:0], modelKey(req.Model))
 	if res.Model != "" && res.Model != models[0] {
 		models = append(models, res.Model)
 	}
-	var sizes []string
-	for _, im := range res.Succeeded() {
-		if im.Size != "" && !contains(sizes, im.Size) {
+	var sizeBuf [4]string
+	sizes := sizeBuf[:0]
+	for i := range res.Images {
+		im := &res.Images[i]
+		if im.Status == mynth.ImageSucceeded && im.Size != "" && !contains(sizes, im.Size) {
 			sizes = append(sizes, im.Size)
 		}
 	}
 	if len(sizes) == 0 {
-		sizes = []string{""}
+		sizes = append(sizes, "")
+	}
+	reqSize := ""
+	if sizes[0] != "" {
+		reqSize = requestSizeKey(req.Size)
 	}
 	for _, m := range models {
 		for _, s := range sizes {
@@ -231,12 +263,23 @@ func (pb *PriceBook) Learn(req *mynth.Request, res *mynth.Result, at time.Time) 
 			}
 		}
 		if sizes[0] != "" {
-			k := priceKey{m, requestSizeKey(req.Size)}
+			k := priceKey{m, reqSize}
 			if old, ok := pb.sizes[k]; !ok || !at.Before(old.at) {
 				pb.sizes[k] = observedSize{sizes[0], at, pb.seq}
 			}
 		}
 	}
+}
+
+// succeededCount is len(r.Succeeded()) without the copies.
+func succeededCount(r *mynth.Result) int {
+	n := 0
+	for i := range r.Images {
+		if r.Images[i].Status == mynth.ImageSucceeded {
+			n++
+		}
+	}
+	return n
 }
 
 func contains(list []string, s string) bool {

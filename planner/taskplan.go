@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mynthform/mynthform/mynth"
+	"github.com/mynthform/mynthform/spec"
 	"github.com/mynthform/mynthform/state"
 )
 
@@ -41,12 +42,14 @@ func viewOfState(t *state.Task) (*view, error) {
 	return v, nil
 }
 
-func viewOfObserved(t *mynth.Task) (*view, error) {
+// viewOfObserved fills v with what t says, a task as read.
+func viewOfObserved(v *view, t *mynth.Task) error {
 	_, res, err := rawMembers(t)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &view{status: t.Status, request: t.Request, result: t.Result, resultRaw: res}, nil
+	*v = view{status: t.Status, request: t.Request, result: t.Result, resultRaw: res}
+	return nil
 }
 
 // planUnknownOutcome plans a task whose creation request got no answer:
@@ -59,7 +62,7 @@ func (w *taskWork) planUnknownOutcome(tp *TaskPlan, dir string) {
 		req := w.spec.Request
 		tp.Request = &req
 		tp.Model = req.Model
-		tp.Range = RangeOf(w.spec.DeclRange, dir)
+		tp.Range = w.names.rangeOf(w.spec.DeclRange, dir)
 		tp.Checks = pendingChecks(w.spec.Expect, "the outcome of its creation is unknown")
 	}
 	tp.Error = ptr(UnknownOutcomeMessage(tp.Address, w.attempt, w.recorded))
@@ -100,7 +103,7 @@ func (w *taskWork) plan(dir string) *TaskPlan {
 	tp := w.planTask(dir)
 	if w.spec != nil {
 		redactSensitive(tp, w.spec)
-		locateChecks(tp.Checks, w.spec, dir)
+		locateChecks(tp.Checks, w.spec, dir, w.names, tp.Range)
 		locateChanges(tp.Changes, w.spec, dir)
 	}
 	return tp
@@ -126,7 +129,7 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 	}
 	req := w.spec.Request
 	tp.Request = &req
-	tp.Range = RangeOf(w.spec.DeclRange, dir)
+	tp.Range = w.names.rangeOf(w.spec.DeclRange, dir)
 	tp.Model = req.Model
 
 	if w.action == ActionGenerate {
@@ -145,7 +148,11 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 		tp.Status = StatusUnknown
 		tp.Error = ptr(w.errorText())
 	case w.observed != nil:
-		cur, err = viewOfObserved(w.observed)
+		// On the stack: nothing keeps the view.
+		var obs view
+		if err = viewOfObserved(&obs, w.observed); err == nil {
+			cur = &obs
+		}
 		tp.Observed = w.observed
 	case recorded != nil:
 		cur, err = viewOfState(recorded)
@@ -337,18 +344,21 @@ func describe(v *view, files []string, viaPAT bool, specModel string) (string, *
 		c := v.result.Cost.Total
 		cost = &c
 	}
-	var sum mynth.Amount
+	images = make([]Image, 0, len(v.result.Images))
 	for i, im := range v.result.Images {
 		out := Image{ID: im.ID, Status: string(im.Status), URL: im.URL, Size: im.Size, Cost: im.Cost, Error: im.ErrorMessage()}
 		if i < len(files) {
 			out.File = files[i]
 		}
-		if im.Cost != nil {
-			sum = sum.Add(*im.Cost)
-		}
 		images = append(images, out)
 	}
 	if cost == nil && viaPAT {
+		var sum mynth.Amount
+		for _, im := range v.result.Images {
+			if im.Cost != nil {
+				sum = sum.Add(*im.Cost)
+			}
+		}
 		cost = &sum
 	}
 	return model, cost, images
@@ -406,17 +416,59 @@ func RangeOf(r hcl.Range, dir string) *Range {
 	if r.Filename == "" {
 		return nil
 	}
-	name := r.Filename
+	return rangeNamed(r, relName(r.Filename, dir))
+}
+
+// relName is RangeOf's file name for name.
+func relName(name, dir string) string {
 	if dir != "" {
 		if rel, err := filepath.Rel(dir, name); err == nil && filepath.IsLocal(rel) {
 			name = rel
 		}
 	}
+	return filepath.ToSlash(name)
+}
+
+func rangeNamed(r hcl.Range, name string) *Range {
 	return &Range{
-		Filename: filepath.ToSlash(name),
+		Filename: name,
 		Start:    Pos{Line: r.Start.Line, Column: r.Start.Column},
 		End:      Pos{Line: r.End.Line, Column: r.End.Column},
 	}
+}
+
+// fileNames is RangeOf for the ranges of one plan: the name of each file
+// its tasks are declared in is made once, not once per range. It is read
+// only once made, so the plan's workers share it.
+type fileNames struct {
+	dir   string
+	names map[string]string
+}
+
+func newFileNames(dir string, tasks []*spec.Task) *fileNames {
+	f := &fileNames{dir: dir, names: map[string]string{}}
+	last := ""
+	for _, t := range tasks {
+		if n := t.DeclRange.Filename; n != "" && n != last {
+			last = n
+			if _, ok := f.names[n]; !ok {
+				f.names[n] = relName(n, dir)
+			}
+		}
+	}
+	return f
+}
+
+// rangeOf is RangeOf(r, dir); a nil f is RangeOf itself.
+func (f *fileNames) rangeOf(r hcl.Range, dir string) *Range {
+	if f == nil || f.dir != dir || r.Filename == "" {
+		return RangeOf(r, dir)
+	}
+	name, ok := f.names[r.Filename]
+	if !ok {
+		return RangeOf(r, dir)
+	}
+	return rangeNamed(r, name)
 }
 
 func ptr[T any](v T) *T { return &v }
