@@ -42,6 +42,9 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	clean := make([]bool, len(starts))
 	hollow := make([]*hclsyntax.Body, len(starts))
 	pre := make([]*predecoded, len(starts))
+	if l.preBody == nil {
+		l.preBody = &hclsyntax.Body{}
+	}
 	pieceDiags := make([]hcl.Diagnostics, len(starts))
 	parallel(len(starts), func(i int) {
 		end := len(src)
@@ -54,9 +57,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 			l.early.tellTaskIDs(body)
 			if l.hollow {
 				// Dropped at once: the trees of a whole file never
-				// live together.
+				// live together. A predecoded block is found by
+				// where it starts, and its body is one empty stub
+				// that all share.
 				if hollow[i] = hollowTask(body.Blocks[0]); hollow[i] != nil {
-					pre[i] = l.predecode(body.Blocks[0])
+					if pre[i] = l.predecode(body.Blocks[0]); pre[i] != nil {
+						hollow[i] = l.preBody
+					}
 					body.Blocks[0].Body = hollow[i]
 				}
 			}
@@ -94,7 +101,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		}
 	}
 	if l.pre == nil && nPre > 0 {
-		l.pre = make(map[*hclsyntax.Body]*predecoded, nPre)
+		l.pre = make(map[preKey]*predecoded, nPre)
 	}
 	if l.lazy == nil && nLazy > 0 {
 		l.lazy = make(map[*hclsyntax.Body]lazyPiece, nLazy)
@@ -104,7 +111,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 			continue
 		}
 		if pre[i] != nil {
-			l.pre[stub] = pre[i]
+			l.pre[preKey{filename, bodies[i].Blocks[0].TypeRange.Start.Byte}] = pre[i]
 			continue
 		}
 		end := len(src)
@@ -197,14 +204,25 @@ type lazyPiece struct {
 }
 
 // predecoded is a task block decoded as soon as it was parsed (see
-// predecode): its header (a taskBlock with only its name and ranges), its
-// Task, and the diagnostics of decoding its structure (block) and its
-// instance, kept apart as decodeTasks reports them. One allocation holds
-// it all until the tasks are decoded.
+// predecode): its Task, and the diagnostics of decoding its structure
+// (block) and its instance, kept apart as decodeTasks reports them. Its
+// name and ranges are its block's header's: it keeps nothing more of
+// the block.
 type predecoded struct {
-	tb          taskBlock
 	task        *Task
 	block, inst hcl.Diagnostics
+}
+
+// preKey is where a predecoded block starts: its file and the offset of
+// its type.
+type preKey struct {
+	filename string
+	byte     int
+}
+
+// preKeyOf is b's preKey.
+func preKeyOf(b *hcl.Block) preKey {
+	return preKey{b.TypeRange.Filename, b.TypeRange.Start.Byte}
 }
 
 // predecode decodes b, a task block that hollowTask hollows, at once,
@@ -237,7 +255,6 @@ func (l *loader) predecode(b *hclsyntax.Block) *predecoded {
 	}
 	task, id := l.decodeInstance(tb, nil)
 	return &predecoded{
-		tb:    taskBlock{Name: tb.Name, DeclRange: tb.DeclRange, LabelRange: tb.LabelRange},
 		task:  task,
 		block: bd,
 		inst:  id,

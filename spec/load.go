@@ -126,13 +126,16 @@ type loader struct {
 	chunkBytes int
 
 	// hollow has parseNative drop the syntax trees of plain task blocks
-	// (hollowTask), which decodeTasks reads again from lazy, or finds
-	// decoded in pre (predecode), keyed by the empty body that stands
-	// for each; lazy and pre are written only while the files are
-	// parsed, one at a time, and read after.
+	// (hollowTask), which decodeTasks reads again from lazy, keyed by
+	// the empty body that stands for each, or finds decoded in pre
+	// (predecode), keyed by where each starts; lazy and pre are written
+	// only while the files are parsed, one at a time, and read after.
 	hollow bool
 	lazy   map[*hclsyntax.Body]lazyPiece
-	pre    map[*hclsyntax.Body]*predecoded
+	pre    map[preKey]*predecoded
+	// preBody is the body of every predecoded block once its tree is
+	// dropped: an empty stub, never read.
+	preBody *hclsyntax.Body
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -408,16 +411,17 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	}
 	bs := make([]decoded, len(blocks))
 	// A hollowed block (hollowTask) is read again and decoded by its
-	// instance's job: until then its taskBlock holds only its name.
+	// instance's job: until then its taskBlock holds only its name. A
+	// predecoded block has no taskBlock: its Task is made, and its name
+	// (valid) and ranges are its header's.
 	hollowed := make([]bool, len(blocks))
 	pre := make([]*predecoded, len(blocks))
 	parallel(len(blocks), func(i int) {
-		body := blockBody(blocks[i])
-		if p, ok := l.pre[body]; ok {
-			hollowed[i], pre[i], bs[i].tb = true, p, &p.tb
+		if p, ok := l.pre[preKeyOf(blocks[i])]; ok {
+			hollowed[i], pre[i] = true, p
 			return
 		}
-		if _, ok := l.lazy[body]; ok {
+		if _, ok := l.lazy[blockBody(blocks[i])]; ok {
 			hollowed[i] = true
 			bs[i].tb, bs[i].diags = taskBlockHeader(blocks[i])
 			return
@@ -427,6 +431,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 
 	// Names are checked in file order, and for_each expanded, serially.
 	type job struct {
+		// tb is nil for a predecoded block.
 		tb *taskBlock
 		// block is the hollowed block to read again, nil for the others.
 		block *hcl.Block
@@ -437,15 +442,23 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		done bool
 	}
 	jobs := make([]job, 0, len(blocks))
-	seenName := make(map[string]*taskBlock, len(blocks))
+	// seenName holds the declaration range of each name declared.
+	seenName := make(map[string]*hcl.Range, len(blocks))
 	infos := map[string]*taskInfo{}
 	for i := range bs {
 		b := &bs[i]
 		b.first = -1
-		if b.tb == nil {
+		var name string
+		var decl, label *hcl.Range
+		switch {
+		case pre[i] != nil:
+			name, decl, label = blocks[i].Labels[0], &blocks[i].DefRange, &blocks[i].LabelRanges[0]
+		case b.tb != nil:
+			name, decl, label = b.tb.Name, &b.tb.DeclRange, &b.tb.LabelRange
+		default:
 			continue
 		}
-		if prev, ok := seenName[b.tb.Name]; ok {
+		if prev, ok := seenName[name]; ok {
 			switch {
 			case pre[i] != nil:
 				b.diags = append(b.diags, pre[i].block...)
@@ -457,15 +470,15 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 			b.diags = append(b.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate task address",
-				Detail:   fmt.Sprintf("A task named %q was already declared at %s. Task names must be unique across every spec file: rename one of them.", b.tb.Name, prev.DeclRange),
-				Subject:  b.tb.LabelRange.Ptr(),
+				Detail:   fmt.Sprintf("A task named %q was already declared at %s. Task names must be unique across every spec file: rename one of them.", name, *prev),
+				Subject:  label.Ptr(),
 			})
 			continue
 		}
-		seenName[b.tb.Name] = b.tb
+		seenName[name] = decl
 		b.first = len(jobs)
 		if p := pre[i]; p != nil {
-			jobs = append(jobs, job{tb: b.tb, task: p.task, diags: append(p.block, p.inst...), done: true})
+			jobs = append(jobs, job{task: p.task, diags: append(p.block, p.inst...), done: true})
 			continue
 		}
 		if hollowed[i] {
@@ -508,17 +521,17 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	// has inputs that may refer to it.
 	anyInputs := false
 	for _, j := range jobs {
-		anyInputs = anyInputs || j.task != nil && j.tb.Inputs != nil
+		anyInputs = anyInputs || j.task != nil && j.tb != nil && j.tb.Inputs != nil
 	}
 	if anyInputs {
 		for _, j := range jobs {
 			if j.task == nil {
 				continue
 			}
-			info := infos[j.tb.Name]
+			info := infos[j.task.Name]
 			if info == nil {
 				info = &taskInfo{forEach: j.key != nil, instances: map[string]*Task{}}
-				infos[j.tb.Name] = info
+				infos[j.task.Name] = info
 			}
 			info.instances[j.task.Key] = j.task
 			if j.key != nil {
@@ -530,7 +543,7 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 		}
 		taskVal := taskVariable(infos)
 		parallel(len(jobs), func(i int) {
-			if l.ctx0.Err() == nil && jobs[i].task != nil && jobs[i].tb.Inputs != nil {
+			if l.ctx0.Err() == nil && jobs[i].task != nil && jobs[i].tb != nil && jobs[i].tb.Inputs != nil {
 				jobs[i].diags = append(jobs[i].diags, l.decodeTaskInputs(jobs[i].tb, jobs[i].key, jobs[i].task, infos, taskVal)...)
 			}
 		})

@@ -158,9 +158,64 @@ func (p *quickParser) ident() (string, hcl.Range, bool) {
 		return "", hcl.Range{}, false
 	}
 	start := p.pos
-	name := string(p.src[p.i : p.i+n])
+	name := knownName(p.src[p.i : p.i+n])
 	p.skip(n)
 	return name, p.rng(start), true
+}
+
+// knownName is string(b), without an allocation when b is one of the
+// names a spec writes in every block (block types, attributes, the roots
+// of references).
+func knownName(b []byte) string {
+	switch string(b) {
+	case "task":
+		return "task"
+	case "id":
+		return "id"
+	case "prompt":
+		return "prompt"
+	case "model":
+		return "model"
+	case "size":
+		return "size"
+	case "count":
+		return "count"
+	case "files":
+		return "files"
+	case "expect":
+		return "expect"
+	case "max_cost":
+		return "max_cost"
+	case "status":
+		return "status"
+	case "images":
+		return "images"
+	case "severity":
+		return "severity"
+	case "metadata":
+		return "metadata"
+	case "inputs":
+		return "inputs"
+	case "output":
+		return "output"
+	case "format":
+		return "format"
+	case "for_each":
+		return "for_each"
+	case "ignore_changes":
+		return "ignore_changes"
+	case "var":
+		return "var"
+	case "local":
+		return "local"
+	case "each":
+		return "each"
+	case "key":
+		return "key"
+	case "value":
+		return "value"
+	}
+	return string(b)
 }
 
 // block reads a block from its type to the end of the line that closes
