@@ -83,7 +83,7 @@ type Write struct {
 type Codec struct {
 	mu    sync.Mutex
 	sec   secrets
-	cache taskCache
+	cache encodeCache
 }
 
 // Protect adds values the state must never hold (the API key, Public
@@ -154,10 +154,7 @@ func (c *Codec) EncodeAt(where string, f *File, serial uint64) (Write, error) {
 	next.Serial = serial
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cache == nil {
-		c.cache = taskCache{}
-	}
-	data, err := encodeFile(next, c.cache, &c.sec, nil)
+	data, err := encodeFile(next, &c.cache, &c.sec, nil)
 	var se *Error
 	if errors.As(err, &se) {
 		e := *se

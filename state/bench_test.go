@@ -156,7 +156,7 @@ func BenchmarkEncode10000(b *testing.B) {
 func BenchmarkEncode10000OneChanged(b *testing.B) {
 	f := New("bench")
 	f.Tasks = realisticTasks(10000, 0)
-	cache := taskCache{}
+	cache := &encodeCache{}
 	out, _ := encodeFile(f, cache, nil, nil)
 	b.SetBytes(int64(len(out)))
 	b.ResetTimer()
@@ -199,6 +199,40 @@ func BenchmarkSaveAfterProtect(b *testing.B) {
 		f.Tasks[addr].UpdatedAt = fmt.Sprintf("2026-01-02T10:%02d:%02dZ", i/60%60, i%60)
 		if _, err := s.Save(f); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSaveApplyStep is one save of an apply that creates tasks: a
+// state of 1,000 tasks and 32 write-ahead records, one record replaced by
+// its task and one new record added each time (tasks and records are
+// replaced, never changed in place, as apply does).
+func BenchmarkSaveApplyStep(b *testing.B) {
+	s := Open(filepath.Join(b.TempDir(), "mynth.state.json"))
+	f := New("bench")
+	f.Tasks = realisticTasks(1000, 0)
+	f.Attempts = map[string]*Attempt{}
+	attempt := func(i int) *Attempt {
+		return &Attempt{ID: fmt.Sprintf("att_%032d", i), StartedAt: "2026-01-02T10:00:00Z",
+			Request: json.RawMessage(fmt.Sprintf(`{"count":1,"model":"google/gemini-3.1-flash-image","prompt":{"positive":"New product photo %d"},"size":"64x64"}`, i))}
+	}
+	for i := range 32 {
+		f.Attempts[fmt.Sprintf(`task.new["%06d"]`, i)] = attempt(i)
+	}
+	if _, err := s.Save(f); err != nil {
+		b.Fatal(err)
+	}
+	proto := f.Tasks[`task.asset["00000"]`]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		done := fmt.Sprintf(`task.new["%06d"]`, i)
+		delete(f.Attempts, done)
+		t := *proto
+		t.ID = fmt.Sprintf("tsk_new%019d", i)
+		f.Tasks[done] = &t
+		f.Attempts[fmt.Sprintf(`task.new["%06d"]`, i+32)] = attempt(i + 32)
+		if wrote, err := s.Save(f); err != nil || !wrote {
+			b.Fatal(wrote, err)
 		}
 	}
 }

@@ -71,7 +71,12 @@ func (s *Store) readFile(root *atomicfile.Root, buf []byte) ([]byte, error) {
 	}
 	// One byte more than the size, so that a file that did not grow is
 	// read to its end without growing the buffer.
-	data := slices.Grow(buf[:0], size+1)
+	data := buf[:0]
+	if cap(data) < size+1 {
+		// A state that apply writes grows with every save: room to spare
+		// saves a new buffer at each read.
+		data = make([]byte, 0, size+size/8+1)
+	}
 	for {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]

@@ -87,49 +87,131 @@ func Encode(f *File) ([]byte, error) {
 	return encodeFile(f, nil, nil, nil)
 }
 
-// taskCache remembers the encoding of tasks by address, so that saving a
-// large state in which few tasks changed encodes only those. Its tasks are
-// private copies, never changed once stored.
-type taskCache map[string]cachedTask
+// encodeCache remembers how the tasks and the write-ahead records of the
+// last encoding were encoded, so that saving a large state in which few of
+// them changed encodes only those, and assembles the file from the
+// remembered pieces. Its tasks and records are private copies, never
+// changed once stored. The zero value is ready.
+type encodeCache struct {
+	tasks    map[string]cachedTask
+	attempts map[string]cachedAttempt
+	// addrs are the addresses of the tasks of the last encoding that
+	// succeeded, sorted; valid says they are known (keys(tasks) is then
+	// the same set). An encoding that fails leaves them unknown.
+	addrs []string
+	valid bool
+}
 
 type cachedTask struct {
 	task *Task
-	json []byte // the task object, indented as a member of "tasks"
+	// member is the task as a member of "tasks": a newline, the
+	// indentation, its quoted address, ": " and the indented object.
+	member []byte
 	// checked is how many of the secrets' values the task was checked
 	// against; values added later (Protect) are checked before reuse.
 	checked int
 }
 
+type cachedAttempt struct {
+	at      *Attempt
+	member  []byte // as a member of "attempts", like cachedTask.member
+	checked int
+}
+
+// memberOf returns a member of an object indented at the second level:
+// "\n    " + the quoted key + ": " + value.
+func memberOf(key string, value []byte) []byte {
+	k := jsonString(key)
+	b := make([]byte, 0, 7+len(k)+len(value))
+	b = append(b, "\n    "...)
+	b = append(b, k...)
+	b = append(b, ": "...)
+	return append(b, value...)
+}
+
+// sortedAddrs returns f's task addresses, sorted: the cached ones that
+// remain, merged with the new ones, when the cache knows them; the result
+// is the cache's until the next encoding.
+func (c *encodeCache) sortedAddrs(f *File) []string {
+	if c == nil || !c.valid {
+		return f.Addresses()
+	}
+	kept := 0
+	for _, a := range c.addrs {
+		if _, ok := f.Tasks[a]; ok {
+			kept++
+		}
+	}
+	if kept == len(c.addrs) && kept == len(f.Tasks) {
+		return c.addrs
+	}
+	var added []string
+	if len(f.Tasks) > kept {
+		for a := range f.Tasks {
+			if _, ok := c.tasks[a]; !ok {
+				added = append(added, a)
+			}
+		}
+		slices.Sort(added)
+	}
+	out := make([]string, 0, len(f.Tasks))
+	old := c.addrs
+	for len(old) > 0 || len(added) > 0 {
+		if len(old) > 0 {
+			if _, ok := f.Tasks[old[0]]; !ok {
+				old = old[1:]
+				continue
+			}
+		}
+		if len(added) == 0 || len(old) > 0 && old[0] < added[0] {
+			out, old = append(out, old[0]), old[1:]
+		} else {
+			out, added = append(out, added[0]), added[1:]
+		}
+	}
+	return out
+}
+
 // encodeFile is Encode. With a cache it reuses the encoding of every task
-// equal to the cached one, and stores the others. With sec it refuses,
-// with an *Error of kind ErrSecret, a file that holds one of the secrets:
-// every task it encodes afresh is checked before it is cached (a cached
-// one was checked when it was stored), and so is every attempt. The
-// result is written into dst's storage when it is large enough.
-func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, error) {
+// and write-ahead record equal to the cached one, and stores the others.
+// With sec it refuses, with an *Error of kind ErrSecret, a file that holds
+// one of the secrets: every task and record it encodes afresh is checked
+// before it is cached, and a cached one against the values added since it
+// was checked. The result is written into dst's storage when it is large
+// enough.
+func encodeFile(f *File, cache *encodeCache, sec *secrets, dst []byte) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("encoding state: nil file")
 	}
 	if f.Lineage == "" {
 		return nil, errors.New("encoding state: the file has no lineage")
 	}
-	addrs := f.Addresses()
+	addrs := cache.sortedAddrs(f)
+	if cache != nil {
+		// Valid again only once this encoding succeeds.
+		cache.valid = false
+		if cache.tasks == nil {
+			cache.tasks = map[string]cachedTask{}
+		}
+	}
 	parts := make([][]byte, len(addrs))
 	size := 0
 	for i, addr := range addrs {
 		t := f.Tasks[addr]
-		if c, ok := cache[addr]; ok && c.task.Equal(t) {
-			if n := sec.count(); c.checked < n {
-				added := secrets{values: sec.values[c.checked:n]}
-				if where, ok := added.task(addr, t); ok {
-					return nil, secretError(where)
+		if cache != nil {
+			if c, ok := cache.tasks[addr]; ok && c.task.Equal(t) {
+				if n := sec.count(); c.checked < n {
+					added := secrets{values: sec.values[c.checked:n]}
+					if where, ok := added.task(addr, t); ok {
+						return nil, secretError(where)
+					}
+					c.checked = n
+					cache.tasks[addr] = c
 				}
-				c.checked = n
-				cache[addr] = c
+				parts[i] = c.member
+				size += len(c.member) + 1
+				continue
 			}
-			parts[i] = c.json
-			size += len(addr) + len(c.json) + 16
-			continue
 		}
 		if where, ok := sec.task(addr, t); ok {
 			return nil, secretError(where)
@@ -142,17 +224,10 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 		if err != nil {
 			return nil, fmt.Errorf("encoding state: %s: %w", addr, err)
 		}
-		parts[i] = b
-		size += len(addr) + len(b) + 16
+		parts[i] = memberOf(addr, b)
+		size += len(parts[i]) + 1
 		if cache != nil {
-			cache[addr] = cachedTask{task: t.Clone(), json: b, checked: sec.count()}
-		}
-	}
-	if cache != nil && len(cache) > len(addrs) {
-		for addr := range cache {
-			if _, ok := f.Tasks[addr]; !ok {
-				delete(cache, addr)
-			}
+			cache.tasks[addr] = cachedTask{task: t.Clone(), member: parts[i], checked: sec.count()}
 		}
 	}
 
@@ -161,7 +236,7 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 	if where, ok := sec.file(f); ok {
 		return nil, secretError(where)
 	}
-	attempts, err := encodeAttempts(f, sec)
+	attempts, err := encodeAttempts(f, cache, sec)
 	if err != nil {
 		return nil, err
 	}
@@ -173,20 +248,23 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	buf := bytes.NewBuffer(slices.Grow(dst[:0], size+len(attempts)+len(history)+len(uploads)+256))
+	need := size + len(attempts) + len(history) + len(uploads) + len(f.Lineage) + len(f.ToolVersion) + 256
+	if cap(dst) < need {
+		// A state that apply writes grows with every task it records:
+		// room to spare saves a new buffer at each save.
+		dst = make([]byte, 0, need+need/8)
+	}
+	buf := bytes.NewBuffer(dst[:0])
 	buf.WriteString("{\n")
 	buf.Write(attempts)
 	buf.Write(history)
 	buf.WriteString("  \"lineage\": ")
 	buf.Write(jsonString(f.Lineage))
 	fmt.Fprintf(buf, ",\n  \"serial\": %d,\n  \"tasks\": {", f.Serial)
-	for i, addr := range addrs {
+	for i := range addrs {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.WriteString("\n    ")
-		buf.Write(jsonString(addr))
-		buf.WriteString(": ")
 		buf.Write(parts[i])
 	}
 	if len(addrs) > 0 {
@@ -197,6 +275,16 @@ func encodeFile(f *File, cache taskCache, sec *secrets, dst []byte) ([]byte, err
 	buf.WriteString(",\n")
 	buf.Write(uploads)
 	fmt.Fprintf(buf, "  \"version\": %d\n}\n", FormatVersion)
+	if cache != nil {
+		if len(cache.tasks) > len(addrs) {
+			for addr := range cache.tasks {
+				if _, ok := f.Tasks[addr]; !ok {
+					delete(cache.tasks, addr)
+				}
+			}
+		}
+		cache.addrs, cache.valid = addrs, true
+	}
 	return buf.Bytes(), nil
 }
 
@@ -307,14 +395,44 @@ func checkSuperseded(h *Superseded) error {
 
 // encodeAttempts returns the "attempts" member of the top level, with
 // its trailing comma and newline, or nothing when f has no attempt. With
-// sec it refuses an attempt that holds a secret.
-func encodeAttempts(f *File, sec *secrets) ([]byte, error) {
+// sec it refuses an attempt that holds a secret. With a cache it reuses
+// the encoding of every record equal to the cached one (checking it only
+// against the secrets added since), and stores the others.
+func encodeAttempts(f *File, cache *encodeCache, sec *secrets) ([]byte, error) {
+	if cache != nil {
+		defer func() {
+			if len(cache.attempts) > len(f.Attempts) {
+				for addr := range cache.attempts {
+					if _, ok := f.Attempts[addr]; !ok {
+						delete(cache.attempts, addr)
+					}
+				}
+			}
+		}()
+	}
 	if len(f.Attempts) == 0 {
 		return nil, nil
 	}
-	m := make(map[string]attemptJSON, len(f.Attempts))
-	for _, addr := range f.AttemptAddresses() {
+	addrs := f.AttemptAddresses()
+	parts := make([][]byte, len(addrs))
+	size := 0
+	for i, addr := range addrs {
 		at := f.Attempts[addr]
+		if cache != nil {
+			if c, ok := cache.attempts[addr]; ok && c.at.Equal(at) {
+				if n := sec.count(); c.checked < n {
+					added := secrets{values: sec.values[c.checked:n]}
+					if where, ok := added.attempt(addr, at); ok {
+						return nil, secretError(where)
+					}
+					c.checked = n
+					cache.attempts[addr] = c
+				}
+				parts[i] = c.member
+				size += len(c.member) + 1
+				continue
+			}
+		}
 		aj, err := attemptToJSON(at)
 		if err != nil {
 			return nil, fmt.Errorf("encoding state: attempt at %s: %w", addr, err)
@@ -322,15 +440,29 @@ func encodeAttempts(f *File, sec *secrets) ([]byte, error) {
 		if where, ok := sec.attempt(addr, at); ok {
 			return nil, secretError(where)
 		}
-		m[addr] = aj
+		b, err := marshalIndented(aj, "    ")
+		if err != nil {
+			return nil, fmt.Errorf("encoding state: attempts: %w", err)
+		}
+		parts[i] = memberOf(addr, b)
+		size += len(parts[i]) + 1
+		if cache != nil {
+			if cache.attempts == nil {
+				cache.attempts = map[string]cachedAttempt{}
+			}
+			cache.attempts[addr] = cachedAttempt{at: at.Clone(), member: parts[i], checked: sec.count()}
+		}
 	}
-	// encoding/json sorts map keys.
-	b, err := marshalIndented(m, "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding state: attempts: %w", err)
+	// The layout of encoding/json's indented map (its keys sorted).
+	out := make([]byte, 0, size+32)
+	out = append(out, `  "attempts": {`...)
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p...)
 	}
-	out := append([]byte(`  "attempts": `), b...)
-	return append(out, ",\n"...), nil
+	return append(out, "\n  },\n"...), nil
 }
 
 func attemptToJSON(at *Attempt) (attemptJSON, error) {

@@ -205,3 +205,94 @@ func FuzzSaveSequence(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEncodeCached holds the encoding Save and the Codec make from their
+// cache (the tasks and write-ahead records encoded before, the addresses
+// sorted before) byte-equal to a full encoding, over any sequence of
+// changes: records added, replaced, changed in place (their bytes too),
+// removed, and secrets protected between encodings; and it refuses
+// exactly what a full encoding with the same secrets refuses.
+func FuzzEncodeCached(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
+	f.Add([]byte{0, 16, 32, 48, 5, 21, 37, 0, 3, 19, 35, 9, 25, 4, 7})
+	f.Add([]byte{12, 0, 13, 9, 28, 44, 2, 18, 34, 11, 27, 6, 22})
+	addrs := []string{`task.a`, `task.b["x"]`, `task.b["x\"y"]`, `task.c["<&>"]`, `task.d["é"]`, `task.A`, `task.b["x y"]`, `task.z`}
+	const secret = "pat_fuzz_secret_0123456789"
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 64 {
+			ops = ops[:64]
+		}
+		file := New("v")
+		cache := &encodeCache{}
+		var sec secrets
+		var buf []byte
+		for i, op := range ops {
+			addr := addrs[int(op>>4)%len(addrs)]
+			switch op % 14 {
+			case 0, 1: // a new task, or a replaced one
+				file.Tasks[addr] = &Task{ID: fmt.Sprintf("tsk_%d", i), Status: mynth.StatusPending,
+					Request: json.RawMessage(fmt.Sprintf(`{"prompt":"p %d <&>", "count":%d}`, i, i%3+1))}
+			case 2: // a change in place
+				if t0 := file.Tasks[addr]; t0 != nil {
+					t0.Status = mynth.StatusCompleted
+					t0.Result = json.RawMessage(fmt.Sprintf(`{"images":[{"id":"img_%d"}]}`, i))
+				}
+			case 3: // the request's bytes changed in place, in their storage
+				if t0 := file.Tasks[addr]; t0 != nil {
+					if j := bytes.IndexByte(t0.Request, 'p'); j >= 0 {
+						t0.Request[j] = 'q'
+					}
+				}
+			case 4: // saved files appended in place
+				if t0 := file.Tasks[addr]; t0 != nil {
+					t0.Files = append(t0.Files, SavedFile{Path: fmt.Sprintf("out/%d.png", i), ImageID: "img", URL: "http://x/y", SHA256: strings.Repeat("a", 64), Size: int64(i + 1)})
+				}
+			case 5:
+				delete(file.Tasks, addr)
+			case 6, 7: // a write-ahead record, new or replaced
+				if file.Attempts == nil {
+					file.Attempts = map[string]*Attempt{}
+				}
+				file.Attempts[addr] = &Attempt{ID: fmt.Sprintf("att_%d", i), Request: json.RawMessage(fmt.Sprintf(`{"b":%d,"a":2}`, i)), StartedAt: "2026-01-02T10:00:00Z"}
+			case 8: // a record changed in place
+				if at := file.Attempts[addr]; at != nil {
+					at.Error = fmt.Sprintf("no answer %d", i)
+				}
+			case 9:
+				delete(file.Attempts, addr)
+			case 10: // a secret protected
+				sec.add(secret)
+			case 11: // a task that holds it, or a record
+				if op&16 == 0 {
+					file.Tasks[addr] = &Task{ID: "tsk_leak", Status: mynth.StatusPending, Request: json.RawMessage(`{"prompt":"` + secret + `"}`)}
+				} else {
+					if file.Attempts == nil {
+						file.Attempts = map[string]*Attempt{}
+					}
+					file.Attempts[addr] = &Attempt{ID: "att_leak", Request: json.RawMessage(`{"token":"` + secret + `"}`), StartedAt: "x"}
+				}
+			case 12:
+				file.Serial++
+				file.ToolVersion = fmt.Sprintf("v%d", i)
+			case 13: // nothing
+			}
+			got, err := encodeFile(file, cache, &sec, buf)
+			want, wantErr := encodeFile(file, nil, &sec, nil)
+			if errors.Is(err, ErrSecret) != errors.Is(wantErr, ErrSecret) || (err == nil) != (wantErr == nil) {
+				t.Fatalf("op %d: cached encoding: %v; full: %v", i, err, wantErr)
+			}
+			if err != nil {
+				continue
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("op %d: the cached encoding differs:\n%s\nfull:\n%s", i, got, want)
+			}
+			plain, err := Encode(file)
+			if err != nil || !bytes.Equal(plain, want) {
+				t.Fatalf("op %d: Encode: %v", i, err)
+			}
+			// The buffer is reused, as Save reuses the previous file's.
+			buf = got
+		}
+	})
+}

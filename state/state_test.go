@@ -958,8 +958,8 @@ func TestProtectKeepsTheEncodingsItMay(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := map[string]*byte{}
-	for addr, c := range s.enc {
-		before[addr] = &c.json[0]
+	for addr, c := range s.enc.tasks {
+		before[addr] = &c.member[0]
 	}
 	s.Protect(pat)
 	if s.last.file == nil {
@@ -970,8 +970,8 @@ func TestProtectKeepsTheEncodingsItMay(t *testing.T) {
 	if _, err := s.Save(f); err != nil {
 		t.Fatal(err)
 	}
-	for addr, c := range s.enc {
-		if reused := before[addr] == &c.json[0]; reused != (addr != changed) {
+	for addr, c := range s.enc.tasks {
+		if reused := before[addr] == &c.member[0]; reused != (addr != changed) {
 			t.Errorf("%s: encoding reused = %v", addr, reused)
 		}
 		if c.checked != len(s.sec.values) {

@@ -25,8 +25,9 @@ type Store struct {
 		raw  []byte
 		file *File
 	}
-	// enc remembers how each task was last encoded.
-	enc taskCache
+	// enc remembers how each task and write-ahead record was last
+	// encoded.
+	enc encodeCache
 	// readBuf and encBuf are buffers Save reuses for reading the file and
 	// encoding the next one (a large state is a megabyte or more, written
 	// many times by one apply); nil when none is free.
@@ -252,12 +253,9 @@ func (s *Store) Save(f *File) (bool, error) {
 	next := *f
 	next.Version = FormatVersion
 	next.Serial = f.Serial + 1
-	if s.enc == nil {
-		s.enc = taskCache{}
-	}
-	// Only the tasks that changed since the last save are encoded (and
-	// checked for secrets) again.
-	out, err := encodeFile(&next, s.enc, &s.sec, s.encBuf)
+	// Only the tasks and records that changed since the last save are
+	// encoded (and checked for secrets) again.
+	out, err := encodeFile(&next, &s.enc, &s.sec, s.encBuf)
 	var se *Error
 	if errors.As(err, &se) {
 		c := *se
@@ -276,12 +274,12 @@ func (s *Store) Save(f *File) (bool, error) {
 	// What is on disk now, sharing the cache's private copies of the tasks.
 	saved := &File{Version: FormatVersion, Serial: f.Serial, Lineage: f.Lineage, ToolVersion: f.ToolVersion, Tasks: make(map[string]*Task, len(f.Tasks))}
 	for addr := range f.Tasks {
-		saved.Tasks[addr] = s.enc[addr].task
+		saved.Tasks[addr] = s.enc.tasks[addr].task
 	}
 	if len(f.Attempts) > 0 {
 		saved.Attempts = make(map[string]*Attempt, len(f.Attempts))
-		for addr, at := range f.Attempts {
-			saved.Attempts[addr] = at.Clone()
+		for addr := range f.Attempts {
+			saved.Attempts[addr] = s.enc.attempts[addr].at
 		}
 	}
 	for _, h := range f.History {
