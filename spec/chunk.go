@@ -60,11 +60,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 				// live together. A predecoded block is found by
 				// where it starts, and its body is one empty stub
 				// that all share.
-				if hollow[i] = hollowTask(body.Blocks[0]); hollow[i] != nil {
-					if pre[i] = l.predecode(body.Blocks[0]); pre[i] != nil {
+				if b := body.Blocks[0]; hollowable(b) {
+					if pre[i] = l.predecode(b); pre[i] != nil {
 						hollow[i] = l.preBody
+					} else {
+						hollow[i] = hollowTask(b)
 					}
-					body.Blocks[0].Body = hollow[i]
+					b.Body = hollow[i]
 				}
 			}
 			return
@@ -279,15 +281,22 @@ func literalBody(body *hclsyntax.Body) bool {
 // A for_each block keeps its tree: its keys are evaluated before its
 // instances are, and it has many instances to share the tree.
 func hollowTask(b *hclsyntax.Block) *hclsyntax.Body {
-	if b.Type != "task" || len(b.Labels) != 1 {
-		return nil
-	}
-	if _, ok := b.Body.Attributes["for_each"]; ok {
+	if !hollowable(b) {
 		return nil
 	}
 	// No attributes map: the stub is never read as a body, only looked
 	// up (its Attributes are nil, which reads as empty).
 	return &hclsyntax.Body{SrcRange: b.Body.SrcRange, EndRange: b.Body.EndRange}
+}
+
+// hollowable reports whether hollowTask hollows b: a task block with one
+// label and no for_each.
+func hollowable(b *hclsyntax.Block) bool {
+	if b.Type != "task" || len(b.Labels) != 1 {
+		return false
+	}
+	_, ok := b.Body.Attributes["for_each"]
+	return !ok
 }
 
 // reparse returns the task block a hollowed body stands for, read again

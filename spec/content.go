@@ -23,8 +23,11 @@ func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.D
 		return body.Content(schema)
 	}
 	attrs := make(hcl.Attributes, len(sb.Attributes))
+	// One allocation for the attributes, which live as long as the map.
+	slab := make([]hcl.Attribute, 0, len(sb.Attributes))
 	for name, a := range sb.Attributes {
-		attrs[name] = a.AsHCLAttribute()
+		slab = append(slab, *a.AsHCLAttribute())
+		attrs[name] = &slab[len(slab)-1]
 	}
 	var blocks hcl.Blocks
 	if len(sb.Blocks) > 0 {

@@ -40,6 +40,8 @@ type fields struct {
 // their names ("expect.").
 func (l *loader) evalAttrs(attrs hcl.Attributes, ctx *hcl.EvalContext, each bool, prefix string) *fields {
 	fs := &fields{m: make(map[string]*field, len(attrs))}
+	// One allocation for the fields, which live as long as fs.
+	slab := make([]field, 0, len(attrs))
 	for name, attr := range attrs {
 		val, d := l.eval(attr.Expr, ctx, each)
 		fs.diags = append(fs.diags, d...)
@@ -57,7 +59,8 @@ func (l *loader) evalAttrs(attrs hcl.Attributes, ctx *hcl.EvalContext, each bool
 		if unmarked.IsNull() {
 			continue
 		}
-		fs.m[name] = &field{name: prefix + name, val: unmarked, sensitive: len(marks) > 0, rng: attr.Expr.Range()}
+		slab = append(slab, field{name: prefix + name, val: unmarked, sensitive: len(marks) > 0, rng: attr.Expr.Range()})
+		fs.m[name] = &slab[len(slab)-1]
 	}
 	return fs
 }

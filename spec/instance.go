@@ -78,6 +78,17 @@ func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) *Task {
 		Name:      tb.Name,
 		DeclRange: tb.DeclRange,
 	}
+	// Room for a range of for_each and of every attribute and block,
+	// set as the instance is read: the ranges grow into one array of
+	// about their size.
+	n := len(tb.Attrs) + len(tb.BlockAttrs)
+	for _, attrs := range tb.BlockAttrs {
+		n += len(attrs)
+	}
+	if key != nil {
+		n++
+	}
+	t.Ranges.grow(n)
 	if key != nil {
 		t.Key, t.HasKey = key.key, true
 		t.Ranges.Set("for_each", tb.ForEach.Expr.Range())

@@ -630,10 +630,14 @@ func specFileNames(dir string) ([]string, error) {
 // two addresses, one file written by two images.
 func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	ids := map[string]*Task{}
-	files := map[string]*Task{}
+	// Both maps are made at the size they may reach once a task needs
+	// them: grown an entry at a time, they are rehashed over and over.
+	var ids, files map[string]*Task
 	for _, t := range tasks {
 		if t.ID != "" {
+			if ids == nil {
+				ids = make(map[string]*Task, len(tasks))
+			}
 			if prev, ok := ids[t.ID]; ok {
 				rng, _ := t.Ranges.Get("id")
 				diags = append(diags, &hcl.Diagnostic{
@@ -647,6 +651,9 @@ func checkAcrossTasks(tasks []*Task) hcl.Diagnostics {
 			}
 		}
 		for _, f := range t.Files {
+			if files == nil {
+				files = make(map[string]*Task, len(tasks))
+			}
 			key := filepath.ToSlash(filepath.Clean(f))
 			if prev, ok := files[key]; ok {
 				rng, _ := t.Ranges.Get("files")

@@ -433,7 +433,7 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 		n++
 	}
 	text := p.src[p.i : p.i+n]
-	var parts []hclsyntax.Expression
+	nodes := &quotedNodes{}
 	if n > 0 {
 		litStart := p.pos
 		if ascii {
@@ -452,16 +452,27 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 			p.pos.Byte += n
 			p.pos.Column += cols
 		}
-		parts = []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(string(text)), SrcRange: p.rng(litStart)}}
+		nodes.lit = hclsyntax.LiteralValueExpr{Val: cty.StringVal(string(text)), SrcRange: p.rng(litStart)}
 	}
 	p.skip(1)
 	if n == 0 {
 		// hclsyntax reads "" as an empty literal placed just after the
 		// closing quote (the start of the token after the opening one
 		// ends there).
-		parts = []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(""), SrcRange: p.rng(p.pos)}}
+		nodes.lit = hclsyntax.LiteralValueExpr{Val: cty.StringVal(""), SrcRange: p.rng(p.pos)}
 	}
-	return &hclsyntax.TemplateExpr{Parts: parts, SrcRange: p.rng(open)}, true
+	nodes.parts[0] = &nodes.lit
+	nodes.tmpl = hclsyntax.TemplateExpr{Parts: nodes.parts[:], SrcRange: p.rng(open)}
+	return &nodes.tmpl, true
+}
+
+// quotedNodes are the nodes of a quoted string, allocated together: the
+// template, its one part and the literal that part is. They live and die
+// together (a tree holds the template, which holds the rest).
+type quotedNodes struct {
+	tmpl  hclsyntax.TemplateExpr
+	parts [1]hclsyntax.Expression
+	lit   hclsyntax.LiteralValueExpr
 }
 
 // tuple reads a list: expressions separated by commas, newlines and

@@ -135,6 +135,14 @@ func (r Ranges) Equal(o Ranges) bool {
 	return true
 }
 
+// grow makes room for n ranges in all, so that setting them allocates
+// once.
+func (r *Ranges) grow(n int) {
+	if n > cap(r.items) {
+		r.items = append(make([]rangeItem, 0, n), r.items...)
+	}
+}
+
 // trim gives the ranges a backing array of their exact size: a task's
 // Ranges are set while it is decoded and kept unchanged after.
 func (r *Ranges) trim() {
