@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mynthform/mynthform/internal/graph"
 	"github.com/mynthform/mynthform/mynth"
@@ -282,35 +283,25 @@ func (w *taskWork) forceReplace(dir string) *Diagnostic {
 }
 
 // runAll runs do for every item of work, at most par at a time. It
-// returns ctx's error when ctx ends first.
+// returns ctx's error when ctx ends first. The workers take the next item
+// from a shared counter, with no channel hand-off (and goroutine switch)
+// per item.
 func runAll(ctx context.Context, work []*taskWork, par int, do func(*taskWork)) error {
-	jobs := make(chan *taskWork)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range max(1, min(par, len(work))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for w := range jobs {
-				do(w)
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(work) {
+					return
+				}
+				do(work[i])
 			}
-		}()
+		})
 	}
-	var err error
-feed:
-	for _, w := range work {
-		select {
-		case jobs <- w:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
 	wg.Wait()
-	if err == nil {
-		err = ctx.Err()
-	}
-	return err
+	return ctx.Err()
 }
 
 // refresh reads the task w.readID: in full with the API key, else with the

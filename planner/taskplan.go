@@ -150,7 +150,16 @@ func (w *taskWork) planTask(dir string) *TaskPlan {
 	case w.observed != nil:
 		// On the stack: nothing keeps the view.
 		var obs view
-		if err = viewOfObserved(&obs, w.observed); err == nil {
+		if recorded != nil {
+			err = viewOfObserved(&obs, w.observed)
+		} else {
+			// Only a recorded task compares results (the raw one, which
+			// viewOfObserved scans out of the task): a task to adopt
+			// needs none. Its task as read is checked when apply
+			// records it.
+			obs = view{status: w.observed.Status, request: w.observed.Request, result: w.observed.Result}
+		}
+		if err == nil {
 			cur = &obs
 		}
 		tp.Observed = w.observed
