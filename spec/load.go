@@ -684,11 +684,14 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 		return nil
 	}
 	defer root.Close()
+	// The image files of a spec mostly share their directories: res reads
+	// each directory on the way once, and resolves each name once.
+	res := root.Resolver()
 	// reserved maps a file (inside the spec directory, after links, in
 	// lower case for case-insensitive file systems) to what it is.
 	reserved := map[string]string{}
 	lookup := func(p string) (string, bool) {
-		for _, resolve := range []func(string) (string, error){root.ResolveDir, root.Resolve} {
+		for _, resolve := range []func(string) (string, error){res.ResolveDir, res.Resolve} {
 			if rel, err := resolve(p); err == nil {
 				if what, ok := reserved[strings.ToLower(filepath.ToSlash(rel))]; ok {
 					return what, true
@@ -698,7 +701,7 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 		return "", false
 	}
 	reserve := func(p, what string) {
-		for _, resolve := range []func(string) (string, error){root.Resolve, root.ResolveDir} {
+		for _, resolve := range []func(string) (string, error){res.Resolve, res.ResolveDir} {
 			if rel, err := resolve(p); err == nil {
 				reserved[strings.ToLower(filepath.ToSlash(rel))] = what
 			}
@@ -725,7 +728,7 @@ func checkStateFiles(dir string, settings Settings, tasks []*Task) hcl.Diagnosti
 					"The file path %s of %s is %s (%s): saving an image there would destroy the record of every task. Give the image another path.", shownPath, t.Address, what, reservedBy(settings, what)))
 				continue
 			}
-			for _, resolve := range []func(string) (string, error){root.ResolveDir, root.Resolve} {
+			for _, resolve := range []func(string) (string, error){res.ResolveDir, res.Resolve} {
 				rel, err := resolve(f)
 				var oe *atomicfile.OutsideError
 				if errors.As(err, &oe) {

@@ -133,6 +133,12 @@ func (r *Root) ResolveDir(name string) (string, error) {
 }
 
 func (r *Root) resolve(name string, followLast bool) (string, error) {
+	return r.resolveWith(name, followLast, r.root.Lstat, r.root.Readlink)
+}
+
+// resolveWith is resolve reading the file system with lstat and
+// readlink, which take paths relative to the Root.
+func (r *Root) resolveWith(name string, followLast bool, lstat func(string) (fs.FileInfo, error), readlink func(string) (string, error)) (string, error) {
 	rel, err := r.local(name)
 	if err != nil {
 		return "", err
@@ -158,7 +164,7 @@ func (r *Root) resolve(name string, followLast bool) (string, error) {
 			done = append(done, c)
 			break
 		}
-		info, err := r.root.Lstat(p)
+		info, err := lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			done = append(done, c)
 			continue
@@ -174,7 +180,7 @@ func (r *Root) resolve(name string, followLast bool) (string, error) {
 		if links > maxLinks {
 			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
 		}
-		dest, err := r.root.Readlink(p)
+		dest, err := readlink(p)
 		if err != nil {
 			return "", err
 		}
@@ -206,6 +212,74 @@ func (r *Root) resolve(name string, followLast bool) (string, error) {
 		return ".", nil
 	}
 	return filepath.Join(done...), nil
+}
+
+// Resolver resolves many names in a Root as Resolve and ResolveDir do,
+// reading each path on the way from the file system once, and each name
+// once: the names of one directory (the image files of a spec) share the
+// reads of the directories above them. It keeps what it read, so a
+// change made to the file system while it is in use may go unseen: it is
+// for a check made at one moment, never for a write. It is not safe for
+// use by several goroutines at once.
+type Resolver struct {
+	r     *Root
+	stats map[string]statResult
+	links map[string]linkResult
+	shown map[resolveKey]linkResult
+}
+
+type statResult struct {
+	info fs.FileInfo
+	err  error
+}
+
+type linkResult struct {
+	dest string
+	err  error
+}
+
+type resolveKey struct {
+	name       string
+	followLast bool
+}
+
+// Resolver returns a new Resolver of r.
+func (r *Root) Resolver() *Resolver {
+	return &Resolver{r: r, stats: map[string]statResult{}, links: map[string]linkResult{}, shown: map[resolveKey]linkResult{}}
+}
+
+// Resolve is Root.Resolve.
+func (v *Resolver) Resolve(name string) (string, error) { return v.resolve(name, true) }
+
+// ResolveDir is Root.ResolveDir.
+func (v *Resolver) ResolveDir(name string) (string, error) { return v.resolve(name, false) }
+
+func (v *Resolver) resolve(name string, followLast bool) (string, error) {
+	key := resolveKey{name, followLast}
+	if res, ok := v.shown[key]; ok {
+		return res.dest, res.err
+	}
+	rel, err := v.r.resolveWith(name, followLast, v.lstat, v.readlink)
+	v.shown[key] = linkResult{rel, err}
+	return rel, err
+}
+
+func (v *Resolver) lstat(p string) (fs.FileInfo, error) {
+	if res, ok := v.stats[p]; ok {
+		return res.info, res.err
+	}
+	info, err := v.r.root.Lstat(p)
+	v.stats[p] = statResult{info, err}
+	return info, err
+}
+
+func (v *Resolver) readlink(p string) (string, error) {
+	if res, ok := v.links[p]; ok {
+		return res.dest, res.err
+	}
+	dest, err := v.r.root.Readlink(p)
+	v.links[p] = linkResult{dest, err}
+	return dest, err
 }
 
 func splitPath(p string) []string {

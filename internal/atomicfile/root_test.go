@@ -2,6 +2,7 @@ package atomicfile_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,8 @@ func mkdir(t *testing.T, path string) {
 }
 
 // TestRootResolve resolves names after symbolic links, refusing those
-// that lead outside however they get there.
+// that lead outside however they get there; a Resolver, shared by every
+// name, must give what the Root gives, the first time and again.
 func TestRootResolve(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "spec")
@@ -49,6 +51,17 @@ func TestRootResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	res := r.Resolver()
+	sameAsRoot := func(name, got string, err error, gotDir string, errDir error) {
+		t.Helper()
+		for range 2 {
+			vgot, verr := res.Resolve(name)
+			vdir, vdirErr := res.ResolveDir(name)
+			if vgot != got || vdir != gotDir || fmt.Sprint(verr) != fmt.Sprint(err) || fmt.Sprint(vdirErr) != fmt.Sprint(errDir) {
+				t.Fatalf("Resolver of %q: %q, %v and %q, %v; Root: %q, %v and %q, %v", name, vgot, verr, vdir, vdirErr, got, err, gotDir, errDir)
+			}
+		}
+	}
 
 	tests := map[string]struct {
 		name, want, wantDir string
@@ -73,6 +86,7 @@ func TestRootResolve(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, err := r.Resolve(tt.name)
 			gotDir, errDir := r.ResolveDir(tt.name)
+			sameAsRoot(tt.name, got, err, gotDir, errDir)
 			if tt.outside {
 				var oe *atomicfile.OutsideError
 				if !errors.As(err, &oe) {
@@ -91,9 +105,12 @@ func TestRootResolve(t *testing.T) {
 			}
 		})
 	}
-	if _, err := r.Resolve("loop1/x"); err == nil || !strings.Contains(err.Error(), "too many levels") {
+	got, err := r.Resolve("loop1/x")
+	if err == nil || !strings.Contains(err.Error(), "too many levels") {
 		t.Errorf("a link loop: %v", err)
 	}
+	gotDir, errDir := r.ResolveDir("loop1/x")
+	sameAsRoot("loop1/x", got, err, gotDir, errDir)
 }
 
 // TestRootWriteFileStaysInside writes through links that stay inside and
