@@ -45,7 +45,8 @@ func fetchAll(ctx context.Context, c *mynth.Client, ids []string, parallel int) 
 // BenchmarkFetch10000 measures the client reading 10,000 completed tasks
 // (GET /tasks/:id, decoded strictly, Raw kept) from the emulator over real
 // HTTP on 127.0.0.1, 32 requests in flight. The emulator runs in the same
-// process, so allocs/task counts both sides of the connection. floor is
+// process, so cpu-µs/task (the process's CPU time, both sides of the
+// connection) and allocs/task count both sides. floor is
 // the same reads by the minimal client of scripts/scale (net/http's
 // defaults but for a pool of 32, the body read whole, json.Unmarshal of
 // the fields plan checks) against the same emulator: the client's figures
@@ -94,6 +95,7 @@ func BenchmarkFetch10000(b *testing.B) {
 	run := func(b *testing.B, fetch func() error) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
+		cpu := processCPU()
 		b.ResetTimer()
 		for b.Loop() {
 			if err := fetch(); err != nil {
@@ -101,9 +103,11 @@ func BenchmarkFetch10000(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		cpu = processCPU() - cpu
 		runtime.ReadMemStats(&after)
 		fetched := float64(tasks * b.N)
 		b.ReportMetric(fetched/b.Elapsed().Seconds(), "tasks/s")
+		b.ReportMetric(float64(cpu.Nanoseconds())/1e3/fetched, "cpu-µs/task")
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/fetched, "allocs/task")
 		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/fetched, "B/task")
 	}

@@ -192,6 +192,12 @@ const maxIdlePerHost = 1024
 // kept for up to maxIdlePerHost requests in flight to one host, bounded
 // dial and TLS handshakes. Per-request deadlines come from contexts, not
 // from http.Client.Timeout.
+//
+// It asks for no compression (no "Accept-Encoding: gzip"): an API answer
+// is a few hundred bytes, one TCP segment with its headers whether
+// compressed or not, and inflating it costs more CPU than the read
+// without it (BenchmarkTaskGzip); images come compressed in their own
+// format.
 func newHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
@@ -206,6 +212,7 @@ func newHTTPClient() *http.Client {
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
+			DisableCompression:    true,
 		},
 	}
 }
