@@ -10,6 +10,7 @@ import (
 
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/internal/termtext"
+	"github.com/mynthform/mynthform/mynth"
 	"github.com/mynthform/mynthform/planner"
 )
 
@@ -56,6 +57,25 @@ type errWriter struct {
 	w       *bufio.Writer
 	err     error
 	written bool
+	// last is the last amount money formatted: a plan's tasks and
+	// images mostly cost the same.
+	last struct {
+		amount mynth.Amount
+		s      string
+		ok     bool
+	}
+}
+
+// money is money(a), formatted again only when a differs from the last
+// amount: Dollars depends on the value alone, not on its exponent.
+func (e *errWriter) money(a *mynth.Amount) string {
+	if a == nil {
+		return money(a)
+	}
+	if !e.last.ok || e.last.amount.Cmp(*a) != 0 {
+		e.last.amount, e.last.s, e.last.ok = *a, money(a), true
+	}
+	return e.last.s
 }
 
 // section starts a block: a blank line unless it is the first.
@@ -152,7 +172,7 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 			}
 			line := fmt.Sprintf("    %s  %s", t.Address, t.Status)
 			if t.Cost != nil {
-				line += "  " + money(t.Cost)
+				line += "  " + out.money(t.Cost)
 			}
 			if t.ID != "" {
 				line += "  " + termtext.Line(t.ID)
@@ -201,7 +221,13 @@ func (h Human) Render(w io.Writer, p *planner.Plan) error {
 // task writes one task's block: a heading with its action and why, its
 // fields, its changes, its checks, and its drift and error.
 func (h Human) task(out *errWriter, t *planner.TaskPlan) {
-	out.write(h.symbol(t), " ", h.paint(ansiBold, termtext.Line(t.Address)), "  (", termtext.Line(taskReason(t)), ")\n")
+	if t.Action != planner.ActionNone && t.Reason != "" {
+		// taskReason, written in parts: the action is plain text, so
+		// escaping the whole is escaping the reason.
+		out.write(h.symbol(t), " ", h.paint(ansiBold, termtext.Line(t.Address)), "  (", string(t.Action), ": ", termtext.Line(t.Reason), ")\n")
+	} else {
+		out.write(h.symbol(t), " ", h.paint(ansiBold, termtext.Line(t.Address)), "  (", termtext.Line(taskReason(t)), ")\n")
+	}
 	h.taskFields(out, t)
 	for _, c := range t.Changes {
 		out.printf("    %s\n", h.changeLine(c))
@@ -284,11 +310,11 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 	}
 	taskField(out, "status", status)
 	if t.Cost != nil {
-		taskField(out, "cost", money(t.Cost))
+		taskField(out, "cost", out.money(t.Cost))
 	}
 	if t.Error == nil && (t.Action == planner.ActionGenerate || t.Action == planner.ActionReplace) {
 		if t.Estimate != nil {
-			taskField(out, "estimate", money(t.Estimate))
+			taskField(out, "estimate", out.money(t.Estimate))
 		} else if slices.Contains(t.RequestRedacted, "model") || slices.Contains(t.RequestRedacted, "count") {
 			taskField(out, "estimate", "unknown (its model or count is sensitive)")
 		} else {
@@ -302,7 +328,7 @@ func (h Human) taskFields(out *errWriter, t *planner.TaskPlan) {
 		taskField(out, "request", "not verified: read with the task's access token only")
 	}
 	for _, im := range t.Images {
-		taskField(out, "image", h.imageValue(im))
+		h.imageField(out, im)
 	}
 	h.taskRequest(out, t)
 	for _, f := range t.Files {
@@ -360,6 +386,38 @@ func (h Human) imageValue(im planner.Image) string {
 	return strings.Join(parts, " ")
 }
 
+// imageField writes taskField(out, "image", h.imageValue(im)) without
+// joining the line first.
+func (h Human) imageField(out *errWriter, im planner.Image) {
+	if im.Status == "failed" {
+		taskField(out, "image", h.imageValue(im))
+		return
+	}
+	var room [5]string
+	parts := room[:0]
+	if im.ID != "" {
+		parts = append(parts, termtext.Line(im.ID))
+	}
+	parts = append(parts, termtext.Line(im.Status))
+	if im.Size != "" {
+		parts = append(parts, termtext.Line(im.Size))
+	}
+	if im.Cost != nil {
+		parts = append(parts, out.money(im.Cost))
+	}
+	if im.URL != "" {
+		parts = append(parts, termtext.Line(im.URL))
+	}
+	out.write("    image:   ")
+	for i, p := range parts {
+		if i > 0 {
+			out.write(" ")
+		}
+		out.write(p)
+	}
+	out.write("\n")
+}
+
 // changeLine is one change: + for a value added, - for one removed, ~ for
 // one changed, then the path and both values.
 func (h Human) changeLine(c planner.Change) string {
@@ -383,7 +441,7 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 			notYet = append(notYet, string(c.Name))
 			continue
 		}
-		out.write("    ", h.checkLine(c, ""), "\n")
+		h.writeCheck(out, c)
 	}
 	if len(notYet) > 0 {
 		out.printf("    %s\n", h.paint(ansiDim, fmt.Sprintf("… %s pending until the task exists: %s",
@@ -391,20 +449,36 @@ func (h Human) taskChecks(out *errWriter, t *planner.TaskPlan) {
 	}
 }
 
+// writeCheck writes h.checkLine(c, "") as a line of a task's block,
+// without joining it first.
+func (h Human) writeCheck(out *errWriter, c planner.Check) {
+	sep, warning := "", ""
+	if c.Message != "" {
+		sep = ": "
+	}
+	if c.Warns() {
+		warning = " (warning)"
+	}
+	out.write("    ", h.checkMark(c), " check ", termtext.Line(string(c.Name)), sep, termtext.Line(c.Message), warning, "\n")
+}
+
+// checkMark is a check's mark: failed, warning, pending or passed.
+func (h Human) checkMark(c planner.Check) string {
+	switch {
+	case c.Fails():
+		return h.paint(ansiRed, "✗")
+	case c.Warns():
+		return h.paint(ansiYellow, "!")
+	case c.Outcome == planner.OutcomePending:
+		return h.paint(ansiDim, "…")
+	}
+	return h.paint(ansiGreen, "✓")
+}
+
 // checkLine prints one check: a mark, the address when given, the name and
 // the message.
 func (h Human) checkLine(c planner.Check, addr string) string {
-	var mark string
-	switch {
-	case c.Fails():
-		mark = h.paint(ansiRed, "✗")
-	case c.Warns():
-		mark = h.paint(ansiYellow, "!")
-	case c.Outcome == planner.OutcomePending:
-		mark = h.paint(ansiDim, "…")
-	default:
-		mark = h.paint(ansiGreen, "✓")
-	}
+	mark := h.checkMark(c)
 	name := string(c.Name)
 	if addr != "" {
 		name = addr + " " + name
