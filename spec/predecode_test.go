@@ -75,7 +75,7 @@ func randomPlainBlock(r *rand.Rand, i int) string {
 		case 0:
 			attr("", "id", pick(r, `"tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"`, `"tsk_x"`, `"nope"`, "1", "null"))
 		case 1, 2:
-			attr("", "prompt", pick(r, `"Studio photo of a mug"`, `""`, `"  "`, "42", "true", "null", `["a"]`))
+			attr("", "prompt", pick(r, `"Studio photo of a mug"`, `""`, `"  "`, "42", "true", "null", `["a"]`, `"a ${var.model}"`, `"${var.nope}"`))
 		case 3:
 			attr("", "model", str("google/gemini-3.1-flash-image", "", " ", "m"))
 		case 4:
@@ -136,6 +136,9 @@ func TestPredecodeMatchesSlowPath(t *testing.T) {
 	}
 	for f := range files {
 		var b strings.Builder
+		if f%2 == 0 { // what "${var.model}" refers to
+			b.WriteString("variable \"model\" {\n  default = \"m\"\n}\n\n")
+		}
 		for i := range 1 + r.IntN(40) {
 			b.WriteString(randomPlainBlock(r, i))
 		}

@@ -390,20 +390,9 @@ func (p *quickParser) expr() (hclsyntax.Expression, bool) {
 			}
 			return &hclsyntax.LiteralValueExpr{Val: lit, SrcRange: rng}, true
 		}
-		tr := &hclsyntax.ScopeTraversalExpr{
-			Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: rng}},
-			SrcRange:  rng,
-		}
-		for p.peek() == '.' {
-			dot := p.pos
-			p.skip(1)
-			attr, _, ok := p.ident()
-			if !ok {
-				return nil, false
-			}
-			step := p.rng(dot)
-			tr.Traversal = append(tr.Traversal, hcl.TraverseAttr{Name: attr, SrcRange: step})
-			tr.SrcRange.End = step.End
+		tr, ok := p.traversal(name, rng)
+		if !ok {
+			return nil, false
 		}
 		if c := p.peek(); c == '[' || c == '(' || c == ':' {
 			return nil, false
@@ -411,6 +400,28 @@ func (p *quickParser) expr() (hclsyntax.Expression, bool) {
 		return tr, true
 	}
 	return nil, false
+}
+
+// traversal reads the rest of a reference whose first name, at rng, was
+// just read: names joined by dots. What follows it is the caller's to
+// check.
+func (p *quickParser) traversal(name string, rng hcl.Range) (*hclsyntax.ScopeTraversalExpr, bool) {
+	tr := &hclsyntax.ScopeTraversalExpr{
+		Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: rng}},
+		SrcRange:  rng,
+	}
+	for p.peek() == '.' {
+		dot := p.pos
+		p.skip(1)
+		attr, _, ok := p.ident()
+		if !ok {
+			return nil, false
+		}
+		step := p.rng(dot)
+		tr.Traversal = append(tr.Traversal, hcl.TraverseAttr{Name: attr, SrcRange: step})
+		tr.SrcRange.End = step.End
+	}
+	return tr, true
 }
 
 // quoted reads a quoted string without escapes or template sequences.
@@ -425,6 +436,9 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 		c := p.src[p.i+n]
 		if c == '"' {
 			break
+		}
+		if c == '$' && p.i+n+1 < len(p.src) && p.src[p.i+n+1] == '{' {
+			return p.template(open)
 		}
 		if c < 0x20 || c == 0x7f || c == '\\' || c == '$' || c == '%' {
 			return nil, false
@@ -464,6 +478,96 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 	nodes.parts[0] = &nodes.lit
 	nodes.tmpl = hclsyntax.TemplateExpr{Parts: nodes.parts[:], SrcRange: p.rng(open)}
 	return &nodes.tmpl, true
+}
+
+// template reads the rest of a quoted string, from just after its
+// opening quote at open, that interpolates references: literal text and
+// ${name.name...} sequences with nothing else between the braces. As
+// hclsyntax reads it, it is a template of the literals and references in
+// order, or, when it is one interpolation alone, that reference wrapped.
+func (p *quickParser) template(open hcl.Pos) (hclsyntax.Expression, bool) {
+	var parts []hclsyntax.Expression
+	for {
+		n, ascii := 0, true
+		for {
+			if p.i+n == len(p.src) {
+				return nil, false
+			}
+			c := p.src[p.i+n]
+			if c == '"' || c == '$' && p.i+n+1 < len(p.src) && p.src[p.i+n+1] == '{' {
+				break
+			}
+			if c < 0x20 || c == 0x7f || c == '\\' || c == '$' || c == '%' {
+				return nil, false
+			}
+			ascii = ascii && c < 0x80
+			n++
+		}
+		if n > 0 {
+			text := p.src[p.i : p.i+n]
+			start := p.pos
+			if !p.text(n, ascii) {
+				return nil, false
+			}
+			parts = append(parts, &hclsyntax.LiteralValueExpr{Val: cty.StringVal(string(text)), SrcRange: p.rng(start)})
+		}
+		if p.peek() == '"' {
+			break
+		}
+		p.skip(2) // ${
+		name, rng, ok := p.ident()
+		if !ok || templateKeyword(name) {
+			return nil, false
+		}
+		tr, ok := p.traversal(name, rng)
+		if !ok || p.peek() != '}' {
+			return nil, false
+		}
+		p.skip(1)
+		parts = append(parts, tr)
+	}
+	p.skip(1)
+	if len(parts) == 1 {
+		if tr, ok := parts[0].(*hclsyntax.ScopeTraversalExpr); ok {
+			return &hclsyntax.TemplateWrapExpr{Wrapped: tr, SrcRange: p.rng(open)}, true
+		}
+	}
+	return &hclsyntax.TemplateExpr{Parts: parts, SrcRange: p.rng(open)}, true
+}
+
+// templateKeyword reports whether name is one quickParse leaves to
+// hclsyntax at the start of an interpolation: a literal's, or a
+// template directive's.
+func templateKeyword(name string) bool {
+	switch name {
+	case "true", "false", "null", "for", "in", "if", "else", "endif", "endfor":
+		return true
+	}
+	return false
+}
+
+// text moves over n bytes of a quoted string's text, which hold no
+// newline, counting columns as hclsyntax's lexer does (grapheme
+// clusters); ascii says the bytes are all ASCII. It reports false for
+// invalid UTF-8.
+func (p *quickParser) text(n int, ascii bool) bool {
+	if ascii {
+		p.skip(n)
+		return true
+	}
+	text := p.src[p.i : p.i+n]
+	if !utf8.Valid(text) {
+		return false
+	}
+	cols := 0
+	for b := text; len(b) > 0; cols++ {
+		advance, _, _ := textseg.ScanGraphemeClusters(b, true)
+		b = b[advance:]
+	}
+	p.i += n
+	p.pos.Byte += n
+	p.pos.Column += cols
+	return true
 }
 
 // quotedNodes are the nodes of a quoted string, allocated together: the

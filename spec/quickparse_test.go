@@ -27,6 +27,8 @@ var quickPieces = []string{
 	"budget {\n  price \"google/gemini-3.1-flash-image\" {\n    image = \"0.0125\"\n  }\n}\n",
 	"task \"a\"{\n  x=1\n  y =2\n  z= 3\n}   \n",
 	"locals {\n  true = 1\n  for = [x]\n}\n",
+	"task \"a\" {\n  prompt = \"a ${var.x}\"\n  model = \"${var.model}\"\n  files = [\"assets/${each.key}.webp\", \"${a}${b.c-d}\"]\n  x = \"${a} b ${local.x.y} c\"\n}\n",
+	"task \"a\" {\n  prompt = \"café ${var.m}é ☕ ${x}\u0301 👩‍👩‍👧\"\n  p2 = \"{${a}}\"\n}\n",
 }
 
 // notQuickPieces are pieces quickParse must leave to hclsyntax.
@@ -34,8 +36,18 @@ var notQuickPieces = []string{
 	"task \"a\" { prompt = \"p\" }\n",
 	"task \"a\" {}\n",
 	"task a {\n}\n",
-	"task \"a\" {\n  prompt = \"a ${var.x}\"\n}\n",
 	"task \"a\" {\n  prompt = \"50%\"\n}\n",
+	"task \"a\" {\n  prompt = \"$${x}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${ x }\"\n}\n",
+	"task \"a\" {\n  prompt = \"${x.0}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${true}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${x[0]}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${upper(x)}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${x~}\"\n}\n",
+	"task \"a\" {\n  prompt = \"%{if x}y%{endif}\"\n}\n",
+	"task \"a\" {\n  prompt = \"${x\"\n}\n",
+	"task \"a\" {\n  prompt = \"${\"\n}\n",
+	"task \"a\" {\n  prompt = \"a $ b\"\n}\n",
 	"task \"a\" {\n  prompt = \"a \\\"b\\\"\"\n}\n",
 	"task \"a\" {\n  x = 1\n  x = 2\n}\n",
 	"task \"a\" {\n\tx = 1\n}\n",
@@ -191,6 +203,15 @@ func randomExpr(r *rand.Rand, depth int) string {
 			sep := pick(r, ", ", ",", ",\n    ", " , ")
 			return "[" + pick(r, "", " ", "\n") + strings.Join(parts, sep) + pick(r, "", ",", " ", "\n") + "]"
 		}
+	}
+	if r.IntN(3) == 0 { // a template
+		var b strings.Builder
+		for range 1 + r.IntN(3) {
+			b.WriteString(pick(r, "", "a ", " b", "café ", "e\u0301", "\u0301", "{", "}", "$", "$$", "%", "☕"))
+			b.WriteString(pick(r, "${var.model}", "${each.key}", "${local.a.b}", "${x}", "${a-b}", "${ x}", "${x }", "${true}", "${x.0}", "${x[0]}", "${", "$${x}", "${x}}"))
+		}
+		b.WriteString(pick(r, "", " end", "\u0301", "é"))
+		return `"` + b.String() + `"`
 	}
 	return fmt.Sprintf("%q", pick(r, "", "Studio photo of product p00001", "café", "e\u0301", "👩‍👩‍👧 x", "assets/a.webp", "a{b}", "a # b", "a // b"))
 }
