@@ -125,7 +125,11 @@ func (s *Store) backup(root *atomicfile.Root, prev []byte) error {
 		err := root.OS().Rename(tmp, backup)
 		// When the backup already is the state file (a writer was killed
 		// between the two renames), rename does nothing and tmp stays.
-		_ = root.OS().Remove(tmp)
+		// (Looked for first: a remove of a name that is gone costs two
+		// failed calls, an unlink and an rmdir.)
+		if _, lerr := root.OS().Lstat(tmp); err != nil || lerr == nil {
+			_ = root.OS().Remove(tmp)
+		}
 		return err
 	}
 	p, err := root.Create(backup, 0o644, &atomicfile.CreateOptions{NoFollow: true})

@@ -365,10 +365,16 @@ func (r *Root) Create(name string, perm os.FileMode, o *CreateOptions) (*Pending
 		}
 	}
 	dirRel, base := filepath.Dir(rel), filepath.Base(rel)
-	if err := r.root.MkdirAll(dirRel, 0o755); err != nil {
-		return nil, err
-	}
+	// The directory usually exists (an image beside the last one, the
+	// state beside itself): it is made only when opening it finds none,
+	// which saves a mkdir and a stat at every write.
 	dir, err := r.openDir(name, dirRel)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := r.root.MkdirAll(dirRel, 0o755); err != nil {
+			return nil, err
+		}
+		dir, err = r.openDir(name, dirRel)
+	}
 	if err != nil {
 		return nil, err
 	}
