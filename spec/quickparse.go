@@ -25,10 +25,12 @@ import (
 //     sequences, "{" at the end of the line, a body, "}" on a line of its
 //     own; nested blocks the same, without labels' restrictions relaxed;
 //   - an attribute, one per line: name = expression;
-//   - an expression: a quoted string without escapes or template
-//     sequences ("\", "$" and "%" are left to hclsyntax), a whole number,
-//     true, false, null, a reference (var.model, each.key: names joined by
-//     dots), or a list of those, on one line or several;
+//   - an expression: a quoted string without escapes or directives
+//     whose only template sequences interpolate a reference, with nothing
+//     else between the braces ("${var.model}"; "\", "%", "$${" and any
+//     other "$" are left to hclsyntax), a whole number, true, false,
+//     null, a reference (var.model, each.key: names joined by dots), or a
+//     list of those, on one line or several;
 //   - spaces, blank lines, and # and // comments that end a line.
 //
 // Tabs, carriage returns, control characters and invalid UTF-8 are left
