@@ -2,7 +2,7 @@ package spec
 
 import (
 	"bytes"
-	"fmt"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -484,12 +484,17 @@ func (n blockNav) ContextString(offset int) string {
 
 // header is a block's type and quoted labels: task "hero".
 func (blockNav) header(b *hclsyntax.Block) string {
-	var buf bytes.Buffer
-	buf.WriteString(b.Type)
+	n := len(b.Type)
 	for _, label := range b.Labels {
-		fmt.Fprintf(&buf, " %q", label)
+		n += len(label) + 3
 	}
-	return buf.String()
+	buf := make([]byte, 0, n)
+	buf = append(buf, b.Type...)
+	for _, label := range b.Labels {
+		buf = append(buf, ' ')
+		buf = strconv.AppendQuote(buf, label) // as fmt's %q
+	}
+	return string(buf)
 }
 
 // ContextDefRange returns the definition range of the top-level block

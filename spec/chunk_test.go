@@ -319,3 +319,17 @@ func TestLargeFileDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockHeader holds the header of a block, which diagnostics print as
+// their context, to fmt's %q of each label.
+func TestBlockHeader(t *testing.T) {
+	for _, labels := range [][]string{nil, {"hero"}, {"a", ""}, {"q\"uote", "tab\t", "café ☕", "\xff", "\u2028"}} {
+		want := "task"
+		for _, l := range labels {
+			want += fmt.Sprintf(" %q", l)
+		}
+		if got := (blockNav{}).header(&hclsyntax.Block{Type: "task", Labels: labels}); got != want {
+			t.Errorf("header of %q = %s, want %s", labels, got, want)
+		}
+	}
+}
