@@ -16,10 +16,10 @@ import (
 // TestParallelReadsReuseConnections counts the connections the emulator
 // accepts while a client with the default transport reads tasks many at a
 // time: the first round may open one per request in flight (and a few
-// more, when a request starts before the answer before it has handed its
-// connection back), and a second round opens none, however high the
-// parallelism: every connection stays in the idle pool, so none is closed
-// and dialled again. A pool smaller than the parallelism fails it (the
+// more, when a request waiting for a connection is handed one that came
+// back while its own dial goes on), and later rounds open (next to) none,
+// however high the parallelism: every connection stays in the idle pool,
+// so none is closed and dialled again. A pool smaller than the parallelism fails it (the
 // requests beyond the pool's size would close their connection after
 // each answer).
 func TestParallelReadsReuseConnections(t *testing.T) {
@@ -60,7 +60,10 @@ func TestParallelReadsReuseConnections(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := conns.Load() - first; n != 0 {
+			// net/http closes a connection whose request it has not seen
+			// written 50 ms after its answer was read: on a loaded machine
+			// that may happen to a few. A pool too small closes hundreds.
+			if n := conns.Load() - first; n > int64(parallel/16) {
 				t.Errorf("%d connections dialled again in three more rounds of %d reads, %d at a time (%d in the first round)", n, len(ids), parallel, first)
 			}
 			t.Logf("%d connections, all in the first round", first)
