@@ -55,6 +55,7 @@ func creates(tp *TaskPlan) bool {
 // summarizeEstimate totals the estimates of the tasks the plan creates.
 func summarizeEstimate(tasks []*TaskPlan) Estimate {
 	var e Estimate
+	var total amountSum
 	for _, t := range tasks {
 		if !creates(t) {
 			continue
@@ -64,8 +65,9 @@ func summarizeEstimate(tasks []*TaskPlan) Estimate {
 			continue
 		}
 		e.Priced++
-		e.Total = e.Total.Add(*t.Estimate)
+		total.add(*t.Estimate)
 	}
+	e.Total = total.sum()
 	return e
 }
 

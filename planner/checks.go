@@ -321,6 +321,7 @@ func (w *taskWork) filesOnDisk(dir string, v *view, checks []Check) ([]FileStatu
 func summarize(p *Plan) Summary {
 	n := p.Tally()
 	s := Summary{Checks: CheckCounts{Passed: n.Passed, Failed: n.Failed, Pending: n.Pending}}
+	var cost amountSum
 	for _, t := range p.Tasks {
 		switch t.Action {
 		case ActionGenerate:
@@ -337,11 +338,43 @@ func summarize(p *Plan) Summary {
 			s.None++
 		}
 		if t.Cost != nil {
-			s.Cost = s.Cost.Add(*t.Cost)
+			cost.add(*t.Cost)
 		}
 	}
+	s.Cost = cost.sum()
 	s.Estimate = summarizeEstimate(p.Tasks)
 	return s
+}
+
+// amountSum totals amounts of which most, in a plan, are equal: each run
+// of equal amounts is added once, multiplied by its length, instead of
+// one decimal addition (and its allocations) per task. The total is the
+// same exact value.
+type amountSum struct {
+	total, run mynth.Amount
+	n          int64
+}
+
+func (s *amountSum) add(a mynth.Amount) {
+	if s.n > 0 && s.run.Cmp(a) == 0 {
+		s.n++
+		return
+	}
+	s.flush()
+	s.run, s.n = a, 1
+}
+
+func (s *amountSum) flush() {
+	if s.n > 0 {
+		s.total = s.total.Add(s.run.Mul(s.n))
+		s.n = 0
+	}
+}
+
+// sum is the total of the amounts added.
+func (s *amountSum) sum() mynth.Amount {
+	s.flush()
+	return s.total
 }
 
 // checkAttr is the spec attribute, by its name in spec.Task.Ranges, that

@@ -149,10 +149,10 @@ func BenchmarkPlanAdopt10k(b *testing.B) {
 // on the benchmark's plan (BenchmarkPlanAdopt10k): what a plan keeps per
 // task, and the garbage it makes, is the heap the collector walks and
 // the process's peak memory. The bound has room over the count measured
-// (9 allocations per task) for the race detector's own, not for a
+// (7 allocations per task) for the race detector's own, not for a
 // formatted string or a copied slice per task more.
 func TestPlanAdoptAllocations(t *testing.T) {
-	const n, bound = 1000, 12
+	const n, bound = 1000, 10
 	f := newAdoptFixture(t, n)
 	api := f.api(t)
 	f.plan(t, api) // warm up
