@@ -444,10 +444,16 @@ func (a *applier) stateFiles(files *atomicfile.Root) []reservedFile {
 				continue
 			}
 			rf := reservedFile{what: what, name: name, rel: filepath.ToSlash(rel)}
-			if info, err := files.OS().Lstat(rel); err == nil {
+			info, err := files.OS().Lstat(rel)
+			if err == nil {
 				rf.info = info
 			}
 			out = append(out, rf)
+			if err == nil && info.Mode()&fs.ModeSymlink == 0 || errors.Is(err, fs.ErrNotExist) {
+				// No link at the path (the common case): Resolve would
+				// lead to the same file, with the same calls again.
+				break
+			}
 		}
 	}
 	return out

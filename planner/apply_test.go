@@ -749,3 +749,51 @@ func TestStrayDownloadOf(t *testing.T) {
 		}
 	}
 }
+
+// TestStateFilesThroughALink: a state file that is a symbolic link is
+// reserved both as the link and as the file it leads to, and one that is
+// not (or does not exist yet) as itself, once.
+func TestStateFilesThroughALink(t *testing.T) {
+	root, err := applyRealDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "data", "real.json"), []byte("STATE"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("data", "real.json"), filepath.Join(root, "mynth.state.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "mynth.state.json.lock"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &applier{root: root, opts: ApplyOptions{Protected: []ProtectedFile{
+		{Path: filepath.Join(root, "mynth.state.json"), What: "the state file"},
+		{Path: filepath.Join(root, "mynth.state.json.backup"), What: "the state file's backup"},
+		{Path: filepath.Join(root, "mynth.state.json.lock"), What: "the state file's lock"},
+	}}}
+	files, err := a.openFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	var got []string
+	for _, rf := range a.stateFiles(files) {
+		got = append(got, fmt.Sprintf("%s %s %v", rf.what, rf.rel, rf.info != nil))
+	}
+	want := []string{
+		"the state file mynth.state.json true",
+		"the state file data/real.json true",
+		"the state file's backup mynth.state.json.backup false",
+		"the state file's lock mynth.state.json.lock true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("reserved:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := a.checkImagePath(files, "data/real.json", a.stateFiles(files)); err == nil || !strings.Contains(err.Error(), "is the state file") {
+		t.Errorf("an image at the state file the link leads to: %v", err)
+	}
+}
