@@ -199,7 +199,7 @@ func requestTrees(spec mynth.Request, remote *mynth.Request) (want, got map[stri
 	want, got = map[string]any{}, map[string]any{}
 	specN := spec.WithDefaults()
 	for f := range mynth.AllRequestFields() {
-		if !fieldIsSet(f, spec) {
+		if !fieldIsSet(f, &spec) {
 			continue
 		}
 		if want[f.Key], err = fieldTree(f, specN); err != nil {
@@ -276,7 +276,7 @@ func requestsAgree(spec, remote mynth.Request) bool {
 	w.Size, g.Size = &wSize, &gSize
 	w.Count, g.Count = max(w.Count, 1), max(g.Count, 1)
 	for f := range mynth.AllRequestFields() {
-		if fieldIsSet(f, spec) && !fieldAgrees(f, w, g) {
+		if fieldIsSet(f, &spec) && !fieldAgrees(f, &w, &g) {
 			return false
 		}
 	}
@@ -294,7 +294,7 @@ func sizeWithDefault(s *mynth.Size) mynth.Size {
 // fieldAgrees reports whether field f, which w sets, has the same value in
 // g (as requestsAgree compares it). A field it does not know never agrees:
 // its trees decide.
-func fieldAgrees(f mynth.RequestField, w, g mynth.Request) bool {
+func fieldAgrees(f mynth.RequestField, w, g *mynth.Request) bool {
 	switch f.Key {
 	case "prompt":
 		return g.Prompt != nil && *g.Prompt == *w.Prompt
@@ -337,7 +337,7 @@ func sameBoolMember(want, got *bool) bool {
 }
 
 // fieldIsSet is f.IsSet(r) without reflection for the fields it knows.
-func fieldIsSet(f mynth.RequestField, r mynth.Request) bool {
+func fieldIsSet(f mynth.RequestField, r *mynth.Request) bool {
 	switch f.Key {
 	case "prompt":
 		return r.Prompt != nil
@@ -360,7 +360,7 @@ func fieldIsSet(f mynth.RequestField, r mynth.Request) bool {
 	case "access":
 		return r.Access != nil
 	}
-	return f.IsSet(r)
+	return f.IsSet(*r)
 }
 
 // fieldTree is the tree of field f of r: what decodeTree gives for the
@@ -368,7 +368,7 @@ func fieldIsSet(f mynth.RequestField, r mynth.Request) bool {
 // value; nil when r does not set it. Only metadata that is not valid JSON
 // fails, with json.Marshal's error.
 func fieldTree(f mynth.RequestField, r mynth.Request) (any, error) {
-	if !fieldIsSet(f, r) {
+	if !fieldIsSet(f, &r) {
 		return nil, nil
 	}
 	switch f.Key {
