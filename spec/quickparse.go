@@ -452,21 +452,8 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 	nodes := &quotedNodes{}
 	if n > 0 {
 		litStart := p.pos
-		if ascii {
-			p.skip(n)
-		} else {
-			if !utf8.Valid(text) {
-				return nil, false
-			}
-			// Columns count grapheme clusters, as hclsyntax's lexer does.
-			cols := 0
-			for b := text; len(b) > 0; cols++ {
-				advance, _, _ := textseg.ScanGraphemeClusters(b, true)
-				b = b[advance:]
-			}
-			p.i += n
-			p.pos.Byte += n
-			p.pos.Column += cols
+		if !p.text(n, ascii) {
+			return nil, false
 		}
 		nodes.lit = hclsyntax.LiteralValueExpr{Val: cty.StringVal(string(text)), SrcRange: p.rng(litStart)}
 	}
