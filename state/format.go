@@ -93,8 +93,8 @@ func Encode(f *File) ([]byte, error) {
 // remembered pieces. Its tasks and records are private copies, never
 // changed once stored. The zero value is ready.
 type encodeCache struct {
-	tasks    map[string]cachedTask
-	attempts map[string]cachedAttempt
+	tasks    map[string]cached[*Task]
+	attempts map[string]cached[*Attempt]
 	// addrs are the addresses of the tasks of the last encoding that
 	// succeeded, sorted; valid says they are known (keys(tasks) is then
 	// the same set). An encoding that fails leaves them unknown.
@@ -102,20 +102,36 @@ type encodeCache struct {
 	valid bool
 }
 
-type cachedTask struct {
-	task *Task
-	// member is the task as a member of "tasks": a newline, the
+// cached is the encoding of one task or write-ahead record, kept for the
+// next encoding of the file.
+type cached[T interface{ Equal(T) bool }] struct {
+	v T // a copy of what was encoded
+	// member is v as a member of "tasks" or "attempts": a newline, the
 	// indentation, its quoted address, ": " and the indented object.
 	member []byte
-	// checked is how many of the secrets' values the task was checked
-	// against; values added later (Protect) are checked before reuse.
+	// checked is how many of the secrets' values v was checked against;
+	// values added later (Protect) are checked before reuse.
 	checked int
 }
 
-type cachedAttempt struct {
-	at      *Attempt
-	member  []byte // as a member of "attempts", like cachedTask.member
-	checked int
+// reuse returns the member cached in m for addr when its value is equal
+// to v, once it is checked against the secrets added since it was (check
+// is secrets.task or secrets.attempt); ok is false when there is none to
+// reuse, and an error of kind ErrSecret when v holds one of the secrets.
+func reuse[T interface{ Equal(T) bool }](m map[string]cached[T], addr string, v T, sec *secrets, check func(*secrets, string, T) (string, bool)) (member []byte, ok bool, err error) {
+	c, ok := m[addr]
+	if !ok || !c.v.Equal(v) {
+		return nil, false, nil
+	}
+	if n := sec.count(); c.checked < n {
+		added := secrets{values: sec.values[c.checked:n]}
+		if where, found := check(&added, addr, v); found {
+			return nil, false, secretError(where)
+		}
+		c.checked = n
+		m[addr] = c
+	}
+	return c.member, true, nil
 }
 
 // memberOf returns a member of an object indented at the second level:
@@ -191,7 +207,7 @@ func encodeFile(f *File, cache *encodeCache, sec *secrets, dst []byte) ([]byte, 
 		// Valid again only once this encoding succeeds.
 		cache.valid = false
 		if cache.tasks == nil {
-			cache.tasks = map[string]cachedTask{}
+			cache.tasks = map[string]cached[*Task]{}
 		}
 	}
 	parts := make([][]byte, len(addrs))
@@ -199,17 +215,13 @@ func encodeFile(f *File, cache *encodeCache, sec *secrets, dst []byte) ([]byte, 
 	for i, addr := range addrs {
 		t := f.Tasks[addr]
 		if cache != nil {
-			if c, ok := cache.tasks[addr]; ok && c.task.Equal(t) {
-				if n := sec.count(); c.checked < n {
-					added := secrets{values: sec.values[c.checked:n]}
-					if where, ok := added.task(addr, t); ok {
-						return nil, secretError(where)
-					}
-					c.checked = n
-					cache.tasks[addr] = c
-				}
-				parts[i] = c.member
-				size += len(c.member) + 1
+			member, ok, err := reuse(cache.tasks, addr, t, sec, (*secrets).task)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				parts[i] = member
+				size += len(member) + 1
 				continue
 			}
 		}
@@ -227,7 +239,7 @@ func encodeFile(f *File, cache *encodeCache, sec *secrets, dst []byte) ([]byte, 
 		parts[i] = memberOf(addr, b)
 		size += len(parts[i]) + 1
 		if cache != nil {
-			cache.tasks[addr] = cachedTask{task: t.Clone(), member: parts[i], checked: sec.count()}
+			cache.tasks[addr] = cached[*Task]{v: t.Clone(), member: parts[i], checked: sec.count()}
 		}
 	}
 
@@ -419,17 +431,13 @@ func encodeAttempts(f *File, cache *encodeCache, sec *secrets) ([]byte, error) {
 	for i, addr := range addrs {
 		at := f.Attempts[addr]
 		if cache != nil {
-			if c, ok := cache.attempts[addr]; ok && c.at.Equal(at) {
-				if n := sec.count(); c.checked < n {
-					added := secrets{values: sec.values[c.checked:n]}
-					if where, ok := added.attempt(addr, at); ok {
-						return nil, secretError(where)
-					}
-					c.checked = n
-					cache.attempts[addr] = c
-				}
-				parts[i] = c.member
-				size += len(c.member) + 1
+			member, ok, err := reuse(cache.attempts, addr, at, sec, (*secrets).attempt)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				parts[i] = member
+				size += len(member) + 1
 				continue
 			}
 		}
@@ -448,9 +456,9 @@ func encodeAttempts(f *File, cache *encodeCache, sec *secrets) ([]byte, error) {
 		size += len(parts[i]) + 1
 		if cache != nil {
 			if cache.attempts == nil {
-				cache.attempts = map[string]cachedAttempt{}
+				cache.attempts = map[string]cached[*Attempt]{}
 			}
-			cache.attempts[addr] = cachedAttempt{at: at.Clone(), member: parts[i], checked: sec.count()}
+			cache.attempts[addr] = cached[*Attempt]{v: at.Clone(), member: parts[i], checked: sec.count()}
 		}
 	}
 	// The layout of encoding/json's indented map (its keys sorted).

@@ -274,12 +274,12 @@ func (s *Store) Save(f *File) (bool, error) {
 	// What is on disk now, sharing the cache's private copies of the tasks.
 	saved := &File{Version: FormatVersion, Serial: f.Serial, Lineage: f.Lineage, ToolVersion: f.ToolVersion, Tasks: make(map[string]*Task, len(f.Tasks))}
 	for addr := range f.Tasks {
-		saved.Tasks[addr] = s.enc.tasks[addr].task
+		saved.Tasks[addr] = s.enc.tasks[addr].v
 	}
 	if len(f.Attempts) > 0 {
 		saved.Attempts = make(map[string]*Attempt, len(f.Attempts))
 		for addr := range f.Attempts {
-			saved.Attempts[addr] = s.enc.attempts[addr].at
+			saved.Attempts[addr] = s.enc.attempts[addr].v
 		}
 	}
 	for _, h := range f.History {
