@@ -449,6 +449,21 @@ func (r *Result) Succeeded() []Image {
 	return out
 }
 
+// SucceededCount is len(r.Succeeded()), counted without copying the
+// images.
+func (r *Result) SucceededCount() int {
+	if r == nil {
+		return 0
+	}
+	n := 0
+	for i := range r.Images {
+		if r.Images[i].Status == ImageSucceeded {
+			n++
+		}
+	}
+	return n
+}
+
 // Image is one image of a result: succeeded (ID, URL, Cost, Size) or
 // failed (Error).
 type Image struct {

@@ -594,7 +594,7 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	tr.Elapsed = elapsed
 	tr.Status = task.Status
 	tr.Cost = applyResultCost(newRec.Result)
-	tr.Images = len(task.Result.Succeeded())
+	tr.Images = task.Result.SucceededCount()
 	if created && tr.Cost != nil {
 		a.res.Spent = a.res.Spent.Add(*tr.Cost)
 	}

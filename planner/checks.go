@@ -102,10 +102,7 @@ func expectChecks(e *spec.Expect, v *view, cost *mynth.Amount) []Check {
 		if e != nil && e.Images > 0 {
 			n = e.Images
 		}
-		var succeeded int
-		if v.result != nil {
-			succeeded = succeededCount(v.result)
-		}
+		succeeded := v.result.SucceededCount()
 		if succeeded >= n {
 			add(CheckImages, true, enoughImages(succeeded, n))
 		} else {

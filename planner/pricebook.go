@@ -167,7 +167,7 @@ func imagePriceOf(r *mynth.Result) (mynth.Amount, int, error) {
 	if err := CheckCost(r); err != nil {
 		return mynth.Amount{}, 0, err
 	}
-	n := succeededCount(r)
+	n := r.SucceededCount()
 	if n == 0 {
 		return mynth.Amount{}, 0, fmt.Errorf("no image succeeded")
 	}
@@ -269,17 +269,6 @@ func (pb *PriceBook) Learn(req *mynth.Request, res *mynth.Result, at time.Time) 
 			}
 		}
 	}
-}
-
-// succeededCount is len(r.Succeeded()) without the copies.
-func succeededCount(r *mynth.Result) int {
-	n := 0
-	for i := range r.Images {
-		if r.Images[i].Status == mynth.ImageSucceeded {
-			n++
-		}
-	}
-	return n
 }
 
 func contains(list []string, s string) bool {

@@ -37,7 +37,7 @@ func (v Imported) Render(w io.Writer) error {
 	cost := "—"
 	images := 0
 	if v.Task.Result != nil {
-		images = len(v.Task.Result.Succeeded())
+		images = v.Task.Result.SucceededCount()
 		if v.Task.Result.Cost != nil {
 			cost = v.Task.Result.Cost.Total.Dollars()
 		}

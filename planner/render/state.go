@@ -119,7 +119,7 @@ func (v *StateShowHuman) Task(addr string, t *state.Task, sensitive map[string]b
 		if res.Cost != nil {
 			row("cost", res.Cost.Total.Dollars())
 		}
-		ok := len(res.Succeeded())
+		ok := res.SucceededCount()
 		row("images", fmt.Sprintf("%d succeeded, %d failed", ok, len(res.Images)-ok))
 	} else if len(t.Result) == 0 {
 		row("result", "none yet")
