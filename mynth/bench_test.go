@@ -18,6 +18,15 @@ import (
 
 // fetchAll reads every task with parallel workers.
 func fetchAll(ctx context.Context, c *mynth.Client, ids []string, parallel int) error {
+	return readEach(ids, parallel, func(id string) error {
+		_, err := c.Task(ctx, id)
+		return err
+	})
+}
+
+// readEach calls read for every id with parallel workers and returns the
+// first error; a worker stops at its first.
+func readEach(ids []string, parallel int, read func(id string) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var first atomic.Value
@@ -28,7 +37,7 @@ func fetchAll(ctx context.Context, c *mynth.Client, ids []string, parallel int) 
 				if i >= len(ids) {
 					return
 				}
-				if _, err := c.Task(ctx, ids[i]); err != nil {
+				if err := read(ids[i]); err != nil {
 					first.CompareAndSwap(nil, err)
 					return
 				}
@@ -123,28 +132,7 @@ func BenchmarkFetch10000(b *testing.B) {
 
 // fetchFloor reads every task as scripts/scale's minimal client does.
 func fetchFloor(hc *http.Client, base, key string, ids []string, parallel int) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var first atomic.Value
-	for range parallel {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(ids) {
-					return
-				}
-				if err := readFloor(hc, base, key, ids[i]); err != nil {
-					first.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err, _ := first.Load().(error); err != nil {
-		return err
-	}
-	return nil
+	return readEach(ids, parallel, func(id string) error { return readFloor(hc, base, key, id) })
 }
 
 // readFloor is one read of the minimal client.
