@@ -357,10 +357,11 @@ func (h Human) fileState(t *planner.TaskPlan, f planner.FileStatus) string {
 	return state
 }
 
-// imageValue describes an image: its id, then its error when it failed, or
-// else its status, size, cost and URL, each when known, all as the API
-// gave them, escaped.
-func (h Human) imageValue(im planner.Image) string {
+// imageField writes an image's line of a task's block: its id, then its
+// error when it failed, or else its status, size, cost and URL, each when
+// known, all as the API gave them, escaped. The words are written one by
+// one, never joined into a line first.
+func (h Human) imageField(out *errWriter, im planner.Image) {
 	var room [5]string
 	parts := room[:0]
 	if im.ID != "" {
@@ -371,42 +372,18 @@ func (h Human) imageValue(im planner.Image) string {
 		if im.Error != "" {
 			failed += ": " + termtext.Line(im.Error)
 		}
-		return strings.Join(append(parts, failed), " ")
-	}
-	parts = append(parts, termtext.Line(im.Status))
-	if im.Size != "" {
-		parts = append(parts, termtext.Line(im.Size))
-	}
-	if im.Cost != nil {
-		parts = append(parts, money(im.Cost))
-	}
-	if im.URL != "" {
-		parts = append(parts, termtext.Line(im.URL))
-	}
-	return strings.Join(parts, " ")
-}
-
-// imageField writes taskField(out, "image", h.imageValue(im)) without
-// joining the line first.
-func (h Human) imageField(out *errWriter, im planner.Image) {
-	if im.Status == "failed" {
-		taskField(out, "image", h.imageValue(im))
-		return
-	}
-	var room [5]string
-	parts := room[:0]
-	if im.ID != "" {
-		parts = append(parts, termtext.Line(im.ID))
-	}
-	parts = append(parts, termtext.Line(im.Status))
-	if im.Size != "" {
-		parts = append(parts, termtext.Line(im.Size))
-	}
-	if im.Cost != nil {
-		parts = append(parts, out.money(im.Cost))
-	}
-	if im.URL != "" {
-		parts = append(parts, termtext.Line(im.URL))
+		parts = append(parts, failed)
+	} else {
+		parts = append(parts, termtext.Line(im.Status))
+		if im.Size != "" {
+			parts = append(parts, termtext.Line(im.Size))
+		}
+		if im.Cost != nil {
+			parts = append(parts, out.money(im.Cost))
+		}
+		if im.URL != "" {
+			parts = append(parts, termtext.Line(im.URL))
+		}
 	}
 	out.write("    image:   ")
 	for i, p := range parts {
