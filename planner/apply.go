@@ -252,8 +252,13 @@ type applier struct {
 	// of the latest creation started, which the next one waits on.
 	window   chan struct{}
 	lastTurn chan struct{}
-	fileSem  chan struct{} // bounds files being hashed or written at once
-	root     string        // the real (symlink-free) spec directory
+	// windowLeft gets a value (when it has room) each time a creation
+	// leaves the window; allStarted is closed once every creation has
+	// started (or will not be).
+	windowLeft chan struct{}
+	allStarted chan struct{}
+	fileSem    chan struct{} // bounds files being hashed or written at once
+	root       string        // the real (symlink-free) spec directory
 	// files is root opened (see openFiles), once.
 	files     *atomicfile.Root
 	filesErr  error
@@ -281,10 +286,15 @@ type applier struct {
 	// durable is the number of the latest one written successfully. A
 	// write covers every change made before its snapshot (see save).
 	snapshots, durable uint64
-	saveErr            error
-	guard              *applyBudget
-	done               int
-	total              int
+	// lazy counts the callers of saveSoon since the latest snapshot;
+	// wrote, when saveSoon made it, is closed at the end of the next
+	// write.
+	lazy    int
+	wrote   chan struct{}
+	saveErr error
+	guard   *applyBudget
+	done    int
+	total   int
 	// inputErr says, by path, why an input file could not be uploaded.
 	inputErr map[string]string
 	// unsyncedDirs are the directories (inside the spec directory) that
@@ -323,15 +333,17 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	}
 	opts.Poll = opts.Poll.WithDefaults()
 	a := &applier{
-		opts:      opts,
-		progress:  opts.Progress,
-		now:       opts.Now,
-		sem:       make(chan struct{}, opts.Parallelism),
-		window:    make(chan struct{}, opts.Parallelism),
-		fileSem:   make(chan struct{}, max(opts.Parallelism, 4)),
-		st:        opts.State,
-		res:       &ApplyResult{},
-		onDirSync: opts.onDirSync,
+		opts:       opts,
+		progress:   opts.Progress,
+		now:        opts.Now,
+		sem:        make(chan struct{}, opts.Parallelism),
+		window:     make(chan struct{}, opts.Parallelism),
+		windowLeft: make(chan struct{}, 1),
+		allStarted: make(chan struct{}),
+		fileSem:    make(chan struct{}, max(opts.Parallelism, 4)),
+		st:         opts.State,
+		res:        &ApplyResult{},
+		onDirSync:  opts.onDirSync,
 	}
 	if a.progress == nil {
 		a.progress = nopApplyProgress{}
@@ -442,6 +454,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	stopFlush, flushed := make(chan struct{}), make(chan struct{})
 	go a.flush(stopFlush, flushed)
 	a.createAll(ctx, creates, &wg)
+	close(a.allStarted)
 	wg.Wait()
 	close(stopFlush)
 	<-flushed
@@ -614,6 +627,7 @@ func (a *applier) save() error {
 	}
 	a.snapshots++
 	snapNo := a.snapshots
+	a.lazy = 0
 	if a.opts.ToolVersion != "" {
 		a.st.ToolVersion = a.opts.ToolVersion
 	}
@@ -637,6 +651,12 @@ func (a *applier) save() error {
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Whatever became of the write, the callers of saveSoon waiting for
+	// one look again.
+	if a.wrote != nil {
+		close(a.wrote)
+		a.wrote = nil
+	}
 	if err != nil {
 		a.dirty = true
 		err = fmt.Errorf("saving the state: %w", err)
@@ -654,9 +674,57 @@ func (a *applier) save() error {
 	return nil
 }
 
+// saveSoon is save for a change that may wait a moment for other
+// changes to share its write (the record of a created task): it returns,
+// as save does, once a write that holds every change made before the call
+// is on disk, but it starts that write itself only when no other write
+// took the change within saveSoonWait, or when a burst of callers (a
+// quarter of the parallelism) waits. The creations that answer meanwhile,
+// and the write-ahead records of those that follow them (see
+// awaitWindowBurst), then share one write instead of one each. Once every
+// creation has started, nothing is worth waiting for.
+func (a *applier) saveSoon() error {
+	a.mu.Lock()
+	ticket := a.snapshots
+	a.lazy++
+	burst := a.lazy >= max(1, a.opts.Parallelism/4)
+	a.mu.Unlock()
+	if burst {
+		return a.save()
+	}
+	timer := time.NewTimer(saveSoonWait)
+	defer timer.Stop()
+	for {
+		a.mu.Lock()
+		if a.wrote == nil {
+			a.wrote = make(chan struct{})
+		}
+		wrote, covered, failed := a.wrote, a.durable > ticket, a.saveErr != nil
+		a.mu.Unlock()
+		if covered {
+			return nil
+		}
+		if failed {
+			return a.save()
+		}
+		select {
+		case <-wrote:
+		case <-timer.C:
+			return a.save()
+		case <-a.allStarted:
+			return a.save()
+		}
+	}
+}
+
+// saveSoonWait is how long saveSoon lets a change wait for a write that
+// others start.
+const saveSoonWait = 20 * time.Millisecond
+
 // saveInterval is how often finished tasks and saved files are written to
-// the state while apply runs. A created task is written at once (it cost
-// money and only the state knows it); a finished one can always be read
+// the state while apply runs. A created task is written before apply
+// waits for it, within saveSoonWait (it cost money and only the state
+// knows it); a finished one can always be read
 // again, and a saved file downloaded again, so their writes are batched:
 // the images saved during an interval share one sync of their directory
 // (see recordSavedFiles).

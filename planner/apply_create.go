@@ -166,6 +166,7 @@ func (a *applier) createReady(ctx context.Context, tp *TaskPlan, stopped *string
 		// Take a place in the creation window here, and the API slot
 		// after the creation before this one took its own, so that
 		// creations start in plan order.
+		a.awaitWindowBurst(ctx)
 		select {
 		case a.window <- struct{}{}:
 		case <-ctx.Done():
@@ -187,6 +188,23 @@ func (a *applier) createReady(ctx context.Context, tp *TaskPlan, stopped *string
 			defer turn.taken()
 			a.createOne(ctx, tp, tr, *req, nil, turn)
 		}()
+	}
+}
+
+// awaitWindowBurst waits, when the creation window is full, until a
+// burst of places is free (a quarter of it), so that the write-ahead
+// records of the creations that take them share one write.
+func (a *applier) awaitWindowBurst(ctx context.Context) {
+	burst := max(1, cap(a.window)/4)
+	if len(a.window) < cap(a.window) {
+		return
+	}
+	for cap(a.window)-len(a.window) < burst {
+		select {
+		case <-a.windowLeft:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -326,8 +344,8 @@ func (t *creationTurn) taken() {
 }
 
 // createOne writes the write-ahead record of the creation, sends the
-// creation request, replaces the record with the new task at once, and
-// goes on to wait for it. It holds the place in the creation window
+// creation request, replaces the record with the new task, and goes on
+// to wait for it once that is on disk. It holds the place in the creation window
 // createReady took until the request is answered, and takes the API slot
 // for the request only once the record is on disk: a creation waiting for
 // a state write keeps no API call (a poll, a download) from going out,
@@ -339,9 +357,17 @@ func (t *creationTurn) taken() {
 // answer never comes (or whose answer dies with a killed apply) stays in
 // the state as a creation of unknown outcome, which plan reports and no
 // apply repeats by itself. Records of creations started together share
-// one write (save is a group commit).
+// one write (save is a group commit); the record of a created task waits
+// a moment for others to share its write (saveSoon), since a crash
+// meanwhile leaves the write-ahead record, which accounts for the task.
 func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, req mynth.Request, releaseGate func(), turn *creationTurn) {
-	leave := sync.OnceFunc(func() { <-a.window })
+	leave := sync.OnceFunc(func() {
+		<-a.window
+		select {
+		case a.windowLeft <- struct{}{}:
+		default:
+		}
+	})
 	defer leave()
 	if a.opts.API == nil {
 		a.guard.settle(tp.Address, nil, true)
@@ -452,7 +478,7 @@ func (a *applier) createOne(ctx context.Context, tp *TaskPlan, tr *TaskResult, r
 		a.res.Generated++
 	}
 	a.mu.Unlock()
-	saveErr := a.save()
+	saveErr := a.saveSoon()
 	a.mu.Lock()
 	a.progress.TaskCreated(a.eventLocked(tr, false))
 	a.mu.Unlock()

@@ -104,6 +104,82 @@ func TestSaveIsAGroupCommit(t *testing.T) {
 	}
 }
 
+// TestSaveSoonSharesWrites checks that saveSoon lets changes made a few
+// milliseconds apart share a write (here 32 of them, 2 ms apart, with
+// writes of 1 ms: save would write each alone) and still returns only
+// once a write holds its change; and that a change nobody else's write
+// takes is written within saveSoonWait.
+func TestSaveSoonSharesWrites(t *testing.T) {
+	store := &slowSaver{delay: time.Millisecond}
+	a := &applier{opts: ApplyOptions{Store: store, Parallelism: 32}, st: &state.File{Tasks: map[string]*state.Task{}}, res: &ApplyResult{}}
+	const n = 32
+	var wg sync.WaitGroup
+	for i := range n {
+		addr := fmt.Sprintf("t%02d", i)
+		a.mu.Lock()
+		a.st.Tasks[addr] = &state.Task{ID: "tsk_" + addr}
+		a.dirty = true
+		a.mu.Unlock()
+		wg.Go(func() {
+			if err := a.saveSoon(); err != nil {
+				t.Errorf("save of %s: %v", addr, err)
+			}
+			if !store.wrote(addr) {
+				t.Errorf("save of %s returned before a write held it", addr)
+			}
+		})
+		time.Sleep(2 * time.Millisecond)
+	}
+	wg.Wait()
+	t.Logf("%d writes", len(store.writes))
+	if len(store.writes) > n/4+4 {
+		t.Errorf("%d changes 2 ms apart took %d writes, want at most %d (a quarter of the parallelism share one)", n, len(store.writes), n/4+4)
+	}
+
+	a.mu.Lock()
+	a.st.Tasks["alone"] = &state.Task{ID: "tsk_alone"}
+	a.dirty = true
+	a.mu.Unlock()
+	start := time.Now()
+	if err := a.saveSoon(); err != nil || !store.wrote("alone") {
+		t.Fatalf("a change alone: %v, written %v", err, store.wrote("alone"))
+	}
+	if took := time.Since(start); took < saveSoonWait || took > 20*saveSoonWait {
+		t.Errorf("a change alone was written after %v, want saveSoonWait (%v) and its write", took, saveSoonWait)
+	}
+}
+
+// TestSaveSoonAfterAFailedWrite checks that a write that fails covers
+// none of the saveSoon callers waiting for it: they write again, and
+// succeed only when that write does.
+func TestSaveSoonAfterAFailedWrite(t *testing.T) {
+	store := &slowSaver{delay: 5 * time.Millisecond}
+	// A burst is two callers: the second starts the write.
+	a := &applier{opts: ApplyOptions{Store: store, Parallelism: 8}, st: &state.File{Tasks: map[string]*state.Task{}}, res: &ApplyResult{}}
+	store.fail.Store(1)
+	errs := make(chan error, 2)
+	for i := range 2 {
+		a.mu.Lock()
+		a.st.Tasks[fmt.Sprint("t", i)] = &state.Task{ID: fmt.Sprint("tsk_", i)}
+		a.dirty = true
+		a.mu.Unlock()
+		go func() { errs <- a.saveSoon() }()
+		time.Sleep(time.Millisecond)
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d of 2 saves failed, want the one whose write failed", failed)
+	}
+	if !store.wrote("t0") || !store.wrote("t1") {
+		t.Errorf("writes %v: want a write holding both tasks after the failed one", store.writes)
+	}
+}
+
 // TestSaveAfterAFailedGroupWrite checks that a write that fails covers no
 // one: the saves waiting on it write again, and report success only when
 // that write succeeds.
@@ -151,12 +227,19 @@ type windowAPI struct {
 	calls    atomic.Int64
 	maxCalls atomic.Int64
 
+	// polledOnDisk makes each status read check that the state on disk
+	// records the task read.
+	polledOnDisk bool
+	// latency is how long each call takes.
+	latency time.Duration
+
 	mu       sync.Mutex
 	order    []string
 	answered map[string]bool
 }
 
 func (w *windowAPI) enter() func() {
+	time.Sleep(w.latency)
 	n := w.calls.Add(1)
 	for m := w.maxCalls.Load(); n > m && !w.maxCalls.CompareAndSwap(m, n); m = w.maxCalls.Load() {
 	}
@@ -196,6 +279,21 @@ func (w *windowAPI) Generate(ctx context.Context, req mynth.Request) (mynth.Crea
 
 func (w *windowAPI) Status(ctx context.Context, id, pat string) (mynth.Status, error) {
 	defer w.enter()()
+	if w.polledOnDisk {
+		var disk state.File
+		if last := w.store.snapshots(); len(last) > 0 {
+			if err := json.Unmarshal(last[len(last)-1], &disk); err != nil {
+				w.t.Error(err)
+			}
+		}
+		found := false
+		for _, task := range disk.Tasks {
+			found = found || task.ID == id
+		}
+		if !found {
+			w.t.Errorf("polling %s before the state on disk records it", id)
+		}
+	}
 	return w.applyFake.Status(ctx, id, pat)
 }
 
@@ -268,5 +366,38 @@ func TestApplyCreationWindow(t *testing.T) {
 		if d := at - i; d >= par || -d >= par {
 			t.Errorf("request %q sent %d-th: %d places from plan order, want fewer than parallelism %d", prompt, i, d, par)
 		}
+	}
+}
+
+// TestApplyCreatedTasksShareWrites checks apply's creations when the
+// records of created tasks wait for company (saveSoon) and the creation
+// window lets creations in by bursts (awaitWindowBurst), at a
+// parallelism where a burst is four: every created task is on disk
+// before apply polls it, no more than parallelism records of unanswered
+// requests are ever on disk when a request goes out, and the writes stay
+// fewer than one per creation. (TestSaveSoonSharesWrites measures the
+// sharing itself; here the fake's timing decides how much there is.)
+func TestApplyCreatedTasksShareWrites(t *testing.T) {
+	c := newApplyCase(t)
+	const n, par = 96, 16
+	for i := range n {
+		c.task(fmt.Sprintf(`task.p["%02d"]`, i), fmt.Sprintf("photo %02d", i), 1, ActionGenerate, fmt.Sprintf("out/%02d.png", i))
+	}
+	c.api.PollsToDone = 1
+	api := &windowAPI{applyFake: c.api, t: t, store: c.store, limit: par, answered: map[string]bool{}}
+	opts := c.options()
+	opts.Parallelism = par
+	api.polledOnDisk = true
+	api.latency = 2 * time.Millisecond
+	opts.API = api
+	opts.Store = &delayedStore{inner: c.store, delay: time.Millisecond}
+	res := c.apply(context.Background(), opts)
+	if res.Failed() || res.Generated != n || res.FilesSaved != n {
+		t.Fatalf("result: %+v", res)
+	}
+	writes := len(c.store.snapshots())
+	t.Logf("%d creations, %d writes", n, writes)
+	if writes > n {
+		t.Errorf("%d creations took %d writes, want at most %d", n, writes, n)
 	}
 }
