@@ -336,3 +336,46 @@ func TestPrefetchStopEndsReads(t *testing.T) {
 		})
 	}
 }
+
+// startedAPI is an API whose Task reports each call on started and then
+// waits for ctx to end.
+type startedAPI struct {
+	planner.API
+	started chan string
+}
+
+func (a startedAPI) Task(ctx context.Context, id string) (*mynth.Task, error) {
+	a.started <- id
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestPrefetchAddStartsReadAtOnce holds Add to starting the read of an
+// id a worker waits for before it returns, on one processor: the spec's
+// parse calls Add while it keeps the processor busy, and a worker woken
+// only when the parse is next preempted (a scheduler time slice, 10 ms)
+// staggered the first reads of a plan. The caller here spins without
+// blocking for 5 ms, half a time slice, after each Add.
+func TestPrefetchAddStartsReadAtOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	api := startedAPI{started: make(chan string, 8)}
+	pf := planner.NewPrefetch(context.Background())
+	defer pf.Stop()
+	pf.Start(api, 4)
+	// Let the workers reach their wait for an id.
+	time.Sleep(20 * time.Millisecond)
+	for i := range 4 {
+		id := fmt.Sprintf("tsk_%d", i)
+		pf.Add(id)
+		got := ""
+		for deadline := time.Now().Add(5 * time.Millisecond); got == "" && time.Now().Before(deadline); {
+			select {
+			case got = <-api.started:
+			default:
+			}
+		}
+		if got != id {
+			t.Fatalf("read %d: the read of %s had not started 5 ms after Add returned (got %q)", i, id, got)
+		}
+	}
+}
