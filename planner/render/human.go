@@ -87,6 +87,12 @@ func (e *errWriter) section() {
 
 func newErrWriter(w io.Writer) *errWriter { return &errWriter{w: bufio.NewWriter(w)} }
 
+// planBufferSize is the buffer of the human plan's writer: a plan prints
+// about 380 bytes a task, and bufio's default of 4 KB made a write to
+// the terminal or pipe every ten tasks (930 for 10,000 tasks); 64 KB, a
+// pipe's capacity on Linux, makes 60 (TestHumanPlanWrites).
+const planBufferSize = 64 << 10
+
 func (e *errWriter) printf(format string, args ...any) {
 	if e.err != nil {
 		return
@@ -151,7 +157,7 @@ func plainSymbol(a planner.Action) string { return strings.TrimSpace(a.Symbol())
 
 // Render writes the human plan to w.
 func (h Human) Render(w io.Writer, p *planner.Plan) error {
-	out := newErrWriter(w)
+	out := &errWriter{w: bufio.NewWriterSize(w, planBufferSize)}
 	var unchanged []*planner.TaskPlan
 	for _, t := range p.Tasks {
 		if t.Action == planner.ActionNone && !t.Fails() && !t.Warns() {
