@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"strconv"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -46,12 +47,27 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		l.preBody = &hclsyntax.Body{}
 	}
 	pieceDiags := make([]hcl.Diagnostics, len(starts))
+	// The strings of the tasks quickTask decodes are cut from one copy
+	// of the file, made when the first is.
+	var textOnce sync.Once
+	var text string
+	fileText := func() string {
+		textOnce.Do(func() { text = string(src) })
+		return text
+	}
 	parallel(len(starts), func(i int) {
 		end := len(src)
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
 		}
 		piece := src[starts[i].Byte:end]
+		if l.hollow {
+			if body, p, ok := quickTask(piece, fileText, starts[i].Byte, filename, starts[i], l.preBody); ok {
+				bodies[i], clean[i], pre[i], hollow[i] = body, true, p, l.preBody
+				l.early.tellTaskID(p.task.Address, p.task.ID)
+				return
+			}
+		}
 		if body, ok := quickParse(piece, filename, starts[i]); ok {
 			bodies[i], clean[i] = body, true
 			l.early.tellTaskIDs(body)

@@ -51,6 +51,14 @@ func (e *Early) tellTaskIDs(body *hclsyntax.Body) {
 	}
 }
 
+// tellTaskID tells early.TaskID the id of the task at address, when id
+// is not "".
+func (e *Early) tellTaskID(address, id string) {
+	if e != nil && e.TaskID != nil && id != "" {
+		e.TaskID(address, id)
+	}
+}
+
 // literalString returns the value of expr when it is a string written as a
 // literal: "tsk_..." with no interpolation.
 func literalString(expr hclsyntax.Expression) (string, bool) {

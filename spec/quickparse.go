@@ -430,23 +430,12 @@ func (p *quickParser) traversal(name string, rng hcl.Range) (*hclsyntax.ScopeTra
 func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 	open := p.pos
 	p.skip(1)
-	n, ascii := 0, true
-	for {
-		if p.i+n == len(p.src) {
-			return nil, false
-		}
-		c := p.src[p.i+n]
-		if c == '"' {
-			break
-		}
-		if c == '$' && p.i+n+1 < len(p.src) && p.src[p.i+n+1] == '{' {
-			return p.template(open)
-		}
-		if c < 0x20 || c == 0x7f || c == '\\' || c == '$' || c == '%' {
-			return nil, false
-		}
-		ascii = ascii && c < 0x80
-		n++
+	n, ascii, ok := p.textRun()
+	if !ok {
+		return nil, false
+	}
+	if p.src[p.i+n] == '$' {
+		return p.template(open)
 	}
 	text := p.src[p.i : p.i+n]
 	nodes := &quotedNodes{}
@@ -477,20 +466,9 @@ func (p *quickParser) quoted() (hclsyntax.Expression, bool) {
 func (p *quickParser) template(open hcl.Pos) (hclsyntax.Expression, bool) {
 	var parts []hclsyntax.Expression
 	for {
-		n, ascii := 0, true
-		for {
-			if p.i+n == len(p.src) {
-				return nil, false
-			}
-			c := p.src[p.i+n]
-			if c == '"' || c == '$' && p.i+n+1 < len(p.src) && p.src[p.i+n+1] == '{' {
-				break
-			}
-			if c < 0x20 || c == 0x7f || c == '\\' || c == '$' || c == '%' {
-				return nil, false
-			}
-			ascii = ascii && c < 0x80
-			n++
+		n, ascii, ok := p.textRun()
+		if !ok {
+			return nil, false
 		}
 		if n > 0 {
 			text := p.src[p.i : p.i+n]
@@ -522,6 +500,50 @@ func (p *quickParser) template(open hcl.Pos) (hclsyntax.Expression, bool) {
 		}
 	}
 	return &hclsyntax.TemplateExpr{Parts: parts, SrcRange: p.rng(open)}, true
+}
+
+// textRun measures the text of a quoted string from p.i up to its
+// closing quote or its first "${", at p.i+n: n bytes, all ASCII or not.
+// ok is false when the piece ends first or the text holds a byte
+// quickParse leaves to hclsyntax (a control character, an escape, or a
+// "$" or "%" that starts no interpolation).
+func (p *quickParser) textRun() (n int, ascii, ok bool) {
+	ascii = true
+	for ; p.i+n < len(p.src); n++ {
+		c := p.src[p.i+n]
+		if c == '"' || c == '$' && p.i+n+1 < len(p.src) && p.src[p.i+n+1] == '{' {
+			return n, ascii, true
+		}
+		if c < 0x20 || c == 0x7f || c == '\\' || c == '$' || c == '%' {
+			return n, ascii, false
+		}
+		ascii = ascii && c < 0x80
+	}
+	return n, ascii, false
+}
+
+// gap moves over spaces and newlines.
+func (p *quickParser) gap() {
+	for {
+		p.spaces()
+		if p.peek() != '\n' {
+			return
+		}
+		p.newline()
+	}
+}
+
+// afterElement moves over what follows an element of a list: spaces and
+// newlines, and a comma with the spaces and newlines after it. It reports
+// false when neither a comma nor the closing bracket follows.
+func (p *quickParser) afterElement() bool {
+	p.gap()
+	if p.peek() == ',' {
+		p.skip(1)
+		p.gap()
+		return true
+	}
+	return p.peek() == ']'
 }
 
 // templateKeyword reports whether name is one quickParse leaves to
@@ -580,16 +602,7 @@ func (p *quickParser) tuple() (hclsyntax.Expression, bool) {
 	p.skip(1)
 	openRange := p.rng(open)
 	var exprs []hclsyntax.Expression
-	gap := func() {
-		for {
-			p.spaces()
-			if p.peek() != '\n' {
-				return
-			}
-			p.newline()
-		}
-	}
-	gap()
+	p.gap()
 	for p.peek() != ']' {
 		if p.peek() == 'f' && len(exprs) == 0 && p.i+3 <= len(p.src) && string(p.src[p.i:p.i+3]) == "for" {
 			return nil, false // perhaps a for expression
@@ -599,13 +612,7 @@ func (p *quickParser) tuple() (hclsyntax.Expression, bool) {
 			return nil, false
 		}
 		exprs = append(exprs, e)
-		gap()
-		if p.peek() == ',' {
-			p.skip(1)
-			gap()
-			continue
-		}
-		if p.peek() != ']' {
+		if !p.afterElement() {
 			return nil, false
 		}
 	}

@@ -86,6 +86,21 @@ func (r *Ranges) Set(name string, rng hcl.Range) {
 	r.items[i] = rangeItem{name: name, start: start, end: end}
 }
 
+// add sets the range under name as Set does, more cheaply when name sorts
+// after every name set before.
+func (r *Ranges) add(name string, rng hcl.Range) {
+	if len(r.items) == 0 && r.other == nil {
+		r.file = rng.Filename
+	}
+	start, ok1 := toPos32(rng.Start)
+	end, ok2 := toPos32(rng.End)
+	if !ok1 || !ok2 || rng.Filename != r.file || r.other != nil || len(r.items) > 0 && r.items[len(r.items)-1].name >= name {
+		r.Set(name, rng)
+		return
+	}
+	r.items = append(r.items, rangeItem{name: name, start: start, end: end})
+}
+
 func (r *Ranges) remove(name string) {
 	delete(r.other, name)
 	i := sort.Search(len(r.items), func(i int) bool { return r.items[i].name >= name })

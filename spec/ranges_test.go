@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// TestRanges holds Ranges to a map[string]hcl.Range: whatever is set, in
-// whatever order, Get, Len, All and Map give what the map would, ranges
-// in another file and positions past 32 bits included.
+// TestRanges holds Ranges to a map[string]hcl.Range: whatever is set (by
+// Set or add), in whatever order, Get, Len, All and Map give what the map
+// would, ranges in another file and positions past 32 bits included.
 func TestRanges(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	names := []string{"id", "prompt", "prompt.positive", "model", "size", "files", "expect", "expect.max_cost", "inputs", "for_each"}
@@ -33,7 +33,11 @@ func TestRanges(t *testing.T) {
 			rng := hcl.Range{Filename: file,
 				Start: hcl.Pos{Line: line, Column: rnd.IntN(200) + 1, Byte: rnd.IntN(1 << 30)},
 				End:   hcl.Pos{Line: line + 1, Column: rnd.IntN(200) + 1, Byte: rnd.IntN(1<<31 - 1)}}
-			r.Set(name, rng)
+			if rnd.IntN(2) == 0 {
+				r.add(name, rng)
+			} else {
+				r.Set(name, rng)
+			}
 			want[name] = rng
 		}
 		if round%2 == 0 {

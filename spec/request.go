@@ -190,20 +190,28 @@ func (in *instance) checkPrompt(fs *fields, f *field, p *mynth.Prompt) *mynth.Pr
 // decodeSizeString reads size = "square" or "WxH".
 func (in *instance) decodeSizeString(fs *fields, f *field) *mynth.Size {
 	s := f.val.AsString()
+	if sz, ok := sizeFromString(s); ok {
+		return &sz
+	}
 	lower := strings.ToLower(s)
-	for _, p := range mynth.SizePresets {
-		if lower == p {
-			n := mynth.Size{Preset: s}.Normalize()
-			return &n
-		}
-	}
-	if wxhPattern.MatchString(lower) {
-		n := mynth.Size{Preset: lower}.Normalize()
-		return &n
-	}
 	fs.add(errorf(f.rng, "Unknown size", "The size %s is neither a preset nor WIDTHxHEIGHT.%s Use one of %s, a size such as \"1536x1024\", or a size block.",
 		shown(s, f.sensitive), hint(lower, f.sensitive, mynth.SizePresets), strings.Join(mynth.SizePresets, ", ")))
 	return nil
+}
+
+// sizeFromString is the size a string names, a preset or WIDTHxHEIGHT in
+// any case; ok is false when it names none.
+func sizeFromString(s string) (sz mynth.Size, ok bool) {
+	lower := strings.ToLower(s)
+	for _, p := range mynth.SizePresets {
+		if lower == p {
+			return mynth.Size{Preset: s}.Normalize(), true
+		}
+	}
+	if wxhPattern.MatchString(lower) {
+		return mynth.Size{Preset: lower}.Normalize(), true
+	}
+	return mynth.Size{}, false
 }
 
 // decodeSizeObject reads a size block or object.
