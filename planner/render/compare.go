@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
@@ -190,8 +191,11 @@ func (JSON) RenderComparison(w io.Writer, c *planner.Comparison) error {
 //go:embed compare.tmpl
 var compareSource string
 
-// compareTemplate is parsed once and never modified.
-var compareTemplate = template.Must(template.New("compare").Funcs(template.FuncMap{"dict": compareDict}).Parse(compareSource))
+// compareTemplate is the comparison page's template, parsed the first
+// time a page is written (see htmlTemplate) and never modified.
+var compareTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("compare").Funcs(template.FuncMap{"dict": compareDict}).Parse(compareSource))
+})
 
 // compareDict builds the map a sub-template takes: key, value, ….
 func compareDict(kv ...any) map[string]any {
@@ -251,7 +255,7 @@ func (h HTML) RenderComparison(w io.Writer, c *planner.Comparison) error {
 		page.Rows = append(page.Rows, row)
 	}
 	var buf bytes.Buffer
-	if err := compareTemplate.Execute(&buf, page); err != nil {
+	if err := compareTemplate().Execute(&buf, page); err != nil {
 		return fmt.Errorf("rendering the HTML comparison: %w", err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {

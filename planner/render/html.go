@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/mynthform/mynthform/internal/plural"
 	"github.com/mynthform/mynthform/mynth"
@@ -45,9 +46,14 @@ const (
 //go:embed html.tmpl
 var htmlSource string
 
-// htmlTemplate is parsed once; a parsed template is safe for concurrent
-// execution and is never modified, so this is not mutable global state.
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+// htmlTemplate is the report's template, parsed the first time a report
+// is written, not when the program starts: every other command would pay
+// for it (0.3-0.4 ms and 2,000 allocations of package init, with the
+// compare page's). A parsed template is safe for concurrent use and is
+// never modified.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(htmlSource))
+})
 
 type htmlPage struct {
 	Failed        bool
@@ -110,7 +116,7 @@ type htmlChange struct {
 func (h HTML) Render(w io.Writer, p *planner.Plan) error {
 	page := h.page(p)
 	var buf bytes.Buffer
-	if err := htmlTemplate.Execute(&buf, page); err != nil {
+	if err := htmlTemplate().Execute(&buf, page); err != nil {
 		return fmt.Errorf("rendering the HTML report: %w", err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
