@@ -94,14 +94,38 @@ func (s *Store) readFile(root *atomicfile.Root, buf []byte) ([]byte, error) {
 
 // write keeps the current state as the backup (when there is one: prev
 // is its bytes) and replaces the state with out, atomically, inside root.
+//
+// The new state takes over the storage of the backup it drops (see
+// atomicfile.CreateOptions.Recycle), when the backup is a plain file
+// beside the state: a write then neither makes a file nor frees one, and
+// writes over blocks the file already has (about a quarter less time
+// and a third less system CPU per save of a 1,000-task state, where
+// ext4 without a journal skips recently freed inodes one by one).
 func (s *Store) write(root *atomicfile.Root, out []byte, hasPrev bool, prev []byte) error {
+	o := &atomicfile.CreateOptions{}
+	if hasPrev {
+		if backup, err := root.ResolveDir(s.name + ".backup"); err == nil {
+			o.Recycle = backup
+		}
+	}
+	p, err := root.Create(s.name, 0o644, o)
+	if err != nil {
+		return fmt.Errorf("saving the state: %w", s.outside(s.path, err))
+	}
+	defer p.Cleanup()
 	if hasPrev {
 		if err := s.backup(root, prev); err != nil {
 			return fmt.Errorf("saving the state: keeping the previous one as %s: %w", s.BackupPath(), s.outside(s.BackupPath(), err))
 		}
 	}
-	if err := root.WriteFile(s.name, out, 0o644); err != nil {
-		return fmt.Errorf("saving the state: %w", s.outside(s.path, err))
+	if err := p.Ready(); err != nil {
+		return fmt.Errorf("saving the state: %w", err)
+	}
+	if _, err := p.Write(out); err != nil {
+		return fmt.Errorf("saving the state: %w", err)
+	}
+	if err := p.Commit(); err != nil {
+		return fmt.Errorf("saving the state: %w", err)
 	}
 	return nil
 }

@@ -12,7 +12,9 @@
 // points at is replaced and the link stays. The new content goes to a
 // temporary file in the target's directory, created exclusively and named
 // "." followed by the target's base name and decimal digits (package state
-// relies on that pattern to remove the leftovers of killed writers). The
+// relies on that pattern to remove the leftovers of killed writers); on
+// Unix it may instead be a file the caller drops, taken over under that
+// name (CreateOptions.Recycle), never one that has another name. The
 // temporary file is fsynced and renamed over the target; on Unix the
 // directory is then fsynced so that the rename itself survives a crash.
 package atomicfile

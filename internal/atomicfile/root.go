@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -316,8 +317,15 @@ type Pending struct {
 	dir       *os.Root // the file's directory, held open
 	base      string
 	tmp       string
+	suffix    string
+	perm      os.FileMode
 	done      bool
 	noDirSync bool
+	// recycled is the file CreateOptions.Recycle named, linked under tmp
+	// and not yet readied (File is nil until Ready); overwrite is set
+	// once Ready took it: its old bytes past the new end go at Commit.
+	recycled  fs.FileInfo
+	overwrite bool
 }
 
 // CreateOptions tune Root.Create.
@@ -337,6 +345,20 @@ type CreateOptions struct {
 	// then share one sync; until it, a crash may leave the old file (or
 	// none) in place of the new one, never a part of either.
 	NoDirSync bool
+	// Recycle names a file (relative to the Root, symlink-free, in the
+	// target's directory) that the caller is about to drop, such as the
+	// backup that the file's current content replaces: the temporary file
+	// takes over its storage instead of being a new file, which spares the
+	// file system an inode to allocate and one to free. Create links it
+	// under the temporary name, leaving its bytes as they are, and the
+	// Pending cannot be written until Ready; the caller takes the name
+	// Recycle away from the file first (renames another file over it).
+	// The new content is then written over the old bytes, in the blocks
+	// the file already has, from the start and in order (no Seek): Commit
+	// cuts the file where the writes ended. A file that is not a regular
+	// file of this user, or that still has another name at Ready, is left
+	// alone: the temporary file is then a new one, as without Recycle.
+	Recycle string
 }
 
 // Create starts replacing name inside the Root: it resolves name (after
@@ -381,21 +403,112 @@ func (r *Root) Create(name string, perm os.FileMode, o *CreateOptions) (*Pending
 	if info, err := dir.Lstat(base); err == nil && info.Mode().IsRegular() {
 		perm = info.Mode().Perm()
 	}
+	p := &Pending{Rel: rel, dir: dir, base: base, suffix: o.TempSuffix, perm: perm, noDirSync: o.NoDirSync}
+	if o.Recycle != "" && filepath.Dir(o.Recycle) == dirRel && p.link(filepath.Base(o.Recycle)) {
+		return p, nil
+	}
+	if err := p.create(); err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// tempName returns a fresh temporary name for p's file.
+func (p *Pending) tempName() string {
+	return "." + p.base + strconv.FormatUint(rand.Uint64(), 10) + p.suffix
+}
+
+// create makes a new temporary file and opens it as p.File.
+func (p *Pending) create() error {
 	for range 100 {
-		tmp := "." + base + strconv.FormatUint(rand.Uint64(), 10) + o.TempSuffix
-		f, err := dir.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		tmp := p.tempName()
+		f, err := p.dir.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, p.perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			dir.Close()
-			return nil, err
+			return err
 		}
-		return &Pending{File: f, Rel: rel, dir: dir, base: base, tmp: tmp, noDirSync: o.NoDirSync}, nil
+		p.File, p.tmp = f, tmp
+		return nil
 	}
-	dir.Close()
-	return nil, fmt.Errorf("%s: no free temporary file name", name)
+	return errors.New("no free temporary file name")
 }
+
+// link gives old, a file of p's directory, a temporary name, for Ready
+// to take over; it reports whether it did (old is a regular file of this
+// user with no other name).
+func (p *Pending) link(old string) bool {
+	info, err := p.dir.Lstat(old)
+	if err != nil || !info.Mode().IsRegular() || !recyclable(info, 1) {
+		return false
+	}
+	for range 100 {
+		tmp := p.tempName()
+		err := p.dir.Link(old, tmp)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		// The name may have changed hands between the Lstat and the link.
+		if now, err := p.dir.Lstat(tmp); err != nil || !os.SameFile(info, now) {
+			_ = p.dir.Remove(tmp)
+			return false
+		}
+		p.tmp, p.recycled = tmp, info
+		return true
+	}
+	return false
+}
+
+// Ready makes a Pending created with CreateOptions.Recycle writable, once
+// the caller took the recycled file's old name away: when the file has
+// no other name left, it syncs the directory, so that no crash can leave
+// that name with the new bytes, and opens the file to be written over;
+// otherwise (the name stayed, or leads to it again) the temporary file is
+// a new one. Without Recycle it does nothing.
+func (p *Pending) Ready() error {
+	if p.recycled == nil || p.done {
+		return nil
+	}
+	info := p.recycled
+	p.recycled = nil
+	f, err := p.dir.OpenFile(p.tmp, os.O_RDWR|noFollow, 0)
+	if err == nil {
+		var now fs.FileInfo
+		if now, err = f.Stat(); err == nil && (!os.SameFile(info, now) || !recyclable(now, 1)) {
+			err = errNotRecyclable
+		}
+		if err == nil {
+			err = syncRootDir(p.dir)
+		}
+		if err == nil {
+			err = f.Chmod(p.perm)
+		}
+		if err == nil {
+			// The old bytes stay until the new ones are written over
+			// them, in the blocks the file already has; Commit cuts
+			// what is left beyond the new end.
+			p.File, p.overwrite = f, true
+			return nil
+		}
+		f.Close()
+	}
+	// Another name leads to the file: leave it, and write a new one.
+	_ = p.dir.Remove(p.tmp)
+	p.tmp = ""
+	if cerr := p.create(); cerr != nil {
+		return fmt.Errorf("%s: %w", p.Rel, cerr)
+	}
+	return nil
+}
+
+// errNotRecyclable says that the file to recycle has another name (or
+// changed), so Ready writes a new one.
+var errNotRecyclable = errors.New("the file to recycle has another name")
 
 // openDir opens dirRel, a symlink-free directory inside the Root, and
 // checks that what it opened is that directory (no link was put in its
@@ -431,9 +544,21 @@ func (p *Pending) Commit() error {
 	if p.done {
 		return errors.New("atomicfile: committed twice")
 	}
+	if p.File == nil {
+		return errors.New("atomicfile: the recycled file was not readied")
+	}
 	p.done = true
 	defer p.dir.Close()
-	err := p.Sync()
+	var err error
+	if p.overwrite {
+		var end int64
+		if end, err = p.Seek(0, io.SeekCurrent); err == nil {
+			err = p.Truncate(end)
+		}
+	}
+	if err == nil {
+		err = p.Sync()
+	}
 	if cerr := p.Close(); err == nil {
 		err = cerr
 	}
@@ -473,8 +598,12 @@ func (p *Pending) Cleanup() {
 		return
 	}
 	p.done = true
-	_ = p.Close()
-	_ = p.dir.Remove(p.tmp)
+	if p.File != nil {
+		_ = p.Close()
+	}
+	if p.tmp != "" {
+		_ = p.dir.Remove(p.tmp)
+	}
 	_ = p.dir.Close()
 }
 
