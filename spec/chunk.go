@@ -371,6 +371,29 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 	var heredoc []byte // the closing marker of an open heredoc, if any
 	line := 1
 	for i := 0; i < len(src); i++ {
+		// Bytes that change nothing are passed over in runs: in a
+		// heredoc all but newlines, in a quoted string its text, in code
+		// all but the brackets, quotes, comments and heredocs it reads.
+		switch {
+		case len(heredoc) > 0:
+			j := bytes.IndexByte(src[i:], '\n')
+			if j < 0 {
+				i = len(src)
+			} else {
+				i += j
+			}
+		case len(stack) > 0 && stack[len(stack)-1] == '"':
+			for i < len(src) && !stringStop(src[i]) && src[i] != '\n' {
+				i++
+			}
+		default:
+			for i < len(src) && !codeStop(src[i]) && src[i] != '\n' {
+				i++
+			}
+		}
+		if i == len(src) {
+			break
+		}
 		c := src[i]
 		if c == '\n' {
 			line++

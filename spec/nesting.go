@@ -51,7 +51,6 @@ const (
 func checkNesting(src []byte, filename string, kind syntaxKind) *hcl.Diagnostic {
 	var s nestingScanner
 	s.src = src
-	s.pos = hcl.Pos{Line: 1, Column: 1}
 	if kind == jsonSyntax {
 		s.scanJSON()
 	} else {
@@ -63,7 +62,8 @@ func checkNesting(src []byte, filename string, kind syntaxKind) *hcl.Diagnostic 
 	if !s.tooDeep {
 		return nil
 	}
-	end := s.at
+	end := s.pos(s.at)
+	start := end
 	end.Column++
 	end.Byte++
 	return &hcl.Diagnostic{
@@ -71,7 +71,7 @@ func checkNesting(src []byte, filename string, kind syntaxKind) *hcl.Diagnostic 
 		Summary:  "Nested too deeply",
 		Detail: fmt.Sprintf("This opens level %d of nested parentheses, brackets, braces or template interpolations; at most %d are allowed. Write the value with fewer levels, for example by moving parts of it into locals.",
 			MaxNesting+1, MaxNesting),
-		Subject: &hcl.Range{Filename: filename, Start: s.at, End: end},
+		Subject: &hcl.Range{Filename: filename, Start: start, End: end},
 	}
 }
 
@@ -79,27 +79,39 @@ func checkNesting(src []byte, filename string, kind syntaxKind) *hcl.Diagnostic 
 type nestingScanner struct {
 	src   []byte
 	i     int
-	pos   hcl.Pos // of src[i]
 	stack []frame
-	// tooDeep is set, with at the opening's position, when the nesting
+	// tooDeep is set, with at the opening's offset, when the nesting
 	// passed MaxNesting.
 	tooDeep bool
-	at      hcl.Pos
+	at      int
 }
 
-// advance moves past n bytes, keeping the position: a column is a
-// character, so UTF-8 continuation bytes do not start one.
+// advance moves past n bytes.
 func (s *nestingScanner) advance(n int) {
-	for ; n > 0 && s.i < len(s.src); n-- {
-		b := s.src[s.i]
-		s.i++
-		s.pos.Byte++
-		switch {
-		case b == '\n':
-			s.pos.Line++
-			s.pos.Column = 1
-		case s.i >= len(s.src) || s.src[s.i]&0xC0 != 0x80:
-			s.pos.Column++
+	s.i = min(s.i+n, len(s.src))
+}
+
+// pos is the position of the byte at offset i: a column is a character,
+// so UTF-8 continuation bytes do not start one. The scan keeps only
+// offsets; the one position it reports is counted once, at the end.
+func (s *nestingScanner) pos(i int) hcl.Pos {
+	p := hcl.Pos{Line: 1, Column: 1, Byte: i}
+	if nl := bytes.LastIndexByte(s.src[:i], '\n'); nl >= 0 {
+		p.Line += bytes.Count(s.src[:nl], []byte("\n")) + 1
+		s.columns(&p, nl+1, i)
+		return p
+	}
+	s.columns(&p, 0, i)
+	return p
+}
+
+// columns adds to p.Column the characters that end in src[from:to], a
+// piece of one line: a byte ends one when the byte after it is not a
+// UTF-8 continuation byte (or is past the end of the source).
+func (s *nestingScanner) columns(p *hcl.Pos, from, to int) {
+	for j := from + 1; j <= to; j++ {
+		if j >= len(s.src) || s.src[j]&0xC0 != 0x80 {
+			p.Column++
 		}
 	}
 }
@@ -108,7 +120,7 @@ func (s *nestingScanner) advance(n int) {
 // nesting would pass MaxNesting.
 func (s *nestingScanner) push(f frame) bool {
 	if len(s.stack) >= MaxNesting {
-		s.tooDeep, s.at = true, s.pos
+		s.tooDeep, s.at = true, s.i
 		return false
 	}
 	s.stack = append(s.stack, f)
@@ -133,14 +145,29 @@ func (s *nestingScanner) skipLine() {
 // templates, each inside the other to any depth.
 func (s *nestingScanner) scanNative() {
 	for s.i < len(s.src) {
-		c := s.src[s.i]
 		if n := len(s.stack); n > 0 && (s.stack[n-1].kind == frameString || s.stack[n-1].kind == frameTemplate) {
-			if !s.scanTemplateByte(c, s.stack[n-1].kind == frameString) {
+			quoted := s.stack[n-1].kind == frameString
+			if quoted {
+				// A quoted string's text up to a byte that may end it
+				// or open something changes nothing.
+				for s.i < len(s.src) && !stringStop(s.src[s.i]) {
+					s.i++
+				}
+				if s.i == len(s.src) {
+					return
+				}
+			}
+			if !s.scanTemplateByte(s.src[s.i], quoted) {
 				return
 			}
 			continue
 		}
 		// Code: at the top level, or inside brackets or an interpolation.
+		c := s.src[s.i]
+		if !codeStop(c) {
+			s.i++
+			continue
+		}
 		switch {
 		case c == '#' || c == '/' && s.has("//"):
 			s.skipLine()
@@ -177,6 +204,23 @@ func (s *nestingScanner) scanNative() {
 		}
 		s.advance(1)
 	}
+}
+
+// codeStop reports whether c, in code, is a byte that scanNative and
+// blockStarts act on: the others they pass over in runs.
+func codeStop(c byte) bool {
+	switch c {
+	case '#', '/', '"', '<', '(', '[', '{', ')', ']', '}':
+		return true
+	}
+	return false
+}
+
+// stringStop reports whether c, in a quoted string, is a byte that
+// scanTemplateByte and blockStarts act on (blockStarts acts on a newline
+// too).
+func stringStop(c byte) bool {
+	return c == '\\' || c == '"' || c == '$' || c == '%'
 }
 
 // scanTemplateByte reads one step of a quoted string (quoted) or a
@@ -262,7 +306,7 @@ func (s *nestingScanner) scanJSON() {
 		switch {
 		case !inString && (c == '[' || c == '{'):
 			if depth >= MaxNesting {
-				s.tooDeep, s.at = true, s.pos
+				s.tooDeep, s.at = true, s.i
 				return
 			}
 			containers++
@@ -280,7 +324,7 @@ func (s *nestingScanner) scanJSON() {
 			continue
 		case inString && ((c == '$' || c == '%') && (s.has("${") || s.has("%{")) || interp > 0 && (c == '(' || c == '[' || c == '{')):
 			if depth >= MaxNesting {
-				s.tooDeep, s.at = true, s.pos
+				s.tooDeep, s.at = true, s.i
 				return
 			}
 			interp++

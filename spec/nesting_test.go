@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -150,4 +151,37 @@ func BenchmarkCheckNesting(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestNestingScannerPos holds the position checkNesting reports, counted
+// from an offset at the end, to the one kept byte by byte as the scan
+// moves: a newline starts a line, and a column is a character, ended by
+// a byte not followed by a UTF-8 continuation byte.
+func TestNestingScannerPos(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 16))
+	pieces := []string{"a", "(", "\n", "\n", "é", "🙂", "e\u0301", "\x80", "\xc3", " "}
+	for range 300 {
+		var b strings.Builder
+		for range r.IntN(60) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := nestingScanner{src: []byte(b.String())}
+		want := hcl.Pos{Line: 1, Column: 1}
+		for i := 0; ; i++ {
+			if got := s.pos(i); got != want {
+				t.Fatalf("pos(%d) of %q = %v, want %v", i, s.src, got, want)
+			}
+			if i == len(s.src) {
+				break
+			}
+			want.Byte++
+			switch {
+			case s.src[i] == '\n':
+				want.Line++
+				want.Column = 1
+			case i+1 >= len(s.src) || s.src[i+1]&0xC0 != 0x80:
+				want.Column++
+			}
+		}
+	}
 }
