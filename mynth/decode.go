@@ -103,9 +103,10 @@ func DecodeTask(body []byte) (*Task, error) {
 // away (a response body read for this call alone): Task.Raw is then a
 // slice of it rather than a copy.
 func decodeTask(body []byte, owned bool) (*Task, error) {
-	t := new(Task)
+	parts := new(taskParts)
+	t := &parts.task
 	var raw []byte
-	if scanTask(body, t) && (t.ID != "" || t.Status != "") {
+	if scanTaskParts(body, parts) && (t.ID != "" || t.Status != "") {
 		// The plain case, decoded without reflection; an object without
 		// an id or status may be a {"data": ...} wrapper, which
 		// decodeObject unwraps.

@@ -88,6 +88,14 @@ func checkScanTask(t *testing.T, body []byte) (scanned bool) {
 	if !reflect.DeepEqual(fast, slow) {
 		t.Fatalf("scanTask decoded %q as\n%+v\njson.Unmarshal as\n%+v", body, fast, slow)
 	}
+	// The same into parts allocated together (a client's read).
+	var parts taskParts
+	if !scanTaskParts(body, &parts) {
+		t.Fatalf("scanTaskParts refused %q, which scanTask accepts", body)
+	}
+	if !reflect.DeepEqual(parts.task, slow) {
+		t.Fatalf("scanTaskParts decoded %q as\n%+v\njson.Unmarshal as\n%+v", body, parts.task, slow)
+	}
 	return true
 }
 
@@ -152,8 +160,9 @@ func FuzzScanTask(f *testing.F) {
 	})
 }
 
-// BenchmarkDecodeTask compares the two decodings of the body every
-// refresh reads.
+// BenchmarkDecodeTask compares the decodings of the body every refresh
+// reads: scan allocating the task's values one by one, parts as a
+// client's read does (one allocation for them all), and unmarshal.
 func BenchmarkDecodeTask(b *testing.B) {
 	body := []byte(emulatorTaskJSON)
 	b.Run("scan", func(b *testing.B) {
@@ -161,6 +170,15 @@ func BenchmarkDecodeTask(b *testing.B) {
 		for b.Loop() {
 			var t Task
 			if !scanTask(body, &t) {
+				b.Fatal("not scanned")
+			}
+		}
+	})
+	b.Run("parts", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p taskParts
+			if !scanTaskParts(body, &p) {
 				b.Fatal("not scanned")
 			}
 		}
