@@ -565,7 +565,9 @@ func (a *applier) stamp() string {
 // putLocked records rec at addr, marking the state dirty only when the
 // record changed; a.mu is held (or apply is still single-threaded).
 func (a *applier) putLocked(addr string, rec *state.Task) {
-	if old := a.st.Tasks[addr]; old != nil {
+	if old := a.st.Tasks[addr]; old != nil && old.ID == rec.ID && old.Status == rec.Status {
+		// Only then can the two encode alike (a task that finished, the
+		// common case, differs in its status).
 		ob, err1 := json.Marshal(old)
 		nb, err2 := json.Marshal(rec)
 		if err1 == nil && err2 == nil && string(ob) == string(nb) {

@@ -619,7 +619,13 @@ func (a *applier) finishTask(ctx context.Context, tp *TaskPlan, tr *TaskResult, 
 	a.putLocked(tp.Address, newRec)
 	tr.Elapsed = elapsed
 	tr.Status = task.Status
-	tr.Cost = applyResultCost(newRec.Result)
+	// The cost as read (CheckCost passed it), not decoded again from the
+	// record made of it.
+	tr.Cost = nil
+	if task.Result != nil && task.Result.Cost != nil {
+		c := task.Result.Cost.Total
+		tr.Cost = &c
+	}
 	tr.Images = task.Result.SucceededCount()
 	if created && tr.Cost != nil {
 		a.res.Spent = a.res.Spent.Add(*tr.Cost)

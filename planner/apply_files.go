@@ -288,10 +288,11 @@ func (a *applier) download(ctx context.Context, files *atomicfile.Root, reserved
 	}
 	defer tmp.Cleanup()
 	h := sha256.New()
+	head := &imageHead{}
 	if err := a.acquire(ctx); err != nil {
 		return nil, err
 	}
-	n, err := a.opts.API.Download(ctx, url, io.MultiWriter(tmp, h), a.opts.MaxImageBytes)
+	n, err := a.opts.API.Download(ctx, url, io.MultiWriter(tmp, h, head), a.opts.MaxImageBytes)
 	a.release()
 	if err != nil {
 		return nil, fmt.Errorf("downloading image %s for %s: %w", imageID, rel, err)
@@ -303,7 +304,7 @@ func (a *applier) download(ctx context.Context, files *atomicfile.Root, reserved
 	if wantSHA != "" && sum != wantSHA {
 		return nil, fmt.Errorf("the image at the recorded URL for %s now has sha256 %s, not the recorded %s; the file was left as it is", rel, sum, wantSHA)
 	}
-	if err := applyVerifyImage(tmp.File); err != nil {
+	if err := verifyDownloaded(head.b, n, tmp.File); err != nil {
 		return nil, fmt.Errorf("image %s for %s: %w", imageID, rel, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
@@ -321,9 +322,37 @@ func (a *applier) download(ctx context.Context, files *atomicfile.Root, reserved
 	return &state.SavedFile{Path: rel, ImageID: imageID, URL: url, SHA256: sum, Size: n}, nil
 }
 
-// applyVerifyImage checks that f holds an image: a decodable PNG, JPEG or GIF
-// header, or a WebP container.
-func applyVerifyImage(f *os.File) error {
+// imageHead keeps the first imageHeadSize bytes written to it, the
+// header of a downloaded image, so that it is verified without reading
+// the file back.
+type imageHead struct{ b []byte }
+
+// imageHeadSize covers the header of a PNG or GIF, and of a JPEG
+// without large metadata before its frame.
+const imageHeadSize = 4096
+
+func (w *imageHead) Write(p []byte) (int, error) {
+	if room := imageHeadSize - len(w.b); room > 0 {
+		w.b = append(w.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// verifyDownloaded is applyVerifyImage of the n bytes downloaded into f,
+// head the first of them: head alone tells, unless the header goes on
+// past it.
+func verifyDownloaded(head []byte, n int64, f io.ReadSeeker) error {
+	err := applyVerifyImage(bytes.NewReader(head))
+	if err != nil && n > int64(len(head)) {
+		err = applyVerifyImage(f)
+	}
+	return err
+}
+
+// applyVerifyImage checks that f, read from its start, holds an image: a
+// decodable PNG, JPEG or GIF header, or a WebP container. A header that
+// decodes from the first bytes of a file decodes from the whole file.
+func applyVerifyImage(f io.ReadSeeker) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
