@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/mynthform/mynthform/internal/atomicfile"
 )
 
 // Store reads and writes one state file. Its methods are safe for
@@ -24,6 +26,11 @@ type Store struct {
 	last struct {
 		raw  []byte
 		file *File
+		// stamp is the state file's as this Store last wrote it (when
+		// stamped): under the lock, a file that still has it is the one
+		// written, and Save need not read it again.
+		stamp   fileStamp
+		stamped bool
 	}
 	// enc remembers how each task and write-ahead record was last
 	// encoded.
@@ -62,7 +69,7 @@ func (s *Store) Protect(values ...string) {
 	// written is checked now, once.
 	added := secrets{values: s.sec.values[n:]}
 	if s.last.raw != nil && added.in(s.last.raw) {
-		s.last.raw, s.last.file = nil, nil
+		s.last.raw, s.last.file, s.last.stamped = nil, nil, false
 	}
 }
 
@@ -204,9 +211,16 @@ func (s *Store) Save(f *File) (bool, error) {
 	defer root.Close()
 	s.cleanTemps(root)
 
-	data, err := s.readFile(root, s.readBuf)
+	var data []byte
 	var cur *File
+	if s.unchanged(root) {
+		// Under the lock, the file is still the one this Store wrote.
+		data, cur = s.last.raw, s.last.file
+	} else {
+		data, err = s.readFile(root, s.readBuf)
+	}
 	switch {
+	case cur != nil:
 	case errors.Is(err, fs.ErrNotExist):
 		data = nil
 	case err != nil:
@@ -265,6 +279,7 @@ func (s *Store) Save(f *File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("saving the state: %w", err)
 	}
+	s.last.stamped = false
 	if err := s.write(root, out, cur != nil, data); err != nil {
 		s.encBuf = out
 		return false, err
@@ -289,7 +304,35 @@ func (s *Store) Save(f *File) (bool, error) {
 	// The previous encoding is free for the next one.
 	s.encBuf = s.last.raw
 	s.last.raw, s.last.file = out, saved
+	s.last.stamp, s.last.stamped = s.stampNow(root)
 	return true, nil
+}
+
+// stampNow returns the stamp of the state file inside root as it is now;
+// false when it has none.
+func (s *Store) stampNow(root *atomicfile.Root) (fileStamp, bool) {
+	rel, err := root.Resolve(s.name)
+	if err != nil {
+		return fileStamp{}, false
+	}
+	info, err := root.OS().Lstat(rel)
+	if err != nil {
+		return fileStamp{}, false
+	}
+	return stampOf(info)
+}
+
+// unchanged reports whether, under the lock, the state file inside root
+// is still the one this Store wrote last, as its stamp shows, so that its
+// bytes are s.last.raw without reading them again (a megabyte at every
+// save of a large apply). Only a writer that ignores the lock could have
+// replaced it meanwhile, and that changed the stamp.
+func (s *Store) unchanged(root *atomicfile.Root) bool {
+	if s.locked == 0 || !s.last.stamped || s.last.raw == nil || s.last.file == nil {
+		return false
+	}
+	now, ok := s.stampNow(root)
+	return ok && now.same(s.last.stamp)
 }
 
 // sameBuffer reports whether a and b share their first byte's storage.
