@@ -23,8 +23,14 @@ func generatedSpec(tb testing.TB, n int) string {
 		fmt.Fprintf(&b, "    p%d = \"product %d\"\n", i, i)
 	}
 	b.WriteString("  }\n}\n\ntask \"product\" {\n  for_each = local.products\n  prompt   = \"Studio photo of ${each.value}\"\n  model    = var.model\n  size     = \"landscape\"\n  files    = [\"assets/products/${each.key}.webp\"]\n}\n")
+	return specDir(tb, b.String())
+}
+
+// specDir writes src as the one spec file of a new directory.
+func specDir(tb testing.TB, src string) string {
+	tb.Helper()
 	dir := tb.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.mynth.hcl"), []byte(src), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return dir
@@ -93,3 +99,20 @@ func BenchmarkLoadFiles10000(b *testing.B) {
 func BenchmarkLoadSmallFiles10000(b *testing.B) {
 	benchmarkLoadDir(b, handWrittenSpec(b, 10000, 1000), 10000)
 }
+
+// forEachSpec writes n tasks as one for_each block over a map of ids, as
+// the scale script's foreach shape does.
+func forEachSpec(tb testing.TB, n int) string {
+	tb.Helper()
+	var b strings.Builder
+	b.WriteString("locals {\n  ids = {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "    p%05d = \"tsk_SCALE%05d\"\n", i, i)
+	}
+	b.WriteString("  }\n}\n\ntask \"product\" {\n  for_each = local.ids\n  id       = each.value\n  prompt   = \"Studio photo of product ${each.key}\"\n  model    = \"google/gemini-3.1-flash-image\"\n  size     = \"square\"\n}\n")
+	return specDir(tb, b.String())
+}
+
+// BenchmarkLoadForEach10000 loads the tasks of BenchmarkLoadBlocks10000
+// as one for_each block: it should cost no more per task.
+func BenchmarkLoadForEach10000(b *testing.B) { benchmarkLoadDir(b, forEachSpec(b, 10000), 10000) }

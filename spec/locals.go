@@ -118,6 +118,11 @@ func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks b
 	if val, ok := literalValue(expr, 0); ok {
 		return val, nil
 	}
+	if each {
+		if val, ok := eachValue(expr, ctx); ok {
+			return val, nil
+		}
+	}
 	if diags := l.checkReferences(expr, each, tasks); diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -164,6 +169,63 @@ func literalValue(expr hcl.Expression, depth int) (cty.Value, bool) {
 		return cty.TupleVal(vals), true
 	}
 	return cty.NilVal, false
+}
+
+// eachValue returns the value of expr in ctx, an instance's context
+// under for_each (instanceContext), when expr is each.key or each.value,
+// or a quoted string of literal text and those references whose values
+// are known, unmarked strings: what checking its references (they are
+// valid) and evaluating it give, without the search for references,
+// hcl's traversal and the template's buffer. ok is false for any other
+// expression, which is evaluated.
+func eachValue(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
+	obj, ok := ctx.Variables["each"]
+	if !ok || !obj.Type().IsObjectType() || !obj.IsKnown() || obj.IsNull() || obj.IsMarked() {
+		return cty.NilVal, false
+	}
+	switch e := expr.(type) {
+	case *hclsyntax.ScopeTraversalExpr:
+		name, ok := eachAttr(e)
+		if !ok {
+			return cty.NilVal, false
+		}
+		return obj.GetAttr(name), true
+	case *hclsyntax.TemplateExpr:
+		var b strings.Builder
+		for _, part := range e.Parts {
+			var v cty.Value
+			switch p := part.(type) {
+			case *hclsyntax.LiteralValueExpr:
+				v = p.Val
+			case *hclsyntax.ScopeTraversalExpr:
+				name, ok := eachAttr(p)
+				if !ok {
+					return cty.NilVal, false
+				}
+				v = obj.GetAttr(name)
+			default:
+				return cty.NilVal, false
+			}
+			if v.IsMarked() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+				return cty.NilVal, false
+			}
+			b.WriteString(v.AsString())
+		}
+		return cty.StringVal(b.String()), true
+	}
+	return cty.NilVal, false
+}
+
+// eachAttr returns "key" or "value" when e is each.key or each.value.
+func eachAttr(e *hclsyntax.ScopeTraversalExpr) (string, bool) {
+	if len(e.Traversal) != 2 || e.Traversal.RootName() != "each" {
+		return "", false
+	}
+	a, ok := e.Traversal[1].(hcl.TraverseAttr)
+	if !ok || a.Name != "key" && a.Name != "value" {
+		return "", false
+	}
+	return a.Name, true
 }
 
 // checkReferences reports each reference in expr to something that does
