@@ -372,6 +372,8 @@ func (p *quickParser) expr() (hclsyntax.Expression, bool) {
 		return &hclsyntax.LiteralValueExpr{Val: val, SrcRange: p.rng(start)}, true
 	case c == '[':
 		return p.tuple()
+	case c == '{':
+		return p.object()
 	case isIdentStart(c):
 		name, rng, ok := p.ident()
 		if !ok {
@@ -533,6 +535,70 @@ func (p *quickParser) gap() {
 	}
 }
 
+// enter moves over the opening bracket of a list or an object, one level
+// deeper, and returns where it is; ok is false past quickMaxDepth. A
+// deferred leave goes back up.
+func (p *quickParser) enter() (open hcl.Pos, openRange hcl.Range, ok bool) {
+	p.depth++
+	if p.depth > quickMaxDepth {
+		return open, openRange, false
+	}
+	open = p.pos
+	p.skip(1)
+	return open, p.rng(open), true
+}
+
+func (p *quickParser) leave() { p.depth-- }
+
+// object reads an object of the subset: items name = expression, each
+// name a bare name that is no keyword, separated by a comma or the end of
+// a line, blank lines allowed between them, no comment.
+func (p *quickParser) object() (hclsyntax.Expression, bool) {
+	defer p.leave()
+	open, openRange, ok := p.enter()
+	if !ok {
+		return nil, false
+	}
+	var items []hclsyntax.ObjectConsItem
+	for {
+		p.spaces()
+		switch p.peek() {
+		case '\n':
+			p.newline()
+			continue
+		case '}':
+			p.skip(1)
+			return &hclsyntax.ObjectConsExpr{Items: items, SrcRange: p.rng(open), OpenRange: openRange}, true
+		}
+		name, rng, ok := p.ident()
+		if !ok || templateKeyword(name) {
+			return nil, false
+		}
+		p.spaces()
+		if p.peek() != '=' || p.i+1 < len(p.src) && (p.src[p.i+1] == '=' || p.src[p.i+1] == '>') {
+			return nil, false
+		}
+		p.skip(1)
+		p.spaces()
+		val, ok := p.expr()
+		if !ok {
+			return nil, false
+		}
+		key := &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: rng}}, SrcRange: rng}
+		items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: val})
+		p.spaces()
+		switch p.peek() {
+		case ',':
+			p.skip(1)
+		case '\n':
+			p.newline()
+		case '}':
+		default:
+			return nil, false
+		}
+	}
+}
+
 // afterElement moves over what follows an element of a list: spaces and
 // newlines, and a comma with the spaces and newlines after it. It reports
 // false when neither a comma nor the closing bracket follows.
@@ -593,14 +659,11 @@ type quotedNodes struct {
 // tuple reads a list: expressions separated by commas, newlines and
 // spaces allowed between them, a comma allowed after the last.
 func (p *quickParser) tuple() (hclsyntax.Expression, bool) {
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > quickMaxDepth {
+	defer p.leave()
+	open, openRange, ok := p.enter()
+	if !ok {
 		return nil, false
 	}
-	open := p.pos
-	p.skip(1)
-	openRange := p.rng(open)
 	var exprs []hclsyntax.Expression
 	p.gap()
 	for p.peek() != ']' {

@@ -29,6 +29,8 @@ var quickPieces = []string{
 	"locals {\n  true = 1\n  for = [x]\n}\n",
 	"task \"a\" {\n  prompt = \"a ${var.x}\"\n  model = \"${var.model}\"\n  files = [\"assets/${each.key}.webp\", \"${a}${b.c-d}\"]\n  x = \"${a} b ${local.x.y} c\"\n}\n",
 	"task \"a\" {\n  prompt = \"café ${var.m}é ☕ ${x}\u0301 👩‍👩‍👧\"\n  p2 = \"{${a}}\"\n}\n",
+	"task \"a\" {\n  x = { a = 1 }\n  e = {}\n  f = {\n  }\n}\n",
+	"locals {\n  ids = {\n    p00000 = \"tsk_SCALE00000\"\n    p00001 = \"tsk_SCALE00001\"\n\n    p-2 = [1, { x = var.y }]\n  }\n  o = { a = 1, b = \"${x}\", c = { d = null }, }\n  o2 = {a=1,b=2}\n  dup = { a = 1, a = 2 }\n}\n",
 }
 
 // notQuickPieces are pieces quickParse must leave to hclsyntax.
@@ -58,8 +60,18 @@ var notQuickPieces = []string{
 	"task \"a\" {\n  x = upper(\"a\")\n}\n",
 	"task \"a\" {\n  x = a[0]\n}\n",
 	"task \"a\" {\n  x = a.0\n}\n",
-	"task \"a\" {\n  x = { a = 1 }\n}\n",
 	"task \"a\" {\n  x = [for v in y: v]\n}\n",
+	"task \"a\" {\n  x = {for k, v in y: k => v}\n}\n",
+	"task \"a\" {\n  x = { a = 1 # c\n  }\n}\n",
+	"task \"a\" {\n  x = { a = 1 b = 2 }\n}\n",
+	"task \"a\" {\n  x = { a: 1 }\n}\n",
+	"task \"a\" {\n  x = { \"a\" = 1 }\n}\n",
+	"task \"a\" {\n  x = { (a) = 1 }\n}\n",
+	"task \"a\" {\n  x = { a.b = 1 }\n}\n",
+	"task \"a\" {\n  x = { true = 1 }\n}\n",
+	"task \"a\" {\n  x = { a == 1 }\n}\n",
+	"task \"a\" {\n  x = {\n  a = 1\n  , b = 2 }\n}\n",
+	"task \"a\" {\n  x = { a = 1,, b = 2 }\n}\n",
 	"task \"a\" {\n  x = <<EOT\nhi\nEOT\n}\n",
 	"task \"a\" {\n  x = \"a\"\n}\ntask \"b\" {\n}\n",
 	"task \"a\" {\n  x = 1\n} # c",
@@ -194,6 +206,16 @@ func randomExpr(r *rand.Rand, depth int) string {
 		return pick(r, "true", "false", "null")
 	case 2:
 		return pick(r, "var.model", "each.key", "local.a.b", "x", "a-b")
+	case 4:
+		if depth < 3 {
+			var b strings.Builder
+			b.WriteString("{" + pick(r, "", " ", "\n"))
+			for range r.IntN(4) {
+				fmt.Fprintf(&b, "%s%s%s=%s%s%s", pick(r, "", " ", "    "), pick(r, "a", "p00001", "b-c", "_d", "a"), pick(r, " ", ""), pick(r, " ", ""), randomExpr(r, depth+1), pick(r, ",", "\n", ", ", ",\n", "\n\n", " "))
+			}
+			b.WriteString(pick(r, "}", " }", "\n}"))
+			return b.String()
+		}
 	case 3:
 		if depth < 3 {
 			var parts []string
