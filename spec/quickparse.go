@@ -29,8 +29,10 @@ import (
 //     whose only template sequences interpolate a reference, with nothing
 //     else between the braces ("${var.model}"; "\", "%", "$${" and any
 //     other "$" are left to hclsyntax), a whole number, true, false,
-//     null, a reference (var.model, each.key: names joined by dots), or a
-//     list of those, on one line or several;
+//     null, a reference (var.model, each.key: names joined by dots), a
+//     list of those, on one line or several, or an object of them,
+//     { name = expression }, its items separated by commas or line ends,
+//     each name a bare one that is no keyword, with no comment inside;
 //   - spaces, blank lines, and # and // comments that end a line.
 //
 // Tabs, carriage returns, control characters and invalid UTF-8 are left
