@@ -15,10 +15,12 @@ func TestLiteralValue(t *testing.T) {
 	literal := []string{
 		`"plain"`, `""`, `"café"`, "\"cafe\u0301\"", `"😀 emoji"`, `42`, `1.5`, `true`, `false`, `null`,
 		`[]`, `["a", "b"]`, `[1, "x", null, true]`, `["e\u0301"]`,
+		`{}`, `{ a = 1 }`, `{ a = "x", b = null, c = 1.5 }`, `{ a = 1, a = 2 }`, "{ nai\u0308ve = 1, caf\u00e9 = 2 }",
+		"{\n  p00000 = \"tsk_SCALE00000\"\n  p00001 = \"tsk_SCALE00001\"\n}",
 	}
 	evaluated := []string{
 		`"${var.x}"`, `"a ${1}"`, `"%{ if true }x%{ endif }"`, `var.x`, `[var.x]`, `[["nested"]]`,
-		`{ a = 1 }`, `upper("x")`, `-1`, `1 + 1`, `"\n"`, `"$${not}"`, `<<EOT
+		`upper("x")`, `{ a = var.x }`, `{ (a) = 1 }`, `{ a.b = 1 }`, `{ true = 1 }`, `{ a = { b = 1 } }`, `{ a = [[1]] }`, `{ "${x}" = 1 }`, `[{ a = 1 }]`, `{ a = [1] }`, `{ "x" = 2 }`, `-1`, `1 + 1`, `"\n"`, `"$${not}"`, `<<EOT
 heredoc
 EOT
 `,

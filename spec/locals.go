@@ -134,7 +134,8 @@ func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks b
 }
 
 // literalValue returns the value of expr when it is written as a literal,
-// or a list of literals, which refers to nothing, and which evaluating
+// or a list of literals, or an object of bare names and literals, which
+// refers to nothing, and which evaluating
 // would give the same value: the literal's own for a number, a bool or
 // null; for a quoted string without a template sequence, its one part's,
 // which is the string as TemplateExpr.Value builds it again (cty.StringVal
@@ -167,6 +168,30 @@ func literalValue(expr hcl.Expression, depth int) (cty.Value, bool) {
 			vals[i] = v
 		}
 		return cty.TupleVal(vals), true
+	case *hclsyntax.ObjectConsExpr:
+		// An object of bare names and literals: what its Value gives,
+		// each name being the key (ObjectConsKeyExpr's literal name), a
+		// later item's value replacing an earlier one's.
+		if depth > 0 {
+			return cty.NilVal, false
+		}
+		vals := make(map[string]cty.Value, len(e.Items))
+		for _, item := range e.Items {
+			k, ok := item.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
+			if !ok || k.ForceNonLiteral {
+				return cty.NilVal, false
+			}
+			tr, ok := k.Wrapped.(*hclsyntax.ScopeTraversalExpr)
+			if !ok || len(tr.Traversal) != 1 {
+				return cty.NilVal, false
+			}
+			v, ok := literalValue(item.ValueExpr, depth+1)
+			if !ok {
+				return cty.NilVal, false
+			}
+			vals[cty.StringVal(tr.Traversal.RootName()).AsString()] = v
+		}
+		return cty.ObjectVal(vals), true
 	}
 	return cty.NilVal, false
 }
