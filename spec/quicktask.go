@@ -2,7 +2,6 @@ package spec
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -330,8 +329,7 @@ func (a *quickAttrs) task(str func(quickSpan) string, name string, decl hcl.Rang
 		return nil, false
 	}
 	if a.set[qaPrompt] {
-		s := val[qaPrompt]
-		if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > MaxPromptLength {
+		if summary, _ := promptProblem(val[qaPrompt]); summary != "" {
 			return nil, false
 		}
 	}

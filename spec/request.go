@@ -175,16 +175,24 @@ func (in *instance) decodePrompt(fs *fields, name string, rng hcl.Range) *mynth.
 }
 
 func (in *instance) checkPrompt(fs *fields, f *field, p *mynth.Prompt) *mynth.Prompt {
-	n := utf8.RuneCountInString(p.Positive)
-	switch {
-	case strings.TrimSpace(p.Positive) == "":
-		fs.add(errorf(f.rng, "Empty prompt", "The prompt is empty. Describe the image to generate."))
-		return nil
-	case n > MaxPromptLength:
-		fs.add(errorf(f.rng, "Prompt too long", "The prompt is %d characters long; Mynth accepts at most %d. Shorten it.", n, MaxPromptLength))
+	if summary, detail := promptProblem(p.Positive); summary != "" {
+		fs.add(errorf(f.rng, summary, "%s", detail))
 		return nil
 	}
 	return p
+}
+
+// promptProblem says what is wrong with a positive prompt (a summary and
+// a detail), or returns two empty strings when Mynth accepts it. The
+// general decoding and quickTask share it.
+func promptProblem(s string) (summary, detail string) {
+	if strings.TrimSpace(s) == "" {
+		return "Empty prompt", "The prompt is empty. Describe the image to generate."
+	}
+	if n := utf8.RuneCountInString(s); n > MaxPromptLength {
+		return "Prompt too long", fmt.Sprintf("The prompt is %d characters long; Mynth accepts at most %d. Shorten it.", n, MaxPromptLength)
+	}
+	return "", ""
 }
 
 // decodeSizeString reads size = "square" or "WxH".
