@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,8 +94,7 @@ func BenchmarkPlan10000(b *testing.B) {
 	runtime.GC()
 	var peak atomic.Uint64
 	stop := sampleHeap(&peak)
-	var ru0, ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0, _ := selfUsage()
 	emuCPU0 := processCPU(emuPid)
 	b.ResetTimer()
 	start := time.Now()
@@ -109,34 +107,32 @@ func BenchmarkPlan10000(b *testing.B) {
 	}
 	elapsed := time.Since(start) / time.Duration(b.N)
 	b.StopTimer()
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu1, maxRSS := selfUsage()
 	emuCPU := (processCPU(emuPid) - emuCPU0) / time.Duration(b.N)
 	stop()
 
 	if len(p.Tasks) != n || p.Summary.None != n || p.Failed() {
 		b.Fatalf("plan: %d tasks, %d unchanged, failed %v; want %d unchanged", len(p.Tasks), p.Summary.None, p.Failed(), n)
 	}
-	cpu := time.Duration(tvNanos(ru1.Utime)-tvNanos(ru0.Utime)+tvNanos(ru1.Stime)-tvNanos(ru0.Stime)) / time.Duration(b.N)
+	cpu := (cpu1 - cpu0) / time.Duration(b.N)
 	ratio := float64(elapsed) / float64(ideal)
 	b.ReportMetric(elapsed.Seconds(), "s/plan")
 	b.ReportMetric(ratio, "x-ideal")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/task")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(ru1.Maxrss)/1024, "maxrss-MiB")
+	b.ReportMetric(float64(maxRSS)/(1<<20), "maxrss-MiB")
 	b.ReportMetric(float64(emuCPU.Microseconds())/n, "emulator-cpu-µs/req")
 	mean, p99 := timed.stats()
 	b.ReportMetric(float64(mean.Microseconds())/1000, "read-ms-mean")
 	load, _ := os.ReadFile("/proc/loadavg")
 	b.Logf("%d tasks, latency %s, parallelism %d: %s (ideal %s, %.3f× ideal); CPU %s (%.0f µs/task); peak heap %.1f MiB; max RSS %.1f MiB; emulator CPU %.0f µs/request; reads took %s on average (p99 %s) against 20ms of emulated latency; %d CPUs, load average %s",
 		n, latency, parallelism, elapsed.Round(time.Millisecond), ideal, ratio, cpu.Round(time.Millisecond),
-		float64(cpu.Microseconds())/n, float64(peak.Load())/(1<<20), float64(ru1.Maxrss)/1024,
+		float64(cpu.Microseconds())/n, float64(peak.Load())/(1<<20), float64(maxRSS)/(1<<20),
 		float64(emuCPU.Microseconds())/n, mean.Round(10*time.Microsecond), p99.Round(10*time.Microsecond), runtime.NumCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
 	if ratio > 1.2 {
 		b.Errorf("planning took %.3f× the ideal %s; the bound is 1.2×", ratio, ideal)
 	}
 }
-
-func tvNanos(tv syscall.Timeval) int64 { return tv.Nano() }
 
 // sampleHeap records the highest heap in use, sampled every 5 ms, until
 // the returned stop is called.
