@@ -154,7 +154,7 @@ func TestBrokenFileTrustsWholeParse(t *testing.T) {
 	src, _ := brokenSpec(10, -1, nil)
 	bogus := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Bogus", Subject: &hcl.Range{Filename: "f.hcl", Start: hcl.Pos{Line: 5, Column: 1, Byte: 40}}}}
 	l := &loader{parser: hclparse.NewParser()}
-	f, diags := l.brokenFile([]byte(src), "f.hcl", nil, bogus)
+	f, diags := l.brokenFile([]byte(src), "f.hcl", nil, bogus, hcl.Pos{})
 	if len(diags) != 0 {
 		t.Fatalf("diagnostics of a file that parses: %v", diags)
 	}
@@ -169,7 +169,7 @@ func TestBrokenFileTrustsWholeParse(t *testing.T) {
 	// hclsyntax's stand.
 	broken, _ := brokenSpec(10, 5, brokenBlocks["stray brace"])
 	_, wd := hclsyntax.ParseConfig([]byte(broken), "f.hcl", hcl.InitialPos)
-	if _, diags := l.brokenFile([]byte(broken), "f.hcl", nil, bogus); diagText(diags) != diagText(wd) {
+	if _, diags := l.brokenFile([]byte(broken), "f.hcl", nil, bogus, hcl.Pos{}); diagText(diags) != diagText(wd) {
 		t.Fatalf("got %s, want hclsyntax's %s", diagText(diags), diagText(wd))
 	}
 }

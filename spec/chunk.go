@@ -31,6 +31,10 @@ const chunkBytes = 1
 // piece has a top-level attribute, the whole file is parsed again in one
 // piece. When pieces have diagnostics, brokenFile decides between theirs
 // and those of hclsyntax's parse of the whole file.
+//
+// A block quickTask decodes is not in the file's body: its Task waits in
+// l.quick, in file order, for parseSpecFiles to put it among the file's
+// task blocks; the file's Nav (a headerNav) has its header all the same.
 func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File, hcl.Diagnostics) {
 	if chunk <= 0 {
 		chunk = chunkBytes
@@ -39,14 +43,10 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	if len(starts) == 0 {
 		return l.parseWhole(src, filename)
 	}
-	bodies := make([]*hclsyntax.Body, len(starts))
-	clean := make([]bool, len(starts))
-	hollow := make([]*hclsyntax.Body, len(starts))
-	pre := make([]*predecoded, len(starts))
+	pieces := make([]piece, len(starts))
 	if l.preBody == nil {
 		l.preBody = &hclsyntax.Body{}
 	}
-	pieceDiags := make([]hcl.Diagnostics, len(starts))
 	// The strings of the tasks quickTask decodes are cut from one copy
 	// of the file, made when the first is.
 	var textOnce sync.Once
@@ -55,21 +55,27 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		textOnce.Do(func() { text = string(src) })
 		return text
 	}
+	// eof is where the last piece ends, which quickTask tells.
+	var eof hcl.Pos
 	parallel(len(starts), func(i int) {
 		end := len(src)
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
 		}
+		pc := &pieces[i]
 		piece := src[starts[i].Byte:end]
 		if l.hollow {
-			if body, p, ok := quickTask(piece, fileText, starts[i].Byte, filename, starts[i], l.preBody); ok {
-				bodies[i], clean[i], pre[i], hollow[i] = body, true, p, l.preBody
-				l.early.tellTaskID(p.task.Address, p.task.ID)
+			if q, pieceEnd, ok := quickTask(piece, fileText, starts[i].Byte, filename, starts[i]); ok {
+				pc.quick, pc.clean = q, true
+				if i == len(starts)-1 {
+					eof = pieceEnd
+				}
+				l.early.tellTaskID(q.task.Address, q.task.ID)
 				return
 			}
 		}
 		if body, ok := quickParse(piece, filename, starts[i]); ok {
-			bodies[i], clean[i] = body, true
+			pc.body, pc.clean = body, true
 			l.early.tellTaskIDs(body)
 			if l.hollow {
 				// Dropped at once: the trees of a whole file never
@@ -77,42 +83,45 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 				// where it starts, and its body is one empty stub
 				// that all share.
 				if b := body.Blocks[0]; hollowable(b) {
-					if pre[i] = l.predecode(b); pre[i] != nil {
-						hollow[i] = l.preBody
+					if pc.pre = l.predecode(b); pc.pre != nil {
+						pc.hollow = l.preBody
 					} else {
-						hollow[i] = hollowTask(b)
+						pc.hollow = hollowTask(b)
 					}
-					b.Body = hollow[i]
+					b.Body = pc.hollow
 				}
 			}
 			return
 		}
 		f, diags := hclsyntax.ParseConfig(piece, filename, starts[i])
 		body, ok := f.Body.(*hclsyntax.Body)
-		bodies[i], clean[i], pieceDiags[i] = body, ok && len(diags) == 0 && len(body.Attributes) == 0, diags
-		if clean[i] {
+		pc.body, pc.clean, pc.diags = body, ok && len(diags) == 0 && len(body.Attributes) == 0, diags
+		if pc.clean {
 			l.early.tellTaskIDs(body)
 		}
 	})
 	var diags hcl.Diagnostics
-	for _, d := range pieceDiags {
-		diags = append(diags, d...)
+	for i := range pieces {
+		diags = append(diags, pieces[i].diags...)
 	}
 	if len(diags) > 0 {
-		return l.brokenFile(src, filename, bodies, diags)
+		return l.brokenFile(src, filename, pieces, diags, eof)
 	}
-	for _, ok := range clean {
-		if !ok {
+	for i := range pieces {
+		if !pieces[i].clean {
 			return l.parseWhole(src, filename)
 		}
 	}
-	// The maps are made at their size: grown an entry at a time, a map
-	// of 100,000 entries is rehashed into ever larger tables.
-	nPre, nLazy := 0, 0
-	for i, stub := range hollow {
+	// The maps and list are made at their size: grown an entry at a
+	// time, a map of 100,000 entries is rehashed into ever larger tables.
+	nPre, nLazy, nQuick := 0, 0, 0
+	for i := range pieces {
+		pc := &pieces[i]
 		switch {
-		case stub == nil:
-		case pre[i] != nil:
+		case pc.quick.task != nil:
+			nQuick++
+		case pc.hollow == nil:
+		case pc.pre != nil:
 			nPre++
 		default:
 			nLazy++
@@ -124,24 +133,48 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	if l.lazy == nil && nLazy > 0 {
 		l.lazy = make(map[*hclsyntax.Body]lazyPiece, nLazy)
 	}
-	for i, stub := range hollow {
-		if stub == nil {
-			continue
-		}
-		if pre[i] != nil {
-			l.pre[preKey{filename, bodies[i].Blocks[0].TypeRange.Start.Byte}] = pre[i]
-			continue
-		}
-		end := len(src)
-		if i+1 < len(starts) {
-			end = starts[i+1].Byte
-		}
-		l.lazy[stub] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
+	var quick []*Task
+	if nQuick > 0 {
+		quick = make([]*Task, 0, nQuick)
 	}
-	root := mergeBodies(bodies, filename)
-	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
+	for i := range pieces {
+		pc := &pieces[i]
+		switch {
+		case pc.quick.task != nil:
+			quick = append(quick, pc.quick.task)
+		case pc.hollow == nil:
+		case pc.pre != nil:
+			l.pre[preKey{filename, pc.body.Blocks[0].TypeRange.Start.Byte}] = pc.pre
+		default:
+			end := len(src)
+			if i+1 < len(starts) {
+				end = starts[i+1].Byte
+			}
+			l.lazy[pc.hollow] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
+		}
+	}
+	if quick != nil {
+		if l.quick == nil {
+			l.quick = map[string][]*Task{}
+		}
+		l.quick[filename] = quick
+	}
+	root := mergeBodies(pieces, filename, eof)
+	f := &hcl.File{Body: root, Bytes: src, Nav: pieceNav(pieces, filename)}
 	l.parser.AddFile(filename, f)
 	return f, nil
+}
+
+// piece is what parseNative makes of one piece of a file: the block
+// quickTask decoded (quick.task set), or the piece's body, and what
+// predecode and hollowTask made of its block.
+type piece struct {
+	quick  quickBlock
+	body   *hclsyntax.Body
+	diags  hcl.Diagnostics
+	pre    *predecoded
+	hollow *hclsyntax.Body
+	clean  bool
 }
 
 // brokenFile decides what a file whose pieces have diagnostics reports.
@@ -155,7 +188,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 // (5,999 for one missing quote in a file of 2,000 task blocks); the piece
 // that holds it, ending at the next top-level block, reports a handful,
 // and the other pieces none.
-func (l *loader) brokenFile(src []byte, filename string, bodies []*hclsyntax.Body, diags hcl.Diagnostics) (*hcl.File, hcl.Diagnostics) {
+func (l *loader) brokenFile(src []byte, filename string, pieces []piece, diags hcl.Diagnostics, eof hcl.Pos) (*hcl.File, hcl.Diagnostics) {
 	whole, wd := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if !wd.HasErrors() || len(diags) > len(wd) || firstByte(diags) != firstByte(wd) {
 		l.parser.AddFile(filename, whole)
@@ -164,8 +197,10 @@ func (l *loader) brokenFile(src []byte, filename string, bodies []*hclsyntax.Bod
 		}
 		return whole, wd
 	}
-	root := mergeBodies(bodies, filename)
-	f := &hcl.File{Body: root, Bytes: src, Nav: blockNav{root}}
+	// A syntax error ends the load: only the file's Nav, which names the
+	// block around each error, needs the blocks quickTask decoded.
+	root := mergeBodies(pieces, filename, eof)
+	f := &hcl.File{Body: root, Bytes: src, Nav: pieceNav(pieces, filename)}
 	l.parser.AddFile(filename, f)
 	return f, diags
 }
@@ -183,29 +218,44 @@ func firstByte(diags hcl.Diagnostics) int {
 }
 
 // mergeBodies is the body of a file parsed in pieces: the top-level
-// blocks of bodies, in order (a piece hclsyntax could not parse may have
-// none).
-func mergeBodies(bodies []*hclsyntax.Body, filename string) *hclsyntax.Body {
-	var first, last *hclsyntax.Body
+// blocks of the pieces' bodies, in order (a piece hclsyntax could not
+// parse may have none; a piece quickTask decoded has none). Its range
+// runs from the first piece's start to the last's end; eof is the end of
+// the file's last piece when quickTask decoded it.
+func mergeBodies(pieces []piece, filename string, eof hcl.Pos) *hclsyntax.Body {
 	n := 0
-	for _, b := range bodies {
-		if b == nil {
-			continue
+	for i := range pieces {
+		if b := pieces[i].body; b != nil {
+			n += len(b.Blocks)
 		}
-		if first == nil {
-			first = b
-		}
-		last = b
-		n += len(b.Blocks)
 	}
 	root := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: make(hclsyntax.Blocks, 0, n)}
+	var first, last *piece
+	for i := range pieces {
+		if pc := &pieces[i]; pc.body != nil || pc.quick.task != nil {
+			if first == nil {
+				first = pc
+			}
+			last = pc
+		}
+	}
 	if first == nil {
 		return root
 	}
-	root.SrcRange = hcl.Range{Filename: filename, Start: first.SrcRange.Start, End: last.SrcRange.End}
-	root.EndRange = last.EndRange
-	for _, b := range bodies {
-		if b != nil {
+	var start hcl.Pos
+	if first.body != nil {
+		start = first.body.SrcRange.Start
+	} else {
+		start = first.quick.task.DeclRange.Start // where its piece starts
+	}
+	end, endRange := eof, hcl.Range{Filename: filename, Start: eof, End: eof}
+	if last.body != nil {
+		end, endRange = last.body.SrcRange.End, last.body.EndRange
+	}
+	root.SrcRange = hcl.Range{Filename: filename, Start: start, End: end}
+	root.EndRange = endRange
+	for i := range pieces {
+		if b := pieces[i].body; b != nil {
 			root.Blocks = append(root.Blocks, b.Blocks...)
 		}
 	}
@@ -508,21 +558,9 @@ func isIdentStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
-// blockNav is the hcl.File.Nav of a file parsed in pieces: it names the
-// top-level block around an offset, for the "in task ..." context of a
-// diagnostic, as hclsyntax's own navigation does for a file parsed whole.
-type blockNav struct{ root *hclsyntax.Body }
-
-// ContextString returns the header of the top-level block around offset.
-func (n blockNav) ContextString(offset int) string {
-	if b := n.block(offset); b != nil {
-		return n.header(b)
-	}
-	return ""
-}
-
-// header is a block's type and quoted labels: task "hero".
-func (blockNav) header(b *hclsyntax.Block) string {
+// blockHeader is a block's type and quoted labels, as hclsyntax's
+// navigation names a block: task "hero".
+func blockHeader(b *hclsyntax.Block) string {
 	n := len(b.Type)
 	for _, label := range b.Labels {
 		n += len(label) + 3
@@ -536,24 +574,6 @@ func (blockNav) header(b *hclsyntax.Block) string {
 	return string(buf)
 }
 
-// ContextDefRange returns the definition range of the top-level block
-// around offset.
-func (n blockNav) ContextDefRange(offset int) hcl.Range {
-	if b := n.block(offset); b != nil {
-		return b.DefRange()
-	}
-	return hcl.Range{}
-}
-
-func (n blockNav) block(offset int) *hclsyntax.Block {
-	for _, b := range n.root.Blocks {
-		if b.Range().ContainsOffset(offset) {
-			return b
-		}
-	}
-	return nil
-}
-
 // sourcesOnly returns files with the syntax trees of native files dropped: what a
 // diagnostic printer needs of a file is its bytes and the headers of its
 // top-level blocks, and a syntax tree costs kilobytes per task for as long
@@ -561,35 +581,87 @@ func (n blockNav) block(offset int) *hclsyntax.Block {
 func sourcesOnly(files map[string]*hcl.File) map[string]*hcl.File {
 	out := make(map[string]*hcl.File, len(files))
 	for name, f := range files {
+		if nav, ok := f.Nav.(headerNav); ok { // parsed in pieces
+			out[name] = &hcl.File{Bytes: f.Bytes, Nav: nav}
+			continue
+		}
 		body, ok := f.Body.(*hclsyntax.Body)
 		if !ok { // JSON: its navigation is its own
 			out[name] = f
 			continue
 		}
-		nav := make(headerNav, len(body.Blocks))
-		for i, b := range body.Blocks {
-			nav[i] = blockHeader{rng: b.Range(), def: b.DefRange(), header: blockNav{}.header(b)}
-		}
+		nav := headerNav{file: name, blocks: make([]navBlock, 0, len(body.Blocks))}
+		nav.add(body.Blocks)
 		out[name] = &hcl.File{Bytes: f.Bytes, Nav: nav}
 	}
 	return out
 }
 
-// headerNav is the hcl.File.Nav of a file whose syntax tree was dropped:
-// the range and header of each top-level block.
-type headerNav []blockHeader
+// pieceNav is the Nav of a file parsed in pieces: the headers of the
+// blocks of every piece, those quickTask decoded among them.
+func pieceNav(pieces []piece, filename string) headerNav {
+	n := 0
+	for i := range pieces {
+		if b := pieces[i].body; b != nil {
+			n += len(b.Blocks)
+		} else if pieces[i].quick.task != nil {
+			n++
+		}
+	}
+	nav := headerNav{file: filename, blocks: make([]navBlock, 0, n)}
+	for i := range pieces {
+		pc := &pieces[i]
+		if q := pc.quick; q.task != nil {
+			decl := q.task.DeclRange
+			nav.blocks = append(nav.blocks, navBlock{start: decl.Start, defEnd: decl.End, end: q.end.Byte, header: q.header})
+			continue
+		}
+		if pc.body != nil {
+			nav.add(pc.body.Blocks)
+		}
+	}
+	return nav
+}
 
-type blockHeader struct {
-	rng, def hcl.Range
-	header   string
+// headerNav is the hcl.File.Nav of a file whose syntax tree was dropped,
+// or never made: the range and header of each top-level block, in file
+// order. It answers as hclsyntax's own navigation of the file would.
+type headerNav struct {
+	file   string
+	blocks []navBlock
+}
+
+// navBlock is one top-level block of a headerNav: it starts at start,
+// its header (its DefRange) ends at defEnd, and the block at byte end.
+type navBlock struct {
+	start, defEnd hcl.Pos
+	end           int
+	header        string
+}
+
+// add appends the headers of blocks.
+func (n *headerNav) add(blocks hclsyntax.Blocks) {
+	for _, b := range blocks {
+		def := b.DefRange()
+		n.blocks = append(n.blocks, navBlock{start: def.Start, defEnd: def.End, end: b.Range().End.Byte, header: blockHeader(b)})
+	}
+}
+
+// block returns the first top-level block around offset, nil when there
+// is none.
+func (n headerNav) block(offset int) *navBlock {
+	for i := range n.blocks {
+		if b := &n.blocks[i]; offset >= b.start.Byte && offset < b.end {
+			return b
+		}
+	}
+	return nil
 }
 
 // ContextString returns the header of the top-level block around offset.
 func (n headerNav) ContextString(offset int) string {
-	for _, b := range n {
-		if b.rng.ContainsOffset(offset) {
-			return b.header
-		}
+	if b := n.block(offset); b != nil {
+		return b.header
 	}
 	return ""
 }
@@ -597,10 +669,8 @@ func (n headerNav) ContextString(offset int) string {
 // ContextDefRange returns the definition range of the top-level block
 // around offset.
 func (n headerNav) ContextDefRange(offset int) hcl.Range {
-	for _, b := range n {
-		if b.rng.ContainsOffset(offset) {
-			return b.def
-		}
+	if b := n.block(offset); b != nil {
+		return hcl.Range{Filename: n.file, Start: b.start, End: b.defEnd}
 	}
 	return hcl.Range{}
 }

@@ -328,7 +328,7 @@ func TestBlockHeader(t *testing.T) {
 		for _, l := range labels {
 			want += fmt.Sprintf(" %q", l)
 		}
-		if got := (blockNav{}).header(&hclsyntax.Block{Type: "task", Labels: labels}); got != want {
+		if got := blockHeader(&hclsyntax.Block{Type: "task", Labels: labels}); got != want {
 			t.Errorf("header of %q = %s, want %s", labels, got, want)
 		}
 	}

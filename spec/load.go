@@ -136,6 +136,9 @@ type loader struct {
 	// preBody is the body of every predecoded block once its tree is
 	// dropped: an empty stub, never read.
 	preBody *hclsyntax.Body
+	// quick holds, by file, the Tasks of the blocks quickTask decoded,
+	// in file order: they are in no file's body (parseNative).
+	quick map[string][]*Task
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.
@@ -194,7 +197,7 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	blocks, syntax, pd := l.parseSpecFiles(names)
+	blocks, taskDecls, syntax, pd := l.parseSpecFiles(names)
 	if syntax.HasErrors() {
 		// A file that does not parse has no trustworthy blocks: a
 		// missing "}" nests every later block in the unclosed one, and
@@ -215,7 +218,7 @@ func (l *loader) load(sp *Spec, opts LoadOptions) hcl.Diagnostics {
 	if e := l.early; e != nil && e.Settings != nil && !diags.HasErrors() {
 		e.Settings(sp.Settings)
 	}
-	tasks, td := l.decodeTasks(blocks["task"])
+	tasks, td := l.decodeTasks(taskDecls)
 	diags = append(diags, td...)
 	sp.Tasks = tasks
 	diags = append(diags, checkAcrossTasks(sp.Tasks)...)
@@ -258,11 +261,14 @@ func (l *loader) openSpecDir() ([]string, hcl.Diagnostics) {
 
 // parseSpecFiles parses each named file of l.dir, as JSON or native syntax
 // by its suffix, and returns the top-level blocks of all of them by block
-// type, in file order, the diagnostics of reading and parsing the files
-// (syntax), and those of their top-level content.
-func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Diagnostics, hcl.Diagnostics) {
+// type, in file order, but for the task blocks, which are in tasks with
+// the blocks quickTask decoded (l.quick), in file order; the diagnostics
+// of reading and parsing the files (syntax), and those of their top-level
+// content.
+func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, []taskDecl, hcl.Diagnostics, hcl.Diagnostics) {
 	var syntax, diags hcl.Diagnostics
 	blocks := map[string][]*hcl.Block{}
+	var tasks []taskDecl
 	l.specFiles = map[string]bool{}
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
@@ -274,11 +280,36 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, hcl.Di
 		}
 		content, cd := f.Body.Content(rootSchema)
 		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema, content)...)
+		quick := l.quick[path]
+		if tasks == nil && len(quick) > 0 {
+			tasks = make([]taskDecl, 0, len(quick)+len(content.Blocks))
+		}
 		for _, b := range content.Blocks {
-			blocks[b.Type] = append(blocks[b.Type], b)
+			if b.Type != "task" {
+				blocks[b.Type] = append(blocks[b.Type], b)
+				continue
+			}
+			// The blocks of one file do not overlap: the quick ones
+			// that start before b come before it.
+			for len(quick) > 0 && quick[0].DeclRange.Start.Byte < b.DefRange.Start.Byte {
+				tasks = append(tasks, taskDecl{quick: quick[0]})
+				quick = quick[1:]
+			}
+			tasks = append(tasks, taskDecl{block: b})
+		}
+		for _, t := range quick {
+			tasks = append(tasks, taskDecl{quick: t})
 		}
 	}
-	return blocks, syntax, diags
+	return blocks, tasks, syntax, diags
+}
+
+// taskDecl is one task block: a block to decode, or one quickTask
+// decoded as it parsed, which is its Task (quickLabelRange has its
+// label's range).
+type taskDecl struct {
+	block *hcl.Block
+	quick *Task
 }
 
 // parseFile reads and parses the file at path, in HCL's JSON syntax or
@@ -398,73 +429,88 @@ func (l *loader) decodeSettings(sp *Spec, mynthBlocks, budgetBlocks []*hcl.Block
 
 // decodeTasks decodes the task blocks and expands each into its instances,
 // sorted by address; a task name declared twice is an error.
-func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
+func (l *loader) decodeTasks(decls []taskDecl) ([]*Task, hcl.Diagnostics) {
 	// Blocks and then instances are decoded on every core: each depends
 	// only on the declarations evaluated before, which no longer change.
 	// Diagnostics are gathered per block and instance and joined in block
 	// order, so that they come out as a serial decode would give them.
+	//
+	// A block quickTask decoded is its Task. A hollowed block
+	// (hollowTask) is read again and decoded by its instance's job: until
+	// then its taskBlock holds only its name. A predecoded block has no
+	// taskBlock: its Task is made, and its name (valid) and ranges are
+	// its header's.
 	type decoded struct {
 		tb    *taskBlock
+		pre   *predecoded
 		diags hcl.Diagnostics
-		keys  []instanceKey // of a for_each block
-		first int           // the block's first instance in jobs
+		// first and n are the block's instances in jobs.
+		first, n int
+		// lazy is set for a hollowed block; declared once its name is
+		// found unique (and valid).
+		lazy, declared bool
 	}
-	bs := make([]decoded, len(blocks))
-	// A hollowed block (hollowTask) is read again and decoded by its
-	// instance's job: until then its taskBlock holds only its name. A
-	// predecoded block has no taskBlock: its Task is made, and its name
-	// (valid) and ranges are its header's.
-	hollowed := make([]bool, len(blocks))
-	pre := make([]*predecoded, len(blocks))
-	parallel(len(blocks), func(i int) {
-		if p, ok := l.pre[preKeyOf(blocks[i])]; ok {
-			hollowed[i], pre[i] = true, p
+	bs := make([]decoded, len(decls))
+	parallel(len(decls), func(i int) {
+		b := decls[i].block
+		if b == nil {
 			return
 		}
-		if _, ok := l.lazy[blockBody(blocks[i])]; ok {
-			hollowed[i] = true
-			bs[i].tb, bs[i].diags = taskBlockHeader(blocks[i])
+		if p, ok := l.pre[preKeyOf(b)]; ok {
+			bs[i].pre = p
 			return
 		}
-		bs[i].tb, bs[i].diags = decodeTaskBlock(blocks[i])
+		if _, ok := l.lazy[blockBody(b)]; ok {
+			bs[i].lazy = true
+			bs[i].tb, bs[i].diags = taskBlockHeader(b)
+			return
+		}
+		bs[i].tb, bs[i].diags = decodeTaskBlock(b)
 	})
 
 	// Names are checked in file order, and for_each expanded, serially.
 	type job struct {
-		// tb is nil for a predecoded block.
 		tb *taskBlock
 		// block is the hollowed block to read again, nil for the others.
 		block *hcl.Block
 		key   *instanceKey
 		task  *Task
 		diags hcl.Diagnostics
-		// done is set for a block decoded as it was parsed (predecode).
-		done bool
 	}
-	jobs := make([]job, 0, len(blocks))
+	nJobs := 0
+	for i := range bs {
+		if decls[i].quick == nil && bs[i].pre == nil {
+			nJobs++
+		}
+	}
+	jobs := make([]job, 0, nJobs)
 	// seenName holds the declaration range of each name declared.
-	seenName := make(map[string]*hcl.Range, len(blocks))
+	seenName := make(map[string]*hcl.Range, len(decls))
 	infos := map[string]*taskInfo{}
+	nDone := 0 // blocks decoded as they were parsed, and declared
 	for i := range bs {
 		b := &bs[i]
-		b.first = -1
 		var name string
-		var decl, label *hcl.Range
-		switch {
-		case pre[i] != nil:
-			name, decl, label = blocks[i].Labels[0], &blocks[i].DefRange, &blocks[i].LabelRanges[0]
+		var decl *hcl.Range
+		var label hcl.Range
+		switch blk := decls[i].block; {
+		case decls[i].quick != nil:
+			t := decls[i].quick
+			name, decl, label = t.Name, &t.DeclRange, quickLabelRange(t)
+		case b.pre != nil:
+			name, decl, label = blk.Labels[0], &blk.DefRange, blk.LabelRanges[0]
 		case b.tb != nil:
-			name, decl, label = b.tb.Name, &b.tb.DeclRange, &b.tb.LabelRange
+			name, decl, label = b.tb.Name, &b.tb.DeclRange, b.tb.LabelRange
 		default:
 			continue
 		}
 		if prev, ok := seenName[name]; ok {
 			switch {
-			case pre[i] != nil:
-				b.diags = append(b.diags, pre[i].block...)
-			case hollowed[i]:
+			case b.pre != nil:
+				b.diags = append(b.diags, b.pre.block...)
+			case b.lazy:
 				// The block's own diagnostics come before the duplicate's.
-				_, d := decodeTaskBlock(l.reparse(blocks[i].Body))
+				_, d := decodeTaskBlock(l.reparse(decls[i].block.Body))
 				b.diags = append(b.diags, d...)
 			}
 			b.diags = append(b.diags, &hcl.Diagnostic{
@@ -476,32 +522,36 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 			continue
 		}
 		seenName[name] = decl
+		b.declared = true
+		switch {
+		case decls[i].quick != nil:
+			nDone++
+			continue
+		case b.pre != nil:
+			b.diags = append(b.pre.block, b.pre.inst...)
+			nDone++
+			continue
+		}
 		b.first = len(jobs)
-		if p := pre[i]; p != nil {
-			jobs = append(jobs, job{task: p.task, diags: append(p.block, p.inst...), done: true})
-			continue
-		}
-		if hollowed[i] {
-			jobs = append(jobs, job{tb: b.tb, block: blocks[i]})
-			continue
-		}
-		if b.tb.ForEach == nil {
+		if b.lazy {
+			jobs = append(jobs, job{tb: b.tb, block: decls[i].block})
+		} else if b.tb.ForEach == nil {
 			jobs = append(jobs, job{tb: b.tb})
-			continue
+		} else {
+			keys, kd := l.forEachKeys(b.tb.ForEach)
+			b.diags = append(b.diags, kd...)
+			// The block is declared even when it has no instance, so
+			// that a reference to it says so rather than "not declared".
+			infos[b.tb.Name] = &taskInfo{forEach: true, instances: map[string]*Task{}, keysFailed: kd.HasErrors()}
+			for k := range keys {
+				jobs = append(jobs, job{tb: b.tb, key: &keys[k]})
+			}
 		}
-		var kd hcl.Diagnostics
-		b.keys, kd = l.forEachKeys(b.tb.ForEach)
-		b.diags = append(b.diags, kd...)
-		// The block is declared even when it has no instance, so that a
-		// reference to it says so rather than "not declared".
-		infos[b.tb.Name] = &taskInfo{forEach: true, instances: map[string]*Task{}, keysFailed: kd.HasErrors()}
-		for k := range b.keys {
-			jobs = append(jobs, job{tb: b.tb, key: &b.keys[k]})
-		}
+		b.n = len(jobs) - b.first
 	}
 	parallel(len(jobs), func(i int) {
 		j := &jobs[i]
-		if j.done || l.ctx0.Err() != nil {
+		if l.ctx0.Err() != nil {
 			return
 		}
 		if j.block == nil {
@@ -518,24 +568,40 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	// Inputs come second: they may refer to any task, which must be
 	// decoded first (its count and files say what it offers).
 	// What each task offers (taskInfo) is gathered only when some task
-	// has inputs that may refer to it.
+	// has inputs that may refer to it; a task decoded as it was parsed
+	// has none, but it may be referred to.
 	anyInputs := false
 	for _, j := range jobs {
 		anyInputs = anyInputs || j.task != nil && j.tb != nil && j.tb.Inputs != nil
 	}
 	if anyInputs {
-		for _, j := range jobs {
-			if j.task == nil {
-				continue
-			}
-			info := infos[j.task.Name]
+		offer := func(t *Task, forEach bool) {
+			info := infos[t.Name]
 			if info == nil {
-				info = &taskInfo{forEach: j.key != nil, instances: map[string]*Task{}}
-				infos[j.task.Name] = info
+				info = &taskInfo{forEach: forEach, instances: map[string]*Task{}}
+				infos[t.Name] = info
 			}
-			info.instances[j.task.Key] = j.task
-			if j.key != nil {
-				info.keys = append(info.keys, j.task.Key)
+			info.instances[t.Key] = t
+			if forEach {
+				info.keys = append(info.keys, t.Key)
+			}
+		}
+		for i := range bs {
+			b := &bs[i]
+			switch {
+			case !b.declared:
+			case decls[i].quick != nil:
+				offer(decls[i].quick, false)
+			case b.pre != nil:
+				if b.pre.task != nil {
+					offer(b.pre.task, false)
+				}
+			default:
+				for _, j := range jobs[b.first : b.first+b.n] {
+					if j.task != nil {
+						offer(j.task, j.key != nil)
+					}
+				}
 			}
 		}
 		for _, info := range infos {
@@ -550,34 +616,37 @@ func (l *loader) decodeTasks(blocks []*hcl.Block) ([]*Task, hcl.Diagnostics) {
 	}
 	if err := l.ctx0.Err(); err != nil {
 		var diags hcl.Diagnostics
-		for _, b := range bs {
-			diags = append(diags, b.diags...)
+		for i := range bs {
+			if bs[i].pre == nil || !bs[i].declared {
+				diags = append(diags, bs[i].diags...)
+			}
 		}
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Interrupted",
-			Detail:   fmt.Sprintf("Evaluating the spec's %d task instances was interrupted (%v); nothing was planned or written.", len(jobs), err),
+			Detail:   fmt.Sprintf("Evaluating the spec's %d task instances was interrupted (%v); nothing was planned or written.", len(jobs)+nDone, err),
 		})
 	}
 
 	var diags hcl.Diagnostics
-	tasks := make([]*Task, 0, len(jobs))
-	for i, b := range bs {
+	tasks := make([]*Task, 0, nDone+len(jobs))
+	for i := range bs {
+		b := &bs[i]
 		diags = append(diags, b.diags...)
-		if b.first < 0 {
-			continue
-		}
-		end := len(jobs)
-		for _, next := range bs[i+1:] {
-			if next.first >= 0 {
-				end = next.first
-				break
+		switch {
+		case !b.declared:
+		case decls[i].quick != nil:
+			tasks = append(tasks, decls[i].quick)
+		case b.pre != nil:
+			if b.pre.task != nil {
+				tasks = append(tasks, b.pre.task)
 			}
-		}
-		for _, j := range jobs[b.first:end] {
-			diags = append(diags, j.diags...)
-			if j.task != nil {
-				tasks = append(tasks, j.task)
+		default:
+			for _, j := range jobs[b.first : b.first+b.n] {
+				diags = append(diags, j.diags...)
+				if j.task != nil {
+					tasks = append(tasks, j.task)
+				}
 			}
 		}
 	}

@@ -13,10 +13,10 @@ import (
 // quickTask decodes, in one pass over src and without a syntax tree, a
 // piece that is one plain task block as most hand-written specs are: the
 // piece quickParse would read, predecode would decode, and decoding would
-// find nothing wrong in. It returns what parseNative keeps of such a
-// block, the body of the piece with the block's header (whose body is
-// stub), and the block decoded; ok is false for any other piece, which
-// quickParse and predecode read as before.
+// find nothing wrong in. It returns the block decoded, which is all
+// that the loader keeps of it: no syntax tree, no hcl.Block (see
+// quickBlock), and the position of the piece's end; ok is false for any
+// other piece, which quickParse and predecode read as before.
 //
 // The subset is quickParse's, narrowed: a task block with one label that
 // is a valid name, no nested block, and only the attributes id, prompt,
@@ -35,48 +35,46 @@ import (
 // read: a file none of whose pieces is needs no copy.
 //
 // TestQuickTaskMatchesPredecode and FuzzQuickTask hold the promise: a
-// piece quickTask accepts gives the header, the ranges, the Task and the
+// piece quickTask accepts gives the block's ranges, the Task and the
 // task id (for Early) that quickParse and predecode give, and no
 // diagnostic; TestQuickTaskMatchesSlowPath and FuzzPredecode hold whole
 // files loaded in pieces to the same files loaded whole.
-func quickTask(src []byte, text func() string, base int, filename string, start hcl.Pos, stub *hclsyntax.Body) (*hclsyntax.Body, *predecoded, bool) {
+func quickTask(src []byte, text func() string, base int, filename string, start hcl.Pos) (quickBlock, hcl.Pos, bool) {
+	var no quickBlock
 	if len(src) < 5 || string(src[:4]) != "task" || src[4] != ' ' && src[4] != '"' {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 	p := &quickParser{src: src, pos: start, filename: filename}
-	var b hclsyntax.Block
 	first := p.pos
 	p.skip(4)
-	b.Type, b.TypeRange = "task", p.rng(first)
+	typeRange := p.rng(first)
 	p.spaces()
 	if p.peek() != '"' {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 	open := p.pos
 	p.skip(1)
 	n := 0
 	for p.i+n < len(src) && src[p.i+n] != '"' {
 		if c := src[p.i+n]; c < 0x20 || c >= 0x7f || c == '\\' || c == '$' || c == '%' {
-			return nil, nil, false
+			return no, hcl.Pos{}, false
 		}
 		n++
 	}
 	if p.i+n == len(src) {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 	label := quickSpan{p.i, p.i + n, true}
 	p.skip(n + 1)
 	labelRange := p.rng(open)
 	p.spaces()
 	if p.peek() != '{' {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
-	openPos := p.pos
 	p.skip(1)
-	b.OpenBraceRange = p.rng(openPos)
 	p.spaces()
 	if !p.lineEnd() {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 
 	var attrs quickAttrs
@@ -84,24 +82,23 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 		p.spaces()
 		c := p.peek()
 		if c == '}' {
-			closePos := p.pos
 			p.skip(1)
-			b.CloseBraceRange = p.rng(closePos)
 			break
 		}
 		if !isIdentStart(c) {
 			if !p.lineEnd() {
-				return nil, nil, false
+				return no, hcl.Pos{}, false
 			}
 			continue
 		}
 		if !attrs.read(p) {
-			return nil, nil, false
+			return no, hcl.Pos{}, false
 		}
 	}
+	end := p.pos // the block's, after its closing brace
 	p.spaces()
 	if p.i < len(src) && !p.lineEnd() {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 	for p.i < len(src) { // blank lines and comments up to the next block
 		p.spaces()
@@ -109,10 +106,9 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 			break
 		}
 		if !p.lineEnd() {
-			return nil, nil, false
+			return no, hcl.Pos{}, false
 		}
 	}
-	b.Body = stub
 
 	// The piece is read: what remains is to decode it.
 	whole := text()
@@ -125,37 +121,40 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 	}
 	name := str(label)
 	if !validIdentifier(name) {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
 	// The block's DefRange, as hclsyntax.Block.DefRange makes it.
-	decl := hcl.RangeBetween(b.TypeRange, labelRange)
+	decl := hcl.RangeBetween(typeRange, labelRange)
 	task, ok := attrs.task(str, name, decl)
 	if !ok {
-		return nil, nil, false
+		return no, hcl.Pos{}, false
 	}
-	eof := p.pos
-	nodes := &quickTaskNodes{block: b}
-	nodes.labels[0], nodes.labelRanges[0] = name, labelRange
-	nodes.block.Labels, nodes.block.LabelRanges = nodes.labels[:], nodes.labelRanges[:]
-	nodes.blocks[0] = &nodes.block
-	nodes.body = hclsyntax.Body{
-		Blocks:   nodes.blocks[:],
-		SrcRange: hcl.Range{Filename: filename, Start: first, End: eof},
-		EndRange: hcl.Range{Filename: filename, Start: eof, End: eof},
+	// The header as blockHeader writes it, most often as written.
+	header := whole[base : base+labelRange.End.Byte-first.Byte]
+	if header[4] != ' ' || len(header) != len(name)+7 {
+		header = blockHeader(&hclsyntax.Block{Type: "task", Labels: []string{name}})
 	}
-	nodes.pre.task = task
-	return &nodes.body, &nodes.pre, true
+	return quickBlock{task: task, end: end, header: header}, p.pos, true
 }
 
-// quickTaskNodes are what parseNative keeps of a block quickTask reads,
-// allocated together: they live until the tasks are decoded.
-type quickTaskNodes struct {
-	body        hclsyntax.Body
-	block       hclsyntax.Block
-	blocks      [1]*hclsyntax.Block
-	labels      [1]string
-	labelRanges [1]hcl.Range
-	pre         predecoded
+// quickBlock is all that the loader keeps of a block quickTask decoded:
+// its Task, whose Name is the block's label and DeclRange its header's
+// range, where the block ends (after its closing brace), and its header
+// (task "NAME") for the file's headerNav. No hclsyntax.Block or
+// hcl.Block is made for it.
+type quickBlock struct {
+	task   *Task
+	end    hcl.Pos
+	header string
+}
+
+// quickLabelRange is the range of the label of t's block, which
+// quickTask read: a quoted name of ASCII letters, digits, underscores
+// and dashes, on one line, that ends the block's header.
+func quickLabelRange(t *Task) hcl.Range {
+	end := t.DeclRange.End
+	n := len(t.Name) + 2
+	return hcl.Range{Filename: t.DeclRange.Filename, Start: hcl.Pos{Line: end.Line, Column: end.Column - n, Byte: end.Byte - n}, End: end}
 }
 
 // quickTaskParts are a Task quickTask makes and what it points to,

@@ -10,21 +10,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/mynthform/mynthform/mynth"
 )
 
 // checkQuickTask fails unless quickTask either refuses piece or gives
-// what the general path gives it: quickParse's header and ranges, and
-// predecode's Task with no diagnostic, and the same task id for Early.
-// It reports whether quickTask took the piece.
+// what the general path gives it: quickParse's header ranges and piece
+// end, the header the file's Nav names it by, predecode's Task with no
+// diagnostic, and the same task id for Early. It reports whether
+// quickTask took the piece.
 func checkQuickTask(t *testing.T, piece string) bool {
 	t.Helper()
 	const filename = "main.mynth.hcl"
 	start := hcl.Pos{Line: 7, Column: 1, Byte: 120}
-	stub := &hclsyntax.Body{}
-	body, pre, ok := quickTask([]byte(piece), func() string { return piece }, 0, filename, start, stub)
+	q, eof, ok := quickTask([]byte(piece), func() string { return piece }, 0, filename, start)
 	if !ok {
 		return false
 	}
@@ -34,7 +33,7 @@ func checkQuickTask(t *testing.T, piece string) bool {
 	}
 	var wantIDs, gotIDs []string
 	(&Early{TaskID: func(a, id string) { wantIDs = append(wantIDs, a+" "+id) }}).tellTaskIDs(want)
-	(&Early{TaskID: func(a, id string) { gotIDs = append(gotIDs, a+" "+id) }}).tellTaskID(pre.task.Address, pre.task.ID)
+	(&Early{TaskID: func(a, id string) { gotIDs = append(gotIDs, a+" "+id) }}).tellTaskID(q.task.Address, q.task.ID)
 	if diff := cmp.Diff(wantIDs, gotIDs); diff != "" {
 		t.Fatalf("task ids told differ (-general +quickTask):\n%s\nsource:\n%s", diff, piece)
 	}
@@ -50,26 +49,23 @@ func checkQuickTask(t *testing.T, piece string) bool {
 	if len(wp.block)+len(wp.inst) > 0 {
 		t.Fatalf("quickTask takes a block whose decoding reports %v:\n%s", append(wp.block, wp.inst...), piece)
 	}
-	if len(body.Blocks) != 1 || body.Blocks[0].Body != stub {
-		t.Fatalf("quickTask's body holds %d blocks, the first's body not the stub", len(body.Blocks))
-	}
-	gb := body.Blocks[0]
+	// What the loader keeps of the block, against the tree's.
 	type header struct {
-		Type                                       string
-		Labels                                     []string
-		LabelRanges                                []hcl.Range
-		TypeRange, OpenBraceRange, CloseBraceRange hcl.Range
-		SrcRange, EndRange, BlockRange, DefRange   hcl.Range
+		Label                       string
+		LabelRange, BlockRange, Def hcl.Range
+		PieceEnd                    hcl.Pos
+		Header                      string
 	}
-	headerOf := func(root *hclsyntax.Body, b *hclsyntax.Block) header {
-		return header{b.Type, b.Labels, b.LabelRanges, b.TypeRange, b.OpenBraceRange, b.CloseBraceRange,
-			root.SrcRange, root.EndRange, b.Range(), b.DefRange()}
+	wantHeader := header{wb.Labels[0], wb.LabelRanges[0], wb.Range(), wb.DefRange(), want.SrcRange.End, blockHeader(wb)}
+	if want.EndRange != (hcl.Range{Filename: filename, Start: want.SrcRange.End, End: want.SrcRange.End}) {
+		t.Fatalf("quickParse's body ends at %v, its EndRange is %v", want.SrcRange.End, want.EndRange)
 	}
-	if diff := cmp.Diff(headerOf(want, wb), headerOf(body, gb)); diff != "" {
+	gotHeader := header{q.task.Name, quickLabelRange(q.task), hcl.Range{Filename: filename, Start: q.task.DeclRange.Start, End: q.end}, q.task.DeclRange, eof, q.header}
+	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
 		t.Fatalf("headers differ (-quickParse +quickTask):\n%s\nsource:\n%s", diff, piece)
 	}
 	amounts := cmp.Comparer(func(a, b mynth.Amount) bool { return a.String() == b.String() })
-	if diff := cmp.Diff(wp.task, pre.task, amounts); diff != "" {
+	if diff := cmp.Diff(wp.task, q.task, amounts); diff != "" {
 		t.Fatalf("tasks differ (-predecode +quickTask):\n%s\nsource:\n%s", diff, piece)
 	}
 	return true
@@ -229,6 +225,81 @@ func TestQuickTaskMatchesSlowPath(t *testing.T) {
 		}
 		src := b.String()
 		t.Run(fmt.Sprint(f), func(t *testing.T) { loadBothWays(t, src) })
+	}
+}
+
+// TestQuickTaskDeclarations loads, cut and whole (loadBothWays), blocks
+// that quickTask decodes among blocks it leaves to the general path, with
+// names declared twice either way round and ids and files given twice:
+// the order of the declarations, the diagnostics and their ranges, and
+// the blocks the printer names in them ("in task ...") are the same.
+func TestQuickTaskDeclarations(t *testing.T) {
+	src := `task "a" {
+  prompt = "p"
+  id     = "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"
+}
+
+task"b" {
+  prompt = "p"
+  files  = ["out/b.png"]
+}
+
+task "a" {
+  prompt = "again"
+  expect {
+    status = "completed"
+  }
+}
+
+task  "c" {
+  prompt = "p"
+  expect {
+    max_cost = "0.02"
+  }
+}
+
+# between
+
+task "c" {
+  prompt = "quick, but second"
+}
+
+task "d" {
+  id    = "tsk_01KE7XWWEQ4MCGWKBQKJ1G47RP"
+  files = ["out/b.png"]
+}
+
+task "b" {
+  prompt = "p ${upper("x")}"
+}
+
+task "e" {
+  prompt = "last"
+}`
+	loadBothWays(t, src)
+	dir := specDir(t, src)
+	sp, diags := Load(dir, LoadOptions{})
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary)
+	}
+	want := []string{"Duplicate task address", "Duplicate task address", "Task id pinned twice", "Two images saved to one file", "Duplicate task address"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("diagnostics (-want +got):\n%s\n%s", diff, diagText(diags))
+	}
+	var addrs []string
+	for _, task := range sp.Tasks {
+		prompt := ""
+		if task.Request.Prompt != nil {
+			prompt = task.Request.Prompt.Positive
+		}
+		addrs = append(addrs, task.Address+" "+prompt)
+	}
+	if diff := cmp.Diff([]string{"task.a p", "task.b p", "task.c p", "task.d ", "task.e last"}, addrs); diff != "" {
+		t.Fatalf("tasks (-want +got):\n%s", diff)
+	}
+	if n := countPredecoded(t, src); n != 7 {
+		t.Errorf("%d blocks decoded as parsed, want 7", n)
 	}
 }
 
