@@ -47,6 +47,9 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	if l.preBody == nil {
 		l.preBody = &hclsyntax.Body{}
 	}
+	if l.hollow && l.sizes == nil {
+		l.sizes = newPresetSizes()
+	}
 	// The strings of the tasks quickTask decodes are cut from one copy
 	// of the file, made when the first is.
 	var textOnce sync.Once
@@ -65,7 +68,7 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		pc := &pieces[i]
 		piece := src[starts[i].Byte:end]
 		if l.hollow {
-			if q, pieceEnd, ok := quickTask(piece, fileText, starts[i].Byte, filename, starts[i]); ok {
+			if q, pieceEnd, ok := quickTask(piece, fileText, starts[i].Byte, filename, starts[i], l.sizes); ok {
 				pc.quick, pc.clean = q, true
 				if i == len(starts)-1 {
 					eof = pieceEnd

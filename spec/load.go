@@ -139,6 +139,8 @@ type loader struct {
 	// quick holds, by file, the Tasks of the blocks quickTask decoded,
 	// in file order: they are in no file's body (parseNative).
 	quick map[string][]*Task
+	// sizes are the preset sizes those Tasks share.
+	sizes presetSizes
 }
 
 // Load reads every *.mynth.hcl and *.mynth.json file in dir as one spec.

@@ -39,7 +39,7 @@ import (
 // task id (for Early) that quickParse and predecode give, and no
 // diagnostic; TestQuickTaskMatchesSlowPath and FuzzPredecode hold whole
 // files loaded in pieces to the same files loaded whole.
-func quickTask(src []byte, text func() string, base int, filename string, start hcl.Pos) (quickBlock, hcl.Pos, bool) {
+func quickTask(src []byte, text func() string, base int, filename string, start hcl.Pos, sizes presetSizes) (quickBlock, hcl.Pos, bool) {
 	var no quickBlock
 	if len(src) < 5 || string(src[:4]) != "task" || src[4] != ' ' && src[4] != '"' {
 		return no, hcl.Pos{}, false
@@ -125,7 +125,7 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 	}
 	// The block's DefRange, as hclsyntax.Block.DefRange makes it.
 	decl := hcl.RangeBetween(typeRange, labelRange)
-	task, ok := attrs.task(str, name, decl)
+	task, ok := attrs.task(str, name, decl, sizes)
 	if !ok {
 		return no, hcl.Pos{}, false
 	}
@@ -158,17 +158,50 @@ func quickLabelRange(t *Task) hcl.Range {
 }
 
 // quickTaskParts are a Task quickTask makes and what it points to,
-// allocated together: they live as long as the Task.
+// allocated together: they live as long as the Task. Its size, when a
+// preset, is its Load's (presetSizes); another size and its files have
+// allocations of their own: with them, the parts would take an
+// allocation of 896 bytes, 768 without.
 type quickTaskParts struct {
 	task   Task
 	prompt mynth.Prompt
-	size   mynth.Size
 	expect Expect
-	files  [1]string
 	// ranges holds the Ranges of a task that sets four attributes or
-	// fewer; more take an array of their own (at the size of the whole,
-	// 952 bytes, the parts take an allocation of 1,024, 896 at this).
+	// fewer; more take an array of their own.
 	ranges [4]rangeItem
+}
+
+// presetSizes holds, for one Load, the Size of each of mynth.SizePresets
+// in its order: the Request.Size of every task quickTask decodes with a
+// preset size points at its preset's, which no one writes to (a Size of
+// a Request is read, or replaced, never written to). A Size is 112
+// bytes, for as long as its task lives.
+type presetSizes []mynth.Size
+
+// newPresetSizes returns the presetSizes of a Load.
+func newPresetSizes() presetSizes {
+	sizes := make(presetSizes, len(mynth.SizePresets))
+	for i, p := range mynth.SizePresets {
+		sizes[i] = mynth.Size{Preset: p}
+	}
+	return sizes
+}
+
+// size returns the Size that s, the string form of a size, decodes to
+// (sizeFromString), shared when it is a preset; ok is false when s is
+// not a size.
+func (sizes presetSizes) size(s string) (*mynth.Size, bool) {
+	lower := strings.ToLower(s)
+	for i, p := range mynth.SizePresets {
+		if lower == p {
+			return &sizes[i], true
+		}
+	}
+	sz, ok := sizeFromString(s)
+	if !ok {
+		return nil, false
+	}
+	return &sz, true
 }
 
 // The attributes quickTask reads, in the order of their names, which is
@@ -314,7 +347,7 @@ func quickString(p *quickParser) (quickSpan, bool) {
 
 // task is the Task the attributes decode to, as decodeInstance makes it,
 // when decoding them finds nothing wrong; ok is false otherwise.
-func (a *quickAttrs) task(str func(quickSpan) string, name string, decl hcl.Range) (*Task, bool) {
+func (a *quickAttrs) task(str func(quickSpan) string, name string, decl hcl.Range, sizes presetSizes) (*Task, bool) {
 	if !a.set[qaPrompt] && !a.set[qaID] {
 		return nil, false // "Missing prompt"
 	}
@@ -335,10 +368,10 @@ func (a *quickAttrs) task(str func(quickSpan) string, name string, decl hcl.Rang
 	if a.set[qaModel] && strings.TrimSpace(val[qaModel]) == "" {
 		return nil, false
 	}
-	var size mynth.Size
+	var size *mynth.Size
 	if a.set[qaSize] {
 		var ok bool
-		if size, ok = sizeFromString(val[qaSize]); !ok {
+		if size, ok = sizes.size(val[qaSize]); !ok {
 			return nil, false
 		}
 	}
@@ -394,20 +427,15 @@ func (a *quickAttrs) task(str func(quickSpan) string, name string, decl hcl.Rang
 		t.Request.Prompt = &parts.prompt
 	}
 	t.Request.Model = val[qaModel]
-	if a.set[qaSize] {
-		parts.size = size
-		t.Request.Size = &parts.size
-	}
+	t.Request.Size = size
 	if a.set[qaCount] {
 		t.Request.Count = count
 	}
 	if a.set[qaFiles] {
 		if more == nil {
-			parts.files[0] = first
-			t.Files = parts.files[:]
-		} else {
-			t.Files = more
+			more = []string{first}
 		}
+		t.Files = more
 	}
 	parts.expect = Expect{Status: mynth.StatusCompleted, Images: count, Severity: SeverityError, DeclRange: decl}
 	t.Expect = &parts.expect

@@ -23,9 +23,15 @@ func checkQuickTask(t *testing.T, piece string) bool {
 	t.Helper()
 	const filename = "main.mynth.hcl"
 	start := hcl.Pos{Line: 7, Column: 1, Byte: 120}
-	q, eof, ok := quickTask([]byte(piece), func() string { return piece }, 0, filename, start)
+	sizes := newPresetSizes()
+	q, eof, ok := quickTask([]byte(piece), func() string { return piece }, 0, filename, start, sizes)
 	if !ok {
 		return false
+	}
+	if sz := q.task.Request.Size; sz != nil {
+		if i := slices.Index(mynth.SizePresets, sz.Preset); i >= 0 && &sizes[i] != sz {
+			t.Fatalf("the preset size %q is not the Load's", sz.Preset)
+		}
 	}
 	want, ok := quickParse([]byte(piece), filename, start)
 	if !ok {
