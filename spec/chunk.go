@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -418,7 +419,11 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 	if len(src) < min {
 		return nil
 	}
-	starts := []hcl.Pos{hcl.InitialPos}
+	// Room for a block every 256 bytes at first (hand-written task
+	// blocks take about 130), then twice as much each time: append's
+	// growth by a quarter would copy the slice over and over.
+	starts := make([]hcl.Pos, 1, 1+len(src)/256)
+	starts[0] = hcl.InitialPos
 	depth := 0         // brackets open outside strings
 	var stack []byte   // open string-like contexts: '"' a string, '{' an interpolation
 	var heredoc []byte // the closing marker of an open heredoc, if any
@@ -436,11 +441,11 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 				i += j
 			}
 		case len(stack) > 0 && stack[len(stack)-1] == '"':
-			for i < len(src) && !stringStop(src[i]) && src[i] != '\n' {
+			for i < len(src) && stops[src[i]]&stopStringLine == 0 {
 				i++
 			}
 		default:
-			for i < len(src) && !codeStop(src[i]) && src[i] != '\n' {
+			for i < len(src) && stops[src[i]]&stopCodeLine == 0 {
 				i++
 			}
 		}
@@ -467,6 +472,9 @@ func blockStarts(src []byte, min int) []hcl.Pos {
 				stack = stack[:len(stack)-1]
 			}
 			if depth == 0 && len(stack) == 0 && i+1 < len(src) && isIdentStart(src[i+1]) {
+				if len(starts) == cap(starts) {
+					starts = slices.Grow(starts, len(starts))
+				}
 				starts = append(starts, hcl.Pos{Line: line, Column: 1, Byte: i + 1})
 			}
 			continue

@@ -150,9 +150,11 @@ func (s *nestingScanner) scanNative() {
 			if quoted {
 				// A quoted string's text up to a byte that may end it
 				// or open something changes nothing.
-				for s.i < len(s.src) && !stringStop(s.src[s.i]) {
-					s.i++
+				i, src := s.i, s.src // in registers
+				for i < len(src) && !stringStop(src[i]) {
+					i++
 				}
+				s.i = i
 				if s.i == len(s.src) {
 					return
 				}
@@ -163,11 +165,15 @@ func (s *nestingScanner) scanNative() {
 			continue
 		}
 		// Code: at the top level, or inside brackets or an interpolation.
-		c := s.src[s.i]
-		if !codeStop(c) {
-			s.i++
-			continue
+		i, src := s.i, s.src // in registers
+		for i < len(src) && !codeStop(src[i]) {
+			i++
 		}
+		s.i = i
+		if s.i == len(s.src) {
+			return
+		}
+		c := s.src[s.i]
 		switch {
 		case c == '#' || c == '/' && s.has("//"):
 			s.skipLine()
@@ -208,20 +214,41 @@ func (s *nestingScanner) scanNative() {
 
 // codeStop reports whether c, in code, is a byte that scanNative and
 // blockStarts act on: the others they pass over in runs.
-func codeStop(c byte) bool {
-	switch c {
-	case '#', '/', '"', '<', '(', '[', '{', ')', ']', '}':
-		return true
+func codeStop(c byte) bool { return stops[c]&stopCode != 0 }
+
+// stops classifies bytes for codeStop and stringStop, and for
+// blockStarts, which stops at newlines too: a table read per byte is
+// faster than comparisons (blockStarts and checkNesting over 10,000
+// hand-written blocks: 3.3 ms each with a switch, 2.0 and 2.3 ms with
+// the table). It is never written.
+var stops = func() (t [256]uint8) {
+	for _, c := range "#/\"<([{)]}\n" {
+		t[c] |= stopCodeLine
+		if c != '\n' {
+			t[c] |= stopCode
+		}
 	}
-	return false
-}
+	for _, c := range "\\\"$%\n" {
+		t[c] |= stopStringLine
+		if c != '\n' {
+			t[c] |= stopString
+		}
+	}
+	return t
+}()
+
+// The classes of stops.
+const (
+	stopCode = 1 << iota
+	stopString
+	stopCodeLine
+	stopStringLine
+)
 
 // stringStop reports whether c, in a quoted string, is a byte that
 // scanTemplateByte and blockStarts act on (blockStarts acts on a newline
 // too).
-func stringStop(c byte) bool {
-	return c == '\\' || c == '"' || c == '$' || c == '%'
-}
+func stringStop(c byte) bool { return stops[c]&stopString != 0 }
 
 // scanTemplateByte reads one step of a quoted string (quoted) or a
 // heredoc or template; it reports false once the nesting is too deep.

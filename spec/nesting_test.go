@@ -185,3 +185,17 @@ func TestNestingScannerPos(t *testing.T) {
 		}
 	}
 }
+
+// TestStops holds the stops table to the bytes the scans act on.
+func TestStops(t *testing.T) {
+	for i := range 256 {
+		c := byte(i)
+		code := strings.IndexByte("#/\"<([{)]}", c) >= 0
+		str := strings.IndexByte(`\"$%`, c) >= 0
+		got := [4]bool{codeStop(c), stringStop(c), stops[c]&stopCodeLine != 0, stops[c]&stopStringLine != 0}
+		want := [4]bool{code, str, code || c == '\n', str || c == '\n'}
+		if got != want {
+			t.Errorf("byte %q: code, string, code or newline, string or newline stop: %v, want %v", c, got, want)
+		}
+	}
+}
