@@ -42,13 +42,18 @@ type Prefetch struct {
 }
 
 // prefetched is one task read: claimed by whoever reads it (a prefetch
-// worker or MakePlan), done once it is read.
+// worker or MakePlan), finished once it is read. Its fields are guarded
+// by the Prefetch's mu. done is made only for a reader that finds the
+// read claimed and not finished, and closed when it finishes: most reads
+// are never waited for (at 0 ms, MakePlan finds them finished), and a
+// channel per id was an allocation, a close and a select per task.
 type prefetched struct {
-	id      string
-	claimed bool
-	done    chan struct{}
-	task    *mynth.Task
-	err     error
+	id       string
+	claimed  bool
+	finished bool
+	done     chan struct{} // nil until a reader waits
+	task     *mynth.Task
+	err      error
 }
 
 // NewPrefetch returns a Prefetch whose reads end when ctx does. It reads
@@ -84,7 +89,7 @@ func (p *Prefetch) add(id string) (woke bool) {
 	if p.stopped || p.byID[id] != nil {
 		return false
 	}
-	e := &prefetched{id: id, done: make(chan struct{})}
+	e := &prefetched{id: id}
 	p.byID[id] = e
 	p.queue = append(p.queue, e)
 	p.wake.Signal()
@@ -129,21 +134,26 @@ func (p *Prefetch) Stop() {
 // work reads queued ids until p stops.
 func (p *Prefetch) work() {
 	defer p.wg.Done()
+	var e *prefetched
+	var t *mynth.Task
+	var err error
 	for {
-		e := p.next()
-		if e == nil {
+		if e = p.next(e, t, err); e == nil {
 			return
 		}
-		t, err := p.readInSlot(p.ctx, p.api, e.id)
-		p.finish(e, t, err)
+		t, err = p.readInSlot(p.ctx, p.api, e.id)
 	}
 }
 
-// next claims the first unclaimed queued entry, waiting for one; nil once
-// p stops.
-func (p *Prefetch) next() *prefetched {
+// next finishes the entry read last, if any, with its result, and claims
+// the first unclaimed queued entry, waiting for one; nil once p stops.
+// Both under one lock: a worker takes p.mu once per task.
+func (p *Prefetch) next(last *prefetched, t *mynth.Task, err error) *prefetched {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if last != nil {
+		p.finishLocked(last, t, err)
+	}
 	for {
 		if p.stopped {
 			return nil
@@ -163,12 +173,29 @@ func (p *Prefetch) next() *prefetched {
 	}
 }
 
+// finish records the result of e's read and wakes its waiters.
 func (p *Prefetch) finish(e *prefetched, t *mynth.Task, err error) {
-	e.task, e.err = t, err
-	close(e.done)
+	p.mu.Lock()
+	p.finishLocked(e, t, err)
+	p.mu.Unlock()
 }
 
+// finishLocked is finish with p.mu held.
+func (p *Prefetch) finishLocked(e *prefetched, t *mynth.Task, err error) {
+	e.task, e.err, e.finished = t, err, true
+	if e.done != nil {
+		close(e.done)
+	}
+}
+
+// acquire takes a slot, waiting for one until ctx ends. A free slot is
+// taken without a select.
 func (p *Prefetch) acquire(ctx context.Context) bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+	}
 	select {
 	case p.slots <- struct{}{}:
 		return true
@@ -191,21 +218,31 @@ func (p *Prefetch) read(ctx context.Context, api API, id string) (*mynth.Task, e
 	}
 	e := p.byID[id]
 	if e != nil && e.claimed {
-		p.mu.Unlock()
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		finished := e.finished
+		if !finished && e.done == nil {
+			e.done = make(chan struct{})
 		}
-		if e.err != nil && p.ctx.Err() != nil && ctx.Err() == nil {
+		done := e.done
+		p.mu.Unlock()
+		if !finished {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		// The result was written before finished was set (under p.mu)
+		// and before done was closed, and is never written again.
+		t, err := e.task, e.err
+		if err != nil && p.ctx.Err() != nil && ctx.Err() == nil {
 			// Stopped under the plan's feet (its context ended, the
 			// plan's did not): read it again.
 			return p.readInSlot(ctx, api, id)
 		}
-		return e.task, e.err
+		return t, err
 	}
 	if e == nil {
-		e = &prefetched{id: id, done: make(chan struct{})}
+		e = &prefetched{id: id}
 		p.byID[id] = e
 	}
 	e.claimed = true
