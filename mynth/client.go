@@ -116,9 +116,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // retry transient failures; Generate retries only when the request
 // certainly did not reach Mynth.
 type Client struct {
-	base     string
-	token    string
-	http     *http.Client
+	base  string
+	token string
+	http  *http.Client
+	// direct is the transport of the *http.Client NewClient made itself
+	// (nil for Options.HTTPClient): API reads are sent through it
+	// without the http.Client's redirect bookkeeping (see send).
+	direct   http.RoundTripper
 	retry    RetryPolicy
 	ua       string
 	timeout  time.Duration
@@ -162,6 +166,7 @@ func NewClient(opts Options) *Client {
 	}
 	if c.http == nil {
 		c.http = newHTTPClient()
+		c.direct = c.http.Transport
 	}
 	c.http = keepTokenOnOrigin(c.http)
 	if c.ua == "" {

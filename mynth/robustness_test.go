@@ -147,3 +147,79 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 		t.Errorf("waited %s, want the 200ms cap", waited)
 	}
 }
+
+// TestTaskReadFollowsRedirects: an API read, which the client sends to
+// its transport directly, still follows a redirect as http.Client does
+// (with the token on the origin), and still stops a redirect loop.
+func TestTaskReadFollowsRedirects(t *testing.T) {
+	const body = `{"id":"tsk_1","status":"completed"}`
+	f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/tasks/tsk_1":
+			http.Redirect(w, r, "/v2"+r.URL.Path, http.StatusMovedPermanently)
+		case r.URL.Path == "/tasks/tsk_loop":
+			http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		case r.Header.Get("Authorization") != "Bearer "+canary:
+			writeJSON(w, 401, `{"error":{"code":"unauthorized","message":"no token"}}`)
+		default:
+			writeJSON(w, 200, body)
+		}
+	})
+	c := f.client(Options{Retry: RetryPolicy{MaxAttempts: 1}})
+	task, err := c.Task(context.Background(), "tsk_1")
+	if err != nil || task.ID != "tsk_1" || string(task.Raw) != body {
+		t.Fatalf("Task after a redirect = %+v, %v", task, err)
+	}
+	_, err = c.Task(context.Background(), "tsk_loop")
+	if err == nil || !strings.Contains(err.Error(), "stopped after 10 redirects") || !strings.Contains(err.Error(), "GET /tasks/tsk_loop") {
+		t.Errorf("Task in a redirect loop: %v, want the loop stopped, naming the request", err)
+	}
+}
+
+// TestTaskReadTimesOutPerAttempt: a server that stalls, before its
+// headers or in the middle of its body, ends the attempt after
+// Options.Timeout, and the read is retried; the error of a read that
+// never gets an answer says so and names the task.
+func TestTaskReadTimesOutPerAttempt(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	for _, where := range []string{"headers", "body"} {
+		t.Run(where, func(t *testing.T) {
+			stall := func(w http.ResponseWriter, r *http.Request) {
+				if where == "body" {
+					w.Header().Set("Content-Length", "100")
+					w.WriteHeader(200)
+					w.Write([]byte(`{"id":"tsk_1",`))
+					w.(http.Flusher).Flush()
+				}
+				select {
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			}
+			f := newFake(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				if n == 1 || r.URL.Path == "/tasks/tsk_never" {
+					stall(w, r)
+					return
+				}
+				writeJSON(w, 200, `{"id":"tsk_1","status":"completed"}`)
+			})
+			c := f.client(Options{Timeout: timeout})
+			start := time.Now()
+			task, err := c.Task(context.Background(), "tsk_1")
+			if err != nil || task.ID != "tsk_1" {
+				t.Fatalf("Task after a stalled attempt = %v, %v", task, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the stalled attempt took %v to end; the timeout is %v", d, timeout)
+			}
+			if n := f.hits.Load(); n != 2 {
+				t.Errorf("%d requests, want 2 (the stalled one and its retry)", n)
+			}
+			c = f.client(Options{Timeout: timeout, Retry: RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}})
+			_, err = c.Task(context.Background(), "tsk_never")
+			if err == nil || !strings.Contains(err.Error(), "GET /tasks/tsk_never") || !strings.Contains(err.Error(), "no complete answer within 200ms") {
+				t.Errorf("Task of a server that always stalls: %v", err)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package mynth
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,7 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 		req.Header["Authorization"] = c.authHeader
 	}
 
-	resp, err := c.http.Do(req)
+	resp, err := c.send(req, cl)
 	if err != nil {
 		return c.transportFailure(ctx, actx, cl, err)
 	}
@@ -169,6 +170,51 @@ func (c *Client) attempt(ctx context.Context, cl *call) outcome {
 		return outcome{err: apiErr, retry: true, retryAfter: retryAfter}
 	}
 	return outcome{err: apiErr}
+}
+
+// send sends req and returns the answer, redirects followed as c.http
+// follows them.
+//
+// An API read (a GET with the token) of a client whose *http.Client
+// NewClient made itself goes to its transport directly: http.Client's
+// redirect bookkeeping (a copy of the headers, the list of hops) costs
+// about 1 µs a read, and API reads are not redirected. When one is, it
+// is sent again through c.http, which follows the redirect (and drops the
+// token off the origin, keepTokenOnOrigin): a GET can be sent twice.
+// Everything else (creations, uploads, downloads, which image hosts do
+// redirect) goes through c.http, and so does a URL with user info, for
+// which http.Client adds basic authentication.
+func (c *Client) send(req *http.Request, cl *call) (*http.Response, error) {
+	if c.direct == nil || !cl.auth || req.Method != http.MethodGet || req.URL.User != nil {
+		return c.http.Do(req)
+	}
+	resp, err := c.direct.RoundTrip(req)
+	if err != nil {
+		// As http.Client reports TLS spoken to a plain HTTP server.
+		if tlsErr, ok := err.(tls.RecordHeaderError); ok && string(tlsErr.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch
+		}
+		return nil, err
+	}
+	if !isRedirect(resp) {
+		return resp, nil
+	}
+	// Read a little, as http.Client does, so that the connection is
+	// reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, 2<<10)
+	resp.Body.Close()
+	return c.http.Do(req)
+}
+
+// isRedirect reports an answer that http.Client follows for a GET: 301,
+// 302, 303, 307 or 308 with a Location.
+func isRedirect(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return resp.Header.Get("Location") != ""
+	}
+	return false
 }
 
 // transportFailure classifies a failure to get a whole answer: reads are
