@@ -132,6 +132,15 @@ func (s *nestingScanner) has(prefix string) bool {
 	return len(s.src)-s.i >= len(prefix) && string(s.src[s.i:s.i+len(prefix)]) == prefix
 }
 
+// skipRun moves past the bytes that are not stops of class.
+func (s *nestingScanner) skipRun(class uint8) {
+	i, src := s.i, s.src // in registers
+	for i < len(src) && stops[src[i]]&class == 0 {
+		i++
+	}
+	s.i = i
+}
+
 // skipLine moves to the newline that ends the current line.
 func (s *nestingScanner) skipLine() {
 	n := bytes.IndexByte(s.src[s.i:], '\n')
@@ -150,11 +159,7 @@ func (s *nestingScanner) scanNative() {
 			if quoted {
 				// A quoted string's text up to a byte that may end it
 				// or open something changes nothing.
-				i, src := s.i, s.src // in registers
-				for i < len(src) && !stringStop(src[i]) {
-					i++
-				}
-				s.i = i
+				s.skipRun(stopString)
 				if s.i == len(s.src) {
 					return
 				}
@@ -165,11 +170,7 @@ func (s *nestingScanner) scanNative() {
 			continue
 		}
 		// Code: at the top level, or inside brackets or an interpolation.
-		i, src := s.i, s.src // in registers
-		for i < len(src) && !codeStop(src[i]) {
-			i++
-		}
-		s.i = i
+		s.skipRun(stopCode)
 		if s.i == len(s.src) {
 			return
 		}
