@@ -12,9 +12,17 @@ import (
 // cycle once, naming every task on it.
 func buildGraph(sp *Spec) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	byAddr := make(map[string]*Task, len(sp.Tasks))
+	withInputs := false
 	for _, t := range sp.Tasks {
 		sp.Graph.Add(t.Address)
+		withInputs = withInputs || len(t.Inputs) > 0
+	}
+	if !withInputs {
+		return nil // no input, no edge
+	}
+	// Only tasks with inputs have edges: the others need no lookup.
+	byAddr := make(map[string]*Task, len(sp.Tasks))
+	for _, t := range sp.Tasks {
 		byAddr[t.Address] = t
 	}
 	edges := false
