@@ -49,7 +49,7 @@ func (l *loader) decodeBackendBlock(b *hcl.Block) (*Backend, hcl.Diagnostics) {
 	be := &Backend{Type: typ, DeclRange: b.DefRange}
 	content, diags := b.Body.Content(pgBackendSchema)
 	diags = explainUnsupported(diags, `in a backend "pg" block`, pgBackendSchema, content)
-	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
+	fv := l.evalAttrs(content.Attributes, l.rootScope(), "")
 	if f, ok := fv.get("conn_str"); ok {
 		if v, ok := fv.str(f); ok {
 			// The value is a secret: no diagnostic shows it.

@@ -26,7 +26,7 @@ var resolvedSizeRE = regexp.MustCompile(`^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$`)
 func (l *loader) decodeBudgetBlock(b *hcl.Block) (*Budget, hcl.Diagnostics) {
 	content, diags := b.Body.Content(budgetSchema)
 	diags = explainUnsupported(diags, "in the budget block", budgetSchema, content)
-	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
+	fv := l.evalAttrs(content.Attributes, l.rootScope(), "")
 	out := &Budget{DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, Unpriced: UnpricedWarn}
 	for name, f := range fv.m {
 		out.Ranges[name] = f.rng
@@ -118,7 +118,7 @@ func (l *loader) decodePriceBlock(b *hcl.Block) (*Price, hcl.Diagnostics) {
 		diags = append(diags, errorf(labelRange, "Missing model",
 			"A price block is labelled with the model it prices, such as price \"black-forest-labs/flux.2-dev\". Write the model id (\"auto\" for requests that leave the model to Mynth)."))
 	}
-	fv := l.evalAttrs(content.Attributes, l.ctx, false, "price.")
+	fv := l.evalAttrs(content.Attributes, l.rootScope(), "price.")
 	p := &Price{Model: model, DeclRange: b.DefRange}
 	ok := model != ""
 	if f, set := fv.get("image"); set {

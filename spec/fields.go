@@ -38,12 +38,12 @@ type fields struct {
 
 // evalAttrs evaluates every attribute in attrs; prefix is prepended to
 // their names ("expect.").
-func (l *loader) evalAttrs(attrs hcl.Attributes, ctx *hcl.EvalContext, each bool, prefix string) *fields {
+func (l *loader) evalAttrs(attrs hcl.Attributes, sc *scope, prefix string) *fields {
 	fs := &fields{m: make(map[string]*field, len(attrs))}
 	// One allocation for the fields, which live as long as fs.
 	slab := make([]field, 0, len(attrs))
 	for name, attr := range attrs {
-		val, d := l.eval(attr.Expr, ctx, each)
+		val, d := sc.eval(attr.Expr)
 		fs.diags = append(fs.diags, d...)
 		if d.HasErrors() || !val.IsWhollyKnown() {
 			if fs.failed == nil {

@@ -45,14 +45,16 @@ func (in *instance) use(f *field) {
 // broken to plan.
 func (l *loader) decodeInstance(tb *taskBlock, key *instanceKey) (*Task, hcl.Diagnostics) {
 	t := l.newInstanceTask(tb, key)
-	ctx := l.instanceContext(tb, key)
+	sc := &scope{l: l, key: key}
+	if key == nil {
+		sc.ctx = l.ctx
+	}
 	in := &instance{t: t, l: l}
 
-	each := key != nil
-	fs := l.evalAttrs(tb.Attrs, ctx, each, "")
+	fs := l.evalAttrs(tb.Attrs, sc, "")
 	nested := map[string]*fields{}
 	for typ, attrs := range tb.BlockAttrs {
-		nested[typ] = l.evalAttrs(attrs, ctx, each, typ+".")
+		nested[typ] = l.evalAttrs(attrs, sc, typ+".")
 		t.Ranges.Set(typ, tb.Blocks[typ].DefRange)
 	}
 
@@ -95,6 +97,59 @@ func (l *loader) newInstanceTask(tb *taskBlock, key *instanceKey) *Task {
 	}
 	t.Address = t.Addr().String()
 	return t
+}
+
+// scope is where the expressions of a body are evaluated: the loader's
+// context, or for an instance of a for_each block a context with each.key
+// and each.value too, which is made (instanceContext) only for an
+// expression that refers to each and is more than eachValue reads: most
+// instances of a hand-written for_each block need none.
+type scope struct {
+	l *loader
+	// key is the instance's for_each key, nil for the others.
+	key *instanceKey
+	// ctx is the context, nil until made under for_each.
+	ctx *hcl.EvalContext
+}
+
+// rootScope is the scope of the loader's context.
+func (l *loader) rootScope() *scope { return &scope{l: l, ctx: l.ctx} }
+
+// context returns the scope's context, making it when first asked.
+func (sc *scope) context() *hcl.EvalContext {
+	if sc.ctx == nil {
+		sc.ctx = sc.l.instanceContext(nil, sc.key)
+	}
+	return sc.ctx
+}
+
+// eval is loader.eval in the scope. Under for_each, an expression that
+// does not refer to each is evaluated in the loader's context: each is
+// all that the instance's context adds to it.
+func (sc *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
+	if sc.key == nil {
+		return sc.l.eval(expr, sc.ctx, false)
+	}
+	if val, ok := literalValue(expr, 0); ok {
+		return val, nil
+	}
+	if val, ok := eachValue(expr, sc.key); ok {
+		return val, nil
+	}
+	diags, usesEach := sc.l.references(expr, true, false)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	if !usesEach {
+		// A diagnostic holds the context it was found in, and names
+		// what it offers (hcl suggests the functions of the context
+		// itself, not its parent's): an expression that reports
+		// anything is evaluated again in the instance's.
+		if val, diags := evaluate(expr, sc.l.ctx); len(diags) == 0 {
+			return val, nil
+		}
+	}
+	return evaluate(expr, sc.context())
 }
 
 // instanceContext returns the evaluation context the expressions of one

@@ -118,14 +118,14 @@ func (l *loader) evalIn(expr hcl.Expression, ctx *hcl.EvalContext, each, tasks b
 	if val, ok := literalValue(expr, 0); ok {
 		return val, nil
 	}
-	if each {
-		if val, ok := eachValue(expr, ctx); ok {
-			return val, nil
-		}
-	}
-	if diags := l.checkReferences(expr, each, tasks); diags.HasErrors() {
+	if diags, _ := l.references(expr, each, tasks); diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
+	return evaluate(expr, ctx)
+}
+
+// evaluate is expr's value in ctx, cty.DynamicVal on error.
+func evaluate(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 	val, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
@@ -196,25 +196,22 @@ func literalValue(expr hcl.Expression, depth int) (cty.Value, bool) {
 	return cty.NilVal, false
 }
 
-// eachValue returns the value of expr in ctx, an instance's context
-// under for_each (instanceContext), when expr is each.key or each.value,
-// or a quoted string of literal text and those references whose values
-// are known, unmarked strings: what checking its references (they are
-// valid) and evaluating it give, without the search for references,
-// hcl's traversal and the template's buffer. ok is false for any other
-// expression, which is evaluated.
-func eachValue(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
-	obj, ok := ctx.Variables["each"]
-	if !ok || !obj.Type().IsObjectType() || !obj.IsKnown() || obj.IsNull() || obj.IsMarked() {
-		return cty.NilVal, false
-	}
+// eachValue returns the value of expr in the context of the instance of
+// key under for_each (instanceContext), when expr is each.key or
+// each.value, or a quoted string of literal text and those references
+// whose values are known, unmarked strings: what checking its references
+// (they are valid) and evaluating it give, without the search for
+// references, hcl's traversal and the template's buffer, and without the
+// context itself. ok is false for any other expression, which is
+// evaluated.
+func eachValue(expr hcl.Expression, key *instanceKey) (cty.Value, bool) {
 	switch e := expr.(type) {
 	case *hclsyntax.ScopeTraversalExpr:
 		name, ok := eachAttr(e)
 		if !ok {
 			return cty.NilVal, false
 		}
-		return obj.GetAttr(name), true
+		return key.attr(name), true
 	case *hclsyntax.TemplateExpr:
 		var b strings.Builder
 		for _, part := range e.Parts {
@@ -227,7 +224,7 @@ func eachValue(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
 				if !ok {
 					return cty.NilVal, false
 				}
-				v = obj.GetAttr(name)
+				v = key.attr(name)
 			default:
 				return cty.NilVal, false
 			}
@@ -239,6 +236,14 @@ func eachValue(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
 		return cty.StringVal(b.String()), true
 	}
 	return cty.NilVal, false
+}
+
+// attr is each.key or each.value, as the instance's context holds them.
+func (key *instanceKey) attr(name string) cty.Value {
+	if name == "key" {
+		return cty.StringVal(key.key)
+	}
+	return key.value
 }
 
 // eachAttr returns "key" or "value" when e is each.key or each.value.
@@ -257,7 +262,15 @@ func eachAttr(e *hclsyntax.ScopeTraversalExpr) (string, bool) {
 // not exist: an undeclared variable or local, each outside for_each, or
 // an unknown name.
 func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diagnostics {
+	diags, _ := l.references(expr, each, tasks)
+	return diags
+}
+
+// references is checkReferences, and reports whether expr refers to
+// each: an expression that does not is evaluated the same without it.
+func (l *loader) references(expr hcl.Expression, each, tasks bool) (hcl.Diagnostics, bool) {
 	var diags hcl.Diagnostics
+	usesEach := false
 	for _, tr := range expr.Variables() {
 		rng := tr.SourceRange()
 		root := tr.RootName()
@@ -295,6 +308,7 @@ func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diag
 			diags = append(diags, errorf(rng, "Reference to undeclared "+kind,
 				"No %s named %q is declared.%s Declare it with %s, or fix the name.", kind, attr, didYouMean(attr, names), fmt.Sprintf(block, attr)))
 		case "each":
+			usesEach = true
 			if !each {
 				diags = append(diags, errorf(rng, "Reference to \"each\" without for_each",
 					"each.key and each.value exist only in a task block that sets for_each. Add for_each to the task, or remove the reference."))
@@ -318,5 +332,5 @@ func (l *loader) checkReferences(expr hcl.Expression, each, tasks bool) hcl.Diag
 				"There is nothing named %q here.%s Expressions may refer to var.NAME, local.NAME and, under for_each, each.key and each.value.", root, didYouMean(root, candidates)))
 		}
 	}
-	return diags
+	return diags, usesEach
 }

@@ -71,7 +71,7 @@ func (l *loader) decodeMynthBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	s.DeclRange = b.DefRange
 	content, diags := b.Body.Content(mynthSchema)
 	diags = explainUnsupported(diags, "in the mynth block", mynthSchema, content)
-	fv := l.evalAttrs(content.Attributes, l.ctx, false, "")
+	fv := l.evalAttrs(content.Attributes, l.rootScope(), "")
 
 	if f, ok := fv.get("state"); ok {
 		if v, ok := fv.str(f); ok {
