@@ -29,12 +29,13 @@ import (
 
 // estimateTask is the estimate of tp (see TaskPlan.Estimate); st is its
 // spec task, nil for forget; zero is the $0 estimate the plan's tasks that
-// create nothing share.
+// create nothing share. book is read only for a task that creates (it may
+// be nil when none does).
 func estimateTask(book *PriceBook, tp *TaskPlan, st *spec.Task, zero *mynth.Amount) *mynth.Amount {
 	if tp.Error != nil {
 		return nil
 	}
-	if tp.Action != ActionGenerate && tp.Action != ActionReplace {
+	if !creates(tp) {
 		return zero
 	}
 	if st == nil || st.Sensitive["model"] || st.Sensitive["count"] {

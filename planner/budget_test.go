@@ -68,3 +68,38 @@ func TestBudgetCountsCreationsOfUnknownOutcome(t *testing.T) {
 		t.Errorf("created %d beside a creation of unknown outcome; budget message %q", n, res.BudgetMessage)
 	}
 }
+
+// TestMakePlanPricesWithoutABudget: with no budget block the plan still
+// prices a task it creates from what a task it adopts cost (the price
+// book is made only when a task creates), and a plan that creates
+// nothing gives every task the $0 estimate and no budget check.
+func TestMakePlanPricesWithoutABudget(t *testing.T) {
+	api := newFakeAPI(remoteTask("tsk_a", "adopted", 1))
+	sp := &spec.Spec{Tasks: []*spec.Task{specTask("task.a", "tsk_a", "adopted"), specTask("task.n", "", "new")}}
+	p, err := MakePlan(context.Background(), Options{Spec: sp, API: api, Refresh: true, HasAPIKey: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, n := p.Tasks[0], p.Tasks[1]
+	if a.Action != ActionAdopt || n.Action != ActionGenerate {
+		t.Fatalf("actions %s, %s; want adopt, generate", a.Action, n.Action)
+	}
+	if n.Estimate == nil || n.Estimate.String() != "0.01250000" {
+		t.Errorf("task.n's estimate = %v, want the adopted task's $0.0125", n.Estimate)
+	}
+	if a.Estimate == nil || !a.Estimate.IsZero() {
+		t.Errorf("task.a's estimate = %v, want $0", a.Estimate)
+	}
+	if got := p.Summary.Estimate; got.Priced != 1 || got.Unpriced != 0 || got.Total.String() != "0.01250000" {
+		t.Errorf("estimate summary %+v", got)
+	}
+
+	sp = &spec.Spec{Tasks: []*spec.Task{specTask("task.a", "tsk_a", "adopted")}}
+	p, err = MakePlan(context.Background(), Options{Spec: sp, API: api, Refresh: true, HasAPIKey: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := p.Tasks[0].Estimate; e == nil || !e.IsZero() || len(p.Checks) != 0 || p.Summary.Estimate != (Estimate{}) {
+		t.Errorf("a plan that creates nothing: estimate %v, checks %v, summary %+v", e, p.Checks, p.Summary.Estimate)
+	}
+}

@@ -72,7 +72,9 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	declared := make(map[string]bool, len(opts.Spec.Tasks))
 	for _, t := range opts.Spec.Tasks {
 		declared[t.Address] = true
-		if !opts.Scope.Contains(spec.AddressOf(t.Address)) {
+		// An address is parsed only to be matched: not when the scope
+		// covers everything (nor below, when nothing is replaced).
+		if !opts.Scope.IsAll() && !opts.Scope.Contains(spec.AddressOf(t.Address)) {
 			continue
 		}
 		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address], attempt: st.Attempts[t.Address]})
@@ -96,7 +98,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for _, w := range work {
 		w.names = names
 		w.decide()
-		if spec.MatchAny(opts.Replace, spec.AddressOf(w.addr())) {
+		if len(opts.Replace) > 0 && spec.MatchAny(opts.Replace, spec.AddressOf(w.addr())) {
 			if d := w.forceReplace(dir); d != nil {
 				diags = append(diags, *d)
 			}
@@ -137,7 +139,14 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for _, w := range work {
 		p.Tasks = append(p.Tasks, w.tp)
 	}
-	book := planPriceBook(opts.Spec.Budget, st, p.Tasks)
+	// The price book prices the tasks the plan creates and the budget's
+	// pending tasks: a plan that creates nothing, of a spec without a
+	// budget, never opens it, and it is not made (it learns from every
+	// task adopted or updated, a time parse and a few map writes each).
+	var book *PriceBook
+	if opts.Spec.Budget != nil || slices.ContainsFunc(p.Tasks, creates) {
+		book = planPriceBook(opts.Spec.Budget, st, p.Tasks)
+	}
 	// Every task that creates nothing shares one $0 estimate (an Amount
 	// is a value: nothing writes through the pointer).
 	zero := new(mynth.Amount)
