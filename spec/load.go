@@ -665,12 +665,27 @@ func blockBody(b *hcl.Block) *hclsyntax.Body {
 // parallel calls do(i) for every i below n, on as many goroutines as there
 // are cores, and returns when every call has.
 func parallel(n int, do func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers == 0 {
+		return
+	}
+	// Each goroutine takes the next indices a batch at a time: one index
+	// at a time, the counter's cache line goes from core to core for
+	// every block of a file. A batch is small enough that the goroutines
+	// still end together (32 batches or more each).
+	batch := int64(min(max(n/(workers*32), 1), 64))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
+	for range workers {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				do(i)
+			for {
+				from := int(next.Add(batch) - batch)
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+int(batch), n); i++ {
+					do(i)
+				}
 			}
 		})
 	}
