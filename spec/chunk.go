@@ -88,11 +88,10 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 				// that all share.
 				if b := body.Blocks[0]; hollowable(b) {
 					if pc.pre = l.predecode(b); pc.pre != nil {
-						pc.hollow = l.preBody
+						b.Body = l.preBody
 					} else {
-						pc.hollow = hollowTask(b)
+						b.Body, pc.lazy = hollowTask(b), true
 					}
-					b.Body = pc.hollow
 				}
 			}
 			return
@@ -124,10 +123,9 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		switch {
 		case pc.quick.task != nil:
 			nQuick++
-		case pc.hollow == nil:
 		case pc.pre != nil:
 			nPre++
-		default:
+		case pc.lazy:
 			nLazy++
 		}
 	}
@@ -146,15 +144,14 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 		switch {
 		case pc.quick.task != nil:
 			quick = append(quick, pc.quick.task)
-		case pc.hollow == nil:
 		case pc.pre != nil:
 			l.pre[preKey{filename, pc.body.Blocks[0].TypeRange.Start.Byte}] = pc.pre
-		default:
+		case pc.lazy:
 			end := len(src)
 			if i+1 < len(starts) {
 				end = starts[i+1].Byte
 			}
-			l.lazy[pc.hollow] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
+			l.lazy[pc.body.Blocks[0].Body] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 		}
 	}
 	if quick != nil {
@@ -171,14 +168,14 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 
 // piece is what parseNative makes of one piece of a file: the block
 // quickTask decoded (quick.task set), or the piece's body, and what
-// predecode and hollowTask made of its block.
+// predecode made of its block (pre), or whether hollowTask hollowed it
+// (lazy: its body is the stub).
 type piece struct {
-	quick  quickBlock
-	body   *hclsyntax.Body
-	diags  hcl.Diagnostics
-	pre    *predecoded
-	hollow *hclsyntax.Body
-	clean  bool
+	quick       quickBlock
+	body        *hclsyntax.Body
+	diags       hcl.Diagnostics
+	pre         *predecoded
+	clean, lazy bool
 }
 
 // brokenFile decides what a file whose pieces have diagnostics reports.
@@ -624,7 +621,7 @@ func pieceNav(pieces []piece, filename string) headerNav {
 		pc := &pieces[i]
 		if q := pc.quick; q.task != nil {
 			decl := q.task.DeclRange
-			nav.blocks = append(nav.blocks, navBlock{start: decl.Start, defEnd: decl.End, end: q.end.Byte, header: q.header})
+			nav.blocks = append(nav.blocks, navBlock{start: decl.Start, defEnd: decl.End, end: q.end, header: q.header})
 			continue
 		}
 		if pc.body != nil {

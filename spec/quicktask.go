@@ -134,17 +134,17 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 	if header[4] != ' ' || len(header) != len(name)+7 {
 		header = blockHeader(&hclsyntax.Block{Type: "task", Labels: []string{name}})
 	}
-	return quickBlock{task: task, end: end, header: header}, p.pos, true
+	return quickBlock{task: task, end: end.Byte, header: header}, p.pos, true
 }
 
 // quickBlock is all that the loader keeps of a block quickTask decoded:
 // its Task, whose Name is the block's label and DeclRange its header's
-// range, where the block ends (after its closing brace), and its header
-// (task "NAME") for the file's headerNav. No hclsyntax.Block or
-// hcl.Block is made for it.
+// range, the offset where the block ends (after its closing brace), and
+// its header (task "NAME") for the file's headerNav. No hclsyntax.Block
+// or hcl.Block is made for it.
 type quickBlock struct {
 	task   *Task
-	end    hcl.Pos
+	end    int
 	header string
 }
 

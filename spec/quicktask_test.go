@@ -57,16 +57,20 @@ func checkQuickTask(t *testing.T, piece string) bool {
 	}
 	// What the loader keeps of the block, against the tree's.
 	type header struct {
-		Label                       string
-		LabelRange, BlockRange, Def hcl.Range
-		PieceEnd                    hcl.Pos
-		Header                      string
+		Label           string
+		LabelRange, Def hcl.Range
+		BlockEnd        int
+		PieceEnd        hcl.Pos
+		Header          string
 	}
-	wantHeader := header{wb.Labels[0], wb.LabelRanges[0], wb.Range(), wb.DefRange(), want.SrcRange.End, blockHeader(wb)}
+	if wb.Range().Start != wb.DefRange().Start {
+		t.Fatalf("the block's range %v and its DefRange %v start apart", wb.Range(), wb.DefRange())
+	}
+	wantHeader := header{wb.Labels[0], wb.LabelRanges[0], wb.DefRange(), wb.Range().End.Byte, want.SrcRange.End, blockHeader(wb)}
 	if want.EndRange != (hcl.Range{Filename: filename, Start: want.SrcRange.End, End: want.SrcRange.End}) {
 		t.Fatalf("quickParse's body ends at %v, its EndRange is %v", want.SrcRange.End, want.EndRange)
 	}
-	gotHeader := header{q.task.Name, quickLabelRange(q.task), hcl.Range{Filename: filename, Start: q.task.DeclRange.Start, End: q.end}, q.task.DeclRange, eof, q.header}
+	gotHeader := header{q.task.Name, quickLabelRange(q.task), q.task.DeclRange, q.end, eof, q.header}
 	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
 		t.Fatalf("headers differ (-quickParse +quickTask):\n%s\nsource:\n%s", diff, piece)
 	}
