@@ -116,14 +116,20 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 
 	// Each task is read and then planned by one of par workers, so that
 	// comparing overlaps with the reads of the others.
+	// With every read in a Prefetch's hands, a few workers plan them as
+	// they finish (Prefetch.planWorkers).
 	var api API
+	workers := par
 	if opts.Refresh {
 		api = opts.API
 		if opts.Prefetch != nil {
 			api = prefetchAPI{API: api, p: opts.Prefetch}
+			if opts.HasAPIKey {
+				workers = opts.Prefetch.planWorkers(work, par)
+			}
 		}
 	}
-	if err := runAll(ctx, work, par, func(w *taskWork) {
+	if err := runAll(ctx, work, workers, func(w *taskWork) {
 		if api != nil && w.readID != "" {
 			w.refresh(ctx, api, opts.HasAPIKey)
 		}

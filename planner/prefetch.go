@@ -37,21 +37,29 @@ type Prefetch struct {
 	queue []*prefetched // in the order added; claimed entries are skipped
 	wake  *sync.Cond
 	// idle counts the workers waiting on wake for an id to read.
-	idle    int
-	stopped bool
+	idle int
+	// unclaimed counts the queued entries no one has claimed yet.
+	unclaimed int
+	// batch is closed, and replaced, to wake the readers waiting for
+	// reads in flight (nil while none waits): once every par reads
+	// finish, at every finish once nothing is left unclaimed, and at
+	// Stop. MakePlan and the prefetch go through the tasks together, so
+	// a reader woken at every finish was a goroutine switch per task;
+	// woken once a batch, MakePlan's few workers plan a batch of
+	// finished reads each time (see planWorkers).
+	batch      chan struct{}
+	sinceBatch int
+	stopped    bool
 }
 
 // prefetched is one task read: claimed by whoever reads it (a prefetch
 // worker or MakePlan), finished once it is read. Its fields are guarded
-// by the Prefetch's mu. done is made only for a reader that finds the
-// read claimed and not finished, and closed when it finishes: most reads
-// are never waited for (at 0 ms, MakePlan finds them finished), and a
-// channel per id was an allocation, a close and a select per task.
+// by the Prefetch's mu; a reader that finds it claimed and not finished
+// waits on the Prefetch's batch (there is no channel per id).
 type prefetched struct {
 	id       string
 	claimed  bool
 	finished bool
-	done     chan struct{} // nil until a reader waits
 	task     *mynth.Task
 	err      error
 }
@@ -92,6 +100,7 @@ func (p *Prefetch) add(id string) (woke bool) {
 	e := &prefetched{id: id}
 	p.byID[id] = e
 	p.queue = append(p.queue, e)
+	p.unclaimed++
 	p.wake.Signal()
 	return p.idle > 0
 }
@@ -126,6 +135,7 @@ func (p *Prefetch) Stop() {
 	p.mu.Lock()
 	p.stopped = true
 	p.wake.Broadcast()
+	p.wakeReaders()
 	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
@@ -164,6 +174,7 @@ func (p *Prefetch) next(last *prefetched, t *mynth.Task, err error) *prefetched 
 			p.queue = p.queue[1:]
 			if !e.claimed {
 				e.claimed = true
+				p.unclaimed--
 				return e
 			}
 		}
@@ -180,11 +191,23 @@ func (p *Prefetch) finish(e *prefetched, t *mynth.Task, err error) {
 	p.mu.Unlock()
 }
 
-// finishLocked is finish with p.mu held.
+// finishLocked is finish with p.mu held: it wakes the waiting readers
+// once a batch of par reads has finished since they were last woken, or
+// when nothing queued is left unclaimed (no further batch may come).
 func (p *Prefetch) finishLocked(e *prefetched, t *mynth.Task, err error) {
 	e.task, e.err, e.finished = t, err, true
-	if e.done != nil {
-		close(e.done)
+	if p.sinceBatch++; p.sinceBatch >= p.par || p.unclaimed == 0 || p.stopped {
+		p.wakeReaders()
+	}
+}
+
+// wakeReaders wakes every reader waiting for a read in flight; p.mu is
+// held.
+func (p *Prefetch) wakeReaders() {
+	p.sinceBatch = 0
+	if p.batch != nil {
+		close(p.batch)
+		p.batch = nil
 	}
 }
 
@@ -218,22 +241,21 @@ func (p *Prefetch) read(ctx context.Context, api API, id string) (*mynth.Task, e
 	}
 	e := p.byID[id]
 	if e != nil && e.claimed {
-		finished := e.finished
-		if !finished && e.done == nil {
-			e.done = make(chan struct{})
-		}
-		done := e.done
-		p.mu.Unlock()
-		if !finished {
+		for !e.finished {
+			if p.batch == nil {
+				p.batch = make(chan struct{})
+			}
+			batch := p.batch
+			p.mu.Unlock()
 			select {
-			case <-done:
+			case <-batch:
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
+			p.mu.Lock()
 		}
-		// The result was written before finished was set (under p.mu)
-		// and before done was closed, and is never written again.
 		t, err := e.task, e.err
+		p.mu.Unlock()
 		if err != nil && p.ctx.Err() != nil && ctx.Err() == nil {
 			// Stopped under the plan's feet (its context ended, the
 			// plan's did not): read it again.
@@ -244,12 +266,36 @@ func (p *Prefetch) read(ctx context.Context, api API, id string) (*mynth.Task, e
 	if e == nil {
 		e = &prefetched{id: id}
 		p.byID[id] = e
+	} else {
+		p.unclaimed-- // queued, and now MakePlan's
 	}
 	e.claimed = true
 	p.mu.Unlock()
 	t, err := p.readInSlot(ctx, api, id)
 	p.finish(e, t, err)
 	return t, err
+}
+
+// planWorkers is how many workers MakePlan needs for work: when p reads
+// every task work reads (the plan's own reads are then only those p was
+// stopped under), about one per processor, which plan the reads p has
+// finished a batch at a time; else par, MakePlan's parallelism, for the
+// reads it makes itself.
+func (p *Prefetch) planWorkers(work []*taskWork, par int) int {
+	if p == nil {
+		return par
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.api == nil || p.stopped {
+		return par
+	}
+	for _, w := range work {
+		if w.readID != "" && p.byID[w.readID] == nil {
+			return par
+		}
+	}
+	return min(par, runtime.GOMAXPROCS(0))
 }
 
 // readInSlot reads id through api in one of p's slots.

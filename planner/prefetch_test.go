@@ -108,12 +108,19 @@ func TestPrefetchPlanIsTheSame(t *testing.T) {
 		t.Fatalf("the plan without prefetching read %d tasks, want %d", reads, n+1)
 	}
 
-	for _, wait := range []bool{true, false} {
+	// all: tsk_MOVED is prefetched too, so that the Prefetch reads every
+	// task the plan reads and MakePlan plans them with a worker or two,
+	// woken a batch of finished reads at a time.
+	for _, c := range []struct{ wait, all bool }{{true, false}, {false, false}, {false, true}} {
+		wait := c.wait
 		before := taskReads(srv)
 		pf := planner.NewPrefetch(context.Background())
 		pf.Start(api, 4)
 		sp := prefetchSpec(t, seeder{}, n, pf)
 		pf.Add("tsk_OLD")
+		if c.all {
+			pf.Add("tsk_MOVED")
+		}
 		if wait { // every prefetched read done before the plan starts
 			waitFor(t, "the prefetched reads", func() bool { return taskReads(srv)-before == n+1 })
 		}
@@ -124,11 +131,11 @@ func TestPrefetchPlanIsTheSame(t *testing.T) {
 			t.Fatal(err)
 		}
 		if g, w := planJSON(t, got), planJSON(t, want); g != w {
-			t.Errorf("wait %v: the plan with prefetching differs:\n%s\nwant:\n%s", wait, g, w)
+			t.Errorf("%+v: the plan with prefetching differs:\n%s\nwant:\n%s", c, g, w)
 		}
 		// Each literal id once, the stale guess once, tsk_MOVED once.
 		if reads := taskReads(srv) - before; reads != n+2 {
-			t.Errorf("wait %v: %d task reads, want %d", wait, reads, n+2)
+			t.Errorf("%+v: %d task reads, want %d", c, reads, n+2)
 		}
 	}
 }
