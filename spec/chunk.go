@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -608,20 +609,22 @@ func sourcesOnly(files map[string]*hcl.File) map[string]*hcl.File {
 // pieceNav is the Nav of a file parsed in pieces: the headers of the
 // blocks of every piece, those quickTask decoded among them.
 func pieceNav(pieces []piece, filename string) headerNav {
-	n := 0
+	n, nq := 0, 0
 	for i := range pieces {
 		if b := pieces[i].body; b != nil {
 			n += len(b.Blocks)
 		} else if pieces[i].quick.task != nil {
-			n++
+			nq++
 		}
 	}
 	nav := headerNav{file: filename, blocks: make([]navBlock, 0, n)}
+	if nq > 0 {
+		nav.quick = make([]quickBlock, 0, nq)
+	}
 	for i := range pieces {
 		pc := &pieces[i]
-		if q := pc.quick; q.task != nil {
-			decl := q.task.DeclRange
-			nav.blocks = append(nav.blocks, navBlock{start: decl.Start, defEnd: decl.End, end: q.end, header: q.header})
+		if pc.quick.task != nil {
+			nav.quick = append(nav.quick, pc.quick)
 			continue
 		}
 		if pc.body != nil {
@@ -637,6 +640,10 @@ func pieceNav(pieces []piece, filename string) headerNav {
 type headerNav struct {
 	file   string
 	blocks []navBlock
+	// quick are the blocks quickTask decoded, whose Tasks have their
+	// ranges and names: 16 bytes a block, for as long as the Spec lives.
+	// They are pieces of their own, which no other block overlaps.
+	quick []quickBlock
 }
 
 // navBlock is one top-level block of a headerNav: it starts at start,
@@ -666,8 +673,21 @@ func (n headerNav) block(offset int) *navBlock {
 	return nil
 }
 
+// quickBlock returns the block quickTask decoded around offset, nil when
+// there is none.
+func (n headerNav) quickBlock(offset int) *Task {
+	i := sort.Search(len(n.quick), func(i int) bool { return n.quick[i].task.DeclRange.Start.Byte > offset }) - 1
+	if i < 0 || offset >= n.quick[i].end {
+		return nil
+	}
+	return n.quick[i].task
+}
+
 // ContextString returns the header of the top-level block around offset.
 func (n headerNav) ContextString(offset int) string {
+	if t := n.quickBlock(offset); t != nil {
+		return quickHeader(t.Name)
+	}
 	if b := n.block(offset); b != nil {
 		return b.header
 	}
@@ -677,8 +697,17 @@ func (n headerNav) ContextString(offset int) string {
 // ContextDefRange returns the definition range of the top-level block
 // around offset.
 func (n headerNav) ContextDefRange(offset int) hcl.Range {
+	if t := n.quickBlock(offset); t != nil {
+		return t.DeclRange
+	}
 	if b := n.block(offset); b != nil {
 		return hcl.Range{Filename: n.file, Start: b.start, End: b.defEnd}
 	}
 	return hcl.Range{}
+}
+
+// quickHeader is the header of a task block named name with no other
+// label, as blockHeader writes it.
+func quickHeader(name string) string {
+	return "task " + strconv.Quote(name)
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mynthform/mynthform/mynth"
@@ -129,23 +128,17 @@ func quickTask(src []byte, text func() string, base int, filename string, start 
 	if !ok {
 		return no, hcl.Pos{}, false
 	}
-	// The header as blockHeader writes it, most often as written.
-	header := whole[base : base+labelRange.End.Byte-first.Byte]
-	if header[4] != ' ' || len(header) != len(name)+7 {
-		header = blockHeader(&hclsyntax.Block{Type: "task", Labels: []string{name}})
-	}
-	return quickBlock{task: task, end: end.Byte, header: header}, p.pos, true
+	return quickBlock{task: task, end: end.Byte}, p.pos, true
 }
 
 // quickBlock is all that the loader keeps of a block quickTask decoded:
 // its Task, whose Name is the block's label and DeclRange its header's
-// range, the offset where the block ends (after its closing brace), and
-// its header (task "NAME") for the file's headerNav. No hclsyntax.Block
-// or hcl.Block is made for it.
+// range, and the offset where the block ends (after its closing brace),
+// for the file's headerNav. No hclsyntax.Block or hcl.Block is made for
+// it.
 type quickBlock struct {
-	task   *Task
-	end    int
-	header string
+	task *Task
+	end  int
 }
 
 // quickLabelRange is the range of the label of t's block, which

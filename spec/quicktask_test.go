@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/mynthform/mynthform/mynth"
 )
@@ -70,7 +72,7 @@ func checkQuickTask(t *testing.T, piece string) bool {
 	if want.EndRange != (hcl.Range{Filename: filename, Start: want.SrcRange.End, End: want.SrcRange.End}) {
 		t.Fatalf("quickParse's body ends at %v, its EndRange is %v", want.SrcRange.End, want.EndRange)
 	}
-	gotHeader := header{q.task.Name, quickLabelRange(q.task), q.task.DeclRange, q.end, eof, q.header}
+	gotHeader := header{q.task.Name, quickLabelRange(q.task), q.task.DeclRange, q.end, eof, quickHeader(q.task.Name)}
 	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
 		t.Fatalf("headers differ (-quickParse +quickTask):\n%s\nsource:\n%s", diff, piece)
 	}
@@ -322,4 +324,49 @@ func FuzzQuickTask(f *testing.F) {
 	f.Fuzz(func(t *testing.T, piece string) {
 		checkQuickTask(t, piece)
 	})
+}
+
+// TestHeaderNavMatchesHCL holds the Nav of a file loaded in pieces, where
+// quickTask decodes most blocks, to hclsyntax's navigation of the file
+// parsed whole, at every offset: the header and the definition range of
+// the block around it.
+func TestHeaderNavMatchesHCL(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 16))
+	var b strings.Builder
+	b.WriteString("# a spec\n\nvariable \"x\" {\n  default = \"y\"\n}\n\n")
+	for i := range 60 {
+		block := randomQuickBlock(r, i)
+		if _, d := hclsyntax.ParseConfig([]byte(block), "b.hcl", hcl.InitialPos); d.HasErrors() {
+			continue // a file that does not parse is parsed whole
+		}
+		b.WriteString(block)
+		b.WriteString(pick(r, "\n", "\n# between\n\n", "\n\n"))
+	}
+	src := b.String()
+	dir := specDir(t, src)
+	sp, _ := Load(dir, LoadOptions{}) // the blocks may not decode: the Nav is the file's all the same
+	var cut *hcl.File
+	for _, f := range sp.Files {
+		cut = f
+	}
+	if _, ok := cut.Nav.(headerNav); !ok || len(cut.Nav.(headerNav).quick) == 0 {
+		t.Fatalf("the file's Nav is %T, with no block quickTask decoded", cut.Nav)
+	}
+	whole, wd := hclparse.NewParser().ParseHCL([]byte(src), filepath.Join(dir, "main.mynth.hcl"))
+	if wd.HasErrors() {
+		t.Fatal(wd)
+	}
+	type navigator interface {
+		ContextString(int) string
+		ContextDefRange(int) hcl.Range
+	}
+	want, got := whole.Nav.(navigator), cut.Nav.(navigator)
+	for off := -1; off <= len(src); off++ {
+		if w, g := want.ContextString(off), got.ContextString(off); w != g {
+			t.Fatalf("offset %d: ContextString %q, hclsyntax's %q", off, g, w)
+		}
+		if w, g := want.ContextDefRange(off), got.ContextDefRange(off); w != g {
+			t.Fatalf("offset %d: ContextDefRange %v, hclsyntax's %v", off, g, w)
+		}
+	}
 }
