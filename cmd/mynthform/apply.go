@@ -138,6 +138,7 @@ func applyCommand(g *globals, a applyArgs) int {
 	if code, ok := approveApply(g, v, a, plan, st, sp, hasKey); !ok {
 		return code
 	}
+	g.endHeapFloor()
 	opts := applyOptions(g, a, plan, sp, store, st, api)
 	opts.Progress = v.Progress()
 	res, err := planner.Apply(g.ctx, opts)

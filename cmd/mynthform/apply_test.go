@@ -132,7 +132,9 @@ func TestApplyDecisionsThroughView(t *testing.T) {
 	srv := mynthtest.NewServer(t, mynthtest.Options{})
 	withKey := map[string]string{"MYNTH_BASE_URL": srv.URL, "MYNTH_API_KEY": applyKey}
 	noKey := map[string]string{"MYNTH_BASE_URL": srv.URL}
-	applied := []string{"Plan", "Approved", "Progress", "Applied", "ChecksAfter", "Summary"}
+	// EndHeapFloor: apply ends the GC's heap floor when it starts carrying
+	// out the plan, and only then.
+	applied := []string{"Plan", "Approved", "EndHeapFloor", "Progress", "Applied", "ChecksAfter", "Summary"}
 	for _, tc := range []struct {
 		name        string
 		spec        string
@@ -162,7 +164,7 @@ func TestApplyDecisionsThroughView(t *testing.T) {
 		{name: "answer no", spec: applyTaskSpec("0.10", "a", `size = "1024x1024"`), env: withKey, interactive: true, answer: "no\n",
 			calls: []string{"Plan", "Confirm", "Cancelled(false)"}, code: exitError},
 		{name: "answer yes", spec: applyTaskSpec("0.10", "a", `size = "1024x1024"`), env: withKey, interactive: true, answer: "yes\n",
-			calls: []string{"Plan", "Confirm", "Approved", "Progress", "Applied", "ChecksAfter", "Summary"}, outcome: render.ApplyOK, code: exitOK, created: 2},
+			calls: []string{"Plan", "Confirm", "Approved", "EndHeapFloor", "Progress", "Applied", "ChecksAfter", "Summary"}, outcome: render.ApplyOK, code: exitOK, created: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -171,7 +173,8 @@ func TestApplyDecisionsThroughView(t *testing.T) {
 			var out bytes.Buffer
 			v := &fakeApplyView{}
 			g := &globals{ctx: t.Context(), stdin: strings.NewReader(tc.answer), stdout: &out, stderr: &out,
-				getenv: func(k string) string { return tc.env[k] }, dir: dir, interactive: tc.interactive, applyView: v}
+				getenv: func(k string) string { return tc.env[k] }, dir: dir, interactive: tc.interactive, applyView: v,
+				stopHeapFloor: func() { v.call("EndHeapFloor") }}
 			code := runApply(g, tc.args)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d (errors %v, stops %q)", code, tc.code, v.errs, v.stops)

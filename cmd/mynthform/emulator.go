@@ -134,6 +134,7 @@ func runEmulator(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "mynthform emulator: %v\n", err)
 		return exitError
 	}
+	g.endHeapFloor() // the seed is loaded: from here it serves, making garbage
 
 	banner := render.EmulatorBanner{
 		URL: run.URL, Store: a.store, StoreExisted: storeExisted, Seed: a.seed,

@@ -22,8 +22,18 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mynthform/mynthform/internal/didyoumean"
+	"github.com/mynthform/mynthform/internal/gctune"
 	"github.com/mynthform/mynthform/planner/render"
 )
+
+// heapFloor is the garbage collector's heap goal below which it does not
+// collect (package gctune). Loading a spec of 10,000 tasks builds its live
+// heap from nothing, which GOGC=100 alone would mark at 4, 8, 16 and 32 MiB
+// on the way: a plan of 10,000 tasks ran 7 cycles, with the floor 2, at
+// about the same peak heap. 48 MiB saved less, 64 MiB raised the peak RSS
+// of a for_each plan of 10,000 to 89-92 MiB. GOGC or GOMEMLIMIT in the
+// environment turns it off.
+const heapFloor = 56 << 20
 
 // Exit codes are API: scripts and CI depend on them.
 const (
@@ -34,6 +44,7 @@ const (
 )
 
 func main() {
+	stopHeapFloor := gctune.Start(heapFloor)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first Ctrl-C cancels ctx: commands stop starting work, record
 	// what exists and exit 130. Then the default handling comes back, so a
@@ -43,7 +54,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := runWithHeapFloor(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, stopHeapFloor)
 	stop()
 	os.Exit(code)
 }
@@ -89,6 +100,9 @@ type globals struct {
 	planView render.PlanView
 	// showView, when set, is what show prints through: the tests' fake.
 	showView render.ShowView
+	// stopHeapFloor, when set, ends the garbage collector's heap floor
+	// that main started (package gctune); see endHeapFloor.
+	stopHeapFloor func()
 	// describe, when set, receives a command's flag set from parseFlags,
 	// and the command stops there: that is how the command table of help
 	// and completion is read (see commandTable).
@@ -120,13 +134,15 @@ func commands() []command {
 	}
 }
 
-// run is the whole CLI: it parses global flags, picks the command and
-// returns the exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runWithEnv(ctx, args, stdin, stdout, stderr, os.Getenv)
+// runWithEnv is the whole CLI: it parses global flags, picks the command
+// and returns the exit code; getenv reads the environment.
+func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return runWithHeapFloor(ctx, args, stdin, stdout, stderr, getenv, nil)
 }
 
-func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// runWithHeapFloor is runWithEnv in the process main starts:
+// stopHeapFloor ends the heap floor main set (see globals.endHeapFloor).
+func runWithHeapFloor(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stopHeapFloor func()) int {
 	fs := pflag.NewFlagSet("mynthform", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SetInterspersed(false)
@@ -177,7 +193,8 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		dir:      dir,
 		emulator: opts.emulator,
 
-		globalFlags: fs,
+		globalFlags:   fs,
+		stopHeapFloor: stopHeapFloor,
 	}
 	g.workspace = opts.workspace
 	if g.workspace == "" {
@@ -202,6 +219,19 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fmt.Fprintf(stderr, "mynthform: unknown command %q%s\n", name, hint)
 	fmt.Fprintf(stderr, "Run 'mynthform --help' for usage.\n")
 	return exitError
+}
+
+// endHeapFloor ends the garbage collector's heap floor for the rest of
+// the run, from where a command stops building up what it holds (the spec,
+// the state, the plan) and goes on to make mostly garbage: apply when it
+// carries out the plan, the emulator when it starts serving. Below the
+// floor that garbage would be kept up to the floor's size (apply of 1,000
+// new tasks: 83 MiB of RSS instead of 44); from here the runtime's own
+// pacing (GOGC=100) holds.
+func (g *globals) endHeapFloor() {
+	if g.stopHeapFloor != nil {
+		g.stopHeapFloor()
+	}
 }
 
 // newApplyView is the view apply prints through.
