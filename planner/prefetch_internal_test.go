@@ -32,8 +32,9 @@ func (a gatedAPI) Task(ctx context.Context, id string) (*mynth.Task, error) {
 }
 
 // TestPrefetchWaitersShareOneRead: readers of an id whose read is in
-// flight wait for that one read (its wait channel is made only for
-// them) and all get its task; a reader whose context ends while it waits
+// flight wait for that one read (on the Prefetch's batch channel) and
+// all get its task, woken though fewer than a batch of reads finished;
+// a reader whose context ends while it waits
 // returns at once with the context's error and the others still get the
 // task; a reader after the read finished gets the task without a wait,
 // and nothing is read twice.
