@@ -133,6 +133,44 @@ type Client struct {
 	// request (net/http only reads them): User-Agent, Accept of the JSON
 	// API, and Authorization (nil without a token).
 	uaHeader, acceptHeader, authHeader []string
+	// origin is base's scheme and host as url.Parse reads them, and
+	// originLen the length of their text at the start of base, when base
+	// is a plain URL (see plainBase): a request URL that is base and a
+	// plain path is then made without parsing it (newRequest). Zero
+	// otherwise.
+	origin    url.URL
+	originLen int
+}
+
+// plainBase reads base as url.Parse does when it is scheme://host[/path]
+// with a path that needs no escaping and nothing else (no user info,
+// query, fragment or empty port), and returns its scheme and host and
+// the length of their text; ok is false for any other base.
+func plainBase(base string) (origin url.URL, n int, ok bool) {
+	u, err := url.Parse(base)
+	if err != nil || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.ForceQuery ||
+		u.Fragment != "" || u.RawPath != "" || u.Host == "" || strings.HasSuffix(u.Host, ":") {
+		return url.URL{}, 0, false
+	}
+	prefix := u.Scheme + "://" + u.Host
+	if !strings.HasPrefix(base, prefix) || base[len(prefix):] != u.Path || !plainPath(u.Path) {
+		return url.URL{}, 0, false
+	}
+	return url.URL{Scheme: u.Scheme, Host: u.Host}, len(prefix), true
+}
+
+// plainPath reports a path of unreserved characters and slashes only:
+// url.Parse keeps it as it is, with no RawPath.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // jitterSource is a client's own random source for backoff jitter.
@@ -163,6 +201,9 @@ func NewClient(opts Options) *Client {
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL
+	}
+	if origin, n, ok := plainBase(c.base); ok {
+		c.origin, c.originLen = origin, n
 	}
 	if c.http == nil {
 		c.http = newHTTPClient()
