@@ -494,26 +494,31 @@ func (l *loader) decodeTasks(decls []taskDecl) ([]*Task, hcl.Diagnostics) {
 		b := &bs[i]
 		var name string
 		var decl *hcl.Range
-		var label hcl.Range
 		switch blk := decls[i].block; {
 		case decls[i].quick != nil:
-			t := decls[i].quick
-			name, decl, label = t.Name, &t.DeclRange, quickLabelRange(t)
+			name, decl = decls[i].quick.Name, &decls[i].quick.DeclRange
 		case b.pre != nil:
-			name, decl, label = blk.Labels[0], &blk.DefRange, blk.LabelRanges[0]
+			name, decl = blk.Labels[0], &blk.DefRange
 		case b.tb != nil:
-			name, decl, label = b.tb.Name, &b.tb.DeclRange, b.tb.LabelRange
+			name, decl = b.tb.Name, &b.tb.DeclRange
 		default:
 			continue
 		}
 		if prev, ok := seenName[name]; ok {
+			var label hcl.Range
 			switch {
+			case decls[i].quick != nil:
+				label = quickLabelRange(decls[i].quick)
 			case b.pre != nil:
+				label = decls[i].block.LabelRanges[0]
 				b.diags = append(b.diags, b.pre.block...)
 			case b.lazy:
+				label = b.tb.LabelRange
 				// The block's own diagnostics come before the duplicate's.
 				_, d := decodeTaskBlock(l.reparse(decls[i].block.Body))
 				b.diags = append(b.diags, d...)
+			default:
+				label = b.tb.LabelRange
 			}
 			b.diags = append(b.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
