@@ -278,9 +278,10 @@ func (p *Prefetch) read(ctx context.Context, api API, id string) (*mynth.Task, e
 
 // planWorkers is how many workers MakePlan needs for work: when p reads
 // every task work reads (the plan's own reads are then only those p was
-// stopped under), about one per processor, which plan the reads p has
-// finished a batch at a time; else par, MakePlan's parallelism, for the
-// reads it makes itself.
+// stopped under) and no task declares files (whose checks read and hash
+// each saved file, I/O that par workers overlap), about one per
+// processor, which plan the reads p has finished a batch at a time;
+// else par, MakePlan's parallelism.
 func (p *Prefetch) planWorkers(work []*taskWork, par int) int {
 	if p == nil {
 		return par
@@ -291,7 +292,7 @@ func (p *Prefetch) planWorkers(work []*taskWork, par int) int {
 		return par
 	}
 	for _, w := range work {
-		if w.readID != "" && p.byID[w.readID] == nil {
+		if (w.readID != "" && p.byID[w.readID] == nil) || (w.spec != nil && len(w.spec.Files) > 0) {
 			return par
 		}
 	}
