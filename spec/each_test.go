@@ -48,6 +48,8 @@ var eachExprs = []string{
 	`"${each.key}-${each.value}!"`, `"e\u0301${each.key}"`, `"${each.value}\u0301"`, `"a ${each.key} b ${each.value} c"`,
 	`each.other`, `each`, `each.value.x`, `each["key"]`, `"${each.key}${var.x}"`, `"${upper(each.key)}"`,
 	`"%{ if true }${each.key}%{ endif }"`, `"${each.value == "" ? "a" : "b"}"`, `[each.key]`, `var.x`,
+	`["out/${each.key}.png"]`, `[each.value, "x", 1, null]`, `["${each.key}", each.value]`, `[[each.key]]`,
+	`[each.key, var.x]`, `[each.key, upper("a")]`, `["${each.value}-${each.key}", ["a"]]`, `[]`,
 }
 
 // eachValues are values an instance's each.value may be.

@@ -199,7 +199,8 @@ func literalValue(expr hcl.Expression, depth int) (cty.Value, bool) {
 // eachValue returns the value of expr in the context of the instance of
 // key under for_each (instanceContext), when expr is each.key or
 // each.value, or a quoted string of literal text and those references
-// whose values are known, unmarked strings: what checking its references
+// whose values are known, unmarked strings, or a list of literals and
+// such expressions (files = ["out/${each.key}.png"]): what checking its references
 // (they are valid) and evaluating it give, without the search for
 // references, hcl's traversal and the template's buffer, and without the
 // context itself. ok is false for any other expression, which is
@@ -212,6 +213,22 @@ func eachValue(expr hcl.Expression, key *instanceKey) (cty.Value, bool) {
 			return cty.NilVal, false
 		}
 		return key.attr(name), true
+	case *hclsyntax.TupleConsExpr:
+		// As TupleConsExpr.Value builds it, from its elements' values.
+		vals := make([]cty.Value, len(e.Exprs))
+		for i, el := range e.Exprs {
+			v, ok := literalValue(el, 0)
+			if !ok {
+				if _, nested := el.(*hclsyntax.TupleConsExpr); nested {
+					return cty.NilVal, false
+				}
+				if v, ok = eachValue(el, key); !ok {
+					return cty.NilVal, false
+				}
+			}
+			vals[i] = v
+		}
+		return cty.TupleVal(vals), true
 	case *hclsyntax.TemplateExpr:
 		var b strings.Builder
 		for _, part := range e.Parts {
