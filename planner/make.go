@@ -72,15 +72,13 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	declared := make(map[string]bool, len(opts.Spec.Tasks))
 	for _, t := range opts.Spec.Tasks {
 		declared[t.Address] = true
-		// An address is parsed only to be matched: not when the scope
-		// covers everything (nor below, when nothing is replaced).
-		if !opts.Scope.IsAll() && !opts.Scope.Contains(spec.AddressOf(t.Address)) {
+		if !opts.Scope.ContainsAddress(t.Address) {
 			continue
 		}
 		work = append(work, &taskWork{spec: t, recorded: st.Tasks[t.Address], attempt: st.Attempts[t.Address]})
 	}
 	for addr, rt := range st.Tasks {
-		if declared[addr] || !opts.Scope.Contains(spec.AddressOf(addr)) {
+		if declared[addr] || !opts.Scope.ContainsAddress(addr) {
 			continue
 		}
 		work = append(work, &taskWork{address: addr, recorded: rt, attempt: st.Attempts[addr]})
@@ -88,7 +86,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	// A creation of unknown outcome at an address that is no longer
 	// declared is reported too: it may have cost money.
 	for addr, at := range st.Attempts {
-		if declared[addr] || st.Tasks[addr] != nil || !opts.Scope.Contains(spec.AddressOf(addr)) {
+		if declared[addr] || st.Tasks[addr] != nil || !opts.Scope.ContainsAddress(addr) {
 			continue
 		}
 		work = append(work, &taskWork{address: addr, attempt: at})
@@ -98,7 +96,7 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	for _, w := range work {
 		w.names = names
 		w.decide()
-		if len(opts.Replace) > 0 && spec.MatchAny(opts.Replace, spec.AddressOf(w.addr())) {
+		if spec.MatchAnyAddress(opts.Replace, w.addr()) {
 			if d := w.forceReplace(dir); d != nil {
 				diags = append(diags, *d)
 			}

@@ -317,6 +317,13 @@ func (s Scope) Contains(a Address) bool {
 // exclude.
 func (s Scope) IsAll() bool { return len(s.Targets) == 0 && len(s.Excludes) == 0 }
 
+// ContainsAddress is Contains of the address written addr (AddressOf),
+// which it parses only when the scope has a target or an exclude to match:
+// the check a caller makes for every task stays cheap for the whole scope.
+func (s Scope) ContainsAddress(addr string) bool {
+	return s.IsAll() || s.Contains(AddressOf(addr))
+}
+
 // MatchAny reports whether one of patterns matches a (Address.Match).
 func MatchAny(patterns []Address, a Address) bool {
 	for _, p := range patterns {
@@ -325,4 +332,10 @@ func MatchAny(patterns []Address, a Address) bool {
 		}
 	}
 	return false
+}
+
+// MatchAnyAddress is MatchAny of the address written addr (AddressOf),
+// which it parses only when there is a pattern to match.
+func MatchAnyAddress(patterns []Address, addr string) bool {
+	return len(patterns) > 0 && MatchAny(patterns, AddressOf(addr))
 }

@@ -300,3 +300,27 @@ func FuzzAddress(f *testing.F) {
 		}
 	})
 }
+
+// TestContainsAddressMatchesContains: the string forms, which skip the
+// parse when there is nothing to match, answer as Contains and MatchAny of
+// the parsed address do, invalid addresses included.
+func TestContainsAddressMatchesContains(t *testing.T) {
+	p := func(s string) Address { return AddressOf(s) }
+	scopes := []Scope{
+		{},
+		{Targets: []Address{p("task.a")}},
+		{Excludes: []Address{p(`task.a["k"]`)}},
+		{Targets: []Address{p("task.a"), p("task.b")}, Excludes: []Address{p(`task.b["x"]`)}},
+	}
+	addrs := []string{"task.a", `task.a["k"]`, `task.a["a\"]\n\\"]`, "task.b", `task.b["x"]`, "task.c", "", "not an address", "task."}
+	for _, sc := range scopes {
+		for _, a := range addrs {
+			if got, want := sc.ContainsAddress(a), sc.Contains(AddressOf(a)); got != want {
+				t.Errorf("%+v.ContainsAddress(%q) = %v, Contains = %v", sc, a, got, want)
+			}
+			if got, want := MatchAnyAddress(sc.Targets, a), MatchAny(sc.Targets, AddressOf(a)); got != want {
+				t.Errorf("MatchAnyAddress(%v, %q) = %v, MatchAny = %v", sc.Targets, a, got, want)
+			}
+		}
+	}
+}

@@ -33,7 +33,7 @@ func prefetchFor(g *globals, a planArgs) (*spec.Early, *planner.Prefetch) {
 	scope := a.scope()
 	early := &spec.Early{
 		TaskID: func(addr, id string) {
-			if scope.Contains(spec.AddressOf(addr)) {
+			if scope.ContainsAddress(addr) {
 				pf.Add(id)
 			}
 		},
