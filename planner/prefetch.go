@@ -286,13 +286,19 @@ func (p *Prefetch) planWorkers(work []*taskWork, par int) int {
 	if p == nil {
 		return par
 	}
+	for _, w := range work {
+		if w.spec != nil && len(w.spec.Files) > 0 {
+			return par
+		}
+	}
+	// Under the lock only what the workers' reads change: the lookups.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.api == nil || p.stopped {
 		return par
 	}
 	for _, w := range work {
-		if (w.readID != "" && p.byID[w.readID] == nil) || (w.spec != nil && len(w.spec.Files) > 0) {
+		if w.readID != "" && p.byID[w.readID] == nil {
 			return par
 		}
 	}
