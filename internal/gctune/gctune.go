@@ -120,13 +120,18 @@ const noLimit = math.MaxInt64
 // before.
 func (t *tuner) tune(p int) (before int) {
 	before = debug.SetGCPercent(p)
-	t.limit = noLimit
-	if p > 100 {
-		t.limit = int64(2 * t.floor)
-	}
-	debug.SetMemoryLimit(t.limit)
+	debug.SetMemoryLimit(t.limitFor(p))
 	t.set = p
 	return before
+}
+
+// limitFor is the memory limit that goes with the GC percent p: the
+// backstop of twice the floor above 100, none from 100 on.
+func (t *tuner) limitFor(p int) int64 {
+	if p > 100 {
+		return int64(2 * t.floor)
+	}
+	return noLimit
 }
 
 const (
@@ -144,10 +149,9 @@ type tuner struct {
 	afterCycle func(cycles uint64)
 
 	mu      sync.Mutex
-	set     int   // the percent the tuner last set
-	limit   int64 // the memory limit the tuner last set
-	found   int   // the percent before Start, for stop
-	stopped bool  // by stop, or because someone else set the percent
+	set     int  // the percent the tuner last set (and with it the limit, limitFor)
+	found   int  // the percent before Start, for stop
+	stopped bool // by stop, or because someone else set the percent
 }
 
 // sentinel is what the tuner's cleanup is attached to. It has a pointer so
@@ -176,8 +180,8 @@ func (t *tuner) cycle() {
 		defer t.afterCycle(t.samples[2].Value.Uint64())
 	}
 	live := t.samples[0].Value.Uint64()
-	if !t.ours() {
-		t.end(t.found) // set by someone else: theirs stands
+	if !t.percentOurs() || !t.limitOurs() {
+		t.end() // set by someone else: theirs stands
 		return
 	}
 	if p := percentFor(t.floor, live); p != t.set {
@@ -186,20 +190,21 @@ func (t *tuner) cycle() {
 	t.arm()
 }
 
-// ours reports whether the percent and the memory limit last read are the
-// ones the tuner set.
-func (t *tuner) ours() bool {
-	return int(t.samples[1].Value.Uint64()) == t.set && int64(t.samples[3].Value.Uint64()) == t.limit
+// percentOurs and limitOurs report whether the GC percent and the memory
+// limit last read are the ones the tuner set.
+func (t *tuner) percentOurs() bool { return int(t.samples[1].Value.Uint64()) == t.set }
+func (t *tuner) limitOurs() bool {
+	return int64(t.samples[3].Value.Uint64()) == t.limitFor(t.set)
 }
 
-// end stops the tuner: the percent goes back to percent and the backstop
-// limit is lifted, each only where it is still the tuner's.
-func (t *tuner) end(percent int) {
+// end stops the tuner: the percent goes back to the one Start found and
+// the backstop limit is lifted, each only where it is still the tuner's.
+func (t *tuner) end() {
 	t.stopped = true
-	if int(t.samples[1].Value.Uint64()) == t.set {
-		debug.SetGCPercent(percent)
+	if t.percentOurs() {
+		debug.SetGCPercent(t.found)
 	}
-	if int64(t.samples[3].Value.Uint64()) == t.limit {
+	if t.limitOurs() {
 		debug.SetMemoryLimit(noLimit)
 	}
 }
@@ -213,7 +218,7 @@ func (t *tuner) stop() {
 		return
 	}
 	metrics.Read(t.samples)
-	t.end(t.found)
+	t.end()
 }
 
 // percentFor is the GC percent whose heap goal after a cycle that marked
