@@ -245,6 +245,8 @@ const maxIdlePerHost = 1024
 // without it (BenchmarkTaskGzip); images come compressed in their own
 // format.
 func newHTTPClient() *http.Client {
+	// Only the Transport is set: API reads go to it directly (send), so
+	// a Timeout, Jar or CheckRedirect set here would be skipped there.
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy: http.ProxyFromEnvironment,
