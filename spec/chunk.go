@@ -35,8 +35,9 @@ const chunkBytes = 1
 // and those of hclsyntax's parse of the whole file.
 //
 // A block quickTask decodes is not in the file's body: its Task waits in
-// l.quick, in file order, for parseSpecFiles to put it among the file's
-// task blocks; the file's Nav (a headerNav) has its header all the same.
+// the file's Nav (a headerNav's quick, in file order), which has its
+// header all the same, for parseSpecFiles to put it among the file's task
+// blocks.
 func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File, hcl.Diagnostics) {
 	if chunk <= 0 {
 		chunk = chunkBytes
@@ -116,14 +117,13 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 			return l.parseWhole(src, filename)
 		}
 	}
-	// The maps and list are made at their size: grown an entry at a
-	// time, a map of 100,000 entries is rehashed into ever larger tables.
-	nPre, nLazy, nQuick := 0, 0, 0
+	// The maps are made at their size: grown an entry at a time, a map
+	// of 100,000 entries is rehashed into ever larger tables.
+	nPre, nLazy := 0, 0
 	for i := range pieces {
 		pc := &pieces[i]
 		switch {
-		case pc.quick.task != nil:
-			nQuick++
+		case pc.quick.task != nil: // counted by pieceNav
 		case pc.pre != nil:
 			nPre++
 		case pc.lazy:
@@ -136,15 +136,10 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 	if l.lazy == nil && nLazy > 0 {
 		l.lazy = make(map[*hclsyntax.Body]lazyPiece, nLazy)
 	}
-	var quick []*Task
-	if nQuick > 0 {
-		quick = make([]*Task, 0, nQuick)
-	}
 	for i := range pieces {
 		pc := &pieces[i]
 		switch {
-		case pc.quick.task != nil:
-			quick = append(quick, pc.quick.task)
+		case pc.quick.task != nil: // in the file's Nav (pieceNav)
 		case pc.pre != nil:
 			l.pre[preKey{filename, pc.body.Blocks[0].TypeRange.Start.Byte}] = pc.pre
 		case pc.lazy:
@@ -154,12 +149,6 @@ func (l *loader) parseNative(src []byte, filename string, chunk int) (*hcl.File,
 			}
 			l.lazy[pc.body.Blocks[0].Body] = lazyPiece{src: src[starts[i].Byte:end], filename: filename, start: starts[i]}
 		}
-	}
-	if quick != nil {
-		if l.quick == nil {
-			l.quick = map[string][]*Task{}
-		}
-		l.quick[filename] = quick
 	}
 	root := mergeBodies(pieces, filename, eof)
 	f := &hcl.File{Body: root, Bytes: src, Nav: pieceNav(pieces, filename)}

@@ -24,7 +24,7 @@ func checkEachValue(t *testing.T, src string, key string, value cty.Value) bool 
 	l := &loader{parser: hclparse.NewParser(), variables: map[string]*variable{}, locals: map[string]*local{}}
 	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: l.functions()}
 	ik := &instanceKey{key: key, value: value}
-	ctx := l.instanceContext(nil, ik)
+	ctx := l.instanceContext(ik)
 	got, ok := eachValue(expr, ik)
 	if !ok {
 		return false
@@ -106,7 +106,7 @@ func checkScopeEval(t *testing.T, src string, key string, value cty.Value) {
 		"local": cty.ObjectVal(map[string]cty.Value{"m": cty.MapVal(map[string]cty.Value{"a": cty.StringVal("b")})}),
 	}, Functions: l.functions()}
 	ik := &instanceKey{key: key, value: value}
-	ctx := l.instanceContext(nil, ik)
+	ctx := l.instanceContext(ik)
 	// The old evaluation: eachValue, then references, then the value,
 	// all in the instance's context.
 	want, ok := eachValue(expr, ik)

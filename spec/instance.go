@@ -118,7 +118,7 @@ func (l *loader) rootScope() *scope { return &scope{l: l, ctx: l.ctx} }
 // context returns the scope's context, making it when first asked.
 func (sc *scope) context() *hcl.EvalContext {
 	if sc.ctx == nil {
-		sc.ctx = sc.l.instanceContext(nil, sc.key)
+		sc.ctx = sc.l.instanceContext(sc.key)
 	}
 	return sc.ctx
 }
@@ -152,10 +152,10 @@ func (sc *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 	return evaluate(expr, sc.context())
 }
 
-// instanceContext returns the evaluation context the expressions of one
-// instance of tb see: the loader's, plus each.key and each.value under
-// for_each.
-func (l *loader) instanceContext(tb *taskBlock, key *instanceKey) *hcl.EvalContext {
+// instanceContext returns the evaluation context the expressions of the
+// instance of a task block with for_each key key (nil without for_each)
+// see: the loader's, plus each.key and each.value under for_each.
+func (l *loader) instanceContext(key *instanceKey) *hcl.EvalContext {
 	if key == nil {
 		return l.ctx
 	}

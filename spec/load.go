@@ -136,10 +136,8 @@ type loader struct {
 	// preBody is the body of every predecoded block once its tree is
 	// dropped: an empty stub, never read.
 	preBody *hclsyntax.Body
-	// quick holds, by file, the Tasks of the blocks quickTask decoded,
-	// in file order: they are in no file's body (parseNative).
-	quick map[string][]*Task
-	// sizes are the preset sizes those Tasks share.
+	// sizes are the preset sizes the Tasks of the blocks quickTask
+	// decoded share.
 	sizes presetSizes
 }
 
@@ -264,7 +262,7 @@ func (l *loader) openSpecDir() ([]string, hcl.Diagnostics) {
 // parseSpecFiles parses each named file of l.dir, as JSON or native syntax
 // by its suffix, and returns the top-level blocks of all of them by block
 // type, in file order, but for the task blocks, which are in tasks with
-// the blocks quickTask decoded (l.quick), in file order; the diagnostics
+// the blocks quickTask decoded (quickBlocks), in file order; the diagnostics
 // of reading and parsing the files (syntax), and those of their top-level
 // content.
 func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, []taskDecl, hcl.Diagnostics, hcl.Diagnostics) {
@@ -282,7 +280,7 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, []task
 		}
 		content, cd := f.Body.Content(rootSchema)
 		diags = append(diags, explainUnsupported(cd, "at the top level of a spec file", rootSchema, content)...)
-		quick := l.quick[path]
+		quick := quickBlocks(f, fd)
 		if tasks == nil && len(quick) > 0 {
 			tasks = make([]taskDecl, 0, len(quick)+len(content.Blocks))
 		}
@@ -293,17 +291,29 @@ func (l *loader) parseSpecFiles(names []string) (map[string][]*hcl.Block, []task
 			}
 			// The blocks of one file do not overlap: the quick ones
 			// that start before b come before it.
-			for len(quick) > 0 && quick[0].DeclRange.Start.Byte < b.DefRange.Start.Byte {
-				tasks = append(tasks, taskDecl{quick: quick[0]})
+			for len(quick) > 0 && quick[0].task.DeclRange.Start.Byte < b.DefRange.Start.Byte {
+				tasks = append(tasks, taskDecl{quick: quick[0].task})
 				quick = quick[1:]
 			}
 			tasks = append(tasks, taskDecl{block: b})
 		}
-		for _, t := range quick {
-			tasks = append(tasks, taskDecl{quick: t})
+		for _, q := range quick {
+			tasks = append(tasks, taskDecl{quick: q.task})
 		}
 	}
 	return blocks, tasks, syntax, diags
+}
+
+// quickBlocks returns the blocks quickTask decoded of f, a file as
+// parseFile returned it with diags, in file order: they are in no file's
+// body but in its Nav (parseNative). A file with diagnostics has none,
+// though the Nav of one parsed in pieces (brokenFile) holds them to name
+// the block around each error.
+func quickBlocks(f *hcl.File, diags hcl.Diagnostics) []quickBlock {
+	if nav, ok := f.Nav.(headerNav); ok && len(diags) == 0 {
+		return nav.quick
+	}
+	return nil
 }
 
 // taskDecl is one task block: a block to decode, or one quickTask

@@ -213,15 +213,13 @@ func (s *nestingScanner) scanNative() {
 	}
 }
 
-// codeStop reports whether c, in code, is a byte that scanNative and
-// blockStarts act on: the others they pass over in runs.
-func codeStop(c byte) bool { return stops[c]&stopCode != 0 }
-
-// stops classifies bytes for codeStop and stringStop, and for
-// blockStarts, which stops at newlines too: a table read per byte is
-// faster than comparisons (blockStarts and checkNesting over 10,000
-// hand-written blocks: 3.3 ms each with a switch, 2.0 and 2.3 ms with
-// the table). It is never written.
+// stops classifies bytes for the scans that pass over the others in runs:
+// stopCode, the bytes scanNative acts on in code, and stopString, those
+// scanTemplateByte acts on in a quoted string (skipRun); blockStarts acts
+// on the same bytes and on newlines too (stopCodeLine, stopStringLine).
+// A table read per byte is faster than comparisons (blockStarts and
+// checkNesting over 10,000 hand-written blocks: 3.3 ms each with a
+// switch, 2.0 and 2.3 ms with the table). It is never written.
 var stops = func() (t [256]uint8) {
 	for _, c := range "#/\"<([{)]}\n" {
 		t[c] |= stopCodeLine
@@ -245,11 +243,6 @@ const (
 	stopCodeLine
 	stopStringLine
 )
-
-// stringStop reports whether c, in a quoted string, is a byte that
-// scanTemplateByte and blockStarts act on (blockStarts acts on a newline
-// too).
-func stringStop(c byte) bool { return stops[c]&stopString != 0 }
 
 // scanTemplateByte reads one step of a quoted string (quoted) or a
 // heredoc or template; it reports false once the nesting is too deep.

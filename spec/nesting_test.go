@@ -192,7 +192,7 @@ func TestStops(t *testing.T) {
 		c := byte(i)
 		code := strings.IndexByte("#/\"<([{)]}", c) >= 0
 		str := strings.IndexByte(`\"$%`, c) >= 0
-		got := [4]bool{codeStop(c), stringStop(c), stops[c]&stopCodeLine != 0, stops[c]&stopStringLine != 0}
+		got := [4]bool{stops[c]&stopCode != 0, stops[c]&stopString != 0, stops[c]&stopCodeLine != 0, stops[c]&stopStringLine != 0}
 		want := [4]bool{code, str, code || c == '\n', str || c == '\n'}
 		if got != want {
 			t.Errorf("byte %q: code, string, code or newline, string or newline stop: %v, want %v", c, got, want)

@@ -44,10 +44,11 @@ func loadBothWays(t *testing.T, src string) {
 func countPredecoded(t *testing.T, src string) int {
 	t.Helper()
 	l := &loader{parser: hclparse.NewParser(), hollow: true}
-	if _, diags := l.parseNative([]byte(src), "main.mynth.hcl", 0); diags.HasErrors() {
+	f, diags := l.parseNative([]byte(src), "main.mynth.hcl", 0)
+	if diags.HasErrors() {
 		return 0
 	}
-	return len(l.pre) + len(l.quick["main.mynth.hcl"])
+	return len(l.pre) + len(quickBlocks(f, diags))
 }
 
 // randomPlainBlock writes a task block in quickParse's subset whose

@@ -185,12 +185,10 @@ func newPresetSizes() presetSizes {
 // not a size.
 func (sizes presetSizes) size(s string) (*mynth.Size, bool) {
 	lower := strings.ToLower(s)
-	for i, p := range mynth.SizePresets {
-		if lower == p {
-			return &sizes[i], true
-		}
+	if i := presetIndex(lower); i >= 0 {
+		return &sizes[i], true
 	}
-	sz, ok := sizeFromString(s)
+	sz, ok := wxhSize(lower)
 	if !ok {
 		return nil, false
 	}

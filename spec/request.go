@@ -211,11 +211,26 @@ func (in *instance) decodeSizeString(fs *fields, f *field) *mynth.Size {
 // any case; ok is false when it names none.
 func sizeFromString(s string) (sz mynth.Size, ok bool) {
 	lower := strings.ToLower(s)
-	for _, p := range mynth.SizePresets {
+	if presetIndex(lower) >= 0 {
+		return mynth.Size{Preset: s}.Normalize(), true
+	}
+	return wxhSize(lower)
+}
+
+// presetIndex is the index of lower, a size string in lower case, in
+// mynth.SizePresets; -1 when it is none of them.
+func presetIndex(lower string) int {
+	for i, p := range mynth.SizePresets {
 		if lower == p {
-			return mynth.Size{Preset: s}.Normalize(), true
+			return i
 		}
 	}
+	return -1
+}
+
+// wxhSize is the size lower, a size string in lower case that is no
+// preset, names when it is WIDTHxHEIGHT; ok is false when it is not.
+func wxhSize(lower string) (sz mynth.Size, ok bool) {
 	if wxhPattern.MatchString(lower) {
 		return mynth.Size{Preset: lower}.Normalize(), true
 	}

@@ -429,7 +429,7 @@ func (l *loader) decodeTaskInputs(tb *taskBlock, key *instanceKey, t *Task, info
 	if diags.HasErrors() || skip {
 		return diags
 	}
-	ctx := l.instanceContext(tb, key).NewChild()
+	ctx := l.instanceContext(key).NewChild()
 	ctx.Variables = map[string]cty.Value{"task": taskVal}
 	val, vd := l.evalTasks(attr.Expr, ctx, key != nil)
 	diags = append(diags, vd...)
